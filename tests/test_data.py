@@ -1,0 +1,227 @@
+"""The bundled catalogue is complete and faithful to the report (issue: the complete catalogue)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from difflib import SequenceMatcher
+
+import pytest
+
+from qpvcli.catalogue import EMAIL_PATTERN, ID_PATTERN, URL_PATTERN, bundled_text
+from qpvcli.model import AXES, NIVEAUX
+from qpvcli.territoires import DEPARTEMENTS
+from qpvcli.text import fold
+
+from .conftest import FIXTURES, SOURCE_TEXT
+
+RAW = tomllib.loads(bundled_text())
+
+# "Liste des actions clés" closes the report and is the authority on which example belongs to
+# which action (the page headers of the body are not reliable). A copy is kept as a fixture.
+CLOSING_LIST = (FIXTURES / "liste-des-actions-cles.txt").read_text(encoding="utf-8")
+
+
+def closing_list() -> dict[int, list[str]]:
+    actions: dict[int, list[str]] = {}
+    current = None
+    for line in CLOSING_LIST.splitlines():
+        if m := re.match(r"^(\d+)\. ", line):
+            current = int(m.group(1))
+            actions[current] = []
+        elif line.startswith("- ") and current is not None:
+            actions[current].append(line[2:].strip())
+    return actions
+
+
+def test_counts():
+    assert len(RAW["axes"]) == 4
+    assert len(RAW["actions"]) == 11
+    assert len(RAW["exemples"]) == 40
+
+
+def test_axes_and_actions_structure():
+    assert [a["id"] for a in RAW["axes"]] == list(AXES)
+    assert [a["numero"] for a in RAW["actions"]] == list(range(1, 12))
+    per_axis = [sum(1 for a in RAW["actions"] if a["axe"] == axe) for axe in AXES]
+    assert per_axis == [2, 3, 3, 3]
+    subs = {a["numero"]: len(a.get("sous_actions", [])) for a in RAW["actions"]}
+    assert subs[3] == 2 and subs[8] == 3
+
+
+def test_catalogue_header():
+    header = RAW["catalogue"]
+    assert header["version_schema"] == 1
+    assert header["editeur"] == "France Villes et territoires Durables"
+    assert header["date"] == "2025-11"
+
+
+def test_ids_unique_and_slug_shaped():
+    ids = [e["id"] for e in RAW["exemples"]]
+    assert len(set(ids)) == len(ids)
+    assert all(ID_PATTERN.fullmatch(i) and len(i) <= 60 for i in ids)
+
+
+def test_each_action_holds_the_examples_of_the_closing_list():
+    expected = closing_list()
+    assert sum(len(v) for v in expected.values()) == 40
+    for numero, titles in expected.items():
+        records = [e for e in RAW["exemples"] if e["action"] == numero]
+        assert len(records) == len(titles), numero
+        for listed, record in zip(titles, records, strict=True):
+            # The list's wording, or the wording before a recorded correction of the title.
+            candidates = [record["titre"]] + [c["avant"] for c in record.get("corrections", []) if c["champ"] == "titre"]
+            best = max(SequenceMatcher(None, fold(listed), fold(c)).ratio() for c in candidates)
+            assert best > 0.85, (numero, listed, record["titre"])
+
+
+def test_report_order_is_kept():
+    assert [e["action"] for e in RAW["exemples"]] == sorted(e["action"] for e in RAW["exemples"])
+
+
+@pytest.mark.parametrize("field", ["titre", "description", "partenaires", "echelle", "methode", "resultats", "ressources", "niveau"])
+def test_mandatory_fields_present(field):
+    missing = [e["id"] for e in RAW["exemples"] if not e.get(field)]
+    assert missing == []
+
+
+def test_only_one_example_has_no_contact():
+    # The report gives no contact for the cycling guide; nothing is invented for it.
+    assert [e["id"] for e in RAW["exemples"] if not e.get("contacts")] == ["club-villes-cyclables-velo"]
+
+
+def _texts(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _texts(v)]
+    return []
+
+
+def test_no_emphasis_markers_or_pdf_debris():
+    for e in RAW["exemples"]:
+        for text in _texts({k: v for k, v in e.items() if k != "corrections"}):
+            assert "**" not in text and "](#)" not in text and "\\" not in text, (e["id"], text)
+            assert "Coû" not in text.replace("Coût", "") and "ÔÛ" not in text, (e["id"], text)
+
+
+def test_urls_and_emails_well_formed():
+    for e in RAW["exemples"]:
+        for r in e["ressources"]:
+            assert "url" in r or "fichier" in r
+            if "url" in r:
+                assert URL_PATTERN.fullmatch(r["url"]), r["url"]
+        for c in e.get("contacts", []):
+            if "email" in c:
+                assert EMAIL_PATTERN.fullmatch(c["email"]), c["email"]
+
+
+def parse_amount(text: str) -> int | None:
+    """Independent reading of a cost text: « 4,6 millions € », « 0,230M € », « 100 000€ »."""
+    if re.search(r"libre accès|pris en charge", text):
+        return 0
+    if m := re.search(r"(\d+(?:,\d+)?)\s*(?:millions?\s*€|M\s*€|M€)", text):
+        return round(float(m.group(1).replace(",", ".")) * 1_000_000)
+    if m := re.search(r"(\d{1,3}(?:[ \u202f]\d{3})+|\d+)\s*€", text):
+        return int(re.sub(r"\D", "", m.group(1)))
+    return None
+
+
+def test_cost_in_euros_matches_the_cost_text():
+    for e in RAW["exemples"]:
+        expected = parse_amount(e["cout"]) if "cout" in e else None
+        assert e.get("cout_eur") == expected, (e["id"], e.get("cout"))
+
+
+def test_amounts_from_the_issue():
+    by_id = {e["id"]: e for e in RAW["exemples"]}
+    assert by_id["rotterdam-financements-habitants"]["cout_eur"] == 4_600_000
+    assert by_id["stains-punaises-de-lit"]["cout_eur"] == 230_000
+    assert by_id["data-asso-associations"]["cout_eur"] == 0
+
+
+def test_years_and_ongoing_flag_follow_the_duration_text():
+    for e in RAW["exemples"]:
+        duree = e.get("duree", "")
+        for key in ("annee_debut", "annee_fin"):
+            if key in e:
+                assert str(e[key]) in duree, e["id"]
+        years = re.findall(r"\b(?:19|20)\d\d\b", duree)
+        if years:
+            assert "annee_debut" in e or "annee_fin" in e, e["id"]
+        ongoing = "en cours" in duree or bool(re.match(r"depuis \d{4}$", duree))
+        assert e.get("en_cours", False) == ongoing, e["id"]
+
+
+def test_territories_are_consistent():
+    for e in RAW["exemples"]:
+        levels = [e["niveau"]] if isinstance(e["niveau"], str) else e["niveau"]
+        assert set(levels) <= set(NIVEAUX)
+        for t in e.get("territoires", []):
+            if "departement" in t:
+                name, region = DEPARTEMENTS[t["departement"]]
+                assert t.get("region") == region, (e["id"], t)
+        if "national" in levels:
+            assert all("departement" not in t for t in e.get("territoires", []))
+
+
+def test_corrections_are_applied_and_traceable():
+    for e in RAW["exemples"]:
+        for c in e.get("corrections", []):
+            assert set(c) == {"champ", "avant", "apres", "raison"}
+            value = e[c["champ"]]
+            flat = str(value)
+            assert c["apres"] in flat, (e["id"], c)
+            assert c["avant"] not in flat, (e["id"], c)
+
+
+# ---------------------------------------------------------------------------- against the source
+
+needs_source = pytest.mark.skipif(not SOURCE_TEXT.exists(), reason="../shared/seed absent")
+
+
+def _source() -> str:
+    return SOURCE_TEXT.read_text(encoding="utf-8")
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("**", "")).strip()
+
+
+@needs_source
+def test_every_url_and_email_of_the_report_is_in_the_catalogue():
+    source = _source()
+    catalogue = bundled_text()
+    urls = set(re.findall(r"https?://[^\s<>\]]+?(?=[>\s]|\]\(|$)", source))
+    emails = set(re.findall(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", source))
+    assert len(urls) >= 40 and len(emails) >= 35
+    repaired = "\n".join(c["avant"] for e in RAW["exemples"] for c in e.get("corrections", []))
+    for found in sorted(urls | emails):
+        if found.count(")") > found.count("("):
+            found = found[:-1]  # the closing parenthesis of a Markdown link
+        assert found in catalogue or found.replace("\\", "") in catalogue or found in repaired.replace("\\\\", "\\"), found
+
+
+@needs_source
+@pytest.mark.parametrize("field", ["description", "methode", "resultats", "echelle", "cout", "duree", "titre_original", "credit_photo", "partenaires_texte"])
+def test_verbatim_fields_appear_in_the_report(field):
+    """Every verbatim text is in the report, once its recorded corrections are undone."""
+    source = _flat(_source())
+    for e in RAW["exemples"]:
+        if field not in e:
+            continue
+        value = e[field]
+        for c in e.get("corrections", []):
+            if c["champ"] == field:
+                value = value.replace(c["apres"], c["avant"])
+        assert _flat(value) in source, (e["id"], field, value)
+
+
+@needs_source
+def test_partners_appear_in_the_report():
+    source = _flat(_source())
+    for e in RAW["exemples"]:
+        for p in e["partenaires"]:
+            assert p in source, (e["id"], p)
