@@ -1,0 +1,5 @@
+import sys
+
+from qpvcli.cli import main
+
+sys.exit(main())

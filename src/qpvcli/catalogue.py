@@ -1,0 +1,536 @@
+"""Load catalogue files (bundled and the user's), validate them, and say where each problem is."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import CatalogueError, Problem
+from .model import (
+    NIVEAUX,
+    Action,
+    Axe,
+    Catalogue,
+    Contact,
+    Correction,
+    Exemple,
+    Ressource,
+    Territoire,
+)
+
+SCHEMA_VERSION = 1
+BUNDLED_SOURCE = "rapport"
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DEPARTEMENT_PATTERN = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])$")
+EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+# Field name -> (type check, French description of what is expected).
+_STR = (lambda v: isinstance(v, str) and v.strip() != "", "un texte non vide")
+_INT = (lambda v: isinstance(v, int) and not isinstance(v, bool), "un nombre entier")
+_BOOL = (lambda v: isinstance(v, bool), "true ou false")
+_STR_LIST = (
+    lambda v: isinstance(v, list) and all(isinstance(x, str) and x.strip() for x in v),
+    "une liste de textes",
+)
+_TABLE_LIST = (
+    lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
+    "une liste de tables { ... }",
+)
+
+EXEMPLE_FIELDS: dict[str, tuple[Any, str]] = {
+    "id": _STR,
+    "action": _INT,
+    "titre": _STR,
+    "titre_original": _STR,
+    "description": _STR,
+    "partenaires": _STR_LIST,
+    "partenaires_texte": _STR,
+    "echelle": _STR,
+    "niveau": (
+        lambda v: isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v)),
+        "un niveau ou une liste de niveaux",
+    ),
+    "territoires": _TABLE_LIST,
+    "methode": _STR,
+    "resultats": _STR,
+    "cout": _STR,
+    "cout_eur": _INT,
+    "duree": _STR,
+    "annee_debut": _INT,
+    "annee_fin": _INT,
+    "en_cours": _BOOL,
+    "pilotage": _STR,
+    "prise_en_main": _STR,
+    "ressources": _TABLE_LIST,
+    "contacts": _TABLE_LIST,
+    "credit_photo": _STR,
+    "corrections": _TABLE_LIST,
+}
+REQUIRED_EXEMPLE_FIELDS = ("id", "action", "titre", "description")
+SUB_FIELDS = {
+    "territoires": (Territoire, {"nom", "departement", "region", "pays"}, {"nom"}),
+    "ressources": (Ressource, {"url", "libelle", "fichier"}, set()),
+    "contacts": (Contact, {"nom", "fonction", "email"}, set()),
+    "corrections": (Correction, {"champ", "avant", "apres", "raison"}, {"champ", "avant", "apres", "raison"}),
+}
+TOP_LEVEL_KEYS = {"catalogue", "axes", "actions", "exemples"}
+
+
+def _closest(word: str, choices: Iterable[str]) -> str | None:
+    from difflib import get_close_matches
+
+    found = get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+_TOML_MESSAGES = (
+    ("Cannot declare", "clé ou table déclarée deux fois"),
+    ("Cannot overwrite a value", "valeur déjà définie, elle ne peut être redéfinie"),
+    ("Cannot mutate immutable namespace", "table déjà définie, elle ne peut être étendue"),
+    ("Unterminated string", "texte non terminé (guillemet fermant manquant)"),
+    ("Expected '=' after a key", "« = » attendu après la clé"),
+    ("Invalid initial character for a key part", "nom de clé invalide"),
+    ("Illegal character", "caractère interdit dans un texte (utilisez \\n pour un saut de ligne)"),
+    ("Invalid value", "valeur invalide (texte sans guillemets ?)"),
+    ("Invalid statement", "instruction invalide"),
+    ("Expected newline or end of document", "fin de ligne attendue après la valeur"),
+    ("Unclosed array", "liste non fermée (« ] » manquant)"),
+    ("Unclosed inline table", "table non fermée (« } » manquant)"),
+    ("Invalid date or datetime", "date invalide"),
+    ("escape sequence", "séquence d'échappement invalide (doublez la barre : \\\\)"),
+)
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
+
+
+def _toml_problem(label: str, err: tomllib.TOMLDecodeError, text: str) -> Problem:
+    raw = str(err)
+    line = getattr(err, "lineno", None)
+    col = getattr(err, "colno", None)
+    match = _TOML_POSITION.search(raw)
+    if match and match.group(1):
+        line, col = int(match.group(1)), int(match.group(2))
+    elif line is None:
+        line = text.count("\n") + 1
+    reason = _TOML_POSITION.sub("", getattr(err, "msg", raw) or raw)
+    french = next((fr for key, fr in _TOML_MESSAGES if key in reason), None)
+    message = f"syntaxe TOML : {french}" if french else f"syntaxe TOML invalide ({reason})"
+    return Problem(label, message, line, col)
+
+
+def read_text(path: Path, label: str) -> str:
+    """A catalogue file's text: UTF-8 (a BOM is accepted), with French errors for everything else."""
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise CatalogueError([Problem(label, "c'est un dossier, pas un fichier de catalogue")])
+        if size > MAX_FILE_BYTES:
+            raise CatalogueError([Problem(label, f"fichier trop gros ({size // 2**20} Mo, maximum 512 Mo)")])
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CatalogueError([Problem(label, "fichier introuvable")]) from None
+    except PermissionError:
+        raise CatalogueError([Problem(label, "lecture refusée (permissions du fichier)")]) from None
+    except OSError as err:
+        raise CatalogueError([Problem(label, f"lecture impossible ({err.strerror or err})")]) from None
+    return decode(data, label)
+
+
+def decode(data: bytes, label: str) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        col = err.start - data.rfind(b"\n", 0, err.start)
+        raise CatalogueError(
+            [
+                Problem(
+                    label,
+                    "le fichier n'est pas en UTF-8 (enregistré en Windows-1252 ou Latin-1 ?) : "
+                    "rouvrez-le et enregistrez-le en « UTF-8 »",
+                    line,
+                    col,
+                )
+            ]
+        ) from None
+
+
+def parse_toml(text: str, label: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise CatalogueError([_toml_problem(label, err, text)]) from None
+    except RecursionError:
+        raise CatalogueError([Problem(label, "imbrication de listes ou de tables trop profonde")]) from None
+
+
+# ---------------------------------------------------------------------------- locating
+
+
+class Locator:
+    """Finds the line of a record or of one of its keys in the source text, lazily."""
+
+    _HEADER = re.compile(r"^\s*\[\[\s*(\w+)\s*\]\]", re.MULTILINE)
+
+    def __init__(self, text: str | None):
+        self.text = text
+        self._starts: dict[str, list[int]] | None = None
+        self._line_offsets: list[int] | None = None
+
+    def _index(self) -> None:
+        text = self.text or ""
+        self._starts = {}
+        for m in self._HEADER.finditer(text):
+            self._starts.setdefault(m.group(1), []).append(m.start())
+        offsets = [0]
+        offsets.extend(i + 1 for i, c in enumerate(text) if c == "\n")
+        self._line_offsets = offsets
+
+    def _line_of(self, offset: int) -> int:
+        import bisect
+
+        assert self._line_offsets is not None
+        return bisect.bisect_right(self._line_offsets, offset)
+
+    def locate(self, table: str, index: int | None, key: str | None = None) -> tuple[int | None, int | None]:
+        if not self.text:
+            return None, None
+        if self._starts is None:
+            self._index()
+        assert self._starts is not None
+        starts = self._starts.get(table, [])
+        if index is None or index >= len(starts):
+            return None, None
+        begin = starts[index]
+        following = [s for t in self._starts.values() for s in t if s > begin]
+        end = min(following, default=len(self.text))
+        if key:
+            m = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=", re.MULTILINE).search(self.text, begin, end)
+            if m:
+                offset = m.start() + len(m.group()) - len(m.group().lstrip())
+                line = self._line_of(offset)
+                assert self._line_offsets is not None
+                return line, offset - self._line_offsets[line - 1] + 1
+        return self._line_of(begin), 1
+
+
+# ---------------------------------------------------------------------------- validating
+
+
+@dataclass
+class _Checker:
+    label: str
+    locator: Locator
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, table: str, index: int | None, key: str | None, message: str, gravite: str = "erreur") -> None:
+        line, col = self.locator.locate(table, index, key)
+        self.problems.append(Problem(self.label, message, line, col, gravite))
+
+
+def _record_name(table: str, index: int, record: dict[str, Any]) -> str:
+    ident = record.get("id") if table == "exemples" else record.get("numero", record.get("id"))
+    singular = {"exemples": "exemple", "actions": "action", "axes": "axe"}[table]
+    return f"{singular} « {ident} »" if isinstance(ident, str | int) else f"{singular} n° {index + 1}"
+
+
+def _build_sub(check: _Checker, index: int, name: str, key: str, items: list[dict[str, Any]]) -> tuple[Any, ...]:
+    cls, allowed, required = SUB_FIELDS[key]
+    built = []
+    for item in items:
+        bad = sorted(set(item) - allowed)
+        for k in bad:
+            hint = _closest(k, allowed)
+            check.add("exemples", index, key, f"{name} : champ « {k} » inconnu dans « {key} »" + (f" (vouliez-vous dire « {hint} » ?)" if hint else ""))
+        missing = sorted(required - set(item))
+        for k in missing:
+            check.add("exemples", index, key, f"{name} : « {k} » manque dans un élément de « {key} »")
+        wrong = [k for k in allowed & set(item) if not (isinstance(item[k], str) and item[k].strip())]
+        for k in wrong:
+            check.add("exemples", index, key, f"{name} : « {key}.{k} » doit être un texte non vide")
+        if bad or missing or wrong:
+            continue
+        built.append(cls(**item))
+    return tuple(built)
+
+
+def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Action]) -> Exemple | None:
+    if not isinstance(raw, dict):
+        check.add("exemples", index, None, f"exemple n° {index + 1} : une table [[exemples]] est attendue")
+        return None
+    name = _record_name("exemples", index, raw)
+    ok = True
+    for key in sorted(set(raw) - set(EXEMPLE_FIELDS)):
+        hint = _closest(key, EXEMPLE_FIELDS)
+        check.add("exemples", index, key, f"{name} : champ « {key} » inconnu" + (f" (vouliez-vous dire « {hint} » ?)" if hint else ""))
+        ok = False
+    for key in REQUIRED_EXEMPLE_FIELDS:
+        if key not in raw:
+            check.add("exemples", index, None, f"{name} : champ obligatoire « {key} » manquant")
+            ok = False
+    for key, value in raw.items():
+        spec = EXEMPLE_FIELDS.get(key)
+        if spec and not spec[0](value):
+            check.add("exemples", index, key, f"{name} : « {key} » doit être {spec[1]}")
+            ok = False
+    if not ok:
+        return None
+
+    if not ID_PATTERN.fullmatch(raw["id"]) or len(raw["id"]) > 80:
+        check.add("exemples", index, "id", f"{name} : l'identifiant doit être en minuscules sans accents, mots séparés par des tirets (ex. « paris-ilots-de-fraicheur »)")
+        ok = False
+    if raw["action"] not in actions:
+        check.add("exemples", index, "action", f"{name} : action {raw['action']} inconnue (actions définies : {', '.join(map(str, sorted(actions))) or 'aucune'})")
+        ok = False
+    niveaux = (raw["niveau"],) if isinstance(raw.get("niveau"), str) else tuple(raw.get("niveau", ()))
+    for niveau in niveaux:
+        if niveau not in NIVEAUX:
+            hint = _closest(niveau, NIVEAUX)
+            check.add("exemples", index, "niveau", f"{name} : niveau « {niveau} » inconnu (valeurs : {', '.join(NIVEAUX)})" + (f" ; vouliez-vous dire « {hint} » ?" if hint else ""))
+            ok = False
+    if raw.get("cout_eur", 0) < 0:
+        check.add("exemples", index, "cout_eur", f"{name} : « cout_eur » ne peut pas être négatif")
+        ok = False
+    for key in ("annee_debut", "annee_fin"):
+        if key in raw and not 1800 <= raw[key] <= 2200:
+            check.add("exemples", index, key, f"{name} : « {key} » doit être une année (ex. 2024)")
+            ok = False
+    if raw.get("annee_debut", 0) > raw.get("annee_fin", 9999):
+        check.add("exemples", index, "annee_fin", f"{name} : « annee_fin » précède « annee_debut »")
+        ok = False
+
+    subs = {key: _build_sub(check, index, name, key, raw.get(key, [])) for key in SUB_FIELDS}
+    n_before = len([p for p in check.problems if p.gravite == "erreur"])
+    for t in subs["territoires"]:
+        if t.departement is not None and not DEPARTEMENT_PATTERN.fullmatch(t.departement):
+            check.add("exemples", index, "territoires", f"{name} : département « {t.departement} » invalide (code INSEE en texte : \"01\", \"2A\", \"93\", \"974\")")
+    for r in subs["ressources"]:
+        if r.url is None and r.fichier is None:
+            check.add("exemples", index, "ressources", f"{name} : une ressource doit avoir « url » ou « fichier »")
+        elif r.url is not None and (not URL_PATTERN.fullmatch(r.url)):
+            check.add("exemples", index, "ressources", f"{name} : adresse « {r.url} » invalide (http:// ou https:// attendu)")
+    for c in subs["contacts"]:
+        if c.email is None and c.nom is None:
+            check.add("exemples", index, "contacts", f"{name} : un contact doit avoir « nom » ou « email »")
+        elif c.email is not None and not EMAIL_PATTERN.fullmatch(c.email):
+            check.add("exemples", index, "contacts", f"{name} : adresse électronique « {c.email} » invalide")
+    if not ok or len([p for p in check.problems if p.gravite == "erreur"]) > n_before:
+        return None
+    if any(len(subs[k]) != len(raw.get(k, [])) for k in SUB_FIELDS):
+        return None  # an element of a sub-list was rejected above
+
+    values = {k: v for k, v in raw.items() if k not in SUB_FIELDS}
+    values["partenaires"] = tuple(raw.get("partenaires", ()))
+    values["niveau"] = niveaux
+    values.update(subs)
+    values["source"] = check.label
+    return Exemple(**values)
+
+
+def _check_axes(check: _Checker, raws: list[Any]) -> list[Axe]:
+    axes = []
+    for i, raw in enumerate(raws):
+        if not isinstance(raw, dict):
+            check.add("axes", i, None, f"axe n° {i + 1} : une table [[axes]] est attendue")
+            continue
+        name = _record_name("axes", i, raw)
+        errors = [k for k in ("id", "titre") if not _STR[0](raw.get(k))]
+        errors += [k for k in ("numero",) if not _INT[0](raw.get(k))]
+        for k in errors:
+            check.add("axes", i, k if k in raw else None, f"{name} : « {k} » manquant ou invalide")
+        for k in sorted(set(raw) - {"id", "numero", "titre"}):
+            check.add("axes", i, k, f"{name} : champ « {k} » inconnu")
+        if not errors and not set(raw) - {"id", "numero", "titre"}:
+            if not ID_PATTERN.fullmatch(raw["id"]):
+                check.add("axes", i, "id", f"{name} : l'identifiant doit être en minuscules sans accents (ex. « habitabilite »)")
+                continue
+            axes.append(Axe(raw["id"], raw["numero"], raw["titre"]))
+    return axes
+
+
+def _check_actions(check: _Checker, raws: list[Any], axes: dict[str, Axe]) -> list[Action]:
+    actions = []
+    allowed = {"numero", "axe", "titre", "titre_variante", "sous_actions"}
+    for i, raw in enumerate(raws):
+        if not isinstance(raw, dict):
+            check.add("actions", i, None, f"action n° {i + 1} : une table [[actions]] est attendue")
+            continue
+        name = _record_name("actions", i, raw)
+        bad = [k for k in ("axe", "titre") if not _STR[0](raw.get(k))]
+        bad += [k for k in ("numero",) if not _INT[0](raw.get(k)) or raw.get(k, 0) < 1]
+        if "titre_variante" in raw and not _STR[0](raw["titre_variante"]):
+            bad.append("titre_variante")
+        if "sous_actions" in raw and not _STR_LIST[0](raw["sous_actions"]):
+            bad.append("sous_actions")
+        for k in bad:
+            check.add("actions", i, k if k in raw else None, f"{name} : « {k} » manquant ou invalide")
+        for k in sorted(set(raw) - allowed):
+            check.add("actions", i, k, f"{name} : champ « {k} » inconnu")
+        if bad or set(raw) - allowed:
+            continue
+        if raw["axe"] not in axes:
+            check.add("actions", i, "axe", f"{name} : axe « {raw['axe']} » inconnu (axes : {', '.join(axes)})")
+            continue
+        actions.append(
+            Action(raw["numero"], raw["axe"], raw["titre"], raw.get("titre_variante"), tuple(raw.get("sous_actions", ())))
+        )
+    return actions
+
+
+@dataclass
+class Source:
+    """One catalogue file to load: its label in messages, and its text once read."""
+
+    label: str
+    text: str
+
+
+def build(sources: Sequence[Source], *, strict_header: bool = True) -> tuple[Catalogue, list[Problem]]:
+    """Validate and merge catalogues in order; all problems of all files are collected.
+
+    Raises CatalogueError when any error (not warning) is found.
+    """
+    problems: list[Problem] = []
+    meta: dict[str, Any] = {}
+    axes: dict[str, Axe] = {}
+    actions: dict[int, Action] = {}
+    exemples: list[Exemple] = []
+    where: dict[str, tuple[str, int | None]] = {}
+
+    for src in sources:
+        locator = Locator(src.text)
+        check = _Checker(src.label, locator)
+        try:
+            data = parse_toml(src.text, src.label)
+        except CatalogueError as err:
+            problems.extend(err.problems)
+            continue
+        for key in sorted(set(data) - TOP_LEVEL_KEYS):
+            hint = _closest(key, TOP_LEVEL_KEYS)
+            check.problems.append(Problem(src.label, f"section « {key} » inconnue" + (f" (vouliez-vous dire « {hint} » ?)" if hint else ""), *_top_line(src.text, key)))
+        header = data.get("catalogue")
+        if header is None:
+            if strict_header:
+                check.problems.append(Problem(src.label, "section [catalogue] manquante (avec au moins version_schema = 1)", 1, 1))
+        elif not isinstance(header, dict):
+            check.problems.append(Problem(src.label, "[catalogue] doit être une table", *_top_line(src.text, "catalogue")))
+        else:
+            version = header.get("version_schema")
+            if version != SCHEMA_VERSION:
+                check.problems.append(Problem(src.label, f"version_schema = {SCHEMA_VERSION} attendu dans [catalogue] (trouvé : {version!r})", *_top_line(src.text, "catalogue")))
+            if not meta:
+                meta = dict(header)
+        for table in ("axes", "actions", "exemples"):
+            if table in data and not isinstance(data[table], list):
+                check.problems.append(Problem(src.label, f"« {table} » doit s'écrire [[{table}]] (liste de tables)", *_top_line(src.text, table)))
+                data[table] = []
+
+        for i, axe in enumerate(_check_axes(check, data.get("axes", []))):
+            if axe.id in axes and axes[axe.id] != axe:
+                check.add("axes", i, "titre", f"axe « {axe.id} » déjà défini avec un autre titre ou numéro")
+            axes.setdefault(axe.id, axe)
+        for i, action in enumerate(_check_actions(check, data.get("actions", []), axes)):
+            if action.numero in actions and actions[action.numero] != action:
+                check.add("actions", i, "numero", f"action {action.numero} déjà définie autrement (« {actions[action.numero].titre} »)")
+            actions.setdefault(action.numero, action)
+        raws = data.get("exemples", [])
+        for i, raw in enumerate(raws):
+            ex = _check_exemple(check, i, raw, actions)
+            if ex is None:
+                continue
+            if ex.id in where:
+                other_label, other_index = where[ex.id]
+                line, col = locator.locate("exemples", i, "id")
+                other_line = _line_in(sources, other_label, other_index)
+                here = f"{other_label}:{other_line}" if other_line else other_label
+                check.problems.append(Problem(src.label, f"identifiant « {ex.id} » déjà utilisé ({here})", line, col))
+                continue
+            where[ex.id] = (src.label, i)
+            exemples.append(ex)
+        problems.extend(check.problems)
+
+    if not meta and sources:
+        meta = {"titre": "Catalogue", "version_schema": SCHEMA_VERSION}
+    if any(p.gravite == "erreur" for p in problems):
+        raise CatalogueError(problems)
+    catalogue = Catalogue(meta, tuple(sorted(axes.values(), key=lambda a: a.numero)), tuple(sorted(actions.values(), key=lambda a: a.numero)), tuple(exemples))
+    return catalogue, problems
+
+
+def _top_line(text: str, key: str) -> tuple[int | None, int | None]:
+    m = re.search(rf"^\s*(\[\[?\s*{re.escape(key)}\b|{re.escape(key)}\s*=)", text, re.MULTILINE)
+    if not m:
+        return None, None
+    return text.count("\n", 0, m.start()) + 1, 1
+
+
+def _line_in(sources: Sequence[Source], label: str, index: int | None) -> int | None:
+    for src in sources:
+        if src.label == label:
+            return Locator(src.text).locate("exemples", index, "id")[0]
+    return None
+
+
+# ---------------------------------------------------------------------------- entry points
+
+
+def bundled_text() -> str:
+    """The report's catalogue shipped inside the package (a source checkout falls back to data/)."""
+    from importlib import resources
+
+    resource = resources.files("qpvcli").joinpath("data/examples.toml")
+    if resource.is_file():
+        return resource.read_text(encoding="utf-8")
+    fallback = Path(__file__).resolve().parents[2] / "data" / "examples.toml"
+    return fallback.read_text(encoding="utf-8")
+
+
+def user_paths(options: Sequence[Path] = (), env: str | None = None) -> list[Path]:
+    """Catalogue paths from QPV_DATA (separated as PATH is) then from --data, in that order."""
+    paths: list[Path] = []
+    value = os.environ.get("QPV_DATA", "") if env is None else env
+    paths.extend(Path(p).expanduser() for p in value.split(os.pathsep) if p.strip())
+    paths.extend(options)
+    return paths
+
+
+def load(paths: Sequence[Path] = (), *, with_report: bool = True) -> Catalogue:
+    """The catalogue a command works on: the report's (unless excluded), then the user's files."""
+    sources = [Source(BUNDLED_SOURCE, bundled_text())] if with_report else []
+    for path in paths:
+        sources.append(Source(str(path), read_text(path, str(path))))
+    if not sources:
+        raise CatalogueError([Problem("qpv", "aucun catalogue : --sans-rapport demande au moins un fichier --data")])
+    return build(sources)[0]
+
+
+def load_bundled() -> Catalogue:
+    return load(())
+
+
+def exemple_from_dict(data: dict[str, Any], source: str = BUNDLED_SOURCE) -> Exemple:
+    """Rebuild a record already validated (from the index cache): no checks, just types."""
+    values = {k: v for k, v in data.items() if k not in SUB_FIELDS and k != "source"}
+    niveau = values.get("niveau", ())
+    values["niveau"] = (niveau,) if isinstance(niveau, str) else tuple(niveau)
+    values["partenaires"] = tuple(values.get("partenaires", ()))
+    for key, (cls, _, _) in SUB_FIELDS.items():
+        values[key] = tuple(cls(**item) for item in data.get(key, ()))
+    return Exemple(**values, source=data.get("source", source))

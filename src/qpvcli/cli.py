@@ -1,0 +1,444 @@
+"""The `qpv` command: typer commands that parse options, call the library and print."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import __version__
+from .errors import ExitStatus, QpvError, UsageError
+
+app = typer.Typer(
+    name="qpv",
+    help="Les actions clés pour la résilience des quartiers prioritaires de la ville : chercher, filtrer, lire et exporter les exemples du rapport.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class State:
+    """Global options, and the catalogue loaded once on first use."""
+
+    def __init__(self, data: list[Path], with_report: bool):
+        from .catalogue import user_paths
+
+        self.paths = user_paths(data)
+        self.with_report = with_report
+        self._catalogue = None
+        self._engine = None
+
+    def catalogue(self):
+        if self._catalogue is None:
+            if self._engine is not None:
+                self._catalogue = self._engine.full_catalogue()
+            else:
+                from .engine import open_catalogue
+
+                self._catalogue = open_catalogue(self.paths, with_report=self.with_report)
+        return self._catalogue
+
+    def engine(self):
+        if self._engine is None:
+            from .engine import open_engine
+
+            self._engine = open_engine(self.paths, with_report=self.with_report)
+        return self._engine
+
+
+def _state(ctx: typer.Context) -> State:
+    return ctx.ensure_object(State) if ctx.obj is None else ctx.obj
+
+
+def stdout_isatty() -> bool:
+    """Whether output goes to a terminal (tests replace this, as httpie does)."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class Format(str, Enum):
+    auto = "auto"
+    table = "table"
+    tsv = "tsv"
+    json = "json"
+
+
+def _output(fmt: Format = Format.auto):
+    from .render import Output
+
+    tty = stdout_isatty() if fmt is Format.auto else fmt is Format.table
+    return Output(sys.stdout, tty)
+
+
+def _no_result(message: str = "Aucun exemple ne correspond à cette sélection.") -> None:
+    typer.echo(message, err=True)
+
+
+# ---------------------------------------------------------------------------- completion
+
+
+def _complete_axe(incomplete: str) -> list[str]:
+    from .model import AXES
+
+    return [a for a in AXES if a.startswith(incomplete.lower())]
+
+
+def _complete_niveau(incomplete: str) -> list[str]:
+    from .model import NIVEAUX
+
+    return [n for n in NIVEAUX if n.startswith(incomplete.lower())]
+
+
+def _complete_action(incomplete: str) -> list[str]:
+    return [str(n) for n in range(1, 12) if str(n).startswith(incomplete)]
+
+
+def _complete_id(incomplete: str) -> list[str]:
+    from . import catalogue
+
+    try:
+        return [e.id for e in catalogue.load_bundled().exemples if e.id.startswith(incomplete)]
+    except QpvError:
+        return []
+
+
+# ---------------------------------------------------------------------------- shared options
+
+AxeOpt = Annotated[
+    list[str] | None,
+    typer.Option("--axe", help="Axe : diagnostic, cohesion, habitabilite, economie (ou son numéro, ou son nom). Répétable (OU).", autocompletion=_complete_axe, rich_help_panel="Filtres"),
+]
+ActionOpt = Annotated[list[int] | None, typer.Option("--action", help="Numéro d'action clé, de 1 à 11. Répétable (OU).", autocompletion=_complete_action, rich_help_panel="Filtres")]
+EchelleOpt = Annotated[
+    list[str] | None,
+    typer.Option("--echelle", help="Niveau : site, quartier, commune, intercommunalite, departement, region, national, international. Répétable (OU).", autocompletion=_complete_niveau, rich_help_panel="Filtres"),
+]
+CoutMaxOpt = Annotated[int | None, typer.Option("--cout-max", help="Coût connu et au plus ce montant en euros (ex. 40000).", rich_help_panel="Filtres")]
+GratuitOpt = Annotated[bool, typer.Option("--gratuit", help="Seulement les exemples gratuits ou en libre accès.", rich_help_panel="Filtres")]
+PartenaireOpt = Annotated[list[str] | None, typer.Option("--partenaire", help="Organisation partenaire ou pilote (ex. ademe, Cerema, anru). Répétable (OU).", rich_help_panel="Filtres")]
+TerritoireOpt = Annotated[
+    list[str] | None,
+    typer.Option("--territoire", help="Code de département (93, 2A), département, commune, région ou pays. Répétable (OU).", rich_help_panel="Filtres"),
+]
+TriOpt = Annotated[str, typer.Option("--tri", help="Ordre : rapport (défaut), action, titre, cout.")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="auto (tableau sur un terminal, TSV dans un tube), table, tsv ou json.")]
+
+
+def _filtres(cat, axe, action, echelle, cout_max, gratuit, partenaire, territoire):
+    from .selection import Filtres
+
+    return Filtres.from_options(
+        cat,
+        axes=axe or (),
+        actions=action or (),
+        echelles=echelle or (),
+        cout_max=cout_max,
+        gratuit=gratuit,
+        partenaires=partenaire or (),
+        territoires=territoire or (),
+    )
+
+
+def _check_tri(tri: str) -> str:
+    from .selection import SORT_KEYS
+
+    if tri not in SORT_KEYS:
+        raise UsageError(f"--tri : « {tri} » inconnu. Valeurs possibles : {', '.join(SORT_KEYS)}.")
+    return tri
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"qpv {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option("--data", "-d", help="Catalogue TOML à ajouter à celui du rapport (répétable ; aussi la variable QPV_DATA).", dir_okay=True),
+    ] = None,
+    sans_rapport: Annotated[bool, typer.Option("--sans-rapport", help="N'utiliser que vos catalogues (--data, QPV_DATA), sans celui du rapport.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Afficher la version et quitter.", callback=_version, is_eager=True)] = False,
+) -> None:
+    ctx.obj = State(list(data or []), not sans_rapport)
+
+
+@app.command()
+def actions(
+    ctx: typer.Context,
+    axe: AxeOpt = None,
+    format: FormatOpt = Format.auto,
+) -> None:
+    """Sommaire du rapport : les 4 axes, les 11 actions clés et leur nombre d'exemples."""
+    from collections import Counter
+
+    from .render import print_actions
+    from .selection import resolve_axe
+
+    cat = _state(ctx).catalogue()
+    axes = [resolve_axe(a, cat) for a in axe or ()]
+    counts = Counter(e.action for e in cat.exemples)
+    out = _output(format)
+    if format is Format.json:
+        out.json(
+            [
+                {**a.to_dict(), "actions": [{**x.to_dict(), "exemples": counts.get(x.numero, 0)} for x in cat.actions if x.axe == a.id]}
+                for a in cat.axes
+                if not axes or a.id in axes
+            ]
+        )
+        return
+    print_actions(out, cat, axes, counts)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    axe: AxeOpt = None,
+    action: ActionOpt = None,
+    echelle: EchelleOpt = None,
+    cout_max: CoutMaxOpt = None,
+    gratuit: GratuitOpt = False,
+    partenaire: PartenaireOpt = None,
+    territoire: TerritoireOpt = None,
+    tri: TriOpt = "rapport",
+    format: FormatOpt = Format.auto,
+) -> None:
+    """Lister les exemples, une ligne chacun, avec les filtres voulus.
+
+    Exemple : qpv list --axe habitabilite --echelle quartier
+    """
+    from .render import exemple_json, print_list
+    from .selection import select, sort
+
+    cat = _state(ctx).catalogue()
+    filtres = _filtres(cat, axe, action, echelle, cout_max, gratuit, partenaire, territoire)
+    chosen = sort(select(cat, filtres), _check_tri(tri))
+    out = _output(format)
+    if format is Format.json:
+        out.json([exemple_json(e) for e in chosen])
+    elif chosen:
+        print_list(out, chosen, title=f"{len(chosen)} exemple{'s' if len(chosen) > 1 else ''}")
+    if not chosen:
+        _no_result()
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    id: Annotated[str, typer.Argument(help="Identifiant de l'exemple (voir « qpv list »).", autocompletion=_complete_id)],
+    format: Annotated[str, typer.Option("--format", "-f", help="auto, table, texte, json ou md.")] = "auto",
+) -> None:
+    """Lire un exemple en entier : tous ses champs, liens, contacts et corrections."""
+    from .render import Output, exemple_json, print_show
+
+    cat = _state(ctx).catalogue()
+    ex = cat.exemple(id.strip())
+    if ex is None:
+        close = _closest_ids(id, [e.id for e in cat.exemples])
+        hint = " Vouliez-vous dire : " + ", ".join(close) + " ?" if close else " Voir « qpv list »."
+        raise QpvError(f"Aucun exemple « {id} ».{hint}")
+    if format == "json":
+        Output(sys.stdout, False).json(exemple_json(ex))
+    elif format == "md":
+        from .export import md
+
+        sys.stdout.write(md.render_one(cat, ex))
+    elif format in ("auto", "table", "texte"):
+        tty = stdout_isatty() if format == "auto" else format == "table"
+        print_show(Output(sys.stdout, tty), cat, ex)
+    else:
+        raise UsageError(f"--format : « {format} » inconnu. Valeurs possibles : auto, table, texte, json, md.")
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="Ce que vous cherchez, entre guillemets s'il y a plusieurs mots.", show_default=False)],
+    axe: AxeOpt = None,
+    action: ActionOpt = None,
+    echelle: EchelleOpt = None,
+    cout_max: CoutMaxOpt = None,
+    gratuit: GratuitOpt = False,
+    partenaire: PartenaireOpt = None,
+    territoire: TerritoireOpt = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Nombre de résultats au plus (0 : tous).")] = 10,
+    format: FormatOpt = Format.auto,
+    explique: Annotated[bool, typer.Option("--explique", help="Montrer pour chaque résultat les mots trouvés, où, et le score.")] = False,
+) -> None:
+    """Chercher dans les exemples, sans se soucier des accents, du pluriel ni des fautes de frappe.
+
+    Exemple : qpv search "îlots de fraîcheur" --echelle commune
+    """
+    from .render import exemple_json, print_search
+    from .text import MAX_QUERY_CHARS, normalise
+
+    if not normalise(query).strip():
+        raise UsageError("la requête est vide : indiquez un ou plusieurs mots à chercher.")
+    if limit < 0:
+        raise UsageError("--limit : un nombre positif est attendu (0 pour tous les résultats).")
+    if len(query) > MAX_QUERY_CHARS:
+        typer.echo(f"qpv : requête tronquée à {MAX_QUERY_CHARS} caractères.", err=True)
+    state = _state(ctx)
+    engine = state.engine()
+    filtres = _filtres(engine.catalogue, axe, action, echelle, cout_max, gratuit, partenaire, territoire)
+    hits, result = engine.search(query, filtres)
+    shown = hits[:limit] if limit else hits
+    out = _output(format)
+    if format is Format.json:
+        out.json([exemple_json(e, score=round(h.score, 4)) for e, h in shown])
+    elif shown:
+        if out.is_tty:
+            more = f" ({len(shown)} affichés, --limit 0 pour tous)" if len(shown) < len(hits) else ""
+            typer.echo(f"{len(hits)} résultat{'s' if len(hits) > 1 else ''} pour « {query.strip()} »{more}\n")
+        print_search(out, engine.catalogue, shown, explain=explique)
+    if not hits:
+        message = f"Aucun résultat pour « {query.strip()} »"
+        message += " avec ces filtres." if filtres else "."
+        if result.suggestions:
+            message += " Vouliez-vous dire : " + ", ".join(result.suggestions) + " ?"
+        _no_result(message)
+
+
+def _closest_ids(typed: str, ids: list[str], limit: int = 5) -> list[str]:
+    """Ids that contain what was typed, then ids that look like it."""
+    from rapidfuzz import fuzz, process
+
+    from .text import fold
+
+    key = fold(typed.strip()).replace(" ", "-")
+    found = [i for i in ids if key and key in i]
+    found += [c[0] for c in process.extract(key, ids, scorer=fuzz.ratio, limit=limit, score_cutoff=70)]
+    return list(dict.fromkeys(found))[:limit]
+
+
+@app.command()
+def facettes(
+    ctx: typer.Context,
+    axe: AxeOpt = None,
+    action: ActionOpt = None,
+    echelle: EchelleOpt = None,
+    cout_max: CoutMaxOpt = None,
+    gratuit: GratuitOpt = False,
+    partenaire: PartenaireOpt = None,
+    territoire: TerritoireOpt = None,
+    format: FormatOpt = Format.auto,
+) -> None:
+    """Compter les exemples de la sélection par axe, action, échelle, coût, partenaire et département."""
+    from .render import print_facets
+    from .selection import facets, select
+
+    cat = _state(ctx).catalogue()
+    chosen = select(cat, _filtres(cat, axe, action, echelle, cout_max, gratuit, partenaire, territoire))
+    out = _output(format)
+    result = facets(cat, chosen)
+    if format is Format.json:
+        out.json({"total": len(chosen), **{k: [{"valeur": v, "exemples": n} for v, n in vals] for k, vals in result.items()}})
+        return
+    if not chosen:
+        _no_result()
+        return
+    print_facets(out, result, len(chosen))
+
+
+# ---------------------------------------------------------------------------- entry point
+
+
+def _click_exceptions() -> tuple[type[BaseException], type[BaseException], type[BaseException]]:
+    """click's UsageError, ClickException and Exit, whichever click typer ships with."""
+    mro = typer.BadParameter.__mro__
+    usage = next(c for c in mro if c.__name__ == "UsageError")
+    click_exc = next(c for c in mro if c.__name__ == "ClickException")
+    exit_ = typer.Exit.__mro__[0]
+    return usage, click_exc, exit_
+
+
+def _french_usage(err: BaseException) -> str:
+    """click's English usage messages, said in French."""
+    import re
+
+    text = err.format_message() if hasattr(err, "format_message") else str(err)
+    rules = [
+        (r"No such option: (\S+)(?:\s+Did you mean (\S+)\?)?", lambda m: f"option inconnue : {m[1]}" + (f" (vouliez-vous dire {m[2]} ?)" if m[2] else "")),
+        (r"No such command '([^']+)'\.?", lambda m: f"commande inconnue : « {m[1]} » (voir « qpv --help »)"),
+        (r"Missing argument '([^']+)'\.?", lambda m: f"argument manquant : {m[1]}"),
+        (r"Missing option '([^']+)'\.?", lambda m: f"option manquante : {m[1]}"),
+        (r"Option '([^']+)' requires an argument\.?", lambda m: f"l'option {m[1]} attend une valeur"),
+        (r"Invalid value for '([^']+)': '([^']*)' is not a valid integer\.?", lambda m: f"{m[1]} : « {m[2]} » n'est pas un nombre entier"),
+        (r"Invalid value for '([^']+)': '([^']*)' is not one of (.*)\.", lambda m: f"{m[1]} : « {m[2]} » inconnu ; valeurs possibles : {m[3]}"),
+        (r"Invalid value for '([^']+)': (.*)", lambda m: f"{m[1]} : valeur invalide ({m[2]})"),
+        (r"Got unexpected extra arguments? \((.*)\)", lambda m: f"argument(s) en trop : {m[1]} (mettez la requête entre guillemets)"),
+    ]
+    for pattern, make in rules:
+        m = re.search(pattern, text)
+        if m:
+            return make(m)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run qpv; every failure becomes a French message and an exit code, never a traceback."""
+    usage_error, click_exception, exit_exc = _click_exceptions()
+    debug = bool(os.environ.get("QPV_DEBUG"))
+    try:
+        result = app(args=argv, prog_name="qpv", standalone_mode=False)
+        return int(result) if isinstance(result, int) else ExitStatus.SUCCESS
+    except exit_exc as err:
+        return int(getattr(err, "exit_code", 0) or 0)
+    except QpvError as err:
+        _error(str(err))
+        return err.exit_status
+    except usage_error as err:
+        ctx = getattr(err, "ctx", None)
+        hint = f"\nAide : {ctx.command_path} --help" if ctx is not None else ""
+        _error(_french_usage(err) + hint)
+        return ExitStatus.USAGE
+    except click_exception as err:
+        _error(err.format_message())
+        return ExitStatus.ERROR
+    except KeyboardInterrupt:
+        _error("interrompu.")
+        return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return ExitStatus.SUCCESS
+    except Exception as err:
+        if type(err).__name__ == "Abort":
+            _error("interrompu.")
+            return ExitStatus.INTERRUPTED
+        if debug:
+            raise
+        _error(f"erreur inattendue ({type(err).__name__}: {err}). Relancez avec QPV_DEBUG=1 pour le détail, et signalez-la.")
+        return ExitStatus.ERROR
+
+
+def _error(message: str) -> None:
+    try:
+        sys.stderr.write(f"qpv : {message}\n")
+        sys.stderr.flush()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+
+
+def _silence_stdout() -> None:
+    """After the reader of a pipe went away (`qpv list | head -1`), exit quietly: point stdout
+    at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

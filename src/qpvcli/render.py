@@ -1,0 +1,268 @@
+"""Terminal output: rich on a terminal, tab-separated text in a pipe, JSON on request.
+
+rich is imported only on the terminal path. Catalogue text is always printed as data: never
+as rich markup, and with control characters made visible instead of reaching the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from .model import Catalogue, Exemple
+from .search import Hit
+
+# C0/C1 controls and DEL (ESC sequences could move the cursor or recolour the terminal), and
+# bidirectional overrides (which can make a line read differently from what it contains).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def safe(text: str) -> str:
+    """Text fit for a terminal: control characters shown as visible symbols."""
+    return _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group())) if ord(m.group()) < 0x20 else "\ufffd", text)
+
+
+def cell(text: Any) -> str:
+    """One TSV cell: no tab or line break inside."""
+    return safe(str(text).replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
+
+
+@dataclass
+class Output:
+    stream: TextIO
+    is_tty: bool
+
+    def console(self) -> Any:
+        from rich.console import Console
+
+        return Console(file=self.stream, highlight=False, force_terminal=self.is_tty, no_color=bool(os.environ.get("NO_COLOR")) or None, emoji=False)
+
+    def tsv(self, rows: Sequence[Sequence[Any]]) -> None:
+        self.stream.write("".join("\t".join(cell(v) for v in row) + "\n" for row in rows))
+
+    def json(self, data: Any) -> None:
+        self.stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def exemple_json(ex: Exemple, **extra: Any) -> dict[str, Any]:
+    out = ex.to_dict()
+    if ex.source != "rapport":
+        out["source"] = ex.source
+    out.update(extra)
+    return out
+
+
+def _niveau(ex: Exemple) -> str:
+    return ", ".join(ex.niveau)
+
+
+LIST_HEADER = ("id", "action", "titre", "niveau", "cout_tranche", "cout_eur")
+
+
+def _list_row(ex: Exemple) -> list[Any]:
+    return [ex.id, ex.action, ex.titre, _niveau(ex), ex.cout_tranche, "" if ex.cout_eur is None else ex.cout_eur]
+
+
+def print_list(out: Output, exemples: Sequence[Exemple], title: str | None = None) -> None:
+    if not out.is_tty:
+        out.tsv([LIST_HEADER, *(_list_row(e) for e in exemples)])
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(title) if title else None, header_style="bold", expand=False)
+    table.add_column("act.", justify="right")
+    table.add_column("exemple (titre, identifiant)", ratio=1)
+    table.add_column("échelle")
+    table.add_column("coût")
+    for e in exemples:
+        label = Text(safe(e.titre)) + Text("\n") + Text(safe(e.id), style="cyan")
+        table.add_row(str(e.action), label, Text(_niveau(e).replace(", ", "\n")), Text(e.cout_tranche))
+    out.console().print(table)
+
+
+def print_search(out: Output, catalogue: Catalogue, hits: Sequence[tuple[Exemple, Hit]], *, explain: bool) -> None:
+    from .search import snippet
+
+    if not out.is_tty:
+        rows: list[Sequence[Any]] = [("score", *LIST_HEADER)]
+        rows += [(f"{h.score:.2f}", *_list_row(e)) for e, h in hits]
+        out.tsv(rows)
+        if explain:
+            out.stream.write("\n")
+            out.tsv([("id", "mot", "trouvé", "comment", "champs")] + [(e.id, w, s, how, ",".join(fields)) for e, h in hits for w, ms in h.matches.items() for s, how, fields in ms])
+        return
+    from rich.text import Text
+
+    console = out.console()
+    for rank, (e, h) in enumerate(hits, 1):
+        line = Text()
+        line.append(f"{rank:>2}. ", style="dim")
+        line.append_text(_highlighted(e.titre, h.stems, "bold"))
+        line.append(f"  [{e.id}]", style="cyan")
+        console.print(line)
+        meta = f"    action {e.action} · {_niveau(e) or 'échelle non précisée'} · coût {e.cout_tranche}"
+        if e.territoires:
+            meta += " · " + ", ".join(str(t) for t in e.territoires[:3])
+        console.print(Text(safe(meta), style="dim"))
+        for name in ("description", "resultats", "methode", "partenaires"):
+            text = ", ".join(e.partenaires) if name == "partenaires" else getattr(e, name) or ""
+            cut, spans = snippet(text, h.stems)
+            if spans:
+                console.print(Text("    ") + _with_spans(cut, spans, "bold yellow"))
+                break
+        if explain:
+            console.print(Text(f"    score {h.score:.2f}, {h.coverage} mot(s) trouvé(s)", style="magenta"))
+            for word, ms in h.matches.items():
+                for s, how, fields in ms:
+                    console.print(Text(f"      « {word} » → {s} ({how}) dans {', '.join(fields)}", style="magenta"))
+        console.print()
+
+
+def _highlighted(text: str, stems: set[str], base: str) -> Any:
+    from .search import highlight_spans
+    from .text import normalise
+
+    text = normalise(text)
+    return _with_spans(text, highlight_spans(text, stems), "bold yellow", base)
+
+
+def _with_spans(text: str, spans: Sequence[tuple[int, int]], style: str, base: str = "") -> Any:
+    from rich.text import Text
+
+    out = Text(safe(text), style=base)
+    for a, b in spans:
+        out.stylize(style, a, b)
+    return out
+
+
+def detail_rows(catalogue: Catalogue, e: Exemple) -> list[tuple[str, str]]:
+    """Every field of a record as (label, text), in reading order."""
+    action = catalogue.action(e.action)
+    axe = catalogue.axe(action.axe)
+    rows = [
+        ("Identifiant", e.id),
+        ("Axe", f"{axe.numero}. {axe.titre}"),
+        ("Action", f"{action.numero}. {action.titre}"),
+        ("Titre dans la fiche", e.titre_original or ""),
+        ("Description", e.description),
+        ("Partenaires", " ; ".join(e.partenaires)),
+        ("Partenaires (texte du rapport)", e.partenaires_texte or ""),
+        ("Échelle", e.echelle or ""),
+        ("Niveau", _niveau(e)),
+        ("Territoires", " ; ".join(_territoire(t) for t in e.territoires)),
+        ("Méthode", e.methode or ""),
+        ("Résultats", e.resultats or ""),
+        ("Coût", e.cout or ""),
+        ("Coût (euros)", "" if e.cout_eur is None else f"{e.cout_eur:,} € ({e.cout_tranche})".replace(",", "\u202f")),
+        ("Durée", e.duree or ""),
+        ("Période", _periode(e)),
+        ("Pilotage", e.pilotage or ""),
+        ("Prise en main", e.prise_en_main or ""),
+        ("Ressources", "\n".join(str(r) for r in e.ressources)),
+        ("Contacts", "\n".join(str(c) for c in e.contacts)),
+        ("Crédit photo", e.credit_photo or ""),
+        ("Corrections", "\n".join(f"{c.champ} : « {c.avant} » → « {c.apres} » ({c.raison})" for c in e.corrections)),
+        ("Source", "rapport (catalogue intégré)" if e.source == "rapport" else e.source),
+    ]
+    return [(k, v) for k, v in rows if v]
+
+
+def _territoire(t: Any) -> str:
+    parts = [t.nom]
+    extra = [x for x in (t.departement, t.region, t.pays) if x]
+    return f"{t.nom} ({', '.join(extra)})" if extra else parts[0]
+
+
+def _periode(e: Exemple) -> str:
+    if e.annee_debut and e.annee_fin:
+        return f"{e.annee_debut}–{e.annee_fin}"
+    if e.annee_debut:
+        return f"depuis {e.annee_debut}" + (" (en cours)" if e.en_cours else "")
+    if e.annee_fin:
+        return f"jusqu'en {e.annee_fin}"
+    return "en cours" if e.en_cours else ""
+
+
+def print_show(out: Output, catalogue: Catalogue, e: Exemple) -> None:
+    rows = detail_rows(catalogue, e)
+    if not out.is_tty:
+        out.stream.write(f"{safe(e.titre)}\n\n")
+        for label, value in rows:
+            lines = [safe(v) for v in value.split("\n")]
+            if len(lines) == 1:
+                out.stream.write(f"{label} : {lines[0]}\n")
+            else:
+                out.stream.write(f"{label} :\n" + "".join(f"  {v}\n" for v in lines))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    console = out.console()
+    console.print(Text(safe(e.titre), style="bold"))
+    console.print()
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold cyan", no_wrap=True)
+    grid.add_column(ratio=1)
+    for label, value in rows:
+        grid.add_row(Text(label), Text(safe(value)))
+    console.print(grid)
+
+
+def print_actions(out: Output, catalogue: Catalogue, axes: Sequence[str], counts: dict[int, int]) -> None:
+    chosen = [a for a in catalogue.axes if not axes or a.id in axes]
+    if not out.is_tty:
+        rows: list[Sequence[Any]] = [("axe", "action", "titre", "exemples")]
+        for axe in chosen:
+            rows += [(axe.id, a.numero, a.titre, counts.get(a.numero, 0)) for a in catalogue.actions if a.axe == axe.id]
+        out.tsv(rows)
+        return
+    from rich.text import Text
+
+    console = out.console()
+    for axe in chosen:
+        console.print(Text(f"Axe {axe.numero} — {safe(axe.titre)}  [{axe.id}]", style="bold"))
+        for a in catalogue.actions:
+            if a.axe != axe.id:
+                continue
+            n = counts.get(a.numero, 0)
+            console.print(Text(f"  {a.numero:>2}. {safe(a.titre)}") + Text(f"  ({n} exemple{'s' if n > 1 else ''})", style="dim"))
+            for sub in a.sous_actions:
+                console.print(Text(f"        – {safe(sub)}", style="dim"))
+        console.print()
+
+
+FACET_LABELS = {
+    "axe": "Axe",
+    "action": "Action",
+    "niveau": "Échelle",
+    "cout": "Coût",
+    "partenaire": "Partenaires (cités dans au moins 2 exemples)",
+    "departement": "Département",
+}
+
+
+def print_facets(out: Output, facets: dict[str, list[tuple[str, int]]], total: int) -> None:
+    if not out.is_tty:
+        out.tsv([("facette", "valeur", "exemples")] + [(k, v, n) for k, values in facets.items() for v, n in values])
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    console = out.console()
+    console.print(Text(f"{total} exemple{'s' if total > 1 else ''} sélectionné{'s' if total > 1 else ''}", style="bold"))
+    for key, values in facets.items():
+        if not values:
+            continue
+        console.print(Text(FACET_LABELS[key], style="bold"))
+        table = Table(show_header=False, box=None, padding=(0, 1))
+        table.add_column(ratio=1)
+        table.add_column(justify="right")
+        for value, n in values:
+            table.add_row(Text(safe(value)), str(n))
+        console.print(table)
+        console.print()

@@ -1,0 +1,448 @@
+"""Full-text search: an inverted index of analysed terms, BM25F ranking, typo tolerance on the
+catalogue's vocabulary, curated synonyms, a relevance cut-off, highlights and snippets.
+
+Ranking follows the reference engines: first how many query words a record matches
+(Meilisearch's first rule), then a BM25F score (k1 = 1.2, b = 0.75) in which a title match
+counts more than a partner, place or action match, which count more than the body.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import tomllib
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from .model import Catalogue, Exemple
+from .text import MAX_QUERY_CHARS, STOP_WORDS, fold, normalise, stem, terms, words
+
+INDEX_VERSION = 3
+K1, B = 1.2, 0.75
+
+# Field name, weight. Order fixes the bit of each field in a posting's field mask.
+FIELDS: tuple[tuple[str, float], ...] = (
+    ("titre", 4.0),
+    ("partenaires", 2.5),
+    ("lieux", 2.0),
+    ("action", 1.2),
+    ("description", 1.5),
+    ("methode", 1.0),
+    ("resultats", 1.0),
+    ("autres", 0.5),
+)
+FIELD_NAMES = tuple(name for name, _ in FIELDS)
+
+# How much a match found by each route counts, against an exact match (1.0).
+PENALTY_FAMILY = 0.8  # another stem of the same word family: recycl / recyclag
+PENALTY_PREFIX = 0.7  # the last query word as a prefix (being typed)
+PENALTY_SYNONYM = 0.6
+PENALTY_TYPO = (1.0, 0.75, 0.55)  # by number of typos
+MIN_FAMILY_PREFIX = 6
+RELATIVE_CUTOFF = 0.2  # results scoring under this share of the best one are noise
+MAX_PREFIX_EXPANSIONS = 30
+
+
+def typo_budget(term: str) -> int:
+    """Meilisearch's defaults: no typo under 5 letters, 1 from 5, 2 from 9; digits exact."""
+    if term.isdigit() or len(term) < 5:
+        return 0
+    return 1 if len(term) < 9 else 2
+
+
+def field_texts(ex: Exemple, catalogue: Catalogue) -> dict[str, str]:
+    """The searchable text of a record, by field."""
+    action = catalogue.action(ex.action)
+    axe = catalogue.axe(action.axe)
+    places = []
+    for t in ex.territoires:
+        places += [t.nom, t.departement or "", t.region or "", t.pays or ""]
+    return {
+        "titre": f"{ex.titre} {ex.titre_original or ''}",
+        "partenaires": " ".join([*ex.partenaires, ex.partenaires_texte or "", ex.pilotage or ""]),
+        "lieux": " ".join([*places, ex.echelle or ""]),
+        "action": " ".join([action.titre, action.titre_variante or "", *action.sous_actions, axe.titre]),
+        "description": ex.description,
+        "methode": ex.methode or "",
+        "resultats": ex.resultats or "",
+        "autres": " ".join(
+            [ex.cout or "", ex.duree or "", ex.prise_en_main or "", *(r.libelle or "" for r in ex.ressources), *(c.nom or "" for c in ex.contacts)]
+        ),
+    }
+
+
+def _terms_of(text: str) -> list[str]:
+    out: list[str] = []
+    for word, _, _ in words(normalise(text)):
+        out.extend(t for t in terms(word) if len(t) > 1 and t not in STOP_WORDS)
+    return out
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """Stem -> stems of its synonym group, from the curated synonymes.toml."""
+    data = tomllib.loads(resources.files("qpvcli").joinpath("synonymes.toml").read_text(encoding="utf-8"))
+    table: dict[str, set[str]] = {}
+    for group in data["groupes"]:
+        group_stems = {stem(fold(w)) for w in group}
+        for s in group_stems:
+            table.setdefault(s, set()).update(group_stems - {s})
+    return {k: tuple(sorted(v)) for k, v in table.items()}
+
+
+# ---------------------------------------------------------------------------- index
+
+
+@dataclass
+class Index:
+    """Postings of stems over records; surface vocabulary for typos, prefixes and suggestions."""
+
+    n_docs: int
+    # stem -> (start, end) in the flat posting arrays
+    offsets: dict[str, tuple[int, int]]
+    docs: array  # 'i' record number
+    impacts: array  # 'f' BM25F contribution, idf included
+    masks: array  # 'B' bit set of the fields the stem occurs in
+    # folded surface word -> (stem, document frequency)
+    vocabulary: dict[str, tuple[str, int]]
+    sorted_words: list[str] = field(default_factory=list)
+    sorted_stems: list[str] = field(default_factory=list)
+    _by_first_letter: dict[str, list[str]] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.sorted_words:
+            self.sorted_words = sorted(self.vocabulary)
+        if not self.sorted_stems:
+            self.sorted_stems = sorted(self.offsets)
+
+    # -- building
+
+    @classmethod
+    def build(cls, records: Sequence[dict[str, str]]) -> Index:
+        """Index records given as {field: text}."""
+        weights = dict(FIELDS)
+        n = len(records)
+        field_bit = {name: 1 << i for i, name in enumerate(FIELD_NAMES)}
+        per_doc: list[dict[str, dict[str, int]]] = []
+        lengths = {name: 0 for name in FIELD_NAMES}
+        doc_lengths: list[dict[str, int]] = []
+        vocab_df: dict[str, int] = {}
+        word_stem: dict[str, str] = {}
+        for rec in records:
+            fields_tf: dict[str, dict[str, int]] = {}
+            lens: dict[str, int] = {}
+            seen_words: set[str] = set()
+            for name in FIELD_NAMES:
+                toks = _terms_of(rec.get(name, ""))
+                lens[name] = len(toks)
+                lengths[name] += len(toks)
+                tf: dict[str, int] = {}
+                for t in toks:
+                    s = word_stem.get(t)
+                    if s is None:
+                        s = word_stem[t] = stem(t)
+                    tf[s] = tf.get(s, 0) + 1
+                    seen_words.add(t)
+                fields_tf[name] = tf
+            for w in seen_words:
+                vocab_df[w] = vocab_df.get(w, 0) + 1
+            per_doc.append(fields_tf)
+            doc_lengths.append(lens)
+        avg = {name: (lengths[name] / n if n else 0) or 1 for name in FIELD_NAMES}
+
+        postings: dict[str, list[tuple[int, float, int]]] = {}
+        for doc, (fields_tf, lens) in enumerate(zip(per_doc, doc_lengths, strict=True)):
+            acc: dict[str, list[float]] = {}
+            for name in FIELD_NAMES:
+                tf = fields_tf[name]
+                if not tf:
+                    continue
+                norm = 1 - B + B * lens[name] / avg[name]
+                w = weights[name] / norm
+                bit = field_bit[name]
+                for s, count in tf.items():
+                    slot = acc.get(s)
+                    if slot is None:
+                        acc[s] = [count * w, bit]
+                    else:
+                        slot[0] += count * w
+                        slot[1] |= bit
+            for s, (tfw, mask) in acc.items():
+                postings.setdefault(s, []).append((doc, tfw, int(mask)))
+
+        offsets: dict[str, tuple[int, int]] = {}
+        docs, impacts, masks = array("i"), array("f"), array("B")
+        for s, plist in postings.items():
+            idf = math.log(1 + (n - len(plist) + 0.5) / (len(plist) + 0.5))
+            start = len(docs)
+            for doc, tfw, mask in plist:
+                docs.append(doc)
+                impacts.append(idf * tfw * (K1 + 1) / (tfw + K1))
+                masks.append(mask)
+            offsets[s] = (start, len(docs))
+        vocabulary = {w: (word_stem[w], df) for w, df in vocab_df.items()}
+        return cls(n, offsets, docs, impacts, masks, vocabulary)
+
+    # -- serialising (marshal-friendly: no code runs when a cache file is read)
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "n_docs": self.n_docs,
+            "offsets": self.offsets,
+            "docs": self.docs.tobytes(),
+            "impacts": self.impacts.tobytes(),
+            "masks": self.masks.tobytes(),
+            "vocabulary": self.vocabulary,
+            "sorted_words": self.sorted_words,
+            "sorted_stems": self.sorted_stems,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Index:
+        docs, impacts, masks = array("i"), array("f"), array("B")
+        docs.frombytes(state["docs"])
+        impacts.frombytes(state["impacts"])
+        masks.frombytes(state["masks"])
+        return cls(
+            state["n_docs"], state["offsets"], docs, impacts, masks, state["vocabulary"], state["sorted_words"], state["sorted_stems"]
+        )
+
+    # -- query expansion
+
+    def _words_with_prefix(self, prefix: str) -> list[str]:
+        i = bisect.bisect_left(self.sorted_words, prefix)
+        out = []
+        while i < len(self.sorted_words) and self.sorted_words[i].startswith(prefix):
+            out.append(self.sorted_words[i])
+            i += 1
+        return out
+
+    def _family(self, s: str) -> list[str]:
+        """Stems of the same family: one a prefix of the other, the shorter long enough."""
+        out = []
+        if len(s) >= MIN_FAMILY_PREFIX:
+            i = bisect.bisect_right(self.sorted_stems, s)
+            while i < len(self.sorted_stems) and self.sorted_stems[i].startswith(s):
+                out.append(self.sorted_stems[i])
+                i += 1
+        out += [s[:k] for k in range(MIN_FAMILY_PREFIX, len(s)) if s[:k] in self.offsets]
+        return out
+
+    def _typos(self, term: str) -> list[tuple[str, int]]:
+        """Vocabulary words within the typo budget; a wrong first letter counts double."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        budget = typo_budget(term)
+        if not budget:
+            return []
+        if self._by_first_letter is None:
+            buckets: dict[str, list[str]] = {}
+            for w in self.sorted_words:
+                buckets.setdefault(w[0], []).append(w)
+            self._by_first_letter = buckets
+        out = []
+        same = [w for w in self._by_first_letter.get(term[0], ()) if abs(len(w) - len(term)) <= budget]
+        for w, dist, _ in process.extract(term, same, scorer=OSA.distance, score_cutoff=budget, limit=None):
+            if dist:
+                out.append((w, dist))
+        if budget >= 2:
+            others = [w for k, ws in self._by_first_letter.items() if k != term[0] for w in ws if abs(len(w) - len(term)) <= budget - 1]
+            for w, dist, _ in process.extract(term, others, scorer=OSA.distance, score_cutoff=budget - 1, limit=None):
+                out.append((w, dist + 1))
+        return out
+
+    def expand(self, term: str, *, is_prefix: bool) -> dict[str, tuple[float, str]]:
+        """Stems to look up for one query term: stem -> (weight, how it was found)."""
+        variants: dict[str, tuple[float, str]] = {}
+
+        def add(s: str, weight: float, how: str) -> None:
+            if s in self.offsets and weight > variants.get(s, (0.0, ""))[0]:
+                variants[s] = (weight, how)
+
+        exact = stem(term)
+        add(exact, 1.0, "exact")
+        known_word = term in self.vocabulary
+        for s in self._family(exact):
+            add(s, PENALTY_FAMILY, "famille")
+        for s in synonyms().get(exact, ()):
+            add(s, PENALTY_SYNONYM, "synonyme")
+            for f in self._family(s):
+                add(f, PENALTY_SYNONYM * PENALTY_FAMILY, "synonyme")
+        if is_prefix and (len(term) >= 4 or not known_word) and len(term) >= 2:
+            completions = sorted(self._words_with_prefix(term), key=lambda w: -self.vocabulary[w][1])
+            for w in completions[:MAX_PREFIX_EXPANSIONS]:
+                add(self.vocabulary[w][0], PENALTY_PREFIX, "préfixe")
+        if exact not in self.offsets and not known_word:
+            for w, dist in self._typos(term):
+                add(self.vocabulary[w][0], PENALTY_TYPO[min(dist, 2)], f"{dist} faute{'s' if dist > 1 else ''}")
+        return variants
+
+    def suggest(self, term: str, limit: int = 3) -> list[str]:
+        """Close vocabulary words for « Vouliez-vous dire … ? » (looser than typo tolerance)."""
+        from rapidfuzz import fuzz, process
+
+        if len(term) < 3:
+            return []
+        found = process.extract(term, self.sorted_words, scorer=fuzz.ratio, score_cutoff=75, limit=limit * 4)
+        found.sort(key=lambda f: (-f[1], -self.vocabulary[f[0]][1]))
+        return [w for w, _, _ in found[:limit]]
+
+
+# ---------------------------------------------------------------------------- querying
+
+
+@dataclass
+class QueryTerm:
+    word: str  # folded surface word
+    variants: dict[str, tuple[float, str]]
+
+
+@dataclass
+class Hit:
+    doc: int
+    score: float
+    coverage: int
+    # query word -> [(stem, how, field names)]
+    matches: dict[str, list[tuple[str, str, tuple[str, ...]]]]
+
+    @property
+    def stems(self) -> set[str]:
+        return {s for ms in self.matches.values() for s, _, _ in ms}
+
+
+@dataclass
+class Result:
+    hits: list[Hit]
+    terms: list[QueryTerm]
+    suggestions: list[str] = field(default_factory=list)
+
+
+def parse_query(text: str) -> tuple[list[str], bool]:
+    """Folded query words, and whether the last one is a prefix being typed."""
+    text = normalise(text)[:MAX_QUERY_CHARS]
+    found = _terms_of(text)
+    is_prefix = bool(found) and not text[-1:].isspace()
+    return list(dict.fromkeys(found)), is_prefix
+
+
+def _mask_fields(mask: int) -> tuple[str, ...]:
+    return tuple(name for i, name in enumerate(FIELD_NAMES) if mask >> i & 1)
+
+
+def run(
+    index: Index,
+    query: str,
+    *,
+    accept: Callable[[int], bool] | None = None,
+    titles: Callable[[int], str] | None = None,
+) -> Result:
+    """Rank records for a query. `accept` filters record numbers; `titles` enables the
+    phrase bonus (query words adjacent in the title)."""
+    words_, is_prefix = parse_query(query)
+    qterms = [QueryTerm(w, index.expand(w, is_prefix=is_prefix and i == len(words_) - 1)) for i, w in enumerate(words_)]
+    if not qterms or not any(q.variants for q in qterms):
+        return Result([], qterms, _suggestions(index, qterms))
+
+    scores: dict[int, float] = {}
+    cover: dict[int, int] = {}
+    per_term: list[dict[int, tuple[float, str, int]]] = []
+    docs, impacts, masks = index.docs, index.impacts, index.masks
+    for i, q in enumerate(qterms):
+        best: dict[int, tuple[float, str, int]] = {}
+        for s, (weight, _how) in q.variants.items():
+            start, end = index.offsets[s]
+            for j in range(start, end):
+                d = docs[j]
+                v = impacts[j] * weight
+                prev = best.get(d)
+                if prev is None or v > prev[0]:
+                    best[d] = (v, s, masks[j])
+        bit = 1 << i
+        for d, (v, _, _) in best.items():
+            scores[d] = scores.get(d, 0.0) + v
+            cover[d] = cover.get(d, 0) | bit
+        per_term.append(best)
+
+    if accept is not None:
+        scores = {d: v for d, v in scores.items() if accept(d)}
+    if not scores:
+        return Result([], qterms)
+
+    n = len(qterms)
+    coverage = {d: bin(cover[d]).count("1") for d in scores}
+    k_max = max(coverage.values())
+    required = max(1, k_max - n // 3)
+    ranked = sorted((d for d in scores if coverage[d] >= required), key=lambda d: (-coverage[d], -scores[d]))
+
+    if titles is not None and n > 1:
+        _phrase_bonus(ranked[:100], scores, qterms, titles)
+        head = sorted(ranked[:100], key=lambda d: (-coverage[d], -scores[d]))
+        ranked = head + ranked[100:]
+
+    top = scores[ranked[0]]
+    ranked = [d for d in ranked if scores[d] >= RELATIVE_CUTOFF * top or coverage[d] == n and n > 1]
+
+    hits = []
+    for d in ranked:
+        matches: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
+        for q, best in zip(qterms, per_term, strict=True):
+            if d in best:
+                _, s, mask = best[d]
+                matches[q.word] = [(s, q.variants[s][1], _mask_fields(mask))]
+        hits.append(Hit(d, scores[d], coverage[d], matches))
+    return Result(hits, qterms)
+
+
+def _phrase_bonus(docs: list[int], scores: dict[int, float], qterms: list[QueryTerm], titles: Callable[[int], str]) -> None:
+    """Query words that follow each other in a title (« îlots de fraîcheur ») count more."""
+    for d in docs:
+        title_stems = [stem(t) for t in _terms_of(titles(d))]
+        pairs = set(zip(title_stems, title_stems[1:], strict=False))
+        bonus = sum(
+            1 for a, b in zip(qterms, qterms[1:], strict=False) if any((x, y) in pairs for x in a.variants for y in b.variants)
+        )
+        if bonus:
+            scores[d] *= 1 + 0.25 * bonus
+
+
+def _suggestions(index: Index, qterms: list[QueryTerm]) -> list[str]:
+    out: list[str] = []
+    for q in qterms:
+        out.extend(index.suggest(q.word))
+    return list(dict.fromkeys(out))[:5]
+
+
+# ---------------------------------------------------------------------------- highlighting
+
+
+def highlight_spans(text: str, stems_: set[str]) -> list[tuple[int, int]]:
+    """Character spans of the words of `text` whose stem was matched (text is normalised)."""
+    spans = []
+    for word, start, end in words(text):
+        if any(stem(t) in stems_ for t in terms(word)):
+            spans.append((start, end))
+    return spans
+
+
+def snippet(text: str, stems_: set[str], width: int = 12) -> tuple[str, list[tuple[int, int]]]:
+    """A window of about `width` words around the first matched word, with its spans."""
+    text = normalise(text)
+    all_words = words(text)
+    spans = highlight_spans(text, stems_)
+    if not spans:
+        return "", []
+    first = next(i for i, (_, s, _) in enumerate(all_words) if s == spans[0][0])
+    lo = max(0, first - width // 3)
+    hi = min(len(all_words), lo + width)
+    start = all_words[lo][1] if lo else 0
+    end = all_words[hi - 1][2] if hi < len(all_words) else len(text)
+    prefix = "…" if start else ""
+    suffix = "…" if end < len(text) else ""
+    cut = prefix + text[start:end] + suffix
+    shift = len(prefix) - start
+    return cut, [(a + shift, b + shift) for a, b in spans if a >= start and b <= end]

@@ -1,0 +1,100 @@
+"""The one French text-analysis pipeline, shared by indexing, querying and highlighting.
+
+normalise (Unicode, invisible characters, apostrophes) -> case fold -> tokenise (elisions,
+inclusive writing, hyphenated compounds) -> accent fold -> stop words -> stem.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Zero-width characters, soft hyphen, word joiner, BOM: pasted from PDFs and web pages.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e"), None)
+_APOSTROPHES = dict.fromkeys(map(ord, "\u2019\u2018\u02bc\u00b4\u0060\u2032\uff07"), "'")
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212"), "-")
+_TRANSLATE = {**_INVISIBLE, **_APOSTROPHES, **_DASHES}
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"})
+
+# A word: letters and digits. Apostrophes split words (French elisions: l', d', qu'...);
+# hyphens join parts of a compound, which is also indexed glued together.
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+
+# Elided articles and pronouns, once split at the apostrophe (Elasticsearch's French list).
+_ELISIONS = frozenset("l m t qu n s j d c jusqu lorsqu puisqu quoiqu".split())
+
+STOP_WORDS = frozenset(
+    """
+    a au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur leurs
+    lui ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses
+    son sur ta te tes toi ton tu un une vos votre vous y d l c j m n s t
+    est sont ete etre avoir ont a
+    ainsi comme dont donc lors tres plus moins sans sous entre vers chez afin ainsi
+    ci cela celle celles celui ceux leur meme memes
+    """.split()
+)
+
+MAX_QUERY_CHARS = 500
+
+
+def normalise(text: str) -> str:
+    """Compose accents (NFC), drop invisible characters, unify apostrophes and dashes."""
+    text = unicodedata.normalize("NFC", text)
+    return text.translate(_TRANSLATE).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+@lru_cache(maxsize=200_000)
+def fold(word: str) -> str:
+    """Lower-case and strip accents: « Îlots » -> « ilots »."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold().translate(_LIGATURES))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_stemmer = None
+
+
+@lru_cache(maxsize=200_000)
+def stem(folded: str) -> str:
+    """Stem an already folded word so that singular/plural and close forms meet.
+
+    Snowball's French stemmer gives different stems with and without accents, so it only ever
+    sees folded words; it keeps some plurals (« velos »), hence the plural strip before it.
+    """
+    global _stemmer
+    if len(folded) <= 3 or folded.isdigit():
+        return folded
+    if _stemmer is None:
+        import snowballstemmer
+
+        _stemmer = snowballstemmer.stemmer("french")
+    word = folded
+    if len(word) > 4 and word[-1] in "sx" and word[-2] not in "su":
+        word = word[:-1]
+    return _stemmer.stemWord(word)
+
+
+def words(text: str) -> list[tuple[str, int, int]]:
+    """Surface words with their position in `text` (after `normalise`), compounds kept whole."""
+    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def terms(word: str) -> list[str]:
+    """The folded index terms of one surface word (its parts, and a glued compound)."""
+    folded = fold(word)
+    if "-" not in folded:
+        return [] if folded in _ELISIONS else [folded]
+    parts = [p for p in folded.split("-") if p]
+    return [*parts, "".join(parts)]
+
+
+def analyse(text: str) -> list[str]:
+    """Folded, stop-word-free terms of a text, in order (not stemmed)."""
+    out: list[str] = []
+    for word, _, _ in words(normalise(text)):
+        out.extend(t for t in terms(word) if t not in STOP_WORDS and len(t) > 1)
+    return out
+
+
+def stems(text: str) -> list[str]:
+    return [stem(t) for t in analyse(text)]
