@@ -70,7 +70,9 @@ def test_each_action_holds_the_examples_of_the_closing_list():
         assert len(records) == len(titles), numero
         for listed, record in zip(titles, records, strict=True):
             # The list's wording, or the wording before a recorded correction of the title.
-            candidates = [record["titre"]] + [c["avant"] for c in record.get("corrections", []) if c["champ"] == "titre"]
+            candidates = [record["titre"]] + [
+                c["avant"] for c in record.get("corrections", []) if c["champ"] == "titre"
+            ]
             best = max(SequenceMatcher(None, fold(listed), fold(c)).ratio() for c in candidates)
             assert best > 0.85, (numero, listed, record["titre"])
 
@@ -79,7 +81,9 @@ def test_report_order_is_kept():
     assert [e["action"] for e in RAW["exemples"]] == sorted(e["action"] for e in RAW["exemples"])
 
 
-@pytest.mark.parametrize("field", ["titre", "description", "partenaires", "echelle", "methode", "resultats", "ressources", "niveau"])
+@pytest.mark.parametrize(
+    "field", ["titre", "description", "partenaires", "echelle", "methode", "resultats", "ressources", "niveau"]
+)
 def test_mandatory_fields_present(field):
     missing = [e["id"] for e in RAW["exemples"] if not e.get(field)]
     assert missing == []
@@ -161,7 +165,7 @@ def test_territories_are_consistent():
         assert set(levels) <= set(NIVEAUX)
         for t in e.get("territoires", []):
             if "departement" in t:
-                name, region = DEPARTEMENTS[t["departement"]]
+                _name, region = DEPARTEMENTS[t["departement"]]
                 assert t.get("region") == region, (e["id"], t)
         if "national" in levels:
             assert all("departement" not in t for t in e.get("territoires", []))
@@ -198,14 +202,29 @@ def test_every_url_and_email_of_the_report_is_in_the_catalogue():
     emails = set(re.findall(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", source))
     assert len(urls) >= 40 and len(emails) >= 35
     repaired = "\n".join(c["avant"] for e in RAW["exemples"] for c in e.get("corrections", []))
-    for found in sorted(urls | emails):
-        if found.count(")") > found.count("("):
-            found = found[:-1]  # the closing parenthesis of a Markdown link
-        assert found in catalogue or found.replace("\\", "") in catalogue or found in repaired.replace("\\\\", "\\"), found
+    for raw in sorted(urls | emails):
+        # drop the closing parenthesis of a Markdown link
+        found = raw[:-1] if raw.count(")") > raw.count("(") else raw
+        assert found in catalogue or found.replace("\\", "") in catalogue or found in repaired.replace("\\\\", "\\"), (
+            found
+        )
 
 
 @needs_source
-@pytest.mark.parametrize("field", ["description", "methode", "resultats", "echelle", "cout", "duree", "titre_original", "credit_photo", "partenaires_texte"])
+@pytest.mark.parametrize(
+    "field",
+    [
+        "description",
+        "methode",
+        "resultats",
+        "echelle",
+        "cout",
+        "duree",
+        "titre_original",
+        "credit_photo",
+        "partenaires_texte",
+    ],
+)
 def test_verbatim_fields_appear_in_the_report(field):
     """Every verbatim text is in the report, once its recorded corrections are undone."""
     source = _flat(_source())

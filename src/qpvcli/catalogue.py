@@ -258,7 +258,13 @@ def _build_sub(check: _Checker, index: int, name: str, key: str, items: list[dic
         bad = sorted(set(item) - allowed)
         for k in bad:
             hint = _closest(k, allowed)
-            check.add("exemples", index, key, f"{name} : champ « {k} » inconnu dans « {key} »" + (f" (vouliez-vous dire « {hint} » ?)" if hint else ""))
+            check.add(
+                "exemples",
+                index,
+                key,
+                f"{name} : champ « {k} » inconnu dans « {key} »"
+                + (f" (vouliez-vous dire « {hint} » ?)" if hint else ""),
+            )
         missing = sorted(required - set(item))
         for k in missing:
             check.add("exemples", index, key, f"{name} : « {k} » manque dans un élément de « {key} »")
@@ -279,7 +285,12 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
     ok = True
     for key in sorted(set(raw) - set(EXEMPLE_FIELDS)):
         hint = _closest(key, EXEMPLE_FIELDS)
-        check.add("exemples", index, key, f"{name} : champ « {key} » inconnu" + (f" (vouliez-vous dire « {hint} » ?)" if hint else ""))
+        check.add(
+            "exemples",
+            index,
+            key,
+            f"{name} : champ « {key} » inconnu" + (f" (vouliez-vous dire « {hint} » ?)" if hint else ""),
+        )
         ok = False
     for key in REQUIRED_EXEMPLE_FIELDS:
         if key not in raw:
@@ -294,16 +305,32 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
         return None
 
     if not ID_PATTERN.fullmatch(raw["id"]) or len(raw["id"]) > 80:
-        check.add("exemples", index, "id", f"{name} : l'identifiant doit être en minuscules sans accents, mots séparés par des tirets (ex. « paris-ilots-de-fraicheur »)")
+        check.add(
+            "exemples",
+            index,
+            "id",
+            f"{name} : l'identifiant doit être en minuscules sans accents, mots séparés par des tirets (ex. « paris-ilots-de-fraicheur »)",
+        )
         ok = False
     if raw["action"] not in actions:
-        check.add("exemples", index, "action", f"{name} : action {raw['action']} inconnue (actions définies : {', '.join(map(str, sorted(actions))) or 'aucune'})")
+        check.add(
+            "exemples",
+            index,
+            "action",
+            f"{name} : action {raw['action']} inconnue (actions définies : {', '.join(map(str, sorted(actions))) or 'aucune'})",
+        )
         ok = False
     niveaux = (raw["niveau"],) if isinstance(raw.get("niveau"), str) else tuple(raw.get("niveau", ()))
     for niveau in niveaux:
         if niveau not in NIVEAUX:
             hint = _closest(niveau, NIVEAUX)
-            check.add("exemples", index, "niveau", f"{name} : niveau « {niveau} » inconnu (valeurs : {', '.join(NIVEAUX)})" + (f" ; vouliez-vous dire « {hint} » ?" if hint else ""))
+            check.add(
+                "exemples",
+                index,
+                "niveau",
+                f"{name} : niveau « {niveau} » inconnu (valeurs : {', '.join(NIVEAUX)})"
+                + (f" ; vouliez-vous dire « {hint} » ?" if hint else ""),
+            )
             ok = False
     if raw.get("cout_eur", 0) < 0:
         check.add("exemples", index, "cout_eur", f"{name} : « cout_eur » ne peut pas être négatif")
@@ -320,12 +347,19 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
     n_before = len([p for p in check.problems if p.gravite == "erreur"])
     for t in subs["territoires"]:
         if t.departement is not None and not DEPARTEMENT_PATTERN.fullmatch(t.departement):
-            check.add("exemples", index, "territoires", f"{name} : département « {t.departement} » invalide (code INSEE en texte : \"01\", \"2A\", \"93\", \"974\")")
+            check.add(
+                "exemples",
+                index,
+                "territoires",
+                f'{name} : département « {t.departement} » invalide (code INSEE en texte : "01", "2A", "93", "974")',
+            )
     for r in subs["ressources"]:
         if r.url is None and r.fichier is None:
             check.add("exemples", index, "ressources", f"{name} : une ressource doit avoir « url » ou « fichier »")
         elif r.url is not None and (not URL_PATTERN.fullmatch(r.url)):
-            check.add("exemples", index, "ressources", f"{name} : adresse « {r.url} » invalide (http:// ou https:// attendu)")
+            check.add(
+                "exemples", index, "ressources", f"{name} : adresse « {r.url} » invalide (http:// ou https:// attendu)"
+            )
     for c in subs["contacts"]:
         if c.email is None and c.nom is None:
             check.add("exemples", index, "contacts", f"{name} : un contact doit avoir « nom » ou « email »")
@@ -359,7 +393,12 @@ def _check_axes(check: _Checker, raws: list[Any]) -> list[Axe]:
             check.add("axes", i, k, f"{name} : champ « {k} » inconnu")
         if not errors and not set(raw) - {"id", "numero", "titre"}:
             if not ID_PATTERN.fullmatch(raw["id"]):
-                check.add("axes", i, "id", f"{name} : l'identifiant doit être en minuscules sans accents (ex. « habitabilite »)")
+                check.add(
+                    "axes",
+                    i,
+                    "id",
+                    f"{name} : l'identifiant doit être en minuscules sans accents (ex. « habitabilite »)",
+                )
                 continue
             axes.append(Axe(raw["id"], raw["numero"], raw["titre"]))
     return axes
@@ -389,7 +428,9 @@ def _check_actions(check: _Checker, raws: list[Any], axes: dict[str, Axe]) -> li
             check.add("actions", i, "axe", f"{name} : axe « {raw['axe']} » inconnu (axes : {', '.join(axes)})")
             continue
         actions.append(
-            Action(raw["numero"], raw["axe"], raw["titre"], raw.get("titre_variante"), tuple(raw.get("sous_actions", ())))
+            Action(
+                raw["numero"], raw["axe"], raw["titre"], raw.get("titre_variante"), tuple(raw.get("sous_actions", ()))
+            )
         )
     return actions
 
@@ -424,22 +465,44 @@ def build(sources: Sequence[Source], *, strict_header: bool = True) -> tuple[Cat
             continue
         for key in sorted(set(data) - TOP_LEVEL_KEYS):
             hint = _closest(key, TOP_LEVEL_KEYS)
-            check.problems.append(Problem(src.label, f"section « {key} » inconnue" + (f" (vouliez-vous dire « {hint} » ?)" if hint else ""), *_top_line(src.text, key)))
+            check.problems.append(
+                Problem(
+                    src.label,
+                    f"section « {key} » inconnue" + (f" (vouliez-vous dire « {hint} » ?)" if hint else ""),
+                    *_top_line(src.text, key),
+                )
+            )
         header = data.get("catalogue")
         if header is None:
             if strict_header:
-                check.problems.append(Problem(src.label, "section [catalogue] manquante (avec au moins version_schema = 1)", 1, 1))
+                check.problems.append(
+                    Problem(src.label, "section [catalogue] manquante (avec au moins version_schema = 1)", 1, 1)
+                )
         elif not isinstance(header, dict):
-            check.problems.append(Problem(src.label, "[catalogue] doit être une table", *_top_line(src.text, "catalogue")))
+            check.problems.append(
+                Problem(src.label, "[catalogue] doit être une table", *_top_line(src.text, "catalogue"))
+            )
         else:
             version = header.get("version_schema")
             if version != SCHEMA_VERSION:
-                check.problems.append(Problem(src.label, f"version_schema = {SCHEMA_VERSION} attendu dans [catalogue] (trouvé : {version!r})", *_top_line(src.text, "catalogue")))
+                check.problems.append(
+                    Problem(
+                        src.label,
+                        f"version_schema = {SCHEMA_VERSION} attendu dans [catalogue] (trouvé : {version!r})",
+                        *_top_line(src.text, "catalogue"),
+                    )
+                )
             if not meta:
                 meta = dict(header)
         for table in ("axes", "actions", "exemples"):
             if table in data and not isinstance(data[table], list):
-                check.problems.append(Problem(src.label, f"« {table} » doit s'écrire [[{table}]] (liste de tables)", *_top_line(src.text, table)))
+                check.problems.append(
+                    Problem(
+                        src.label,
+                        f"« {table} » doit s'écrire [[{table}]] (liste de tables)",
+                        *_top_line(src.text, table),
+                    )
+                )
                 data[table] = []
 
         for i, axe in enumerate(_check_axes(check, data.get("axes", []))):
@@ -448,7 +511,12 @@ def build(sources: Sequence[Source], *, strict_header: bool = True) -> tuple[Cat
             axes.setdefault(axe.id, axe)
         for i, action in enumerate(_check_actions(check, data.get("actions", []), axes)):
             if action.numero in actions and actions[action.numero] != action:
-                check.add("actions", i, "numero", f"action {action.numero} déjà définie autrement (« {actions[action.numero].titre} »)")
+                check.add(
+                    "actions",
+                    i,
+                    "numero",
+                    f"action {action.numero} déjà définie autrement (« {actions[action.numero].titre} »)",
+                )
             actions.setdefault(action.numero, action)
         raws = data.get("exemples", [])
         for i, raw in enumerate(raws):
@@ -470,7 +538,12 @@ def build(sources: Sequence[Source], *, strict_header: bool = True) -> tuple[Cat
         meta = {"titre": "Catalogue", "version_schema": SCHEMA_VERSION}
     if any(p.gravite == "erreur" for p in problems):
         raise CatalogueError(problems)
-    catalogue = Catalogue(meta, tuple(sorted(axes.values(), key=lambda a: a.numero)), tuple(sorted(actions.values(), key=lambda a: a.numero)), tuple(exemples))
+    catalogue = Catalogue(
+        meta,
+        tuple(sorted(axes.values(), key=lambda a: a.numero)),
+        tuple(sorted(actions.values(), key=lambda a: a.numero)),
+        tuple(exemples),
+    )
     return catalogue, problems
 
 

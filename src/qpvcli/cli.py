@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -64,7 +64,7 @@ def stdout_isatty() -> bool:
         return False
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     auto = "auto"
     table = "table"
     tsv = "tsv"
@@ -114,22 +114,61 @@ def _complete_id(incomplete: str) -> list[str]:
 
 AxeOpt = Annotated[
     list[str] | None,
-    typer.Option("--axe", help="Axe : diagnostic, cohesion, habitabilite, economie (ou son numéro, ou son nom). Répétable (OU).", autocompletion=_complete_axe, rich_help_panel="Filtres"),
+    typer.Option(
+        "--axe",
+        help="Axe : diagnostic, cohesion, habitabilite, economie (ou son numéro, ou son nom). Répétable (OU).",
+        autocompletion=_complete_axe,
+        rich_help_panel="Filtres",
+    ),
 ]
-ActionOpt = Annotated[list[int] | None, typer.Option("--action", help="Numéro d'action clé, de 1 à 11. Répétable (OU).", autocompletion=_complete_action, rich_help_panel="Filtres")]
+ActionOpt = Annotated[
+    list[int] | None,
+    typer.Option(
+        "--action",
+        help="Numéro d'action clé, de 1 à 11. Répétable (OU).",
+        autocompletion=_complete_action,
+        rich_help_panel="Filtres",
+    ),
+]
 EchelleOpt = Annotated[
     list[str] | None,
-    typer.Option("--echelle", help="Niveau : site, quartier, commune, intercommunalite, departement, region, national, international. Répétable (OU).", autocompletion=_complete_niveau, rich_help_panel="Filtres"),
+    typer.Option(
+        "--echelle",
+        help="Niveau : site, quartier, commune, intercommunalite, departement, region, national, international. Répétable (OU).",
+        autocompletion=_complete_niveau,
+        rich_help_panel="Filtres",
+    ),
 ]
-CoutMaxOpt = Annotated[int | None, typer.Option("--cout-max", help="Coût connu et au plus ce montant en euros (ex. 40000).", rich_help_panel="Filtres")]
-GratuitOpt = Annotated[bool, typer.Option("--gratuit", help="Seulement les exemples gratuits ou en libre accès.", rich_help_panel="Filtres")]
-PartenaireOpt = Annotated[list[str] | None, typer.Option("--partenaire", help="Organisation partenaire ou pilote (ex. ademe, Cerema, anru). Répétable (OU).", rich_help_panel="Filtres")]
+CoutMaxOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--cout-max", help="Coût connu et au plus ce montant en euros (ex. 40000).", rich_help_panel="Filtres"
+    ),
+]
+GratuitOpt = Annotated[
+    bool,
+    typer.Option("--gratuit", help="Seulement les exemples gratuits ou en libre accès.", rich_help_panel="Filtres"),
+]
+PartenaireOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--partenaire",
+        help="Organisation partenaire ou pilote (ex. ademe, Cerema, anru). Répétable (OU).",
+        rich_help_panel="Filtres",
+    ),
+]
 TerritoireOpt = Annotated[
     list[str] | None,
-    typer.Option("--territoire", help="Code de département (93, 2A), département, commune, région ou pays. Répétable (OU).", rich_help_panel="Filtres"),
+    typer.Option(
+        "--territoire",
+        help="Code de département (93, 2A), département, commune, région ou pays. Répétable (OU).",
+        rich_help_panel="Filtres",
+    ),
 ]
 TriOpt = Annotated[str, typer.Option("--tri", help="Ordre : rapport (défaut), action, titre, cout.")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="auto (tableau sur un terminal, TSV dans un tube), table, tsv ou json.")]
+FormatOpt = Annotated[
+    Format, typer.Option("--format", "-f", help="auto (tableau sur un terminal, TSV dans un tube), table, tsv ou json.")
+]
 
 
 def _filtres(cat, axe, action, echelle, cout_max, gratuit, partenaire, territoire):
@@ -169,10 +208,20 @@ def _main(
     ctx: typer.Context,
     data: Annotated[
         list[Path] | None,
-        typer.Option("--data", "-d", help="Catalogue TOML à ajouter à celui du rapport (répétable ; aussi la variable QPV_DATA).", dir_okay=True),
+        typer.Option(
+            "--data",
+            "-d",
+            help="Catalogue TOML à ajouter à celui du rapport (répétable ; aussi la variable QPV_DATA).",
+            dir_okay=True,
+        ),
     ] = None,
-    sans_rapport: Annotated[bool, typer.Option("--sans-rapport", help="N'utiliser que vos catalogues (--data, QPV_DATA), sans celui du rapport.")] = False,
-    version: Annotated[bool, typer.Option("--version", help="Afficher la version et quitter.", callback=_version, is_eager=True)] = False,
+    sans_rapport: Annotated[
+        bool,
+        typer.Option("--sans-rapport", help="N'utiliser que vos catalogues (--data, QPV_DATA), sans celui du rapport."),
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", help="Afficher la version et quitter.", callback=_version, is_eager=True)
+    ] = False,
 ) -> None:
     ctx.obj = State(list(data or []), not sans_rapport)
 
@@ -196,7 +245,12 @@ def actions(
     if format is Format.json:
         out.json(
             [
-                {**a.to_dict(), "actions": [{**x.to_dict(), "exemples": counts.get(x.numero, 0)} for x in cat.actions if x.axe == a.id]}
+                {
+                    **a.to_dict(),
+                    "actions": [
+                        {**x.to_dict(), "exemples": counts.get(x.numero, 0)} for x in cat.actions if x.axe == a.id
+                    ],
+                }
                 for a in cat.axes
                 if not axes or a.id in axes
             ]
@@ -240,7 +294,9 @@ def list_(
 @app.command()
 def show(
     ctx: typer.Context,
-    id: Annotated[str, typer.Argument(help="Identifiant de l'exemple (voir « qpv list »).", autocompletion=_complete_id)],
+    id: Annotated[
+        str, typer.Argument(help="Identifiant de l'exemple (voir « qpv list »).", autocompletion=_complete_id)
+    ],
     format: Annotated[str, typer.Option("--format", "-f", help="auto, table, texte, json ou md.")] = "auto",
 ) -> None:
     """Lire un exemple en entier : tous ses champs, liens, contacts et corrections."""
@@ -268,7 +324,9 @@ def show(
 @app.command()
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="Ce que vous cherchez, entre guillemets s'il y a plusieurs mots.", show_default=False)],
+    query: Annotated[
+        str, typer.Argument(help="Ce que vous cherchez, entre guillemets s'il y a plusieurs mots.", show_default=False)
+    ],
     axe: AxeOpt = None,
     action: ActionOpt = None,
     echelle: EchelleOpt = None,
@@ -278,7 +336,9 @@ def search(
     territoire: TerritoireOpt = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="Nombre de résultats au plus (0 : tous).")] = 10,
     format: FormatOpt = Format.auto,
-    explique: Annotated[bool, typer.Option("--explique", help="Montrer pour chaque résultat les mots trouvés, où, et le score.")] = False,
+    explique: Annotated[
+        bool, typer.Option("--explique", help="Montrer pour chaque résultat les mots trouvés, où, et le score.")
+    ] = False,
 ) -> None:
     """Chercher dans les exemples, sans se soucier des accents, du pluriel ni des fautes de frappe.
 
@@ -347,7 +407,9 @@ def facettes(
     out = _output(format)
     result = facets(cat, chosen)
     if format is Format.json:
-        out.json({"total": len(chosen), **{k: [{"valeur": v, "exemples": n} for v, n in vals] for k, vals in result.items()}})
+        out.json(
+            {"total": len(chosen), **{k: [{"valeur": v, "exemples": n} for v, n in vals] for k, vals in result.items()}}
+        )
         return
     if not chosen:
         _no_result()
@@ -373,15 +435,27 @@ def _french_usage(err: BaseException) -> str:
 
     text = err.format_message() if hasattr(err, "format_message") else str(err)
     rules = [
-        (r"No such option: (\S+)(?:\s+Did you mean (\S+)\?)?", lambda m: f"option inconnue : {m[1]}" + (f" (vouliez-vous dire {m[2]} ?)" if m[2] else "")),
+        (
+            r"No such option: (\S+)(?:\s+Did you mean (\S+)\?)?",
+            lambda m: f"option inconnue : {m[1]}" + (f" (vouliez-vous dire {m[2]} ?)" if m[2] else ""),
+        ),
         (r"No such command '([^']+)'\.?", lambda m: f"commande inconnue : « {m[1]} » (voir « qpv --help »)"),
         (r"Missing argument '([^']+)'\.?", lambda m: f"argument manquant : {m[1]}"),
         (r"Missing option '([^']+)'\.?", lambda m: f"option manquante : {m[1]}"),
         (r"Option '([^']+)' requires an argument\.?", lambda m: f"l'option {m[1]} attend une valeur"),
-        (r"Invalid value for '([^']+)': '([^']*)' is not a valid integer\.?", lambda m: f"{m[1]} : « {m[2]} » n'est pas un nombre entier"),
-        (r"Invalid value for '([^']+)': '([^']*)' is not one of (.*)\.", lambda m: f"{m[1]} : « {m[2]} » inconnu ; valeurs possibles : {m[3]}"),
+        (
+            r"Invalid value for '([^']+)': '([^']*)' is not a valid int",
+            lambda m: f"{m[1]} : « {m[2]} » n'est pas un nombre entier",
+        ),
+        (
+            r"Invalid value for '([^']+)': '([^']*)' is not one of (.*)\.",
+            lambda m: f"{m[1]} : « {m[2]} » inconnu ; valeurs possibles : {m[3]}",
+        ),
         (r"Invalid value for '([^']+)': (.*)", lambda m: f"{m[1]} : valeur invalide ({m[2]})"),
-        (r"Got unexpected extra arguments? \((.*)\)", lambda m: f"argument(s) en trop : {m[1]} (mettez la requête entre guillemets)"),
+        (
+            r"Got unexpected extra arguments? \((.*)\)",
+            lambda m: f"argument(s) en trop : {m[1]} (mettez la requête entre guillemets)",
+        ),
     ]
     for pattern, make in rules:
         m = re.search(pattern, text)
@@ -422,7 +496,9 @@ def main(argv: list[str] | None = None) -> int:
             return ExitStatus.INTERRUPTED
         if debug:
             raise
-        _error(f"erreur inattendue ({type(err).__name__}: {err}). Relancez avec QPV_DEBUG=1 pour le détail, et signalez-la.")
+        _error(
+            f"erreur inattendue ({type(err).__name__}: {err}). Relancez avec QPV_DEBUG=1 pour le détail, et signalez-la."
+        )
         return ExitStatus.ERROR
 
 

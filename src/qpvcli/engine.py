@@ -77,7 +77,7 @@ class Engine:
             def accept(doc: int) -> bool:
                 return filtres.matches(self.exemple(doc), cat)
 
-        result = run(self.index, query, accept=accept, titles=lambda d: self.exemple(d).titre)
+        result = run(self.index, query, accept=accept, texts=lambda d: field_texts(self.exemple(d), self.catalogue))
         return [(self.exemple(h.doc), h) for h in result.hits], result
 
 
@@ -109,7 +109,9 @@ def _read_sources(paths: Sequence[Path]) -> list[tuple[str, bytes]]:
         except PermissionError:
             raise cat_mod.CatalogueError([cat_mod.Problem(label, "lecture refusée (permissions du fichier)")]) from None
         except IsADirectoryError:
-            raise cat_mod.CatalogueError([cat_mod.Problem(label, "c'est un dossier, pas un fichier de catalogue")]) from None
+            raise cat_mod.CatalogueError(
+                [cat_mod.Problem(label, "c'est un dossier, pas un fichier de catalogue")]
+            ) from None
     return out
 
 
@@ -118,7 +120,9 @@ def open_engine(paths: Sequence[Path] = (), *, with_report: bool = True) -> Engi
     raw = _read_sources(paths)
     bundled = cat_mod.bundled_text() if with_report else None
     if not raw and bundled is None:
-        raise cat_mod.CatalogueError([cat_mod.Problem("qpv", "aucun catalogue : --sans-rapport demande au moins un fichier --data")])
+        raise cat_mod.CatalogueError(
+            [cat_mod.Problem("qpv", "aucun catalogue : --sans-rapport demande au moins un fichier --data")]
+        )
 
     def parse() -> Catalogue:
         sources = [cat_mod.Source(cat_mod.BUNDLED_SOURCE, bundled)] if bundled is not None else []
@@ -129,7 +133,9 @@ def open_engine(paths: Sequence[Path] = (), *, with_report: bool = True) -> Engi
         return build(parse())
 
     key = _key([(bundled or "").encode(), *(label.encode() + b"\0" + data for label, data in raw)])
-    name = hashlib.blake2b("\0".join(label for label, _ in raw).encode() + bytes([with_report]), digest_size=12).hexdigest()
+    name = hashlib.blake2b(
+        "\0".join(label for label, _ in raw).encode() + bytes([with_report]), digest_size=12
+    ).hexdigest()
     path = cache_dir() / f"index-{name}.qpvidx"
     engine = load_cache(path, key)
     if engine is not None:

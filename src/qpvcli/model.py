@@ -47,7 +47,7 @@ def _record_dict(obj: Any) -> dict[str, Any]:
         if f.metadata.get("internal"):
             continue
         value = getattr(obj, f.name)
-        if value is None or value == () or value == "":
+        if value is None or value in ((), ""):
             continue
         if isinstance(value, tuple):
             value = [v.to_dict() if hasattr(v, "to_dict") else v for v in value]

@@ -39,7 +39,13 @@ class Output:
     def console(self) -> Any:
         from rich.console import Console
 
-        return Console(file=self.stream, highlight=False, force_terminal=self.is_tty, no_color=bool(os.environ.get("NO_COLOR")) or None, emoji=False)
+        return Console(
+            file=self.stream,
+            highlight=False,
+            force_terminal=self.is_tty,
+            no_color=bool(os.environ.get("NO_COLOR")) or None,
+            emoji=False,
+        )
 
     def tsv(self, rows: Sequence[Sequence[Any]]) -> None:
         self.stream.write("".join("\t".join(cell(v) for v in row) + "\n" for row in rows))
@@ -94,7 +100,15 @@ def print_search(out: Output, catalogue: Catalogue, hits: Sequence[tuple[Exemple
         out.tsv(rows)
         if explain:
             out.stream.write("\n")
-            out.tsv([("id", "mot", "trouvé", "comment", "champs")] + [(e.id, w, s, how, ",".join(fields)) for e, h in hits for w, ms in h.matches.items() for s, how, fields in ms])
+            out.tsv(
+                [("id", "mot", "trouvé", "comment", "champs")]
+                + [
+                    (e.id, w, s, how, ",".join(fields))
+                    for e, h in hits
+                    for w, ms in h.matches.items()
+                    for s, how, fields in ms
+                ]
+            )
         return
     from rich.text import Text
 
@@ -230,7 +244,9 @@ def print_actions(out: Output, catalogue: Catalogue, axes: Sequence[str], counts
             if a.axe != axe.id:
                 continue
             n = counts.get(a.numero, 0)
-            console.print(Text(f"  {a.numero:>2}. {safe(a.titre)}") + Text(f"  ({n} exemple{'s' if n > 1 else ''})", style="dim"))
+            console.print(
+                Text(f"  {a.numero:>2}. {safe(a.titre)}") + Text(f"  ({n} exemple{'s' if n > 1 else ''})", style="dim")
+            )
             for sub in a.sous_actions:
                 console.print(Text(f"        – {safe(sub)}", style="dim"))
         console.print()
@@ -254,7 +270,9 @@ def print_facets(out: Output, facets: dict[str, list[tuple[str, int]]], total: i
     from rich.text import Text
 
     console = out.console()
-    console.print(Text(f"{total} exemple{'s' if total > 1 else ''} sélectionné{'s' if total > 1 else ''}", style="bold"))
+    console.print(
+        Text(f"{total} exemple{'s' if total > 1 else ''} sélectionné{'s' if total > 1 else ''}", style="bold")
+    )
     for key, values in facets.items():
         if not values:
             continue

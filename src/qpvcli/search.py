@@ -9,6 +9,7 @@ counts more than a partner, place or action match, which count more than the bod
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import tomllib
 from array import array
@@ -19,7 +20,7 @@ from importlib import resources
 from typing import Any
 
 from .model import Catalogue, Exemple
-from .text import MAX_QUERY_CHARS, STOP_WORDS, fold, normalise, stem, terms, words
+from .text import MAX_QUERY_CHARS, STOP_WORDS, fold, normalise, phonetic, stem, terms, words
 
 INDEX_VERSION = 3
 K1, B = 1.2, 0.75
@@ -29,7 +30,7 @@ FIELDS: tuple[tuple[str, float], ...] = (
     ("titre", 4.0),
     ("partenaires", 2.5),
     ("lieux", 2.0),
-    ("action", 1.2),
+    ("action", 0.8),
     ("description", 1.5),
     ("methode", 1.0),
     ("resultats", 1.0),
@@ -42,8 +43,12 @@ PENALTY_FAMILY = 0.8  # another stem of the same word family: recycl / recyclag
 PENALTY_PREFIX = 0.7  # the last query word as a prefix (being typed)
 PENALTY_SYNONYM = 0.6
 PENALTY_TYPO = (1.0, 0.75, 0.55)  # by number of typos
+PENALTY_PHONETIC = 0.55  # same sound key (« dunkerke » / « dunkerque »)
 MIN_FAMILY_PREFIX = 6
 RELATIVE_CUTOFF = 0.2  # results scoring under this share of the best one are noise
+PARTIAL_CUTOFF = 0.3  # stricter for results that miss some of the query words
+PHRASE_BONUS_TITLE, PHRASE_BONUS_BODY = 0.5, 0.35  # per pair of query words adjacent in a field
+RERANK_DEPTH = 30
 MAX_PREFIX_EXPANSIONS = 30
 
 
@@ -70,7 +75,13 @@ def field_texts(ex: Exemple, catalogue: Catalogue) -> dict[str, str]:
         "methode": ex.methode or "",
         "resultats": ex.resultats or "",
         "autres": " ".join(
-            [ex.cout or "", ex.duree or "", ex.prise_en_main or "", *(r.libelle or "" for r in ex.ressources), *(c.nom or "" for c in ex.contacts)]
+            [
+                ex.cout or "",
+                ex.duree or "",
+                ex.prise_en_main or "",
+                *(r.libelle or "" for r in ex.ressources),
+                *(c.nom or "" for c in ex.contacts),
+            ]
         ),
     }
 
@@ -111,6 +122,8 @@ class Index:
     vocabulary: dict[str, tuple[str, int]]
     sorted_words: list[str] = field(default_factory=list)
     sorted_stems: list[str] = field(default_factory=list)
+    # sound key -> surface words (built lazily: only misspelt queries need it)
+    sounds: dict[str, list[str]] | None = None
     _by_first_letter: dict[str, list[str]] | None = None
 
     def __post_init__(self) -> None:
@@ -118,6 +131,14 @@ class Index:
             self.sorted_words = sorted(self.vocabulary)
         if not self.sorted_stems:
             self.sorted_stems = sorted(self.offsets)
+
+    def _sounds(self) -> dict[str, list[str]]:
+        if self.sounds is None:
+            self.sounds = {}
+            for w in self.sorted_words:
+                if len(w) >= 4 and not w.isdigit():
+                    self.sounds.setdefault(phonetic(w), []).append(w)
+        return self.sounds
 
     # -- building
 
@@ -199,6 +220,7 @@ class Index:
             "vocabulary": self.vocabulary,
             "sorted_words": self.sorted_words,
             "sorted_stems": self.sorted_stems,
+            "sounds": self._sounds(),
         }
 
     @classmethod
@@ -208,7 +230,15 @@ class Index:
         impacts.frombytes(state["impacts"])
         masks.frombytes(state["masks"])
         return cls(
-            state["n_docs"], state["offsets"], docs, impacts, masks, state["vocabulary"], state["sorted_words"], state["sorted_stems"]
+            state["n_docs"],
+            state["offsets"],
+            docs,
+            impacts,
+            masks,
+            state["vocabulary"],
+            state["sorted_words"],
+            state["sorted_stems"],
+            state["sounds"],
         )
 
     # -- query expansion
@@ -251,7 +281,13 @@ class Index:
             if dist:
                 out.append((w, dist))
         if budget >= 2:
-            others = [w for k, ws in self._by_first_letter.items() if k != term[0] for w in ws if abs(len(w) - len(term)) <= budget - 1]
+            others = [
+                w
+                for k, ws in self._by_first_letter.items()
+                if k != term[0]
+                for w in ws
+                if abs(len(w) - len(term)) <= budget - 1
+            ]
             for w, dist, _ in process.extract(term, others, scorer=OSA.distance, score_cutoff=budget - 1, limit=None):
                 out.append((w, dist + 1))
         return out
@@ -279,18 +315,32 @@ class Index:
                 add(self.vocabulary[w][0], PENALTY_PREFIX, "préfixe")
         if exact not in self.offsets and not known_word:
             for w, dist in self._typos(term):
-                add(self.vocabulary[w][0], PENALTY_TYPO[min(dist, 2)], f"{dist} faute{'s' if dist > 1 else ''}")
+                how = f"{dist} faute{'s' if dist > 1 else ''}"
+                add(self.vocabulary[w][0], PENALTY_TYPO[min(dist, 2)], how)
+                for f in self._family(self.vocabulary[w][0]):
+                    add(f, PENALTY_TYPO[min(dist, 2)] * PENALTY_FAMILY, how)
+            key = phonetic(term)
+            if len(term) >= 5 and len(key) >= 4 and not term.isdigit():
+                for w in self._sounds().get(key, ()):
+                    add(self.vocabulary[w][0], PENALTY_PHONETIC, "son proche")
         return variants
 
     def suggest(self, term: str, limit: int = 3) -> list[str]:
-        """Close vocabulary words for « Vouliez-vous dire … ? » (looser than typo tolerance)."""
+        """Close vocabulary words for « Vouliez-vous dire … ? »: looser than typo tolerance,
+        but a different first letter must be much closer to be offered."""
         from rapidfuzz import fuzz, process
 
-        if len(term) < 3:
+        if len(term) < 4:
             return []
-        found = process.extract(term, self.sorted_words, scorer=fuzz.ratio, score_cutoff=75, limit=limit * 4)
+        found = [
+            (w, score)
+            for w, score, _ in process.extract(
+                term, self.sorted_words, scorer=fuzz.ratio, score_cutoff=78, limit=limit * 5
+            )
+            if w[0] == term[0] or score >= 88
+        ]
         found.sort(key=lambda f: (-f[1], -self.vocabulary[f[0]][1]))
-        return [w for w, _, _ in found[:limit]]
+        return [w for w, _ in found[:limit]]
 
 
 # ---------------------------------------------------------------------------- querying
@@ -339,10 +389,11 @@ def run(
     query: str,
     *,
     accept: Callable[[int], bool] | None = None,
-    titles: Callable[[int], str] | None = None,
+    texts: Callable[[int], dict[str, str]] | None = None,
 ) -> Result:
-    """Rank records for a query. `accept` filters record numbers; `titles` enables the
-    phrase bonus (query words adjacent in the title)."""
+    """Rank records for a query. `accept` filters record numbers; `texts` (a record's
+    searchable text by field) enables the proximity bonus for query words that follow each
+    other in the record."""
     words_, is_prefix = parse_query(query)
     qterms = [QueryTerm(w, index.expand(w, is_prefix=is_prefix and i == len(words_) - 1)) for i, w in enumerate(words_)]
     if not qterms or not any(q.variants for q in qterms):
@@ -374,18 +425,23 @@ def run(
         return Result([], qterms)
 
     n = len(qterms)
-    coverage = {d: bin(cover[d]).count("1") for d in scores}
+    coverage = {d: cover[d].bit_count() for d in scores}
     k_max = max(coverage.values())
-    required = max(1, k_max - n // 3)
-    ranked = sorted((d for d in scores if coverage[d] >= required), key=lambda d: (-coverage[d], -scores[d]))
+    # Records matching fewer words come after those matching the most, if they score well:
+    # one word may be missing from two or three, two from four or five...
+    required = max(1, k_max - max(1, n // 2)) if n > 1 else 1
 
-    if titles is not None and n > 1:
-        _phrase_bonus(ranked[:100], scores, qterms, titles)
-        head = sorted(ranked[:100], key=lambda d: (-coverage[d], -scores[d]))
-        ranked = head + ranked[100:]
+    def key(d: int) -> tuple[int, float]:
+        return (-coverage[d], -scores[d])
+
+    ranked = sorted((d for d in scores if coverage[d] >= required), key=key)
+    if texts is not None and n > 1:
+        head = ranked[:RERANK_DEPTH]
+        _proximity_bonus(head, scores, qterms, texts)
+        ranked = sorted(head, key=key) + ranked[RERANK_DEPTH:]
 
     top = scores[ranked[0]]
-    ranked = [d for d in ranked if scores[d] >= RELATIVE_CUTOFF * top or coverage[d] == n and n > 1]
+    ranked = [d for d in ranked if scores[d] >= (RELATIVE_CUTOFF if coverage[d] == k_max else PARTIAL_CUTOFF) * top]
 
     hits = []
     for d in ranked:
@@ -398,16 +454,28 @@ def run(
     return Result(hits, qterms)
 
 
-def _phrase_bonus(docs: list[int], scores: dict[int, float], qterms: list[QueryTerm], titles: Callable[[int], str]) -> None:
-    """Query words that follow each other in a title (« îlots de fraîcheur ») count more."""
+def _proximity_bonus(
+    docs: list[int], scores: dict[int, float], qterms: list[QueryTerm], texts: Callable[[int], dict[str, str]]
+) -> None:
+    """Query words that follow each other in a record (« lien social », « îlots de fraîcheur »)
+    count more, in the title most."""
     for d in docs:
-        title_stems = [stem(t) for t in _terms_of(titles(d))]
-        pairs = set(zip(title_stems, title_stems[1:], strict=False))
-        bonus = sum(
-            1 for a, b in zip(qterms, qterms[1:], strict=False) if any((x, y) in pairs for x in a.variants for y in b.variants)
-        )
+        bonus = 0.0
+        fields = texts(d)
+        for name in FIELD_NAMES:
+            if name == "action":
+                continue  # shared by every record of the action: says nothing of this one
+            field_stems = [stem(t) for t in _terms_of(fields.get(name, ""))]
+            pairs = set(itertools.pairwise(field_stems))
+            found = sum(
+                1
+                for a, b in itertools.pairwise(qterms)
+                if any((x, y) in pairs for x in a.variants for y in b.variants)
+            )
+            if found:
+                bonus = max(bonus, found * (PHRASE_BONUS_TITLE if name == "titre" else PHRASE_BONUS_BODY))
         if bonus:
-            scores[d] *= 1 + 0.25 * bonus
+            scores[d] *= 1 + bonus
 
 
 def _suggestions(index: Index, qterms: list[QueryTerm]) -> list[str]:

@@ -15,11 +15,21 @@ SORT_KEYS = ("rapport", "action", "titre", "cout")
 
 # Words users type for a scale, folded, mapped to a niveau.
 _NIVEAU_ALIASES = {
-    "ecole": "site", "equipement": "site", "batiment": "site",
-    "ville": "commune", "municipal": "commune",
-    "interco": "intercommunalite", "epci": "intercommunalite", "ept": "intercommunalite",
-    "metropole": "intercommunalite", "agglomeration": "intercommunalite", "agglo": "intercommunalite",
-    "france": "national", "nation": "national", "pays": "national", "etranger": "international",
+    "ecole": "site",
+    "equipement": "site",
+    "batiment": "site",
+    "ville": "commune",
+    "municipal": "commune",
+    "interco": "intercommunalite",
+    "epci": "intercommunalite",
+    "ept": "intercommunalite",
+    "metropole": "intercommunalite",
+    "agglomeration": "intercommunalite",
+    "agglo": "intercommunalite",
+    "france": "national",
+    "nation": "national",
+    "pays": "national",
+    "etranger": "international",
 }
 
 
@@ -41,7 +51,11 @@ def _token_matches(query: str, candidates: Iterable[str]) -> bool:
     for cand in candidates:
         if cand == query:
             return True
-        if budget and abs(len(cand) - len(query)) <= budget and Levenshtein.distance(query, cand, score_cutoff=budget) <= budget:
+        if (
+            budget
+            and abs(len(cand) - len(query)) <= budget
+            and Levenshtein.distance(query, cand, score_cutoff=budget) <= budget
+        ):
             return True
     return False
 
@@ -82,7 +96,9 @@ def resolve_niveau(value: str) -> str:
         return key
     if key in _NIVEAU_ALIASES:
         return _NIVEAU_ALIASES[key]
-    raise UsageError(f"--echelle : « {value} » inconnu. Valeurs possibles : {', '.join(NIVEAUX)}.{_suggest(value, list(NIVEAUX))}")
+    raise UsageError(
+        f"--echelle : « {value} » inconnu. Valeurs possibles : {', '.join(NIVEAUX)}.{_suggest(value, list(NIVEAUX))}"
+    )
 
 
 def resolve_action(value: int, catalogue: Catalogue) -> int:
@@ -133,7 +149,15 @@ class Filtres:
         )
 
     def __bool__(self) -> bool:
-        return bool(self.axes or self.actions or self.niveaux or self.cout_max is not None or self.gratuit or self.partenaires or self.territoires)
+        return bool(
+            self.axes
+            or self.actions
+            or self.niveaux
+            or self.cout_max is not None
+            or self.gratuit
+            or self.partenaires
+            or self.territoires
+        )
 
     def matches(self, ex: Exemple, catalogue: Catalogue) -> bool:
         if self.axes and catalogue.action(ex.action).axe not in self.axes:
@@ -148,15 +172,15 @@ class Filtres:
             return False
         if self.partenaires and not any(_partner_matches(p, ex) for p in self.partenaires):
             return False
-        if self.territoires and not any(territory_matches(t, ex) for t in self.territoires):
-            return False
-        return True
+        return not (self.territoires and not any(territory_matches(t, ex) for t in self.territoires))
 
     def describe(self, catalogue: Catalogue) -> list[str]:
         """The selection in words, for report headers."""
         parts = []
         if self.axes:
-            parts.append("axe " + " ou ".join(f"{catalogue.axe(a).numero} ({catalogue.axe(a).titre})" for a in self.axes))
+            parts.append(
+                "axe " + " ou ".join(f"{catalogue.axe(a).numero} ({catalogue.axe(a).titre})" for a in self.axes)
+            )
         if self.actions:
             parts.append("action " + " ou ".join(map(str, self.actions)))
         if self.niveaux:
@@ -225,7 +249,7 @@ def sort(exemples: list[Exemple], key: str) -> list[Exemple]:
     if key == "action":
         return sorted(exemples, key=lambda e: e.action)
     if key == "titre":
-        return sorted(exemples, key=lambda e: fold(e.titre))
+        return sorted(exemples, key=lambda e: fold(e.titre).lstrip("«»\"'“” ([-"))
     if key == "cout":
         return sorted(exemples, key=lambda e: (e.cout_eur is None, e.cout_eur or 0))
     return list(exemples)
@@ -245,7 +269,9 @@ def facets(catalogue: Catalogue, exemples: Sequence[Exemple]) -> dict[str, list[
         for p in e.partenaires:
             partner_names.setdefault(fold(p), p)
     by_dept = Counter(
-        f"{t.departement} {departement_name(t.departement)}" for e in exemples for t in {t.departement: t for t in e.territoires if t.departement}.values()
+        f"{t.departement} {departement_name(t.departement)}"
+        for e in exemples
+        for t in {t.departement: t for t in e.territoires if t.departement}.values()
     )
     band_order = [label for _, label, _, _ in COST_BANDS] + ["non précisé"]
     return {
@@ -253,6 +279,8 @@ def facets(catalogue: Catalogue, exemples: Sequence[Exemple]) -> dict[str, list[
         "action": [(f"{a.numero} {a.titre}", by_action[a.numero]) for a in catalogue.actions if by_action[a.numero]],
         "niveau": [(n, by_niveau[n]) for n in NIVEAUX if by_niveau[n]],
         "cout": [(b, by_cost[b]) for b in band_order if by_cost[b]],
-        "partenaire": [(partner_names[p], n) for p, n in sorted(by_partner.items(), key=lambda kv: (-kv[1], kv[0])) if n > 1][:20],
+        "partenaire": [
+            (partner_names[p], n) for p, n in sorted(by_partner.items(), key=lambda kv: (-kv[1], kv[0])) if n > 1
+        ][:20],
         "departement": sorted(by_dept.items(), key=lambda kv: (-kv[1], kv[0])),
     }

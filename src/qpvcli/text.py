@@ -22,17 +22,10 @@ _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł":
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 
 # Elided articles and pronouns, once split at the apostrophe (Elasticsearch's French list).
-_ELISIONS = frozenset("l m t qu n s j d c jusqu lorsqu puisqu quoiqu".split())
+_ELISIONS = frozenset(["l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "lorsqu", "puisqu", "quoiqu"])
 
 STOP_WORDS = frozenset(
-    """
-    a au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur leurs
-    lui ma mais me meme mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses
-    son sur ta te tes toi ton tu un une vos votre vous y d l c j m n s t
-    est sont ete etre avoir ont a
-    ainsi comme dont donc lors tres plus moins sans sous entre vers chez afin ainsi
-    ci cela celle celles celui ceux leur meme memes
-    """.split()
+    ["a", "au", "aux", "avec", "ce", "ces", "cet", "cette", "dans", "de", "des", "du", "elle", "en", "et", "eux", "il", "ils", "je", "la", "le", "les", "leur", "leurs", "lui", "ma", "mais", "me", "meme", "mes", "moi", "mon", "ne", "nos", "notre", "nous", "on", "ou", "par", "pas", "pour", "qu", "que", "qui", "sa", "se", "ses", "son", "sur", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre", "vous", "y", "d", "l", "c", "j", "m", "n", "s", "t", "est", "sont", "ete", "etre", "avoir", "ont", "a", "ainsi", "comme", "dont", "donc", "lors", "tres", "plus", "moins", "sans", "sous", "entre", "vers", "chez", "afin", "ainsi", "ci", "cela", "celle", "celles", "celui", "ceux", "leur", "meme", "memes"]
 )
 
 MAX_QUERY_CHARS = 500
@@ -98,3 +91,35 @@ def analyse(text: str) -> list[str]:
 
 def stems(text: str) -> list[str]:
     return [stem(t) for t in analyse(text)]
+
+
+_PHONETIC_RULES = [
+    (re.compile(p), r)
+    for p, r in (
+        (r"eaux?|aux?", "o"),
+        (r"ph", "f"),
+        (r"qu|q|ck|cc(?=[aou])", "k"),
+        (r"ch", "#"),
+        (r"c(?=[eiy])", "s"),
+        (r"c", "k"),
+        (r"gu(?=[eiy])", "g"),
+        (r"g(?=[eiy])", "j"),
+        (r"y", "i"),
+        (r"w", "v"),
+        (r"z", "s"),
+        (r"ai|ei", "e"),
+        (r"h", ""),
+        (r"(.)\1+", r"\1"),
+        (r"(?<=.)(?:e|s|t|d|x)+$", ""),
+    )
+]
+
+
+@lru_cache(maxsize=100_000)
+def phonetic(folded: str) -> str:
+    """A rough French sound key, so that « dunkerke » meets « dunkerque » and « cartografie »
+    meets « cartographie »: the last resort for words that typo tolerance cannot reach."""
+    key = folded
+    for pattern, repl in _PHONETIC_RULES:
+        key = pattern.sub(repl, key)
+    return key
