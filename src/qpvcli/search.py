@@ -468,9 +468,7 @@ def _proximity_bonus(
             field_stems = [stem(t) for t in _terms_of(fields.get(name, ""))]
             pairs = set(itertools.pairwise(field_stems))
             found = sum(
-                1
-                for a, b in itertools.pairwise(qterms)
-                if any((x, y) in pairs for x in a.variants for y in b.variants)
+                1 for a, b in itertools.pairwise(qterms) if any((x, y) in pairs for x in a.variants for y in b.variants)
             )
             if found:
                 bonus = max(bonus, found * (PHRASE_BONUS_TITLE if name == "titre" else PHRASE_BONUS_BODY))

@@ -24,9 +24,14 @@ _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 # Elided articles and pronouns, once split at the apostrophe (Elasticsearch's French list).
 _ELISIONS = frozenset(["l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "lorsqu", "puisqu", "quoiqu"])
 
-STOP_WORDS = frozenset(
-    ["a", "au", "aux", "avec", "ce", "ces", "cet", "cette", "dans", "de", "des", "du", "elle", "en", "et", "eux", "il", "ils", "je", "la", "le", "les", "leur", "leurs", "lui", "ma", "mais", "me", "meme", "mes", "moi", "mon", "ne", "nos", "notre", "nous", "on", "ou", "par", "pas", "pour", "qu", "que", "qui", "sa", "se", "ses", "son", "sur", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre", "vous", "y", "d", "l", "c", "j", "m", "n", "s", "t", "est", "sont", "ete", "etre", "avoir", "ont", "a", "ainsi", "comme", "dont", "donc", "lors", "tres", "plus", "moins", "sans", "sous", "entre", "vers", "chez", "afin", "ainsi", "ci", "cela", "celle", "celles", "celui", "ceux", "leur", "meme", "memes"]
+_STOP_WORDS_TEXT = (
+    "a au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur leurs lui "
+    "ma mais me meme memes mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son "
+    "sur ta te tes toi ton tu un une vos votre vous y d l c j m n s t est sont ete etre avoir ont "
+    "ainsi comme dont donc lors tres plus moins sans sous entre vers chez afin ci cela celle celles "
+    "celui ceux"
 )
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 MAX_QUERY_CHARS = 500
 
