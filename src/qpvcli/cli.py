@@ -277,11 +277,11 @@ def list_(
     Exemple : qpv list --axe habitabilite --echelle quartier
     """
     from .render import exemple_json, print_list
-    from .selection import select, sort
 
-    cat = _state(ctx).catalogue()
+    state = _state(ctx)
+    cat = state.catalogue()
     filtres = _filtres(cat, axe, action, echelle, cout_max, gratuit, partenaire, territoire)
-    chosen = sort(select(cat, filtres), _check_tri(tri))
+    chosen, _ = _select(state, None, filtres, _check_tri(tri))
     out = _output(format)
     if format is Format.json:
         out.json([exemple_json(e) for e in chosen])
@@ -372,6 +372,105 @@ def search(
         if result.suggestions:
             message += " Vouliez-vous dire : " + ", ".join(result.suggestions) + " ?"
         _no_result(message)
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    query: Annotated[
+        str | None,
+        typer.Argument(
+            help="Recherche facultative : sans elle, la sélection est celle des filtres.", show_default=False
+        ),
+    ] = None,
+    axe: AxeOpt = None,
+    action: ActionOpt = None,
+    echelle: EchelleOpt = None,
+    cout_max: CoutMaxOpt = None,
+    gratuit: GratuitOpt = False,
+    partenaire: PartenaireOpt = None,
+    territoire: TerritoireOpt = None,
+    tri: TriOpt = "rapport",
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="md (rapport), csv (Excel), json ou toml (catalogue réutilisable).")
+    ] = "md",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Fichier à écrire (sinon la sortie standard).", dir_okay=False)
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Remplacer le fichier s'il existe.")] = False,
+    compact: Annotated[
+        bool, typer.Option("--compact", help="Markdown : un seul tableau, une ligne par exemple.")
+    ] = False,
+    csv_standard: Annotated[
+        bool,
+        typer.Option(
+            "--csv-standard", help="CSV : virgules, sans BOM, fins de ligne LF (au lieu du format Excel français)."
+        ),
+    ] = False,
+    csv_brut: Annotated[
+        bool,
+        typer.Option(
+            "--csv-brut",
+            help="CSV : ne pas neutraliser les cellules commençant par = + - @ (risque d'injection de formule dans Excel).",
+        ),
+    ] = False,
+) -> None:
+    """Exporter une sélection en Markdown (rapport), CSV (Excel), JSON ou TOML.
+
+    Exemple : qpv export --axe habitabilite --format csv -o habitabilite.csv
+    """
+    from .export import FORMATS, Selection, render
+    from .export.files import write_output
+
+    if format not in FORMATS:
+        raise UsageError(f"--format : « {format} » inconnu. Valeurs possibles : {', '.join(FORMATS)}.")
+    state = _state(ctx)
+    if query is not None and not query.strip():
+        raise UsageError("la requête est vide : retirez-la pour exporter toute la sélection.")
+    cat = state.engine().catalogue if query else state.catalogue()
+    filtres = _filtres(cat, axe, action, echelle, cout_max, gratuit, partenaire, territoire)
+    chosen, scores = _select(state, query, filtres, _check_tri(tri))
+    command = _command_line(query, filtres, tri, format, compact, csv_standard, csv_brut)
+    selection = Selection(state.catalogue(), chosen, query, filtres.describe(cat), command, scores)
+    data = render(format, selection, compact=compact, excel=not csv_standard, neutralise=not csv_brut)
+    if not chosen:
+        _no_result()
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    write_output(output, data, force=force, protected=tuple(state.paths))
+    typer.echo(
+        f"{len(chosen)} exemple{'s' if len(chosen) > 1 else ''} exporté{'s' if len(chosen) > 1 else ''} dans {output}",
+        err=True,
+    )
+
+
+def _select(state: State, query: str | None, filtres, tri: str):
+    """The one selection path of list, search and export: filters, then ranking or sort."""
+    from .selection import select, sort
+
+    if query:
+        hits, _ = state.engine().search(query, filtres)
+        return [e for e, _ in hits], {e.id: h.score for e, h in hits}
+    return sort(select(state.catalogue(), filtres), tri), {}
+
+
+def _command_line(query, filtres, tri, fmt, compact, csv_standard, csv_brut) -> str:
+    import shlex
+
+    parts = ["qpv", "export"]
+    if query:
+        parts.append(shlex.quote(query))
+    parts += filtres.as_options()
+    if tri != "rapport":
+        parts.append(f"--tri {tri}")
+    parts.append(f"--format {fmt}")
+    parts += [
+        flag for flag, on in (("--compact", compact), ("--csv-standard", csv_standard), ("--csv-brut", csv_brut)) if on
+    ]
+    return " ".join(parts)
 
 
 def _closest_ids(typed: str, ids: list[str], limit: int = 5) -> list[str]:
