@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import stat
@@ -88,7 +89,7 @@ def test_markdown_structure_and_links(catalogue):
     tokens = _markdown(text)
     levels = [int(t.tag[1]) for t in tokens if t.type == "heading_open"]
     assert levels[0] == 1
-    assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), "heading levels never skip"
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), "heading levels never skip"
     assert levels.count(4) == 40 and levels.count(3) == 11 and levels.count(2) == 5  # 4 axes + sommaire
     hrefs = [t.attrs["href"] for tok in tokens if tok.children for t in tok.children if t.type == "link_open"]
     anchors = (

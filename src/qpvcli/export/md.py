@@ -35,9 +35,24 @@ def link(label: str, url: str) -> str:
     return f"[{escape(label)}](<{url}>)"
 
 
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
 def _date_fr(d) -> str:
-    months = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
-    return f"{d.day} {months[d.month - 1]} {d.year}"
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
 def _source(catalogue: Catalogue) -> str:
