@@ -65,9 +65,8 @@ def _source(catalogue: Catalogue) -> str:
         parts.append("copiloté par " + escape(", ".join(meta["copilotes"])))
     if meta.get("date"):
         year, _, month = str(meta["date"]).partition("-")
-        months = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
         parts.append(
-            f"{months[int(month) - 1]} {year}"
+            f"{MONTHS[int(month) - 1]} {year}"
             if month.isdigit() and 1 <= int(month) <= 12
             else escape(str(meta["date"]))
         )
