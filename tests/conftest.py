@@ -21,12 +21,12 @@ class Run:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch, tmp_path):
+def _isolated_env(monkeypatch, tmp_path_factory):
     """No user catalogue, cache or colour settings leak in from the developer's machine."""
     monkeypatch.delenv("QPV_DATA", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("QPV_DEBUG", raising=False)
-    monkeypatch.setenv("QPV_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("QPV_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("TERM", "xterm-256color")
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import CatalogueError, Problem
 from .model import (
@@ -113,7 +111,7 @@ _TOML_MESSAGES = (
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
 
 
-def _toml_problem(label: str, err: tomllib.TOMLDecodeError, text: str) -> Problem:
+def _toml_problem(label: str, err: Exception, text: str) -> Problem:
     raw = str(err)
     line = getattr(err, "lineno", None)
     col = getattr(err, "colno", None)
@@ -128,22 +126,28 @@ def _toml_problem(label: str, err: tomllib.TOMLDecodeError, text: str) -> Proble
     return Problem(label, message, line, col)
 
 
-def read_text(path: Path, label: str) -> str:
-    """A catalogue file's text: UTF-8 (a BOM is accepted), with French errors for everything else."""
+def read_bytes(path: Path, label: str) -> bytes:
+    """A catalogue file's bytes, with French errors for a missing, unreadable or huge file."""
     try:
-        size = path.stat().st_size
         if path.is_dir():
             raise CatalogueError([Problem(label, "c'est un dossier, pas un fichier de catalogue")])
+        size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise CatalogueError([Problem(label, f"fichier trop gros ({size // 2**20} Mo, maximum 512 Mo)")])
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise CatalogueError([Problem(label, "fichier introuvable")]) from None
     except PermissionError:
         raise CatalogueError([Problem(label, "lecture refusée (permissions du fichier)")]) from None
+    except IsADirectoryError:
+        raise CatalogueError([Problem(label, "c'est un dossier, pas un fichier de catalogue")]) from None
     except OSError as err:
         raise CatalogueError([Problem(label, f"lecture impossible ({err.strerror or err})")]) from None
-    return decode(data, label)
+
+
+def read_text(path: Path, label: str) -> str:
+    """A catalogue file's text: UTF-8 (a BOM is accepted), with French errors for everything else."""
+    return decode(read_bytes(path, label), label)
 
 
 def decode(data: bytes, label: str) -> str:
@@ -173,6 +177,8 @@ def decode(data: bytes, label: str) -> str:
 
 
 def parse_toml(text: str, label: str) -> dict[str, Any]:
+    import tomllib
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -234,11 +240,13 @@ class Locator:
 # ---------------------------------------------------------------------------- validating
 
 
-@dataclass
 class _Checker:
-    label: str
-    locator: Locator
-    problems: list[Problem] = field(default_factory=list)
+    """Collects the problems of one file, each located on its line."""
+
+    def __init__(self, label: str, locator: Locator):
+        self.label = label
+        self.locator = locator
+        self.problems: list[Problem] = []
 
     def add(self, table: str, index: int | None, key: str | None, message: str, gravite: str = "erreur") -> None:
         line, col = self.locator.locate(table, index, key)
@@ -435,8 +443,7 @@ def _check_actions(check: _Checker, raws: list[Any], axes: dict[str, Axe]) -> li
     return actions
 
 
-@dataclass
-class Source:
+class Source(NamedTuple):
     """One catalogue file to load: its label in messages, and its text once read."""
 
     label: str

@@ -36,12 +36,7 @@ class State:
 
     def catalogue(self):
         if self._catalogue is None:
-            if self._engine is not None:
-                self._catalogue = self._engine.full_catalogue()
-            else:
-                from .engine import open_catalogue
-
-                self._catalogue = open_catalogue(self.paths, with_report=self.with_report)
+            self._catalogue = self.engine().full_catalogue()
         return self._catalogue
 
     def engine(self):

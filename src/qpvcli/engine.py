@@ -1,33 +1,40 @@
-"""The catalogue and its search index together, with an on-disk cache for big catalogues.
+"""The catalogue and its search index, kept in an on-disk cache between runs.
 
-The bundled 40 examples are indexed in a few milliseconds at each run. A user catalogue of
-thousands of records is parsed, validated and indexed once; the result is kept in the user's
-cache folder and reused while the files are byte-for-byte unchanged. The cache is keyed on
-the content of every source file and on the index and program versions; it is checked with
-a checksum before use, and read with `marshal` (plain data, no code runs on load): a stale,
-foreign or damaged cache is rebuilt, never trusted.
+Parsing and validating TOML, then analysing every text for the index, is the slow part of a
+run (the bundled 40 examples included). The result is kept in the user's cache folder and
+reused while the source files are byte-for-byte unchanged: the cache is keyed on the content
+of the bundled catalogue and of every user file, on the program and index versions and on
+the Python version. It is checked with a checksum before use and read with `marshal` (plain
+data, no code runs on load): a stale, foreign or damaged cache is rebuilt, never trusted.
+The index is built only when a search needs it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import marshal
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from . import catalogue as cat_mod
 from .model import Action, Axe, Catalogue, Exemple
-from .search import INDEX_VERSION, Hit, Index, Result, field_texts, run
-from .selection import Filtres
 
-CACHE_THRESHOLD_BYTES = 1_000_000  # smaller catalogues are indexed at each run
-MAGIC = b"QPVIDX\x01\n"
+if TYPE_CHECKING:
+    from .search import Hit, Index, Result
+    from .selection import Filtres
+
+try:  # hashlib's import also loads OpenSSL (~4 ms); BLAKE2 is built into CPython
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - other interpreters
+    from hashlib import blake2b
+
+# Bump when the layout of the cache, the records or the search index changes.
+CACHE_FORMAT = 2
+MAGIC = b"QPVCACHE" + bytes([CACHE_FORMAT]) + b"\n"
 DIGEST = 32
 
 
@@ -44,32 +51,54 @@ def cache_dir() -> Path:
     return base / "qpv"
 
 
-@dataclass
 class Engine:
-    catalogue: Catalogue  # meta, axes and actions always; records may stay encoded
-    index: Index
-    _encoded: list[str] | None = None
-    _decoded: dict[int, Exemple] = field(default_factory=dict)
-    from_cache: bool = False
+    """Records (decoded on demand from the cache) and, once a search asked for it, the index."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        encoded: list[str],
+        index: Index | None = None,
+        cache_path: Path | None = None,
+        cache_key: bytes = b"",
+        *,
+        from_cache: bool = False,
+    ):
+        self.catalogue = catalogue  # meta, axes and actions; records stay encoded until needed
+        self.encoded = encoded
+        self.index = index
+        self.cache_path = cache_path
+        self.cache_key = cache_key
+        self.from_cache = from_cache
+        self._decoded: dict[int, Exemple] = {}
 
     def __len__(self) -> int:
-        return self.index.n_docs
+        return len(self.encoded)
 
     def exemple(self, doc: int) -> Exemple:
-        if self._encoded is None:
-            return self.catalogue.exemples[doc]
         ex = self._decoded.get(doc)
         if ex is None:
-            ex = self._decoded[doc] = cat_mod.exemple_from_dict(json.loads(self._encoded[doc]))
+            ex = self._decoded[doc] = cat_mod.exemple_from_dict(json.loads(self.encoded[doc]))
         return ex
 
     def full_catalogue(self) -> Catalogue:
-        if self._encoded is None:
-            return self.catalogue
         c = self.catalogue
         return Catalogue(c.meta, c.axes, c.actions, tuple(self.exemple(i) for i in range(len(self))))
 
+    def ensure_index(self) -> Index:
+        if self.index is None:
+            from .search import Index, field_texts
+
+            cat = self.catalogue
+            self.index = Index.build([field_texts(self.exemple(i), cat) for i in range(len(self))])
+            if self.cache_path is not None:
+                save_cache(self.cache_path, self.cache_key, self)
+        return self.index
+
     def search(self, query: str, filtres: Filtres | None = None) -> tuple[list[tuple[Exemple, Hit]], Result]:
+        from .search import field_texts, run
+
+        index = self.ensure_index()
         accept = None
         if filtres:
             cat = self.catalogue
@@ -77,70 +106,50 @@ class Engine:
             def accept(doc: int) -> bool:
                 return filtres.matches(self.exemple(doc), cat)
 
-        result = run(self.index, query, accept=accept, texts=lambda d: field_texts(self.exemple(d), self.catalogue))
+        result = run(index, query, accept=accept, texts=lambda d: field_texts(self.exemple(d), self.catalogue))
         return [(self.exemple(h.doc), h) for h in result.hits], result
 
 
+def _encode(e: Exemple) -> str:
+    return json.dumps({**e.to_dict(), "source": e.source}, ensure_ascii=False)
+
+
 def build(catalogue: Catalogue) -> Engine:
-    return Engine(catalogue, Index.build([field_texts(e, catalogue) for e in catalogue.exemples]))
+    """An engine over an already loaded catalogue (no cache)."""
+    c = catalogue
+    engine = Engine(Catalogue(c.meta, c.axes, c.actions, ()), [_encode(e) for e in c.exemples])
+    engine._decoded = dict(enumerate(c.exemples))
+    return engine
 
 
 def _key(parts: Sequence[bytes]) -> bytes:
-    h = hashlib.blake2b(digest_size=DIGEST)
-    h.update(f"qpv {__version__} index {INDEX_VERSION} python {sys.version_info[:2]}".encode())
+    h = blake2b(digest_size=DIGEST)
+    h.update(f"qpv {__version__} cache {CACHE_FORMAT} python {sys.version_info[:2]}".encode())
     for p in parts:
         h.update(len(p).to_bytes(8, "little"))
         h.update(p)
     return h.digest()
 
 
-def _read_sources(paths: Sequence[Path]) -> list[tuple[str, bytes]]:
-    out = []
-    for path in paths:
-        label = str(path)
-        try:
-            if path.is_dir():
-                raise cat_mod.CatalogueError([cat_mod.Problem(label, "c'est un dossier, pas un fichier de catalogue")])
-            if path.stat().st_size > cat_mod.MAX_FILE_BYTES:
-                raise cat_mod.CatalogueError([cat_mod.Problem(label, "fichier trop gros (maximum 512 Mo)")])
-            out.append((label, path.read_bytes()))
-        except FileNotFoundError:
-            raise cat_mod.CatalogueError([cat_mod.Problem(label, "fichier introuvable")]) from None
-        except PermissionError:
-            raise cat_mod.CatalogueError([cat_mod.Problem(label, "lecture refusée (permissions du fichier)")]) from None
-        except IsADirectoryError:
-            raise cat_mod.CatalogueError(
-                [cat_mod.Problem(label, "c'est un dossier, pas un fichier de catalogue")]
-            ) from None
-    return out
-
-
 def open_engine(paths: Sequence[Path] = (), *, with_report: bool = True) -> Engine:
-    """The engine for the bundled catalogue and the user's files, from the cache when it can."""
-    raw = _read_sources(paths)
+    """The bundled catalogue and the user's files, from the cache when it is valid."""
+    raw = [(str(p), cat_mod.read_bytes(p, str(p))) for p in paths]
     bundled = cat_mod.bundled_text() if with_report else None
     if not raw and bundled is None:
         raise cat_mod.CatalogueError(
             [cat_mod.Problem("qpv", "aucun catalogue : --sans-rapport demande au moins un fichier --data")]
         )
-
-    def parse() -> Catalogue:
-        sources = [cat_mod.Source(cat_mod.BUNDLED_SOURCE, bundled)] if bundled is not None else []
-        sources += [cat_mod.Source(label, cat_mod.decode(data, label)) for label, data in raw]
-        return cat_mod.build(sources)[0]
-
-    if sum(len(d) for _, d in raw) < CACHE_THRESHOLD_BYTES:
-        return build(parse())
-
     key = _key([(bundled or "").encode(), *(label.encode() + b"\0" + data for label, data in raw)])
-    name = hashlib.blake2b(
-        "\0".join(label for label, _ in raw).encode() + bytes([with_report]), digest_size=12
-    ).hexdigest()
-    path = cache_dir() / f"index-{name}.qpvidx"
+    # One cache file per set of sources: a changed file replaces its cache, never piles up.
+    labels = "\0".join(str(Path(label).resolve()) for label, _ in raw) + ("\0rapport" if with_report else "")
+    path = cache_dir() / f"qpv-{blake2b(labels.encode(), digest_size=12).hexdigest()}.cache"
     engine = load_cache(path, key)
     if engine is not None:
         return engine
-    engine = build(parse())
+    sources = [cat_mod.Source(cat_mod.BUNDLED_SOURCE, bundled)] if bundled is not None else []
+    sources += [cat_mod.Source(label, cat_mod.decode(data, label)) for label, data in raw]
+    engine = build(cat_mod.build(sources)[0])
+    engine.cache_path, engine.cache_key = path, key
     save_cache(path, key, engine)
     return engine
 
@@ -151,8 +160,8 @@ def _payload(engine: Engine) -> bytes:
         "meta": json.dumps(c.meta, ensure_ascii=False, default=str),
         "axes": [a.to_dict() for a in c.axes],
         "actions": [a.to_dict() for a in c.actions],
-        "records": [json.dumps({**e.to_dict(), "source": e.source}, ensure_ascii=False) for e in c.exemples],
-        "index": engine.index.to_state(),
+        "records": engine.encoded,
+        "index": engine.index.to_state() if engine.index is not None else None,
     }
     return marshal.dumps(state)
 
@@ -162,7 +171,7 @@ def save_cache(path: Path, key: bytes, engine: Engine) -> bool:
     from .export.files import atomic_write_bytes
 
     payload = _payload(engine)
-    blob = MAGIC + key + hashlib.blake2b(payload, digest_size=DIGEST).digest() + payload
+    blob = MAGIC + key + blake2b(payload, digest_size=DIGEST).digest() + payload
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, blob)
@@ -181,7 +190,7 @@ def load_cache(path: Path, key: bytes) -> Engine | None:
     if len(blob) < head or not blob.startswith(MAGIC) or blob[len(MAGIC) : len(MAGIC) + DIGEST] != key:
         return None
     payload = memoryview(blob)[head:]
-    if hashlib.blake2b(payload, digest_size=DIGEST).digest() != blob[len(MAGIC) + DIGEST : head]:
+    if blake2b(payload, digest_size=DIGEST).digest() != blob[len(MAGIC) + DIGEST : head]:
         return None
     try:
         state = marshal.loads(payload)
@@ -191,17 +200,11 @@ def load_cache(path: Path, key: bytes) -> Engine | None:
             tuple(Action(**{**a, "sous_actions": tuple(a.get("sous_actions", ()))}) for a in state["actions"]),
             (),
         )
-        return Engine(catalogue, Index.from_state(state["index"]), state["records"], from_cache=True)
+        index = None
+        if state["index"] is not None:
+            from .search import Index
+
+            index = Index.from_state(state["index"])
+        return Engine(catalogue, state["records"], index, path, key, from_cache=True)
     except (ValueError, EOFError, TypeError, KeyError):
         return None
-
-
-def open_catalogue(paths: Sequence[Path] = (), *, with_report: bool = True) -> Catalogue:
-    """The catalogue for commands that do not search: big files still come from the cache."""
-    try:
-        big = sum(p.stat().st_size for p in paths if p.is_file()) >= CACHE_THRESHOLD_BYTES
-    except OSError:
-        big = False
-    if not big:
-        return cat_mod.load(paths, with_report=with_report)
-    return open_engine(paths, with_report=with_report).full_catalogue()

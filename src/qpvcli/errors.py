@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 
 class ExitStatus(IntEnum):
@@ -25,8 +25,7 @@ class UsageError(QpvError):
     exit_status = ExitStatus.USAGE
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """One problem found in a catalogue file, located as precisely as the source allows."""
 
     fichier: str

@@ -1,9 +1,13 @@
-"""Typed, immutable records of a catalogue: axes, key actions and examples."""
+"""Typed, immutable records of a catalogue: axes, key actions and examples.
+
+Records are `typing.NamedTuple`s rather than frozen dataclasses: just as immutable and typed,
+but about ten times cheaper to define (~0.1 ms against ~1 ms per class), which matters for a
+command whose start-up time is a goal.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 AXES = ("diagnostic", "cohesion", "habitabilite", "economie")
 
@@ -40,23 +44,20 @@ def cost_band(cout_eur: int | None) -> str:
     return "non précisé"
 
 
+INTERNAL_FIELDS = frozenset({"source"})
+
+
 def _record_dict(obj: Any) -> dict[str, Any]:
     """Keys as in the catalogue file, empty values left out (a field the source lacks is absent)."""
     out: dict[str, Any] = {}
-    for f in fields(obj):
-        if f.metadata.get("internal"):
+    for name, value in zip(obj._fields, obj, strict=True):
+        if name in INTERNAL_FIELDS or value is None or value in ((), ""):
             continue
-        value = getattr(obj, f.name)
-        if value is None or value in ((), ""):
-            continue
-        if isinstance(value, tuple):
-            value = [v.to_dict() if hasattr(v, "to_dict") else v for v in value]
-        out[f.name] = value
+        out[name] = [v.to_dict() if hasattr(v, "to_dict") else v for v in value] if isinstance(value, tuple) else value
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class Axe:
+class Axe(NamedTuple):
     id: str
     numero: int
     titre: str
@@ -65,8 +66,7 @@ class Axe:
         return _record_dict(self)
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
+class Action(NamedTuple):
     numero: int
     axe: str
     titre: str
@@ -77,8 +77,7 @@ class Action:
         return _record_dict(self)
 
 
-@dataclass(frozen=True, slots=True)
-class Territoire:
+class Territoire(NamedTuple):
     nom: str
     departement: str | None = None
     region: str | None = None
@@ -91,8 +90,7 @@ class Territoire:
         return f"{self.nom} ({self.departement})" if self.departement else self.nom
 
 
-@dataclass(frozen=True, slots=True)
-class Ressource:
+class Ressource(NamedTuple):
     url: str | None = None
     libelle: str | None = None
     fichier: str | None = None
@@ -105,8 +103,7 @@ class Ressource:
         return f"{self.libelle} : {target}" if self.libelle else target
 
 
-@dataclass(frozen=True, slots=True)
-class Contact:
+class Contact(NamedTuple):
     nom: str | None = None
     fonction: str | None = None
     email: str | None = None
@@ -121,8 +118,7 @@ class Contact:
         return who or self.email or ""
 
 
-@dataclass(frozen=True, slots=True)
-class Correction:
+class Correction(NamedTuple):
     champ: str
     avant: str
     apres: str
@@ -132,8 +128,7 @@ class Correction:
         return _record_dict(self)
 
 
-@dataclass(frozen=True, slots=True)
-class Exemple:
+class Exemple(NamedTuple):
     id: str
     action: int
     titre: str
@@ -159,7 +154,7 @@ class Exemple:
     credit_photo: str | None = None
     corrections: tuple[Correction, ...] = ()
     # Where the record was read from: "rapport" for the bundled catalogue, else a file path.
-    source: str = field(default="rapport", compare=False, metadata={"internal": True})
+    source: str = "rapport"
 
     def to_dict(self) -> dict[str, Any]:
         """The record as it is written in a catalogue file (`niveau` a string when single)."""
@@ -173,26 +168,30 @@ class Exemple:
         return cost_band(self.cout_eur)
 
 
-@dataclass(frozen=True)
 class Catalogue:
-    meta: dict[str, Any]
-    axes: tuple[Axe, ...]
-    actions: tuple[Action, ...]
-    exemples: tuple[Exemple, ...]
+    """A loaded catalogue: its metadata, axes, actions and examples, with lookups by key."""
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_axes", {a.id: a for a in self.axes})
-        object.__setattr__(self, "_actions", {a.numero: a for a in self.actions})
-        object.__setattr__(self, "_exemples", {e.id: e for e in self.exemples})
+    __slots__ = ("_actions", "_axes", "_exemples", "actions", "axes", "exemples", "meta")
+
+    def __init__(
+        self, meta: dict[str, Any], axes: tuple[Axe, ...], actions: tuple[Action, ...], exemples: tuple[Exemple, ...]
+    ):
+        self.meta = meta
+        self.axes = axes
+        self.actions = actions
+        self.exemples = exemples
+        self._axes = {a.id: a for a in axes}
+        self._actions = {a.numero: a for a in actions}
+        self._exemples = {e.id: e for e in exemples}
 
     def axe(self, axe_id: str) -> Axe:
-        return self._axes[axe_id]  # type: ignore[attr-defined]
+        return self._axes[axe_id]
 
     def action(self, numero: int) -> Action:
-        return self._actions[numero]  # type: ignore[attr-defined]
+        return self._actions[numero]
 
     def exemple(self, exemple_id: str) -> Exemple | None:
-        return self._exemples.get(exemple_id)  # type: ignore[attr-defined]
+        return self._exemples.get(exemple_id)
 
     def axe_of(self, exemple: Exemple) -> Axe:
         return self.axe(self.action(exemple.action).axe)

@@ -10,11 +10,12 @@ import json
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from .model import Catalogue, Exemple
-from .search import Hit
+
+if TYPE_CHECKING:
+    from .search import Hit
 
 # C0/C1 controls and DEL (ESC sequences could move the cursor or recolour the terminal), and
 # bidirectional overrides (which can make a line read differently from what it contains).
@@ -31,8 +32,7 @@ def cell(text: Any) -> str:
     return safe(str(text).replace("\t", " ").replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
 
 
-@dataclass
-class Output:
+class Output(NamedTuple):
     stream: TextIO
     is_tty: bool
 

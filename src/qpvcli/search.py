@@ -14,15 +14,13 @@ import math
 import tomllib
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from .model import Catalogue, Exemple
 from .text import MAX_QUERY_CHARS, STOP_WORDS, fold, normalise, phonetic, stem, terms, words
 
-INDEX_VERSION = 3
 K1, B = 1.2, 0.75
 
 # Field name, weight. Order fixes the bit of each field in a posting's field mask.
@@ -108,29 +106,31 @@ def synonyms() -> dict[str, tuple[str, ...]]:
 # ---------------------------------------------------------------------------- index
 
 
-@dataclass
 class Index:
     """Postings of stems over records; surface vocabulary for typos, prefixes and suggestions."""
 
-    n_docs: int
-    # stem -> (start, end) in the flat posting arrays
-    offsets: dict[str, tuple[int, int]]
-    docs: array  # 'i' record number
-    impacts: array  # 'f' BM25F contribution, idf included
-    masks: array  # 'B' bit set of the fields the stem occurs in
-    # folded surface word -> (stem, document frequency)
-    vocabulary: dict[str, tuple[str, int]]
-    sorted_words: list[str] = field(default_factory=list)
-    sorted_stems: list[str] = field(default_factory=list)
-    # sound key -> surface words (built lazily: only misspelt queries need it)
-    sounds: dict[str, list[str]] | None = None
-    _by_first_letter: dict[str, list[str]] | None = None
-
-    def __post_init__(self) -> None:
-        if not self.sorted_words:
-            self.sorted_words = sorted(self.vocabulary)
-        if not self.sorted_stems:
-            self.sorted_stems = sorted(self.offsets)
+    def __init__(
+        self,
+        n_docs: int,
+        offsets: dict[str, tuple[int, int]],
+        docs: array,
+        impacts: array,
+        masks: array,
+        vocabulary: dict[str, tuple[str, int]],
+        sorted_words: list[str] | None = None,
+        sorted_stems: list[str] | None = None,
+        sounds: dict[str, list[str]] | None = None,
+    ):
+        self.n_docs = n_docs
+        self.offsets = offsets  # stem -> (start, end) in the flat posting arrays
+        self.docs = docs  # 'i' record number
+        self.impacts = impacts  # 'f' BM25F contribution, idf included
+        self.masks = masks  # 'B' bit set of the fields the stem occurs in
+        self.vocabulary = vocabulary  # folded surface word -> (stem, document frequency)
+        self.sorted_words = sorted_words if sorted_words is not None else sorted(vocabulary)
+        self.sorted_stems = sorted_stems if sorted_stems is not None else sorted(offsets)
+        self.sounds = sounds  # sound key -> surface words (built lazily: only misspelt queries need it)
+        self._by_first_letter: dict[str, list[str]] | None = None
 
     def _sounds(self) -> dict[str, list[str]]:
         if self.sounds is None:
@@ -346,14 +346,12 @@ class Index:
 # ---------------------------------------------------------------------------- querying
 
 
-@dataclass
-class QueryTerm:
+class QueryTerm(NamedTuple):
     word: str  # folded surface word
     variants: dict[str, tuple[float, str]]
 
 
-@dataclass
-class Hit:
+class Hit(NamedTuple):
     doc: int
     score: float
     coverage: int
@@ -365,11 +363,10 @@ class Hit:
         return {s for ms in self.matches.values() for s, _, _ in ms}
 
 
-@dataclass
-class Result:
+class Result(NamedTuple):
     hits: list[Hit]
     terms: list[QueryTerm]
-    suggestions: list[str] = field(default_factory=list)
+    suggestions: list[str] = []  # noqa: RUF012 (never mutated)
 
 
 def parse_query(text: str) -> tuple[list[str], bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import UsageError
 from .model import COST_BANDS, NIVEAUX, Catalogue, Exemple, cost_band
@@ -224,8 +225,8 @@ def _partner_matches(query: str, ex: Exemple) -> bool:
 def territory_matches(query: str, ex: Exemple) -> bool:
     """A département code (« 93 », « 2A »), a département, a commune, a région, a country."""
     code = normalise_code(query)
-    if code is None and fold(query).replace(" ", "-") in _DEPARTEMENT_BY_NAME:
-        code = _DEPARTEMENT_BY_NAME[fold(query).replace(" ", "-")]
+    if code is None:
+        code = _departement_by_name().get(fold(query).replace(" ", "-"))
     for t in ex.territoires:
         if code is not None and t.departement == code:
             return True
@@ -234,7 +235,9 @@ def territory_matches(query: str, ex: Exemple) -> bool:
     return False
 
 
-_DEPARTEMENT_BY_NAME = {fold(name).replace(" ", "-"): code for code, (name, _) in DEPARTEMENTS.items()}
+@lru_cache(maxsize=1)
+def _departement_by_name() -> dict[str, str]:
+    return {fold(name).replace(" ", "-"): code for code, (name, _) in DEPARTEMENTS.items()}
 
 
 def select(catalogue: Catalogue, filtres: Filtres, exemples: Iterable[Exemple] | None = None) -> list[Exemple]:
