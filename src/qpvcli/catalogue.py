@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -20,10 +19,7 @@ from .model import (
     Ressource,
     Territoire,
 )
-
-SCHEMA_VERSION = 1
-BUNDLED_SOURCE = "rapport"
-MAX_FILE_BYTES = 512 * 1024 * 1024
+from .sources import BUNDLED_SOURCE, SCHEMA_VERSION, bundled_text, decode, read_bytes
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DEPARTEMENT_PATTERN = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])$")
@@ -124,56 +120,6 @@ def _toml_problem(label: str, err: Exception, text: str) -> Problem:
     french = next((fr for key, fr in _TOML_MESSAGES if key in reason), None)
     message = f"syntaxe TOML : {french}" if french else f"syntaxe TOML invalide ({reason})"
     return Problem(label, message, line, col)
-
-
-def read_bytes(path: Path, label: str) -> bytes:
-    """A catalogue file's bytes, with French errors for a missing, unreadable or huge file."""
-    try:
-        if path.is_dir():
-            raise CatalogueError([Problem(label, "c'est un dossier, pas un fichier de catalogue")])
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CatalogueError([Problem(label, f"fichier trop gros ({size // 2**20} Mo, maximum 512 Mo)")])
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise CatalogueError([Problem(label, "fichier introuvable")]) from None
-    except PermissionError:
-        raise CatalogueError([Problem(label, "lecture refusée (permissions du fichier)")]) from None
-    except IsADirectoryError:
-        raise CatalogueError([Problem(label, "c'est un dossier, pas un fichier de catalogue")]) from None
-    except OSError as err:
-        raise CatalogueError([Problem(label, f"lecture impossible ({err.strerror or err})")]) from None
-
-
-def read_text(path: Path, label: str) -> str:
-    """A catalogue file's text: UTF-8 (a BOM is accepted), with French errors for everything else."""
-    return decode(read_bytes(path, label), label)
-
-
-def decode(data: bytes, label: str) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        col = err.start - data.rfind(b"\n", 0, err.start)
-        raise CatalogueError(
-            [
-                Problem(
-                    label,
-                    "le fichier n'est pas en UTF-8 (enregistré en Windows-1252 ou Latin-1 ?) : "
-                    "rouvrez-le et enregistrez-le en « UTF-8 »",
-                    line,
-                    col,
-                )
-            ]
-        ) from None
 
 
 def parse_toml(text: str, label: str) -> dict[str, Any]:
@@ -571,31 +517,11 @@ def _line_in(sources: Sequence[Source], label: str, index: int | None) -> int | 
 # ---------------------------------------------------------------------------- entry points
 
 
-def bundled_text() -> str:
-    """The report's catalogue shipped inside the package (a source checkout falls back to data/)."""
-    from importlib import resources
-
-    resource = resources.files("qpvcli").joinpath("data/examples.toml")
-    if resource.is_file():
-        return resource.read_text(encoding="utf-8")
-    fallback = Path(__file__).resolve().parents[2] / "data" / "examples.toml"
-    return fallback.read_text(encoding="utf-8")
-
-
-def user_paths(options: Sequence[Path] = (), env: str | None = None) -> list[Path]:
-    """Catalogue paths from QPV_DATA (separated as PATH is) then from --data, in that order."""
-    paths: list[Path] = []
-    value = os.environ.get("QPV_DATA", "") if env is None else env
-    paths.extend(Path(p).expanduser() for p in value.split(os.pathsep) if p.strip())
-    paths.extend(options)
-    return paths
-
-
 def load(paths: Sequence[Path] = (), *, with_report: bool = True) -> Catalogue:
     """The catalogue a command works on: the report's (unless excluded), then the user's files."""
     sources = [Source(BUNDLED_SOURCE, bundled_text())] if with_report else []
     for path in paths:
-        sources.append(Source(str(path), read_text(path, str(path))))
+        sources.append(Source(str(path), decode(read_bytes(path, str(path)), str(path))))
     if not sources:
         raise CatalogueError([Problem("qpv", "aucun catalogue : --sans-rapport demande au moins un fichier --data")])
     return build(sources)[0]
@@ -603,14 +529,3 @@ def load(paths: Sequence[Path] = (), *, with_report: bool = True) -> Catalogue:
 
 def load_bundled() -> Catalogue:
     return load(())
-
-
-def exemple_from_dict(data: dict[str, Any], source: str = BUNDLED_SOURCE) -> Exemple:
-    """Rebuild a record already validated (from the index cache): no checks, just types."""
-    values = {k: v for k, v in data.items() if k not in SUB_FIELDS and k != "source"}
-    niveau = values.get("niveau", ())
-    values["niveau"] = (niveau,) if isinstance(niveau, str) else tuple(niveau)
-    values["partenaires"] = tuple(values.get("partenaires", ()))
-    for key, (cls, _, _) in SUB_FIELDS.items():
-        values[key] = tuple(cls(**item) for item in data.get(key, ()))
-    return Exemple(**values, source=data.get("source", source))

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from . import catalogue as cat_mod
+from .errors import CatalogueError, Problem
 from .model import Action, Axe, Catalogue, Exemple
+from .sources import bundled_text, read_bytes
 
 if TYPE_CHECKING:
     from .search import Hit, Index, Result
@@ -78,7 +79,7 @@ class Engine:
     def exemple(self, doc: int) -> Exemple:
         ex = self._decoded.get(doc)
         if ex is None:
-            ex = self._decoded[doc] = cat_mod.exemple_from_dict(json.loads(self.encoded[doc]))
+            ex = self._decoded[doc] = Exemple.from_dict(json.loads(self.encoded[doc]))
         return ex
 
     def full_catalogue(self) -> Catalogue:
@@ -133,12 +134,10 @@ def _key(parts: Sequence[bytes]) -> bytes:
 
 def open_engine(paths: Sequence[Path] = (), *, with_report: bool = True) -> Engine:
     """The bundled catalogue and the user's files, from the cache when it is valid."""
-    raw = [(str(p), cat_mod.read_bytes(p, str(p))) for p in paths]
-    bundled = cat_mod.bundled_text() if with_report else None
+    raw = [(str(p), read_bytes(p, str(p))) for p in paths]
+    bundled = bundled_text() if with_report else None
     if not raw and bundled is None:
-        raise cat_mod.CatalogueError(
-            [cat_mod.Problem("qpv", "aucun catalogue : --sans-rapport demande au moins un fichier --data")]
-        )
+        raise CatalogueError([Problem("qpv", "aucun catalogue : --sans-rapport demande au moins un fichier --data")])
     key = _key([(bundled or "").encode(), *(label.encode() + b"\0" + data for label, data in raw)])
     # One cache file per set of sources: a changed file replaces its cache, never piles up.
     labels = "\0".join(str(Path(label).resolve()) for label, _ in raw) + ("\0rapport" if with_report else "")
@@ -146,9 +145,11 @@ def open_engine(paths: Sequence[Path] = (), *, with_report: bool = True) -> Engi
     engine = load_cache(path, key)
     if engine is not None:
         return engine
-    sources = [cat_mod.Source(cat_mod.BUNDLED_SOURCE, bundled)] if bundled is not None else []
-    sources += [cat_mod.Source(label, cat_mod.decode(data, label)) for label, data in raw]
-    engine = build(cat_mod.build(sources)[0])
+    from . import catalogue  # parsing and validation: only when the cache cannot serve
+
+    sources = [catalogue.Source(catalogue.BUNDLED_SOURCE, bundled)] if bundled is not None else []
+    sources += [catalogue.Source(label, catalogue.decode(data, label)) for label, data in raw]
+    engine = build(catalogue.build(sources)[0])
     engine.cache_path, engine.cache_key = path, key
     save_cache(path, key, engine)
     return engine

@@ -167,6 +167,20 @@ class Exemple(NamedTuple):
     def cout_tranche(self) -> str:
         return cost_band(self.cout_eur)
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "rapport") -> Exemple:
+        """Rebuild a record already validated (from the cache): no checks, just types."""
+        values = {k: v for k, v in data.items() if k not in _SUB_RECORDS and k != "source"}
+        niveau = values.get("niveau", ())
+        values["niveau"] = (niveau,) if isinstance(niveau, str) else tuple(niveau)
+        values["partenaires"] = tuple(values.get("partenaires", ()))
+        for key, sub in _SUB_RECORDS.items():
+            values[key] = tuple(sub(**item) for item in data.get(key, ()))
+        return cls(**values, source=data.get("source", source))
+
+
+_SUB_RECORDS = {"territoires": Territoire, "ressources": Ressource, "contacts": Contact, "corrections": Correction}
+
 
 class Catalogue:
     """A loaded catalogue: its metadata, axes, actions and examples, with lookups by key."""

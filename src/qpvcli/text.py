@@ -98,26 +98,23 @@ def stems(text: str) -> list[str]:
     return [stem(t) for t in analyse(text)]
 
 
-_PHONETIC_RULES = [
-    (re.compile(p), r)
-    for p, r in (
-        (r"eaux?|aux?", "o"),
-        (r"ph", "f"),
-        (r"qu|q|ck|cc(?=[aou])", "k"),
-        (r"ch", "#"),
-        (r"c(?=[eiy])", "s"),
-        (r"c", "k"),
-        (r"gu(?=[eiy])", "g"),
-        (r"g(?=[eiy])", "j"),
-        (r"y", "i"),
-        (r"w", "v"),
-        (r"z", "s"),
-        (r"ai|ei", "e"),
-        (r"h", ""),
-        (r"(.)\1+", r"\1"),
-        (r"(?<=.)(?:e|s|t|d|x)+$", ""),
-    )
-]
+_PHONETIC_RULES = (
+    (r"eaux?|aux?", "o"),
+    (r"ph", "f"),
+    (r"qu|q|ck|cc(?=[aou])", "k"),
+    (r"ch", "#"),
+    (r"c(?=[eiy])", "s"),
+    (r"c", "k"),
+    (r"gu(?=[eiy])", "g"),
+    (r"g(?=[eiy])", "j"),
+    (r"y", "i"),
+    (r"w", "v"),
+    (r"z", "s"),
+    (r"ai|ei", "e"),
+    (r"h", ""),
+    (r"(.)\1+", r"\1"),
+    (r"(?<=.)(?:e|s|t|d|x)+$", ""),
+)
 
 
 @lru_cache(maxsize=100_000)
@@ -126,5 +123,5 @@ def phonetic(folded: str) -> str:
     meets « cartographie »: the last resort for words that typo tolerance cannot reach."""
     key = folded
     for pattern, repl in _PHONETIC_RULES:
-        key = pattern.sub(repl, key)
+        key = re.sub(pattern, repl, key)  # re caches compiled patterns; only misspellings get here
     return key

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from .. import __version__
-from ..catalogue import SCHEMA_VERSION
+from ..sources import SCHEMA_VERSION
 from . import Selection, export_date
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import tomli_w
 
-from ..catalogue import SCHEMA_VERSION
+from ..sources import SCHEMA_VERSION
 from . import Selection
 
 
