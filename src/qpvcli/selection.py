@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from .errors import UsageError
 from .model import COST_BANDS, NIVEAUX, Catalogue, Exemple, cost_band
@@ -109,8 +109,7 @@ def resolve_action(value: int, catalogue: Catalogue) -> int:
     return value
 
 
-@dataclass(frozen=True)
-class Filtres:
+class Filtres(NamedTuple):
     """What the user asked for. Different options combine with AND, repeats of one with OR."""
 
     axes: tuple[str, ...] = ()
