@@ -353,17 +353,17 @@ def search(
     state = _state(ctx)
     engine = state.engine()
     filtres = _filtres(engine.catalogue, axe, action, echelle, cout_max, gratuit, partenaire, territoire)
-    hits, result = engine.search(query, filtres)
-    shown = hits[:limit] if limit else hits
+    shown, result = engine.search(query, filtres, limit=limit or None)
     out = _output(format)
     if format is Format.json:
         out.json([exemple_json(e, score=round(h.score, 4)) for e, h in shown])
     elif shown:
         if out.is_tty:
-            more = f" ({len(shown)} affichés, --limit 0 pour tous)" if len(shown) < len(hits) else ""
-            typer.echo(f"{len(hits)} résultat{'s' if len(hits) > 1 else ''} pour « {query.strip()} »{more}\n")
+            total = result.total
+            more = f" ({len(shown)} affichés, --limit 0 pour tous)" if len(shown) < total else ""
+            typer.echo(f"{total} résultat{'s' if total > 1 else ''} pour « {query.strip()} »{more}\n")
         print_search(out, engine.catalogue, shown, explain=explique)
-    if not hits:
+    if not shown:
         message = f"Aucun résultat pour « {query.strip()} »"
         message += " avec ces filtres." if filtres else "."
         if result.suggestions:

@@ -91,12 +91,18 @@ class Engine:
             from .search import Index, field_texts
 
             cat = self.catalogue
-            self.index = Index.build([field_texts(self.exemple(i), cat) for i in range(len(self))])
+            # Records decoded one at a time and dropped: the index build holds no record.
+            self.index = Index.build(
+                field_texts(self._decoded.get(i) or Exemple.from_dict(json.loads(text)), cat)
+                for i, text in enumerate(self.encoded)
+            )
             if self.cache_path is not None:
                 save_cache(self.cache_path, self.cache_key, self)
         return self.index
 
-    def search(self, query: str, filtres: Filtres | None = None) -> tuple[list[tuple[Exemple, Hit]], Result]:
+    def search(
+        self, query: str, filtres: Filtres | None = None, limit: int | None = None
+    ) -> tuple[list[tuple[Exemple, Hit]], Result]:
         from .search import field_texts, run
 
         index = self.ensure_index()
@@ -107,7 +113,9 @@ class Engine:
             def accept(doc: int) -> bool:
                 return filtres.matches(self.exemple(doc), cat)
 
-        result = run(index, query, accept=accept, texts=lambda d: field_texts(self.exemple(d), self.catalogue))
+        result = run(
+            index, query, accept=accept, texts=lambda d: field_texts(self.exemple(d), self.catalogue), limit=limit
+        )
         return [(self.exemple(h.doc), h) for h in result.hits], result
 
 

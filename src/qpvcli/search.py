@@ -9,17 +9,20 @@ counts more than a partner, place or action match, which count more than the bod
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import math
 import tomllib
 from array import array
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from importlib import resources
+from itertools import chain, repeat
 from typing import Any, NamedTuple
 
 from .model import Catalogue, Exemple
-from .text import MAX_QUERY_CHARS, STOP_WORDS, fold, normalise, phonetic, stem, terms, words
+from .text import MAX_QUERY_CHARS, analyse, fold, normalise, phonetic, stem, terms, words
 
 K1, B = 1.2, 0.75
 
@@ -84,13 +87,6 @@ def field_texts(ex: Exemple, catalogue: Catalogue) -> dict[str, str]:
     }
 
 
-def _terms_of(text: str) -> list[str]:
-    out: list[str] = []
-    for word, _, _ in words(normalise(text)):
-        out.extend(t for t in terms(word) if len(t) > 1 and t not in STOP_WORDS)
-    return out
-
-
 @lru_cache(maxsize=1)
 def synonyms() -> dict[str, tuple[str, ...]]:
     """Stem -> stems of its synonym group, from the curated synonymes.toml."""
@@ -104,6 +100,120 @@ def synonyms() -> dict[str, tuple[str, ...]]:
 
 
 # ---------------------------------------------------------------------------- index
+
+
+SHARED_FIELDS = frozenset({"action", "lieux", "partenaires"})
+
+
+def _count(text: str) -> tuple[Counter[str], int]:
+    toks = analyse(text)
+    return Counter(toks), len(toks)
+
+
+class _Builder:
+    """Accumulates postings record by record.
+
+    BM25F normalises each field's term frequency by the field's average length, known only
+    once every record is read. The averages are taken on the first SAMPLE_FOR_LENGTHS records
+    (all of them in a small catalogue), which are held back until then; on a large catalogue
+    a sample of this size gives the average within a few percent, and the records need not
+    be kept. The idf, which needs every record, is applied at the end.
+    """
+
+    SAMPLE_FOR_LENGTHS = 2000
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.word_stem: dict[str, str] = {}
+        self.vocab_df: dict[str, int] = {}
+        self.postings: dict[str, tuple[array, array, array]] = {}
+        self.pending: list[tuple[list[dict[str, int]], list[int]]] = []
+        self.norms: list[tuple[float, float]] | None = None  # per field: (weight, avg length)
+        self.length_sums = [0] * len(FIELDS)
+        # Texts shared by many records (an action's labels, a partner list) are analysed once.
+        self.analysed: dict[str, tuple[Counter[str], int]] = {}
+
+    def _analyse(self, text: str) -> tuple[Counter[str], int]:
+        found = self.analysed.get(text)
+        if found is None:
+            toks = analyse(text)
+            found = (Counter(toks), len(toks))
+            if len(self.analysed) < 10_000 and len(text) < 2000:
+                self.analysed[text] = found
+        return found
+
+    def add(self, rec: dict[str, str]) -> None:
+        counts = []
+        lens = []
+        seen: set[str] = set()
+        for i, name in enumerate(FIELD_NAMES):
+            c, length = self._analyse(rec.get(name, "")) if name in SHARED_FIELDS else _count(rec.get(name, ""))
+            counts.append(c)
+            lens.append(length)
+            self.length_sums[i] += length
+            seen.update(c)
+        df = self.vocab_df
+        for w in seen:
+            df[w] = df.get(w, 0) + 1
+        if self.norms is None:
+            self.pending.append((counts, lens))
+            if len(self.pending) >= self.SAMPLE_FOR_LENGTHS:
+                self._flush()
+        else:
+            self._post(self.n, counts, lens)
+        self.n += 1
+
+    def _flush(self) -> None:
+        n = max(1, len(self.pending))
+        self.norms = [(w, (self.length_sums[i] / n) or 1.0) for i, (_, w) in enumerate(FIELDS)]
+        for doc, (counts, lens) in enumerate(self.pending):
+            self._post(doc, counts, lens)
+        self.pending = []
+
+    def _post(self, doc: int, counts: list[dict[str, int]], lens: list[int]) -> None:
+        assert self.norms is not None
+        word_stem = self.word_stem
+        acc: dict[str, list[float]] = {}
+        for i, c in enumerate(counts):
+            if not c:
+                continue
+            weight, avg = self.norms[i]
+            w = weight / (1 - B + B * lens[i] / avg)
+            bit = 1 << i
+            for word, count in c.items():
+                s = word_stem.get(word)
+                if s is None:
+                    s = word_stem[word] = stem(word)
+                slot = acc.get(s)
+                if slot is None:
+                    acc[s] = [count * w, bit]
+                else:
+                    slot[0] += count * w
+                    slot[1] = int(slot[1]) | bit
+        postings = self.postings
+        for s, (tfw, mask) in acc.items():
+            lists = postings.get(s)
+            if lists is None:
+                lists = postings[s] = (array("i"), array("f"), array("B"))
+            lists[0].append(doc)
+            lists[1].append(tfw * (K1 + 1) / (tfw + K1))  # saturated; times idf once all are read
+            lists[2].append(int(mask))
+
+    def finish(self) -> Index:
+        if self.norms is None:
+            self._flush()
+        n = self.n
+        offsets: dict[str, tuple[int, int]] = {}
+        docs, sats, masks = array("i"), array("f"), array("B")
+        for s in sorted(self.postings):
+            d, f, m = self.postings.pop(s)
+            idf = math.log(1 + (n - len(d) + 0.5) / (len(d) + 0.5))
+            offsets[s] = (len(docs), len(docs) + len(d))
+            docs.extend(d)
+            sats.extend(array("f", [x * idf for x in f]))
+            masks.extend(m)
+        vocabulary = {w: (self.word_stem[w], df) for w, df in self.vocab_df.items()}
+        return Index(n, offsets, docs, sats, masks, vocabulary)
 
 
 class Index:
@@ -123,8 +233,8 @@ class Index:
     ):
         self.n_docs = n_docs
         self.offsets = offsets  # stem -> (start, end) in the flat posting arrays
-        self.docs = docs  # 'i' record number
-        self.impacts = impacts  # 'f' BM25F contribution, idf included
+        self.docs = docs  # 'i' record number, ascending within a stem
+        self.impacts = impacts  # 'f' BM25F contribution of the stem to the record, idf included
         self.masks = masks  # 'B' bit set of the fields the stem occurs in
         self.vocabulary = vocabulary  # folded surface word -> (stem, document frequency)
         self.sorted_words = sorted_words if sorted_words is not None else sorted(vocabulary)
@@ -143,70 +253,13 @@ class Index:
     # -- building
 
     @classmethod
-    def build(cls, records: Sequence[dict[str, str]]) -> Index:
-        """Index records given as {field: text}."""
-        weights = dict(FIELDS)
-        n = len(records)
-        field_bit = {name: 1 << i for i, name in enumerate(FIELD_NAMES)}
-        per_doc: list[dict[str, dict[str, int]]] = []
-        lengths = {name: 0 for name in FIELD_NAMES}
-        doc_lengths: list[dict[str, int]] = []
-        vocab_df: dict[str, int] = {}
-        word_stem: dict[str, str] = {}
+    def build(cls, records: Iterable[dict[str, str]]) -> Index:
+        """Index records given as {field: text}, streamed: memory grows with the postings,
+        not with the texts."""
+        builder = _Builder()
         for rec in records:
-            fields_tf: dict[str, dict[str, int]] = {}
-            lens: dict[str, int] = {}
-            seen_words: set[str] = set()
-            for name in FIELD_NAMES:
-                toks = _terms_of(rec.get(name, ""))
-                lens[name] = len(toks)
-                lengths[name] += len(toks)
-                tf: dict[str, int] = {}
-                for t in toks:
-                    s = word_stem.get(t)
-                    if s is None:
-                        s = word_stem[t] = stem(t)
-                    tf[s] = tf.get(s, 0) + 1
-                    seen_words.add(t)
-                fields_tf[name] = tf
-            for w in seen_words:
-                vocab_df[w] = vocab_df.get(w, 0) + 1
-            per_doc.append(fields_tf)
-            doc_lengths.append(lens)
-        avg = {name: (lengths[name] / n if n else 0) or 1 for name in FIELD_NAMES}
-
-        postings: dict[str, list[tuple[int, float, int]]] = {}
-        for doc, (fields_tf, lens) in enumerate(zip(per_doc, doc_lengths, strict=True)):
-            acc: dict[str, list[float]] = {}
-            for name in FIELD_NAMES:
-                tf = fields_tf[name]
-                if not tf:
-                    continue
-                norm = 1 - B + B * lens[name] / avg[name]
-                w = weights[name] / norm
-                bit = field_bit[name]
-                for s, count in tf.items():
-                    slot = acc.get(s)
-                    if slot is None:
-                        acc[s] = [count * w, bit]
-                    else:
-                        slot[0] += count * w
-                        slot[1] |= bit
-            for s, (tfw, mask) in acc.items():
-                postings.setdefault(s, []).append((doc, tfw, int(mask)))
-
-        offsets: dict[str, tuple[int, int]] = {}
-        docs, impacts, masks = array("i"), array("f"), array("B")
-        for s, plist in postings.items():
-            idf = math.log(1 + (n - len(plist) + 0.5) / (len(plist) + 0.5))
-            start = len(docs)
-            for doc, tfw, mask in plist:
-                docs.append(doc)
-                impacts.append(idf * tfw * (K1 + 1) / (tfw + K1))
-                masks.append(mask)
-            offsets[s] = (start, len(docs))
-        vocabulary = {w: (word_stem[w], df) for w, df in vocab_df.items()}
-        return cls(n, offsets, docs, impacts, masks, vocabulary)
+            builder.add(rec)
+        return builder.finish()
 
     # -- serialising (marshal-friendly: no code runs when a cache file is read)
 
@@ -366,13 +419,14 @@ class Hit(NamedTuple):
 class Result(NamedTuple):
     hits: list[Hit]
     terms: list[QueryTerm]
-    suggestions: list[str] = []  # noqa: RUF012 (never mutated)
+    suggestions: list[str]
+    total: int  # how many records pass the cut-off (hits may be fewer: --limit)
 
 
 def parse_query(text: str) -> tuple[list[str], bool]:
     """Folded query words, and whether the last one is a prefix being typed."""
     text = normalise(text)[:MAX_QUERY_CHARS]
-    found = _terms_of(text)
+    found = analyse(text)
     is_prefix = bool(found) and not text[-1:].isspace()
     return list(dict.fromkeys(found)), is_prefix
 
@@ -381,74 +435,120 @@ def _mask_fields(mask: int) -> tuple[str, ...]:
     return tuple(name for i, name in enumerate(FIELD_NAMES) if mask >> i & 1)
 
 
+def _term_scores(index: Index, q: QueryTerm) -> dict[int, float]:
+    """Record -> best contribution of any variant of one query word.
+
+    The hot loop of a search: an exact variant becomes a dict at C speed (`dict(zip(...))`);
+    only weighted variants (typos, synonyms...) cost a Python pass over their postings.
+    """
+    best: dict[int, float] = {}
+    docs, impacts = index.docs, index.impacts
+    for s, (weight, _how) in sorted(q.variants.items(), key=lambda kv: -kv[1][0]):
+        start, end = index.offsets[s]
+        if weight == 1.0 and not best:
+            best = dict(zip(docs[start:end], impacts[start:end], strict=True))
+            continue
+        get = best.get
+        for d, impact in zip(docs[start:end], impacts[start:end], strict=True):
+            v = impact * weight
+            if v > get(d, 0.0):
+                best[d] = v
+    return best
+
+
+def _explain(index: Index, q: QueryTerm, doc: int) -> tuple[str, str, tuple[str, ...]] | None:
+    """Which variant of a query word gave a record its score, and in which fields."""
+    found = None
+    for s, (weight, how) in q.variants.items():
+        start, end = index.offsets[s]
+        j = bisect.bisect_left(index.docs, doc, start, end)
+        if j < end and index.docs[j] == doc:
+            value = index.impacts[j] * weight
+            if found is None or value > found[0]:
+                found = (value, s, how, _mask_fields(index.masks[j]))
+    return found[1:] if found else None
+
+
 def run(
     index: Index,
     query: str,
     *,
     accept: Callable[[int], bool] | None = None,
     texts: Callable[[int], dict[str, str]] | None = None,
+    limit: int | None = None,
 ) -> Result:
-    """Rank records for a query. `accept` filters record numbers; `texts` (a record's
-    searchable text by field) enables the proximity bonus for query words that follow each
-    other in the record."""
+    """Rank records for a query; at most `limit` hits (all when None), `total` counts them all.
+
+    `accept` filters record numbers; `texts` (a record's searchable text by field) enables the
+    proximity bonus for query words that follow each other in the record."""
     words_, is_prefix = parse_query(query)
     qterms = [QueryTerm(w, index.expand(w, is_prefix=is_prefix and i == len(words_) - 1)) for i, w in enumerate(words_)]
     if not qterms or not any(q.variants for q in qterms):
-        return Result([], qterms, _suggestions(index, qterms))
+        return Result([], qterms, _suggestions(index, qterms), 0)
 
-    scores: dict[int, float] = {}
-    cover: dict[int, int] = {}
-    per_term: list[dict[int, tuple[float, str, int]]] = []
-    docs, impacts, masks = index.docs, index.impacts, index.masks
-    for i, q in enumerate(qterms):
-        best: dict[int, tuple[float, str, int]] = {}
-        for s, (weight, _how) in q.variants.items():
-            start, end = index.offsets[s]
-            for j in range(start, end):
-                d = docs[j]
-                v = impacts[j] * weight
-                prev = best.get(d)
-                if prev is None or v > prev[0]:
-                    best[d] = (v, s, masks[j])
-        bit = 1 << i
-        for d, (v, _, _) in best.items():
-            scores[d] = scores.get(d, 0.0) + v
-            cover[d] = cover.get(d, 0) | bit
-        per_term.append(best)
-
+    term_maps = [_term_scores(index, q) for q in qterms]
+    n = len(qterms)
+    if n == 1:
+        scores = term_maps[0]
+        coverage: dict[int, int] = {}
+        k_max = 1
+    else:
+        coverage = Counter(chain.from_iterable(term_maps))  # counted in C
+        k_max = max(coverage.values(), default=0)
+        # Records matching fewer words come after those matching the most, if they score well:
+        # one word may be missing from two or three, two from four or five...
+        required = max(1, k_max - max(1, n // 2))
+        term_maps.sort(key=len, reverse=True)
+        scores = dict(term_maps[0])
+        get = scores.get
+        for m in term_maps[1:]:
+            for d, v in m.items():
+                scores[d] = get(d, 0.0) + v
+        if required > 1:
+            scores = {d: v for d, v in scores.items() if coverage[d] >= required}
     if accept is not None:
         scores = {d: v for d, v in scores.items() if accept(d)}
     if not scores:
-        return Result([], qterms)
+        return Result([], qterms, [], 0)
 
-    n = len(qterms)
-    coverage = {d: cover[d].bit_count() for d in scores}
-    k_max = max(coverage.values())
-    # Records matching fewer words come after those matching the most, if they score well:
-    # one word may be missing from two or three, two from four or five...
-    required = max(1, k_max - max(1, n // 2)) if n > 1 else 1
-
-    def key(d: int) -> tuple[int, float]:
-        return (-coverage[d], -scores[d])
-
-    ranked = sorted((d for d in scores if coverage[d] >= required), key=key)
+    # (coverage, score, record) tuples compare in C: no Python key function per record.
+    if coverage:
+        ranking = [(coverage[d], v, d) for d, v in scores.items()]
+    else:
+        ranking = list(zip(repeat(1), scores.values(), scores, strict=False))
+    depth = RERANK_DEPTH if limit is None else max(limit, RERANK_DEPTH)
+    head = [d for _, _, d in heapq.nlargest(depth, ranking)]
     if texts is not None and n > 1:
-        head = ranked[:RERANK_DEPTH]
-        _proximity_bonus(head, scores, qterms, texts)
-        ranked = sorted(head, key=key) + ranked[RERANK_DEPTH:]
+        scores = dict(scores)
+        _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts)
+        head.sort(key=lambda d: (coverage.get(d, 1), scores[d]), reverse=True)
+    top = scores[head[0]]
+    full, partial = RELATIVE_CUTOFF * top, PARTIAL_CUTOFF * top
 
-    top = scores[ranked[0]]
-    ranked = [d for d in ranked if scores[d] >= (RELATIVE_CUTOFF if coverage[d] == k_max else PARTIAL_CUTOFF) * top]
+    def kept(d: int) -> bool:
+        return scores[d] >= (full if coverage.get(d, 1) == k_max else partial)
+
+    if limit is None:
+        in_head = set(head)
+        rest = [d for _, _, d in sorted(ranking, reverse=True) if d not in in_head]
+        ranked = [d for d in head + rest if kept(d)]
+        total = len(ranked)
+    else:
+        ranked = [d for d in head if kept(d)][:limit]
+        if coverage:
+            total = sum(1 for c, v, _ in ranking if v >= (full if c == k_max else partial))
+        else:
+            total = sum(1 for v in scores.values() if v >= full)
 
     hits = []
     for d in ranked:
-        matches: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
-        for q, best in zip(qterms, per_term, strict=True):
-            if d in best:
-                _, s, mask = best[d]
-                matches[q.word] = [(s, q.variants[s][1], _mask_fields(mask))]
-        hits.append(Hit(d, scores[d], coverage[d], matches))
-    return Result(hits, qterms)
+        matches = {}
+        for q in qterms:
+            found = _explain(index, q, d)
+            if found:
+                matches[q.word] = [found]
+        hits.append(Hit(d, scores[d], coverage.get(d, 1), matches))
+    return Result(hits, qterms, [], total)
 
 
 def _proximity_bonus(
@@ -462,7 +562,7 @@ def _proximity_bonus(
         for name in FIELD_NAMES:
             if name == "action":
                 continue  # shared by every record of the action: says nothing of this one
-            field_stems = [stem(t) for t in _terms_of(fields.get(name, ""))]
+            field_stems = [stem(t) for t in analyse(fields.get(name, ""))]
             pairs = set(itertools.pairwise(field_stems))
             found = sum(
                 1 for a, b in itertools.pairwise(qterms) if any((x, y) in pairs for x in a.variants for y in b.variants)

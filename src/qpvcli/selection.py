@@ -10,7 +10,7 @@ from typing import NamedTuple
 from .errors import UsageError
 from .model import COST_BANDS, NIVEAUX, Catalogue, Exemple, cost_band
 from .territoires import DEPARTEMENTS, departement_name, normalise_code
-from .text import STOP_WORDS, fold, normalise, terms, words
+from .text import analyse, fold
 
 SORT_KEYS = ("rapport", "action", "titre", "cout")
 
@@ -32,13 +32,6 @@ _NIVEAU_ALIASES = {
     "pays": "national",
     "etranger": "international",
 }
-
-
-def _tokens(text: str) -> list[str]:
-    out: list[str] = []
-    for word, _, _ in words(normalise(text)):
-        out.extend(t for t in terms(word) if t not in STOP_WORDS)
-    return out
 
 
 def _typo_budget(token: str) -> int:
@@ -63,8 +56,8 @@ def _token_matches(query: str, candidates: Iterable[str]) -> bool:
 
 def name_matches(query: str, name: str) -> bool:
     """Every word of `query` is in `name`, case, accents and small typos forgiven."""
-    wanted = _tokens(query)
-    have = _tokens(name)
+    wanted = analyse(query)
+    have = analyse(name)
     return bool(wanted) and all(_token_matches(w, have) for w in wanted)
 
 
@@ -136,7 +129,7 @@ class Filtres(NamedTuple):
         if cout_max is not None and cout_max < 0:
             raise UsageError("--cout-max : un montant positif en euros est attendu (ex. 40000).")
         for value, option in [(p, "--partenaire") for p in partenaires] + [(t, "--territoire") for t in territoires]:
-            if not _tokens(value) and normalise_code(value) is None:
+            if not analyse(value) and normalise_code(value) is None:
                 raise UsageError(f"{option} : « {value} » ne contient aucun mot à chercher.")
         return cls(
             axes=tuple(dict.fromkeys(resolve_axe(a, catalogue) for a in axes)),

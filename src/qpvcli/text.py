@@ -14,8 +14,12 @@ from functools import lru_cache
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e"), None)
 _APOSTROPHES = dict.fromkeys(map(ord, "\u2019\u2018\u02bc\u00b4\u0060\u2032\uff07"), "'")
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212"), "-")
-_TRANSLATE = {**_INVISIBLE, **_APOSTROPHES, **_DASHES}
+_TRANSLATE = {**_INVISIBLE, **_APOSTROPHES, **_DASHES, 0xA0: " ", 0x202F: " "}
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"})
+# str.translate looks every character up in its table, slow on long texts: only texts that
+# contain one of the characters (a C-speed search finds them) are translated.
+_TO_TRANSLATE = re.compile("[" + "".join(map(chr, _TRANSLATE)) + "]")
+_TO_UNLIGATE = re.compile("[" + "".join(map(chr, _LIGATURES)) + "]")
 
 # A word: letters and digits. Apostrophes split words (French elisions: l', d', qu'...);
 # hyphens join parts of a compound, which is also indexed glued together.
@@ -23,6 +27,8 @@ _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 
 # Elided articles and pronouns, once split at the apostrophe (Elasticsearch's French list).
 _ELISIONS = frozenset(["l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "lorsqu", "puisqu", "quoiqu"])
+# Combining marks left by NFKD decomposition (accents, cedillas...), removed in one pass.
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 _STOP_WORDS_TEXT = (
     "a au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur leurs lui "
@@ -31,7 +37,7 @@ _STOP_WORDS_TEXT = (
     "ainsi comme dont donc lors tres plus moins sans sous entre vers chez afin ci cela celle celles "
     "celui ceux"
 )
-STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split()) | _ELISIONS
 
 MAX_QUERY_CHARS = 500
 
@@ -39,14 +45,21 @@ MAX_QUERY_CHARS = 500
 def normalise(text: str) -> str:
     """Compose accents (NFC), drop invisible characters, unify apostrophes and dashes."""
     text = unicodedata.normalize("NFC", text)
-    return text.translate(_TRANSLATE).replace("\u00a0", " ").replace("\u202f", " ")
+    return text.translate(_TRANSLATE) if _TO_TRANSLATE.search(text) else text
 
 
 @lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower-case and strip accents: « Îlots » -> « ilots »."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold().translate(_LIGATURES))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return fold_text(word)
+
+
+def fold_text(text: str) -> str:
+    """`fold` for a whole text at once (C-speed string operations, no per-character loop)."""
+    text = text.casefold()
+    if _TO_UNLIGATE.search(text):
+        text = text.translate(_LIGATURES)
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 _stemmer = None
@@ -87,10 +100,17 @@ def terms(word: str) -> list[str]:
 
 
 def analyse(text: str) -> list[str]:
-    """Folded, stop-word-free terms of a text, in order (not stemmed)."""
+    """Folded, stop-word-free terms of a text, in order (not stemmed): the one analysis used
+    for records, queries and filters. Compounds give their parts and the glued whole."""
     out: list[str] = []
-    for word, _, _ in words(normalise(text)):
-        out.extend(t for t in terms(word) if t not in STOP_WORDS and len(t) > 1)
+    append = out.append
+    for word in _WORD.findall(fold_text(normalise(text))):
+        if "-" in word:
+            parts = [p for p in word.split("-") if p]
+            out.extend(p for p in parts if len(p) > 1 and p not in STOP_WORDS)
+            append("".join(parts))
+        elif len(word) > 1 and word not in STOP_WORDS:
+            append(word)
     return out
 
 
