@@ -144,11 +144,12 @@ def parse_toml(text: str, label: str) -> dict[str, Any]:
 class Locator:
     """Finds the line of a record or of one of its keys in the source text, lazily."""
 
-    _HEADER = re.compile(r"^\s*\[\[\s*(\w+)\s*\]\]", re.MULTILINE)
+    _HEADER = re.compile(r"^[ \t]*\[\[[ \t]*(\w+)[ \t]*\]\]", re.MULTILINE)
 
     def __init__(self, text: str | None):
         self.text = text
         self._starts: dict[str, list[int]] | None = None
+        self._all_starts: list[int] = []
         self._line_offsets: list[int] | None = None
 
     def _index(self) -> None:
@@ -156,6 +157,7 @@ class Locator:
         self._starts = {}
         for m in self._HEADER.finditer(text):
             self._starts.setdefault(m.group(1), []).append(m.start())
+            self._all_starts.append(m.start())
         offsets = [0]
         offsets.extend(i + 1 for i, c in enumerate(text) if c == "\n")
         self._line_offsets = offsets
@@ -176,8 +178,10 @@ class Locator:
         if index is None or index >= len(starts):
             return None, None
         begin = starts[index]
-        following = [s for t in self._starts.values() for s in t if s > begin]
-        end = min(following, default=len(self.text))
+        import bisect
+
+        after = bisect.bisect_right(self._all_starts, begin)
+        end = self._all_starts[after] if after < len(self._all_starts) else len(self.text)
         if key:
             m = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=", re.MULTILINE).search(self.text, begin, end)
             if m:
@@ -315,9 +319,13 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
     for r in subs["ressources"]:
         if r.url is None and r.fichier is None:
             check.add("exemples", index, "ressources", f"{name} : une ressource doit avoir « url » ou « fichier »")
-        elif r.url is not None and (not URL_PATTERN.fullmatch(r.url)):
+        elif (
+            r.url is not None
+            and not URL_PATTERN.fullmatch(r.url)
+            and (not r.url.strip() or any(c.isspace() for c in r.url.strip()))
+        ):
             check.add(
-                "exemples", index, "ressources", f"{name} : adresse « {r.url} » invalide (http:// ou https:// attendu)"
+                "exemples", index, "ressources", f"{name} : adresse « {r.url} » invalide (vide ou avec des espaces)"
             )
     for c in subs["contacts"]:
         if c.email is None and c.nom is None:
@@ -337,7 +345,7 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
     return Exemple(**values)
 
 
-def _check_axes(check: _Checker, raws: list[Any]) -> list[Axe]:
+def _check_axes(check: _Checker, raws: list[Any]) -> list[tuple[int, Axe]]:
     axes = []
     for i, raw in enumerate(raws):
         if not isinstance(raw, dict):
@@ -359,11 +367,11 @@ def _check_axes(check: _Checker, raws: list[Any]) -> list[Axe]:
                     f"{name} : l'identifiant doit être en minuscules sans accents (ex. « habitabilite »)",
                 )
                 continue
-            axes.append(Axe(raw["id"], raw["numero"], raw["titre"]))
+            axes.append((i, Axe(raw["id"], raw["numero"], raw["titre"])))
     return axes
 
 
-def _check_actions(check: _Checker, raws: list[Any], axes: dict[str, Axe]) -> list[Action]:
+def _check_actions(check: _Checker, raws: list[Any], axes: dict[str, Axe]) -> list[tuple[int, Action]]:
     actions = []
     allowed = {"numero", "axe", "titre", "titre_variante", "sous_actions"}
     for i, raw in enumerate(raws):
@@ -386,12 +394,79 @@ def _check_actions(check: _Checker, raws: list[Any], axes: dict[str, Axe]) -> li
         if raw["axe"] not in axes:
             check.add("actions", i, "axe", f"{name} : axe « {raw['axe']} » inconnu (axes : {', '.join(axes)})")
             continue
-        actions.append(
-            Action(
-                raw["numero"], raw["axe"], raw["titre"], raw.get("titre_variante"), tuple(raw.get("sous_actions", ()))
-            )
+        action = Action(
+            raw["numero"], raw["axe"], raw["titre"], raw.get("titre_variante"), tuple(raw.get("sous_actions", ()))
         )
+        actions.append((i, action))
     return actions
+
+
+_FREE = re.compile(r"libre accès|gratuit|pris en charge", re.IGNORECASE)
+_AMOUNT_MILLIONS = re.compile(r"(\d+(?:[,.]\d+)?)\s*(?:millions?\s*(?:d'euros|€)|M\s*€|M€|Md?€)", re.IGNORECASE)
+_AMOUNT_PLAIN = re.compile(r"(\d{1,3}(?:[ \u00a0\u202f.]\d{3})+|\d+)(?:[,.]\d+)?\s*(k€|€|euros?)", re.IGNORECASE)
+
+
+def amounts_in(text: str) -> list[int]:
+    """Amounts in euros written in a cost text: « 4,6 millions € », « 0,230M € », « 100 000€ »,
+    « 18 k€ »; 0 for « libre accès » or a full coverage of costs."""
+    found = [0] if _FREE.search(text) else []
+    for m in _AMOUNT_MILLIONS.finditer(text):
+        found.append(round(float(m.group(1).replace(",", ".")) * 1_000_000))
+    for m in _AMOUNT_PLAIN.finditer(text):
+        value = int(re.sub(r"\D", "", m.group(1)))
+        found.append(value * 1000 if m.group(2).lower() == "k€" else value)
+    return found
+
+
+def _lint_exemple(check: _Checker, index: int, ex: Exemple) -> None:
+    """Legal but suspicious: said as warnings by `qpv valider`."""
+    name = f"exemple « {ex.id} »"
+    if not ex.contacts:
+        check.add("exemples", index, "id", f"{name} : aucun contact", "avertissement")
+    for r in ex.ressources:
+        if r.url is not None and not URL_PATTERN.fullmatch(r.url):
+            check.add(
+                "exemples",
+                index,
+                "ressources",
+                f"{name} : le lien « {r.url} » n'est pas une adresse web http(s)",
+                "avertissement",
+            )
+    if ex.cout_eur is not None and ex.cout and ex.cout_eur not in amounts_in(ex.cout):
+        check.add(
+            "exemples",
+            index,
+            "cout_eur",
+            f"{name} : le montant {ex.cout_eur} n'apparaît pas dans le texte du coût « {ex.cout} »",
+            "avertissement",
+        )
+
+
+NEAR_DUPLICATE_LIMIT = 5000  # pairwise title comparison is quadratic: exact duplicates only beyond
+
+
+def _lint_titles(problems: list[Problem], records: list[tuple[Exemple, str, int, Locator]]) -> None:
+    """Near-duplicate titles (same words once folded, or a very close spelling)."""
+    seen: dict[str, Exemple] = {}
+    for ex, label, index, locator in records:
+        key = re.sub(r"[^a-z0-9]+", " ", fold_title(ex.titre)).strip()
+        other = seen.get(key)
+        if other is None and len(records) <= NEAR_DUPLICATE_LIMIT and ex.source != BUNDLED_SOURCE:
+            from rapidfuzz import fuzz, process
+
+            close = process.extractOne(key, list(seen), scorer=fuzz.ratio, score_cutoff=92)
+            other = seen[close[0]] if close else None
+        if other is not None and ex.source != BUNDLED_SOURCE:
+            line, col = locator.locate("exemples", index, "titre")
+            message = f"exemple « {ex.id} » : titre presque identique à celui de « {other.id} »"
+            problems.append(Problem(label, message, line, col, "avertissement"))
+        seen.setdefault(key, ex)
+
+
+def fold_title(title: str) -> str:
+    from .text import fold_text
+
+    return fold_text(title)
 
 
 class Source(NamedTuple):
@@ -401,7 +476,9 @@ class Source(NamedTuple):
     text: str
 
 
-def build(sources: Sequence[Source], *, strict_header: bool = True) -> tuple[Catalogue, list[Problem]]:
+def build(
+    sources: Sequence[Source], *, strict_header: bool = True, lint: bool = False
+) -> tuple[Catalogue, list[Problem]]:
     """Validate and merge catalogues in order; all problems of all files are collected.
 
     Raises CatalogueError when any error (not warning) is found.
@@ -412,6 +489,7 @@ def build(sources: Sequence[Source], *, strict_header: bool = True) -> tuple[Cat
     actions: dict[int, Action] = {}
     exemples: list[Exemple] = []
     where: dict[str, tuple[str, int | None]] = {}
+    linted: list[tuple[Exemple, str, int, Locator]] = []
 
     for src in sources:
         locator = Locator(src.text)
@@ -463,11 +541,11 @@ def build(sources: Sequence[Source], *, strict_header: bool = True) -> tuple[Cat
                 )
                 data[table] = []
 
-        for i, axe in enumerate(_check_axes(check, data.get("axes", []))):
+        for i, axe in _check_axes(check, data.get("axes", [])):
             if axe.id in axes and axes[axe.id] != axe:
                 check.add("axes", i, "titre", f"axe « {axe.id} » déjà défini avec un autre titre ou numéro")
             axes.setdefault(axe.id, axe)
-        for i, action in enumerate(_check_actions(check, data.get("actions", []), axes)):
+        for i, action in _check_actions(check, data.get("actions", []), axes):
             if action.numero in actions and actions[action.numero] != action:
                 check.add(
                     "actions",
@@ -490,7 +568,13 @@ def build(sources: Sequence[Source], *, strict_header: bool = True) -> tuple[Cat
                 continue
             where[ex.id] = (src.label, i)
             exemples.append(ex)
+            if lint:
+                linted.append((ex, src.label, i, locator))
+                if src.label != BUNDLED_SOURCE:
+                    _lint_exemple(check, i, ex)
         problems.extend(check.problems)
+    if lint:
+        _lint_titles(problems, linted)
 
     if not meta and sources:
         meta = {"titre": "Catalogue", "version_schema": SCHEMA_VERSION}
@@ -506,7 +590,7 @@ def build(sources: Sequence[Source], *, strict_header: bool = True) -> tuple[Cat
 
 
 def _top_line(text: str, key: str) -> tuple[int | None, int | None]:
-    m = re.search(rf"^\s*(\[\[?\s*{re.escape(key)}\b|{re.escape(key)}\s*=)", text, re.MULTILINE)
+    m = re.search(rf"^[ \t]*(\[\[?[ \t]*{re.escape(key)}\b|{re.escape(key)}[ \t]*=)", text, re.MULTILINE)
     if not m:
         return None, None
     return text.count("\n", 0, m.start()) + 1, 1

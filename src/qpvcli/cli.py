@@ -470,6 +470,133 @@ def _command_line(query, filtres, tri, fmt, compact, csv_standard, csv_brut) -> 
     return " ".join(parts)
 
 
+@app.command()
+def valider(
+    ctx: typer.Context,
+    fichiers: Annotated[list[Path], typer.Argument(help="Catalogues TOML à vérifier.", show_default=False)],
+) -> None:
+    """Vérifier des catalogues sans rien chercher : toutes les erreurs et tous les
+    avertissements, chacun sous la forme fichier:ligne:colonne: message.
+
+    Les actions du rapport sont connues (sauf avec --sans-rapport). Code de sortie 1 s'il y a
+    au moins une erreur.
+    """
+    from .catalogue import Source, build
+    from .errors import CatalogueError
+    from .sources import BUNDLED_SOURCE, bundled_text, decode, read_bytes
+
+    state = _state(ctx)
+    problems = []
+    sources = [Source(BUNDLED_SOURCE, bundled_text())] if state.with_report else []
+    for path in fichiers:
+        try:
+            sources.append(Source(str(path), decode(read_bytes(path, str(path)), str(path))))
+        except CatalogueError as err:
+            problems.extend(err.problems)
+    records = 0
+    try:
+        catalogue, found = build(sources, lint=True)
+        records = sum(1 for e in catalogue.exemples if e.source != BUNDLED_SOURCE)
+    except CatalogueError as err:
+        found = err.problems
+    problems.extend(found)
+    for p in problems:
+        typer.echo(str(p))
+    errors = sum(1 for p in problems if p.gravite == "erreur")
+    warnings = len(problems) - errors
+    summary = (
+        f"{len(fichiers)} fichier{'s' if len(fichiers) > 1 else ''} vérifié{'s' if len(fichiers) > 1 else ''} : "
+        f"{errors} erreur{'s' if errors > 1 else ''}, {warnings} avertissement{'s' if warnings > 1 else ''}"
+    )
+    summary += (
+        f", {records} exemple{'s' if records > 1 else ''} valide{'s' if records > 1 else ''}." if not errors else "."
+    )
+    typer.echo(summary, err=True)
+    if errors:
+        raise typer.Exit(ExitStatus.ERROR)
+
+
+@app.command()
+def nouveau(
+    ctx: typer.Context,
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Catalogue où ajouter l'exemple (créé s'il n'existe pas).",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ],
+    action: Annotated[
+        int | None, typer.Option("--action", help="Numéro de l'action clé (1 à 11 pour le rapport).")
+    ] = None,
+    titre: Annotated[str | None, typer.Option("--titre", help="Titre de l'exemple.")] = None,
+    description: Annotated[str | None, typer.Option("--description", help="Description.")] = None,
+    partenaire: Annotated[
+        list[str] | None, typer.Option("--partenaire", help="Organisation partenaire (répétable).")
+    ] = None,
+    echelle: Annotated[
+        str | None, typer.Option("--echelle", help="Échelle, en texte libre (« Quartier du Blosne »).")
+    ] = None,
+    niveau: Annotated[
+        str | None,
+        typer.Option(
+            "--niveau", help="Niveau : site, quartier, commune, intercommunalite...", autocompletion=_complete_niveau
+        ),
+    ] = None,
+    commune: Annotated[str | None, typer.Option("--commune", help="Commune ou lieu.")] = None,
+    departement: Annotated[str | None, typer.Option("--departement", help="Code du département (93, 2A).")] = None,
+    cout: Annotated[str | None, typer.Option("--cout", help="Coût, en texte (« 18 000 € par an »).")] = None,
+    cout_eur: Annotated[int | None, typer.Option("--cout-eur", help="Coût en euros (nombre entier).")] = None,
+    contact: Annotated[
+        list[str] | None, typer.Option("--contact", help="Adresse électronique de contact (répétable).")
+    ] = None,
+    lien: Annotated[list[str] | None, typer.Option("--lien", help="Adresse web d'une ressource (répétable).")] = None,
+    identifiant: Annotated[str | None, typer.Option("--id", help="Identifiant voulu (sinon tiré du titre).")] = None,
+) -> None:
+    """Ajouter un exemple à votre catalogue, sans toucher à ce qu'il contient déjà.
+
+    Sans --action, --titre ou --description, les demande dans le terminal.
+    Exemple : qpv nouveau -o mes-exemples.toml --action 8 --titre "Jardin partagé" --description "..."
+    """
+    from .authoring import add_example
+
+    values = {"action": action, "titre": titre, "description": description}
+    missing = [k for k, v in values.items() if v is None]
+    if missing:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "options manquantes : "
+                + ", ".join(f"--{k}" for k in missing)
+                + " (ou lancez la commande dans un terminal pour les saisir)."
+            )
+        labels = {"action": "Numéro de l'action clé", "titre": "Titre", "description": "Description"}
+        for key in missing:
+            values[key] = typer.prompt(labels[key], type=int if key == "action" else str)
+    state = _state(ctx)
+    record = add_example(
+        output,
+        with_report=state.with_report,
+        other_paths=[p for p in state.paths if p != output],
+        identifiant=identifiant,
+        action=values["action"],
+        titre=values["titre"],
+        description=values["description"],
+        partenaires=partenaire or [],
+        echelle=echelle,
+        niveau=niveau,
+        commune=commune,
+        departement=departement,
+        cout=cout,
+        cout_eur=cout_eur,
+        contacts=contact or [],
+        liens=lien or [],
+    )
+    typer.echo(f"Exemple « {record['id']} » ajouté à {output}.", err=True)
+
+
 def _closest_ids(typed: str, ids: list[str], limit: int = 5) -> list[str]:
     """Ids that contain what was typed, then ids that look like it."""
     from rapidfuzz import fuzz, process

@@ -1,0 +1,336 @@
+"""Your own catalogue: --data / QPV_DATA, merging, source attribution, `valider`, `nouveau`."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+MINIMAL = """\
+# Mes initiatives locales
+[catalogue]
+titre = "Initiatives du 94"   # un commentaire à garder
+version_schema = 1
+
+[[exemples]]
+id = "ivry-jardin-partage"
+action = 8
+titre = "Jardin partagé au pied des immeubles à Ivry"
+description = "Un jardin cultivé par les habitant.e.s sur une pelouse du bailleur."
+partenaires = ["Ville d'Ivry-sur-Seine", "Bailleur Valophis"]
+territoires = [{ nom = "Ivry-sur-Seine", departement = "94", region = "Île-de-France" }]
+contacts = [{ email = "jardin@ivry.example" }]
+"""
+
+
+@pytest.fixture
+def mine(tmp_path):
+    path = tmp_path / "mes-exemples.toml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    return path
+
+
+def ids(out: str) -> list[str]:
+    return [line.split("\t")[0] for line in out.splitlines()[1:]]
+
+
+def test_data_adds_to_the_report(qpv, mine):
+    r = qpv("--data", str(mine), "list", "--action", "8")
+    assert ids(r.out)[-1] == "ivry-jardin-partage" and len(ids(r.out)) == 7
+    first = qpv("--data", str(mine), "search", "jardin partagé ivry").out.splitlines()[1].split("\t")[1]
+    assert first == "ivry-jardin-partage"
+
+
+def test_sans_rapport_uses_only_mine(qpv, mine, tmp_path):
+    # Without the report, its actions are not defined: a file that uses them says so.
+    r = qpv("--sans-rapport", "--data", str(mine), "list")
+    assert r.code == 1 and "action 8 inconnue (actions définies : aucune)" in r.err
+    exported = tmp_path / "axe3.toml"
+    qpv("export", "--axe", "3", "--format", "toml", "-o", str(exported))
+    r = qpv("--sans-rapport", "--data", str(exported), "--data", str(mine), "list", "--action", "8")
+    assert ids(r.out)[-1] == "ivry-jardin-partage" and len(ids(r.out)) == 7
+
+
+def test_sans_rapport_without_data_is_an_error(qpv):
+    r = qpv("--sans-rapport", "list")
+    assert r.code == 1 and "aucun catalogue" in r.err
+
+
+def test_env_and_option_together(qpv, mine, tmp_path, monkeypatch):
+    other = tmp_path / "autres.toml"
+    other.write_text(
+        MINIMAL.replace("ivry-jardin-partage", "vitry-jardin").replace("à Ivry", "à Vitry"), encoding="utf-8"
+    )
+    monkeypatch.setenv("QPV_DATA", f"{mine}{os.pathsep}")
+    r = qpv("--data", str(other), "list", "--territoire", "94")
+    assert ids(r.out)[-2:] == ["ivry-jardin-partage", "vitry-jardin"]
+
+
+def test_source_is_shown_and_exported(qpv, mine):
+    r = qpv("--data", str(mine), "show", "ivry-jardin-partage")
+    assert f"Source : {mine}" in r.out.splitlines()
+    data = json.loads(qpv("--data", str(mine), "export", "--territoire", "94", "--format", "json").out)
+    assert [(e["id"], e["source"]) for e in data["exemples"]][-1] == ("ivry-jardin-partage", str(mine))
+    csv_text = qpv("--data", str(mine), "export", "--action", "8", "--format", "csv", "--csv-standard").out
+    assert csv_text.splitlines()[-1].endswith(str(mine))
+
+
+def test_id_collision_names_both_files_and_lines(qpv, mine, tmp_path):
+    twin = tmp_path / "doublon.toml"
+    twin.write_text(MINIMAL, encoding="utf-8")
+    r = qpv("--data", str(mine), "--data", str(twin), "list")
+    assert r.code == 1
+    assert r.err == f"qpv : {twin}:7:1: identifiant « ivry-jardin-partage » déjà utilisé ({mine}:7)\n"
+
+
+def test_collision_with_the_report(qpv, tmp_path):
+    path = tmp_path / "x.toml"
+    path.write_text(MINIMAL.replace("ivry-jardin-partage", "paris-ilots-de-fraicheur"), encoding="utf-8")
+    r = qpv("--data", str(path), "list")
+    assert r.code == 1 and "identifiant « paris-ilots-de-fraicheur » déjà utilisé (rapport" in r.err
+
+
+def test_own_axes_and_actions(qpv, tmp_path):
+    path = tmp_path / "propre.toml"
+    # Axes and actions may be defined anywhere in the file, before or after their examples.
+    path.write_text(
+        MINIMAL.replace("action = 8", "action = 12")
+        + '\n[[axes]]\nid = "sante-mentale"\nnumero = 5\ntitre = "Prendre soin"\n\n[[actions]]\nnumero = 12\naxe = "sante-mentale"\ntitre = "Écouter"\n',
+        encoding="utf-8",
+    )
+    r = qpv("--data", str(path), "list", "--axe", "sante-mentale")
+    assert r.code == 0 and ids(r.out) == ["ivry-jardin-partage"]
+    assert "Axe 5 — Prendre soin" in qpv("--data", str(path), "actions", tty=True).out
+    path.write_text(
+        MINIMAL + '\n[[actions]]\nnumero = 8\naxe = "habitabilite"\ntitre = "Autre titre"\n', encoding="utf-8"
+    )
+    r = qpv("--data", str(path), "list")
+    assert r.code == 1 and "action 8 déjà définie autrement" in r.err
+
+
+def test_export_toml_round_trip_through_data(qpv, tmp_path):
+    target = tmp_path / "selection.toml"
+    assert qpv("export", "--axe", "habitabilite", "--format", "toml", "-o", str(target)).code == 0
+    a = json.loads(qpv("list", "--axe", "habitabilite", "--format", "json").out)
+    b = json.loads(qpv("--sans-rapport", "--data", str(target), "list", "--format", "json").out)
+    for record in b:
+        assert record.pop("source") == str(target)
+    assert a == b
+
+
+# ---------------------------------------------------------------------------- valider
+
+MISTAKES = """\
+[catalogue]
+titre = "Trois erreurs"
+version_schema = 1
+
+[[exemples]]
+id = "ivry-jardin"
+action = 8
+titre = "Jardin partagé à Ivry"
+descripton = "Un jardin."
+
+[[exemples]]
+id = "vitry-fresque"
+action = 14
+titre = "Fresque participative"
+description = "Une fresque."
+contacts = [{ email = "contact@vitry.example" }]
+
+[[exemples]]
+id = "choisy-velo"
+action = 11
+titre = "Atelier vélo"
+description = "Réparation de vélos."
+niveau = "quartiers"
+contacts = [{ email = "velo@choisy.example" }]
+"""
+
+
+def test_valider_reports_every_error_with_position(qpv, tmp_path):
+    path = tmp_path / "erreurs.toml"
+    path.write_text(MISTAKES, encoding="utf-8")
+    r = qpv("valider", str(path))
+    assert r.code == 1
+    assert r.out.splitlines() == [
+        f"{path}:9:1: exemple « ivry-jardin » : champ « descripton » inconnu (vouliez-vous dire « description » ?)",
+        f"{path}:5:1: exemple « ivry-jardin » : champ obligatoire « description » manquant",
+        f"{path}:13:1: exemple « vitry-fresque » : action 14 inconnue (actions définies : 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)",
+        f"{path}:23:1: exemple « choisy-velo » : niveau « quartiers » inconnu (valeurs : site, quartier, commune, intercommunalite, departement, region, national, international) ; vouliez-vous dire « quartier » ?",
+    ]
+    assert r.err == "1 fichier vérifié : 4 erreurs, 0 avertissement.\n"
+
+
+def test_valider_warnings_do_not_fail(qpv, tmp_path):
+    path = tmp_path / "douteux.toml"
+    path.write_text(
+        MINIMAL
+        + '\n[[exemples]]\nid = "ivry-jardin-bis"\naction = 8\ntitre = "Jardin partagé au pied des immeubles à Ivry !"\n'
+        'description = "Doublon."\ncout = "5 000 €"\ncout_eur = 7000\nressources = [{ url = "www.ivry.example" }]\n',
+        encoding="utf-8",
+    )
+    r = qpv("valider", str(path))
+    assert r.code == 0
+    lines = path.read_text(encoding="utf-8").splitlines()
+
+    def line(start: str) -> int:
+        return max(i for i, text in enumerate(lines, 1) if text.startswith(start))
+
+    assert r.out.splitlines() == [
+        f"{path}:{line('id =')}:1: avertissement : exemple « ivry-jardin-bis » : aucun contact",
+        f"{path}:{line('ressources')}:1: avertissement : exemple « ivry-jardin-bis » : le lien « www.ivry.example » n'est pas une adresse web http(s)",
+        f"{path}:{line('cout_eur')}:1: avertissement : exemple « ivry-jardin-bis » : le montant 7000 n'apparaît pas dans le texte du coût « 5 000 € »",
+        f"{path}:{line('titre')}:1: avertissement : exemple « ivry-jardin-bis » : titre presque identique à celui de « ivry-jardin-partage »",
+    ]
+    assert r.err == "1 fichier vérifié : 0 erreur, 4 avertissements, 2 exemples valides.\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            '[catalogue]\nversion_schema = 1\ntitre = "sans fin\n',
+            ":3:18: syntaxe TOML : caractère interdit dans un texte",
+        ),
+        (
+            "[catalogue]\nversion_schema = 1\nversion_schema = 2\n",
+            ":3:19: syntaxe TOML : valeur déjà définie, elle ne peut être redéfinie",
+        ),
+        (
+            '[catalogue]\nversion_schema = 1\n[catalogue]\ntitre = "x"\n',
+            ":3:11: syntaxe TOML : clé ou table déclarée deux fois",
+        ),
+        (
+            "[catalogue]\nversion_schema = 1\ntitre = sans guillemets\n",
+            ":3:9: syntaxe TOML : valeur invalide (texte sans guillemets ?)",
+        ),
+        ('[catalogue]\ntitre = "x"\n', ":1:1: version_schema = 1 attendu dans [catalogue] (trouvé : None)"),
+        ('titre = "x"\n', ":1:1: section [catalogue] manquante"),
+        (
+            '[catalogue]\nversion_schema = 1\n[exemples]\nid = "x"\n',
+            ":3:1: « exemples » doit s'écrire [[exemples]] (liste de tables)",
+        ),
+        (
+            '[catalogue]\nversion_schema = 1\n[[exemple]]\nid = "x"\n',
+            ":3:1: section « exemple » inconnue (vouliez-vous dire « exemples » ?)",
+        ),
+    ],
+)
+def test_valider_error_classes(qpv, tmp_path, content, message):
+    path = tmp_path / "c.toml"
+    path.write_text(content, encoding="utf-8")
+    r = qpv("valider", str(path))
+    assert r.code == 1
+    assert f"{path}{message}" in r.out
+
+
+def test_valider_file_problems(qpv, tmp_path):
+    latin = tmp_path / "latin1.toml"
+    latin.write_bytes('[catalogue]\nversion_schema = 1\ntitre = "Crèche"\n'.encode("cp1252"))
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode("utf-8"))
+    r = qpv("valider", str(latin), str(tmp_path / "absent.toml"), str(bom), str(tmp_path))
+    assert r.code == 1
+    assert f"{latin}:3:12: le fichier n'est pas en UTF-8" in r.out
+    assert f"{tmp_path / 'absent.toml'}: fichier introuvable" in r.out
+    assert f"{tmp_path}: c'est un dossier, pas un fichier de catalogue" in r.out
+    assert str(bom) not in r.out  # a byte-order mark is simply accepted
+
+
+# ---------------------------------------------------------------------------- nouveau
+
+
+def test_nouveau_creates_a_valid_file(qpv, tmp_path):
+    path = tmp_path / "neuf.toml"
+    r = qpv(
+        "nouveau",
+        "-o",
+        str(path),
+        "--action",
+        "11",
+        "--titre",
+        "Vélo-école à Créteil",
+        "--description",
+        "Apprendre à rouler.",
+        "--departement",
+        "94",
+        "--commune",
+        "Créteil",
+    )
+    assert r.code == 0 and r.err == f"Exemple « velo-ecole-a-creteil » ajouté à {path}.\n"
+    assert qpv("valider", str(path)).code == 0
+    assert ids(qpv("--data", str(path), "list", "--territoire", "créteil").out) == ["velo-ecole-a-creteil"]
+
+
+def test_nouveau_keeps_existing_bytes_and_comments(qpv, mine):
+    before = mine.read_bytes()
+    r = qpv(
+        "nouveau",
+        "-o",
+        str(mine),
+        "--action",
+        "8",
+        "--titre",
+        "Jardin partagé au pied des immeubles à Ivry",
+        "--description",
+        "Deuxième jardin.",
+    )
+    assert r.code == 0
+    after = mine.read_bytes()
+    assert after.startswith(before)
+    assert b"# un commentaire" in after
+    assert b'id = "jardin-partage-au-pied-des-immeubles-a-ivry"' in after
+    r = qpv(
+        "nouveau",
+        "-o",
+        str(mine),
+        "--action",
+        "8",
+        "--titre",
+        "Jardin partagé au pied des immeubles à Ivry",
+        "--description",
+        "Troisième.",
+    )
+    assert 'id = "jardin-partage-au-pied-des-immeubles-a-ivry-2"' in mine.read_text(encoding="utf-8")
+
+
+def test_nouveau_refuses_invalid_record_and_leaves_file_untouched(qpv, mine):
+    before = mine.read_bytes()
+    r = qpv("nouveau", "-o", str(mine), "--action", "42", "--titre", "X", "--description", "Y")
+    assert r.code == 1 and "action 42 inconnue" in r.err
+    r = qpv(
+        "nouveau",
+        "-o",
+        str(mine),
+        "--action",
+        "8",
+        "--titre",
+        "X",
+        "--description",
+        "Y",
+        "--contact",
+        "pas-une-adresse",
+    )
+    assert r.code == 1 and "adresse électronique « pas-une-adresse » invalide" in r.err
+    assert mine.read_bytes() == before
+
+
+def test_nouveau_without_terminal_lists_missing_options(qpv, tmp_path, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    r = qpv("nouveau", "-o", str(tmp_path / "x.toml"), "--titre", "X")
+    assert r.code == 2
+    assert "options manquantes : --action, --description" in r.err
+    assert not (tmp_path / "x.toml").exists()
+
+
+def test_nouveau_on_a_broken_file_changes_nothing(qpv, tmp_path):
+    path = tmp_path / "casse.toml"
+    path.write_text("[catalogue]\nversion_schema = 1\ntitre = \n", encoding="utf-8")
+    before = path.read_bytes()
+    r = qpv("nouveau", "-o", str(path), "--action", "8", "--titre", "X", "--description", "Y")
+    assert r.code == 1 and f"{path}:3:9: syntaxe TOML" in r.err
+    assert path.read_bytes() == before
