@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -476,12 +477,54 @@ class Source(NamedTuple):
     text: str
 
 
+STREAM_ABOVE_BYTES = 1_000_000
+_EXEMPLES_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*exemples[ \t]*\]\]", re.MULTILINE)
+_ANY_HEADER = re.compile(r"^[ \t]*\[\[?[ \t]*([^\]\s.]+)", re.MULTILINE)
+
+
+class _ChunkFailed(Exception):
+    pass
+
+
+def _records(text: str, label: str) -> tuple[dict[str, Any], Iterator[Any]]:
+    """The file's head (catalogue, axes, actions) and its examples, one raw record at a time.
+
+    A big file is parsed one [[exemples]] block at a time, so that its records are never all
+    in memory at once. Any doubt (another section after the examples, a block that does not
+    parse alone) falls back to parsing the whole file, which also gives exact error positions.
+    """
+    starts = [m.start() for m in _EXEMPLES_HEADER.finditer(text)] if len(text) > STREAM_ABOVE_BYTES else []
+    if starts and all(m.group(1) == "exemples" for m in _ANY_HEADER.finditer(text, starts[0])):
+        head = parse_toml(text[: starts[0]], label)
+        if "exemples" not in head:
+
+            def chunks() -> Iterator[Any]:
+                import tomli
+
+                for a, b in itertools.pairwise([*starts, len(text)]):
+                    try:
+                        yield tomli.loads(text[a:b])["exemples"][0]
+                    except (tomli.TOMLDecodeError, RecursionError, KeyError, IndexError):
+                        raise _ChunkFailed from None
+
+            return head, chunks()
+    data = parse_toml(text, label)
+    if isinstance(data.get("exemples", []), list):
+        return data, iter(data.pop("exemples", []))
+    return data, iter(())  # « [exemples] » as a single table: reported by the caller
+
+
 def build(
-    sources: Sequence[Source], *, strict_header: bool = True, lint: bool = False
+    sources: Sequence[Source],
+    *,
+    strict_header: bool = True,
+    lint: bool = False,
+    sink: Callable[[Exemple], None] | None = None,
 ) -> tuple[Catalogue, list[Problem]]:
     """Validate and merge catalogues in order; all problems of all files are collected.
 
-    Raises CatalogueError when any error (not warning) is found.
+    Valid records go to `sink` one by one when given (the returned catalogue then holds none),
+    else into the returned catalogue. Raises CatalogueError when any error is found.
     """
     problems: list[Problem] = []
     meta: dict[str, Any] = {}
@@ -495,7 +538,7 @@ def build(
         locator = Locator(src.text)
         check = _Checker(src.label, locator)
         try:
-            data = parse_toml(src.text, src.label)
+            data, raws = _records(src.text, src.label)
         except CatalogueError as err:
             problems.extend(err.problems)
             continue
@@ -554,8 +597,9 @@ def build(
                     f"action {action.numero} déjà définie autrement (« {actions[action.numero].titre} »)",
                 )
             actions.setdefault(action.numero, action)
-        raws = data.get("exemples", [])
-        for i, raw in enumerate(raws):
+        if not isinstance(raws, Iterator):
+            raws = iter(raws)
+        for i, raw in _enumerate_records(raws, src, check):
             ex = _check_exemple(check, i, raw, actions)
             if ex is None:
                 continue
@@ -567,7 +611,10 @@ def build(
                 check.problems.append(Problem(src.label, f"identifiant « {ex.id} » déjà utilisé ({here})", line, col))
                 continue
             where[ex.id] = (src.label, i)
-            exemples.append(ex)
+            if sink is None:
+                exemples.append(ex)
+            else:
+                sink(ex)
             if lint:
                 linted.append((ex, src.label, i, locator))
                 if src.label != BUNDLED_SOURCE:
@@ -587,6 +634,36 @@ def build(
         tuple(exemples),
     )
     return catalogue, problems
+
+
+def _enumerate_records(raws: Iterator[Any], src: Source, check: _Checker) -> Iterator[tuple[int, Any]]:
+    """Records with their index; a streamed block that fails to parse alone sends the whole
+    file through the parser, which either reads it (the split was wrong) or locates the error."""
+    index = 0
+    try:
+        for raw in raws:
+            if isinstance(raw, list):  # « exemples = [...] » written inline
+                raise _ChunkFailed
+            yield index, raw
+            index += 1
+    except _ChunkFailed:
+        try:
+            data = parse_toml(src.text, src.label)
+        except CatalogueError as err:
+            check.problems.extend(err.problems)
+            return
+        rest = data.get("exemples", [])
+        if not isinstance(rest, list):
+            check.problems.append(
+                Problem(
+                    src.label,
+                    "« exemples » doit s'écrire [[exemples]] (liste de tables)",
+                    *_top_line(src.text, "exemples"),
+                )
+            )
+            return
+        for i in range(index, len(rest)):
+            yield i, rest[i]
 
 
 def _top_line(text: str, key: str) -> tuple[int | None, int | None]:

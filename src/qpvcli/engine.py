@@ -3,10 +3,16 @@
 Parsing and validating TOML, then analysing every text for the index, is the slow part of a
 run (the bundled 40 examples included). The result is kept in the user's cache folder and
 reused while the source files are byte-for-byte unchanged: the cache is keyed on the content
-of the bundled catalogue and of every user file, on the program and index versions and on
-the Python version. It is checked with a checksum before use and read with `marshal` (plain
-data, no code runs on load): a stale, foreign or damaged cache is rebuilt, never trusted.
-The index is built only when a search needs it.
+of the bundled catalogue and of every user file, on the program version and on the Python
+version. Two files per set of sources:
+
+- `<name>.cache`: magic, key, checksum, then (marshal) metadata, axes, actions, record
+  offsets and CRCs, and the search index once a search has asked for it;
+- `<name>.records`: the records as JSON, one after the other, read only when displayed.
+
+The checksum is verified before the index is read, with `marshal` (plain data, no code runs
+on load); each record's CRC is verified when it is read. A stale, foreign or damaged cache is
+rebuilt, never trusted.
 """
 
 from __future__ import annotations
@@ -15,7 +21,9 @@ import json
 import marshal
 import os
 import sys
-from collections.abc import Sequence
+import zlib
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,9 +42,10 @@ except ImportError:  # pragma: no cover - other interpreters
     from hashlib import blake2b
 
 # Bump when the layout of the cache, the records or the search index changes.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 MAGIC = b"QPVCACHE" + bytes([CACHE_FORMAT]) + b"\n"
 DIGEST = 32
+TOKEN = 16
 
 
 def cache_dir() -> Path:
@@ -52,35 +61,92 @@ def cache_dir() -> Path:
     return base / "qpv"
 
 
-class Engine:
-    """Records (decoded on demand from the cache) and, once a search asked for it, the index."""
+class DamagedCache(Exception):
+    """A record of the cache does not match its CRC: the cache cannot be trusted."""
 
-    def __init__(
-        self,
-        catalogue: Catalogue,
-        encoded: list[str],
-        index: Index | None = None,
-        cache_path: Path | None = None,
-        cache_key: bytes = b"",
-        *,
-        from_cache: bool = False,
-    ):
-        self.catalogue = catalogue  # meta, axes and actions; records stay encoded until needed
-        self.encoded = encoded
-        self.index = index
-        self.cache_path = cache_path
-        self.cache_key = cache_key
-        self.from_cache = from_cache
-        self._decoded: dict[int, Exemple] = {}
+
+class ListStore:
+    """Records as JSON strings in memory."""
+
+    def __init__(self, texts: list[str]):
+        self.texts = texts
 
     def __len__(self) -> int:
-        return len(self.encoded)
+        return len(self.texts)
+
+    def get(self, i: int) -> str:
+        return self.texts[i]
+
+
+class FileStore:
+    """Records as JSON in a file beside the cache, each read on demand and checked."""
+
+    def __init__(self, path: Path, token: bytes, offsets: array, crcs: array):
+        self.path, self.token, self.offsets, self.crcs = path, token, offsets, crcs
+        self._file: Any = None
+
+    def __len__(self) -> int:
+        return len(self.crcs)
+
+    def get(self, i: int) -> str:
+        if self._file is None:
+            try:
+                self._file = open(self.path, "rb")  # noqa: SIM115 - kept open while records are read
+            except OSError:
+                raise DamagedCache from None
+            if self._file.read(TOKEN) != self.token:
+                raise DamagedCache
+        start, end = self.offsets[i], self.offsets[i + 1]
+        self._file.seek(TOKEN + start)
+        data = self._file.read(end - start)
+        if len(data) != end - start or zlib.crc32(data) != self.crcs[i]:
+            raise DamagedCache
+        return data.decode("utf-8")
+
+
+class Engine:
+    """Records (decoded on demand) and, once a search asked for it, the index."""
+
+    def __init__(self, catalogue: Catalogue, store: ListStore | FileStore, index: Index | None = None):
+        self.catalogue = catalogue  # meta, axes and actions; the records stay in the store
+        self.store = store
+        self.index = index
+        self.from_cache = False
+        self.cache_path: Path | None = None
+        self.cache_key = b""
+        self._decoded: dict[int, Exemple] = {}
+        self._rebuild: Callable[[], Engine] | None = None
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def _text(self, doc: int) -> str:
+        try:
+            return self.store.get(doc)
+        except DamagedCache:
+            self._recover()
+            return self.store.get(doc)
+
+    def _recover(self) -> None:
+        """Rebuild from the sources, in memory; the next run writes a fresh cache."""
+        if self._rebuild is None:
+            raise CatalogueError([Problem("cache", "cache de qpv endommagé et impossible à reconstruire")])
+        for path in _cache_files(self.cache_path):
+            path.unlink(missing_ok=True)
+        fresh = self._rebuild()
+        self.store, self.index, self.from_cache = fresh.store, None, False
+        self._decoded.clear()
 
     def exemple(self, doc: int) -> Exemple:
         ex = self._decoded.get(doc)
         if ex is None:
-            ex = self._decoded[doc] = Exemple.from_dict(json.loads(self.encoded[doc]))
+            ex = self._decoded[doc] = Exemple.from_dict(json.loads(self._text(doc)))
         return ex
+
+    def iter_exemples(self) -> Iterator[Exemple]:
+        """Every record in order, decoded one at a time and not kept."""
+        for i in range(len(self)):
+            yield self._decoded.get(i) or Exemple.from_dict(json.loads(self._text(i)))
 
     def full_catalogue(self) -> Catalogue:
         c = self.catalogue
@@ -91,13 +157,9 @@ class Engine:
             from .search import Index, field_texts
 
             cat = self.catalogue
-            # Records decoded one at a time and dropped: the index build holds no record.
-            self.index = Index.build(
-                field_texts(self._decoded.get(i) or Exemple.from_dict(json.loads(text)), cat)
-                for i, text in enumerate(self.encoded)
-            )
-            if self.cache_path is not None:
-                save_cache(self.cache_path, self.cache_key, self)
+            self.index = Index.build(field_texts(e, cat) for e in self.iter_exemples())
+            if self.cache_path is not None and isinstance(self.store, FileStore):
+                _write_cache(self.cache_path, self.cache_key, self)
         return self.index
 
     def search(
@@ -124,9 +186,9 @@ def _encode(e: Exemple) -> str:
 
 
 def build(catalogue: Catalogue) -> Engine:
-    """An engine over an already loaded catalogue (no cache)."""
+    """An engine over an already loaded catalogue, in memory (no cache)."""
     c = catalogue
-    engine = Engine(Catalogue(c.meta, c.axes, c.actions, ()), [_encode(e) for e in c.exemples])
+    engine = Engine(Catalogue(c.meta, c.axes, c.actions, ()), ListStore([_encode(e) for e in c.exemples]))
     engine._decoded = dict(enumerate(c.exemples))
     return engine
 
@@ -140,6 +202,10 @@ def _key(parts: Sequence[bytes]) -> bytes:
     return h.digest()
 
 
+def _cache_files(path: Path | None) -> list[Path]:
+    return [] if path is None else [path, path.with_suffix(".records")]
+
+
 def open_engine(paths: Sequence[Path] = (), *, with_report: bool = True) -> Engine:
     """The bundled catalogue and the user's files, from the cache when it is valid."""
     raw = [(str(p), read_bytes(p, str(p))) for p in paths]
@@ -147,50 +213,118 @@ def open_engine(paths: Sequence[Path] = (), *, with_report: bool = True) -> Engi
     if not raw and bundled is None:
         raise CatalogueError([Problem("qpv", "aucun catalogue : --sans-rapport demande au moins un fichier --data")])
     key = _key([(bundled or "").encode(), *(label.encode() + b"\0" + data for label, data in raw)])
-    # One cache file per set of sources: a changed file replaces its cache, never piles up.
+    # One cache per set of sources: a changed file replaces its cache, never piles up.
     labels = "\0".join(str(Path(label).resolve()) for label, _ in raw) + ("\0rapport" if with_report else "")
     path = cache_dir() / f"qpv-{blake2b(labels.encode(), digest_size=12).hexdigest()}.cache"
-    engine = load_cache(path, key)
-    if engine is not None:
-        return engine
-    from . import catalogue  # parsing and validation: only when the cache cannot serve
 
-    sources = [catalogue.Source(catalogue.BUNDLED_SOURCE, bundled)] if bundled is not None else []
-    sources += [catalogue.Source(label, catalogue.decode(data, label)) for label, data in raw]
-    engine = build(catalogue.build(sources)[0])
-    engine.cache_path, engine.cache_key = path, key
-    save_cache(path, key, engine)
+    def rebuild(*, to_disk: bool) -> Engine:
+        from . import catalogue  # parsing and validation: only when the cache cannot serve
+
+        sources = [catalogue.Source(catalogue.BUNDLED_SOURCE, bundled)] if bundled is not None else []
+        sources += [catalogue.Source(label, catalogue.decode(data, label)) for label, data in raw]
+        writer = _RecordWriter(path.with_suffix(".records")) if to_disk else None
+        texts: list[str] = []
+        try:
+            cat, _ = catalogue.build(sources, sink=writer.add if writer else lambda e: texts.append(_encode(e)))
+        except BaseException:
+            if writer:
+                writer.abort()
+            raise
+        store = writer.finish() if writer else ListStore(texts)
+        if store is None:  # the cache folder cannot be written: keep the records in memory
+            return rebuild(to_disk=False)
+        return Engine(cat, store)
+
+    engine = _read_cache(path, key)
+    if engine is None:
+        engine = rebuild(to_disk=True)
+        if isinstance(engine.store, FileStore):
+            engine.cache_path, engine.cache_key = path, key
+            if not _write_cache(path, key, engine):
+                engine.cache_path = None
+    engine._rebuild = lambda: rebuild(to_disk=False)
     return engine
 
 
-def _payload(engine: Engine) -> bytes:
+class _RecordWriter:
+    """Streams validated records into the records file (temporary until finished)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.token = os.urandom(TOKEN)
+        self.offsets = array("q", [0])
+        self.crcs = array("I")
+        self.tmp: Path | None = None
+        self.file: Any = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile
+
+            fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            self.tmp = Path(name)
+            self.file = os.fdopen(fd, "wb")
+            self.file.write(self.token)
+        except OSError:
+            self.abort()
+
+    def add(self, e: Exemple) -> None:
+        if self.file is None:
+            return  # the folder could not be written: finish() says so
+        data = _encode(e).encode("utf-8")
+        try:
+            self.file.write(data)
+        except OSError:
+            self.abort()
+            return
+        self.offsets.append(self.offsets[-1] + len(data))
+        self.crcs.append(zlib.crc32(data))
+
+    def abort(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+        if self.tmp is not None:
+            self.tmp.unlink(missing_ok=True)
+            self.tmp = None
+
+    def finish(self) -> FileStore | None:
+        if self.file is None or self.tmp is None:
+            return None
+        try:
+            self.file.close()
+            os.replace(self.tmp, self.path)
+        except OSError:
+            self.abort()
+            return None
+        return FileStore(self.path, self.token, self.offsets, self.crcs)
+
+
+def _write_cache(path: Path, key: bytes, engine: Engine) -> bool:
+    """Write the cache atomically; a cache that cannot be written is only a lost speed-up."""
+    from .export.files import atomic_write_bytes
+
+    store = engine.store
+    assert isinstance(store, FileStore)
     c = engine.catalogue
     state: dict[str, Any] = {
         "meta": json.dumps(c.meta, ensure_ascii=False, default=str),
         "axes": [a.to_dict() for a in c.axes],
         "actions": [a.to_dict() for a in c.actions],
-        "records": engine.encoded,
+        "token": store.token,
+        "offsets": store.offsets.tobytes(),
+        "crcs": store.crcs.tobytes(),
         "index": engine.index.to_state() if engine.index is not None else None,
     }
-    return marshal.dumps(state)
-
-
-def save_cache(path: Path, key: bytes, engine: Engine) -> bool:
-    """Write the cache atomically; a cache that cannot be written is only a lost speed-up."""
-    from .export.files import atomic_write_bytes
-
-    payload = _payload(engine)
-    blob = MAGIC + key + blake2b(payload, digest_size=DIGEST).digest() + payload
+    payload = marshal.dumps(state)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, blob)
+        atomic_write_bytes(path, MAGIC + key + blake2b(payload, digest_size=DIGEST).digest() + payload)
         return True
     except OSError:
         return False
 
 
-def load_cache(path: Path, key: bytes) -> Engine | None:
-    """The cached engine if the file is ours, for these exact sources, and intact; else None."""
+def _read_cache(path: Path, key: bytes) -> Engine | None:
+    """The cached engine if the files are ours, for these exact sources, and intact; else None."""
     try:
         blob = path.read_bytes()
     except OSError:
@@ -203,6 +337,12 @@ def load_cache(path: Path, key: bytes) -> Engine | None:
         return None
     try:
         state = marshal.loads(payload)
+        offsets, crcs = array("q"), array("I")
+        offsets.frombytes(state["offsets"])
+        crcs.frombytes(state["crcs"])
+        records = path.with_suffix(".records")
+        if len(offsets) != len(crcs) + 1 or records.stat().st_size != TOKEN + offsets[-1]:
+            return None
         catalogue = Catalogue(
             json.loads(state["meta"]),
             tuple(Axe(**a) for a in state["axes"]),
@@ -214,6 +354,8 @@ def load_cache(path: Path, key: bytes) -> Engine | None:
             from .search import Index
 
             index = Index.from_state(state["index"])
-        return Engine(catalogue, state["records"], index, path, key, from_cache=True)
-    except (ValueError, EOFError, TypeError, KeyError):
+    except (ValueError, EOFError, TypeError, KeyError, OSError):
         return None
+    engine = Engine(catalogue, FileStore(records, state["token"], offsets, crcs), index)
+    engine.from_cache, engine.cache_path, engine.cache_key = True, path, key
+    return engine
