@@ -43,7 +43,7 @@ def test_second_run_comes_from_the_cache(user):
     second.ensure_index()
     third = engine.open_engine([user])
     assert third.from_cache and third.index is not None
-    assert [e.id for e, _ in third.search("jardin ivry")[0]][0] == "ivry-jardin"
+    assert third.search("jardin ivry")[0][0][0].id == "ivry-jardin"
 
 
 def test_any_change_of_a_source_invalidates(user):
@@ -77,7 +77,7 @@ def test_damaged_or_foreign_cache_is_rebuilt(user, damage):
     cache.write_bytes(bytes(data))
     again = engine.open_engine([user])
     assert not again.from_cache
-    assert [e.id for e, _ in again.search("jardin ivry")[0]][0] == "ivry-jardin"
+    assert again.search("jardin ivry")[0][0][0].id == "ivry-jardin"
     assert engine.open_engine([user]).from_cache, "a good cache was written again"
 
 
@@ -105,7 +105,7 @@ def test_unwritable_cache_folder_still_works(user, tmp_path, monkeypatch):
     blocker.write_text("x", encoding="utf-8")
     monkeypatch.setenv("QPV_CACHE_DIR", str(blocker / "cache"))
     e = engine.open_engine([user])
-    assert [x.id for x, _ in e.search("jardin ivry")[0]][0] == "ivry-jardin"
+    assert e.search("jardin ivry")[0][0][0].id == "ivry-jardin"
 
 
 def test_cli_uses_the_cache_and_stays_correct(qpv, user):
