@@ -260,15 +260,16 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
         if key not in raw:
             check.add("exemples", index, None, f"{name} : champ obligatoire « {key} » manquant")
             ok = False
+    wrong_type = set()
     for key, value in raw.items():
         spec = EXEMPLE_FIELDS.get(key)
         if spec and not spec[0](value):
             check.add("exemples", index, key, f"{name} : « {key} » doit être {spec[1]}")
+            wrong_type.add(key)
             ok = False
-    if not ok:
-        return None
-
-    if not ID_PATTERN.fullmatch(raw["id"]) or len(raw["id"]) > 80:
+    # Every problem of the record is reported at once: the checks below skip only the fields
+    # already found missing or of the wrong type.
+    if "id" in raw and "id" not in wrong_type and (not ID_PATTERN.fullmatch(raw["id"]) or len(raw["id"]) > 80):
         check.add(
             "exemples",
             index,
@@ -276,7 +277,7 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
             f"{name} : l'identifiant doit être en minuscules sans accents, mots séparés par des tirets (ex. « paris-ilots-de-fraicheur »)",
         )
         ok = False
-    if raw["action"] not in actions:
+    if "action" in raw and "action" not in wrong_type and raw["action"] not in actions:
         check.add(
             "exemples",
             index,
@@ -284,7 +285,10 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
             f"{name} : action {raw['action']} inconnue (actions définies : {', '.join(map(str, sorted(actions))) or 'aucune'})",
         )
         ok = False
-    niveaux = (raw["niveau"],) if isinstance(raw.get("niveau"), str) else tuple(raw.get("niveau", ()))
+    def valid(key: str) -> bool:
+        return key in raw and key not in wrong_type
+
+    niveaux = ((raw["niveau"],) if isinstance(raw["niveau"], str) else tuple(raw["niveau"])) if valid("niveau") else ()
     for niveau in niveaux:
         if niveau not in NIVEAUX:
             hint = _closest(niveau, NIVEAUX)
@@ -296,18 +300,18 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
                 + (f" ; vouliez-vous dire « {hint} » ?" if hint else ""),
             )
             ok = False
-    if raw.get("cout_eur", 0) < 0:
+    if valid("cout_eur") and raw["cout_eur"] < 0:
         check.add("exemples", index, "cout_eur", f"{name} : « cout_eur » ne peut pas être négatif")
         ok = False
     for key in ("annee_debut", "annee_fin"):
-        if key in raw and not 1800 <= raw[key] <= 2200:
+        if valid(key) and not 1800 <= raw[key] <= 2200:
             check.add("exemples", index, key, f"{name} : « {key} » doit être une année (ex. 2024)")
             ok = False
-    if raw.get("annee_debut", 0) > raw.get("annee_fin", 9999):
+    if valid("annee_debut") and valid("annee_fin") and raw["annee_debut"] > raw["annee_fin"]:
         check.add("exemples", index, "annee_fin", f"{name} : « annee_fin » précède « annee_debut »")
         ok = False
 
-    subs = {key: _build_sub(check, index, name, key, raw.get(key, [])) for key in SUB_FIELDS}
+    subs = {key: _build_sub(check, index, name, key, raw[key] if valid(key) else []) for key in SUB_FIELDS}
     n_before = len([p for p in check.problems if p.gravite == "erreur"])
     for t in subs["territoires"]:
         if t.departement is not None and not DEPARTEMENT_PATTERN.fullmatch(t.departement):
@@ -335,7 +339,7 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
             check.add("exemples", index, "contacts", f"{name} : adresse électronique « {c.email} » invalide")
     if not ok or len([p for p in check.problems if p.gravite == "erreur"]) > n_before:
         return None
-    if any(len(subs[k]) != len(raw.get(k, [])) for k in SUB_FIELDS):
+    if any(len(subs[k]) != len(raw.get(k, [])) for k in SUB_FIELDS if valid(k)):
         return None  # an element of a sub-list was rejected above
 
     values = {k: v for k, v in raw.items() if k not in SUB_FIELDS}

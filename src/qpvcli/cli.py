@@ -220,6 +220,12 @@ def _main(
         bool, typer.Option("--version", help="Afficher la version et quitter.", callback=_version, is_eager=True)
     ] = False,
 ) -> None:
+    for path in data or []:
+        # A wrong option value is a usage error (2); a file that fails to load is an error (1).
+        if not path.exists():
+            raise UsageError(f"--data : fichier introuvable : {path}")
+        if path.is_dir():
+            raise UsageError(f"--data : {path} est un dossier ; indiquez un fichier .toml")
     ctx.obj = State(list(data or []), not sans_rapport)
 
 
@@ -693,6 +699,8 @@ def main(argv: list[str] | None = None) -> int:
     debug = bool(os.environ.get("QPV_DEBUG"))
     try:
         result = app(args=argv, prog_name="qpv", standalone_mode=False)
+        if result == ExitStatus.INTERRUPTED:  # typer turns Ctrl-C into a return code
+            _error("interrompu.")
         return int(result) if isinstance(result, int) else ExitStatus.SUCCESS
     except exit_exc as err:
         return int(getattr(err, "exit_code", 0) or 0)

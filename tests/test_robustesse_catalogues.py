@@ -1,0 +1,152 @@
+"""robustness.md, « Catalogue files »: every bad file gets a located French message, exit 1
+(2 when the path was a wrong option value), never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from qpvcli import sources
+
+GOOD = (
+    '[catalogue]\nversion_schema = 1\n\n[[exemples]]\nid = "a-b"\naction = 8\ntitre = "Titre"\ndescription = "Texte."\n'
+)
+
+
+def write(tmp_path, data: bytes | str, name: str = "c.toml"):
+    path = tmp_path / name
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+    return path
+
+
+def load(qpv, path):
+    return qpv("--data", str(path), "list")
+
+
+def assert_clean_error(r, code=1):
+    assert r.code == code
+    assert r.err.startswith("qpv : ")
+    assert "Traceback" not in r.err + r.out
+
+
+def test_syntax_error_is_located(qpv, tmp_path):
+    path = write(tmp_path, GOOD.replace('titre = "Titre"', "titre = Titre"))
+    r = load(qpv, path)
+    assert_clean_error(r)
+    assert r.err == f"qpv : {path}:7:9: syntaxe TOML : valeur invalide (texte sans guillemets ?)\n"
+
+
+def test_duplicate_key(qpv, tmp_path):
+    path = write(tmp_path, GOOD + 'titre = "Encore"\n')
+    r = load(qpv, path)
+    assert_clean_error(r)
+    assert f"{path}:9:" in r.err and "valeur déjà définie" in r.err
+
+
+def test_duplicate_table(qpv, tmp_path):
+    r = load(qpv, write(tmp_path, GOOD + "[catalogue]\n"))
+    assert_clean_error(r)
+    assert "déclarée deux fois" in r.err
+
+
+def test_windows_1252_file(qpv, tmp_path):
+    path = write(tmp_path, GOOD.replace("Texte.", "Crèche municipale.").encode("cp1252"))
+    r = load(qpv, path)
+    assert_clean_error(r)
+    assert f"{path}:8:" in r.err and "n'est pas en UTF-8" in r.err
+
+
+def test_byte_order_mark_is_accepted(qpv, tmp_path):
+    r = load(qpv, write(tmp_path, b"\xef\xbb\xbf" + GOOD.encode("utf-8")))
+    assert r.code == 0 and "a-b" in r.out
+
+
+def test_notepad_file_bom_and_crlf(qpv, tmp_path):
+    r = load(qpv, write(tmp_path, b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode("utf-8")))
+    assert r.code == 0 and "a-b" in r.out
+
+
+def test_utf16_file_with_bom(qpv, tmp_path):
+    r = load(qpv, write(tmp_path, GOOD.encode("utf-16")))
+    assert r.code == 0 and "a-b" in r.out
+
+
+def test_binary_file(qpv, tmp_path):
+    r = load(qpv, write(tmp_path, bytes(range(256)) * 10))
+    assert_clean_error(r)
+
+
+def test_empty_file(qpv, tmp_path):
+    r = load(qpv, write(tmp_path, ""))
+    assert_clean_error(r)
+    assert "section [catalogue] manquante" in r.err
+
+
+def test_all_schema_violations_listed_at_once(qpv, tmp_path):
+    bad = GOOD.replace('id = "a-b"', 'id = "A B"').replace("action = 8", 'action = "huit"') + "inconnu = 1\n"
+    r = load(qpv, write(tmp_path, bad))
+    assert_clean_error(r)
+    assert r.err.count("\n") == 3
+    assert "champ « inconnu » inconnu" in r.err and "« action » doit être un nombre entier" in r.err
+
+
+def test_too_big_file(qpv, tmp_path, monkeypatch):
+    monkeypatch.setattr(sources, "MAX_FILE_BYTES", 100)
+    r = load(qpv, write(tmp_path, GOOD))
+    assert_clean_error(r)
+    assert "fichier trop gros" in r.err
+
+
+def test_absurd_nesting(qpv, tmp_path):
+    r = load(qpv, write(tmp_path, GOOD + "x = " + "[" * 50_000 + "]" * 50_000 + "\n"))
+    assert_clean_error(r)
+    assert "imbrication" in r.err or "syntaxe TOML" in r.err
+
+
+def test_very_long_line(qpv, tmp_path):
+    r = load(qpv, write(tmp_path, GOOD.replace("Texte.", "mot " * 200_000)))
+    assert r.code == 0
+
+
+@pytest.mark.parametrize("option", [True, False])
+def test_missing_file(qpv, tmp_path, monkeypatch, option):
+    missing = tmp_path / "absent.toml"
+    if option:
+        r = qpv("--data", str(missing), "list")
+        assert_clean_error(r, code=2)
+        assert r.err == f"qpv : --data : fichier introuvable : {missing}\n"
+    else:
+        monkeypatch.setenv("QPV_DATA", str(missing))
+        r = qpv("list")
+        assert_clean_error(r, code=1)
+        assert r.err == f"qpv : {missing}: fichier introuvable\n"
+
+
+def test_folder_given_as_catalogue(qpv, tmp_path):
+    r = qpv("--data", str(tmp_path), "list")
+    assert_clean_error(r, code=2)
+    assert "est un dossier" in r.err
+
+
+def test_unreadable_file(qpv, tmp_path, monkeypatch):
+    path = write(tmp_path, GOOD)
+    original = type(path).read_bytes
+
+    def refuse(self):
+        if self == path:
+            raise PermissionError(13, "Permission denied")
+        return original(self)
+
+    monkeypatch.setattr(type(path), "read_bytes", refuse)
+    r = load(qpv, path)
+    assert_clean_error(r)
+    assert r.err == f"qpv : {path}: lecture refusée (permissions du fichier)\n"
+
+
+def test_many_errors_are_summarised(qpv, tmp_path):
+    blocks = "".join(f'\n[[exemples]]\nid = "x{i}"\naction = 99\ntitre = "T"\ndescription = "D"\n' for i in range(30))
+    r = load(qpv, write(tmp_path, "[catalogue]\nversion_schema = 1\n" + blocks))
+    assert_clean_error(r)
+    assert "… et 10 autres erreurs (voir « qpv valider »)" in r.err
