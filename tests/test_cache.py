@@ -61,8 +61,22 @@ def test_report_and_user_sets_have_separate_caches(user):
     assert len(cache_files()) == 4
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "other-key"])
-def test_damaged_or_foreign_cache_is_rebuilt(user, damage):
+def test_foreign_cache_is_not_used(user, tmp_path):
+    other = tmp_path / "autre.toml"
+    other.write_text(USER.replace("ivry-jardin", "autre-jardin"), encoding="utf-8")
+    engine.open_engine([other])
+    foreign = {p.suffix: p for p in cache_files()}
+    engine.open_engine([user])
+    mine = {p.suffix: p for p in cache_files() if p not in foreign.values()}
+    for suffix in (".cache", ".records"):
+        mine[suffix].write_bytes(foreign[suffix].read_bytes())  # another catalogue's cache, under this name
+    again = engine.open_engine([user])
+    assert not again.from_cache
+    assert again.exemple(len(again) - 1).id == "ivry-jardin"
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])
+def test_damaged_cache_is_rebuilt(user, damage):
     engine.open_engine([user]).ensure_index()
     (cache,) = [p for p in cache_files() if p.suffix == ".cache"]
     data = bytearray(cache.read_bytes())
@@ -70,10 +84,8 @@ def test_damaged_or_foreign_cache_is_rebuilt(user, damage):
         data = data[: len(data) // 2]
     elif damage == "flip":
         data[-10] ^= 0xFF
-    elif damage == "garbage":
+    else:
         data = bytearray(os.urandom(len(data)))
-    else:  # a valid cache of other sources, copied under this name
-        data[len(engine.MAGIC)] ^= 0xFF
     cache.write_bytes(bytes(data))
     again = engine.open_engine([user])
     assert not again.from_cache

@@ -285,6 +285,7 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
             f"{name} : action {raw['action']} inconnue (actions définies : {', '.join(map(str, sorted(actions))) or 'aucune'})",
         )
         ok = False
+
     def valid(key: str) -> bool:
         return key in raw and key not in wrong_type
 

@@ -10,9 +10,11 @@ version. Two files per set of sources:
   offsets and CRCs, and the search index once a search has asked for it;
 - `<name>.records`: the records as JSON, one after the other, read only when displayed.
 
-The checksum is verified before the index is read, with `marshal` (plain data, no code runs
-on load); each record's CRC is verified when it is read. A stale, foreign or damaged cache is
-rebuilt, never trusted.
+The cache is valid for the sources whose content key it holds; when the file system shows the
+sources untouched since (same size, times and inode: see `_signature`), they are not even
+read again. The payload's CRC is verified before it is decoded with `marshal` (plain data, no
+code runs on load); each record's CRC is verified when it is read. A stale, foreign or
+damaged cache is rebuilt, never trusted.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ except ImportError:  # pragma: no cover - other interpreters
     from hashlib import blake2b
 
 # Bump when the layout of the cache, the records or the search index changes.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 MAGIC = b"QPVCACHE" + bytes([CACHE_FORMAT]) + b"\n"
 DIGEST = 32
 TOKEN = 16
@@ -114,6 +116,8 @@ class Engine:
         self.from_cache = False
         self.cache_path: Path | None = None
         self.cache_key = b""
+        self.signature: list[tuple[str, int, int, int, int]] = []
+        self.bundled_key = b""
         self._decoded: dict[int, Exemple] = {}
         self._rebuild: Callable[[], Engine] | None = None
 
@@ -206,20 +210,43 @@ def _cache_files(path: Path | None) -> list[Path]:
     return [] if path is None else [path, path.with_suffix(".records")]
 
 
+def _signature(paths: Sequence[Path]) -> list[tuple[str, int, int, int, int]]:
+    """What the file system says of each source. Any write changes a file's ctime (which no
+    user tool can set back) or its inode (editors that save by renaming): an unchanged
+    signature means unchanged content, as git's index assumes, without reading the file."""
+    out = []
+    for p in paths:
+        try:
+            st = p.stat()
+        except OSError:
+            return []
+        out.append((str(p.resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    return out
+
+
 def open_engine(paths: Sequence[Path] = (), *, with_report: bool = True) -> Engine:
     """The bundled catalogue and the user's files, from the cache when it is valid."""
-    raw = [(str(p), read_bytes(p, str(p))) for p in paths]
     bundled = bundled_text() if with_report else None
-    if not raw and bundled is None:
+    if not paths and bundled is None:
         raise CatalogueError([Problem("qpv", "aucun catalogue : --sans-rapport demande au moins un fichier --data")])
-    key = _key([(bundled or "").encode(), *(label.encode() + b"\0" + data for label, data in raw)])
+    signature = _signature(paths)
+    bundled_key = _key([(bundled or "").encode()])
     # One cache per set of sources: a changed file replaces its cache, never piles up.
-    labels = "\0".join(str(Path(label).resolve()) for label, _ in raw) + ("\0rapport" if with_report else "")
+    labels = "\0".join(str(Path(p).resolve()) for p in paths) + ("\0rapport" if with_report else "")
     path = cache_dir() / f"qpv-{blake2b(labels.encode(), digest_size=12).hexdigest()}.cache"
+    raw: list[tuple[str, bytes]] | None = None
+
+    def sources_key() -> bytes:
+        nonlocal raw
+        if raw is None:
+            raw = [(str(p), read_bytes(p, str(p))) for p in paths]
+        return _key([(bundled or "").encode(), *(label.encode() + b"\0" + data for label, data in raw)])
 
     def rebuild(*, to_disk: bool) -> Engine:
         from . import catalogue  # parsing and validation: only when the cache cannot serve
 
+        sources_key()
+        assert raw is not None
         sources = [catalogue.Source(catalogue.BUNDLED_SOURCE, bundled)] if bundled is not None else []
         sources += [catalogue.Source(label, catalogue.decode(data, label)) for label, data in raw]
         writer = _RecordWriter(path.with_suffix(".records")) if to_disk else None
@@ -235,11 +262,19 @@ def open_engine(paths: Sequence[Path] = (), *, with_report: bool = True) -> Engi
             return rebuild(to_disk=False)
         return Engine(cat, store)
 
-    engine = _read_cache(path, key)
+    cached = _read_cache(path)
+    engine = None
+    if cached is not None:
+        key, state = cached
+        fresh = signature and state["signature"] == signature and state["bundled"] == bundled_key
+        if fresh or key == sources_key():
+            engine = _engine_from_state(path, key, state)
     if engine is None:
+        key = sources_key()
         engine = rebuild(to_disk=True)
         if isinstance(engine.store, FileStore):
             engine.cache_path, engine.cache_key = path, key
+            engine.signature, engine.bundled_key = signature, bundled_key
             if not _write_cache(path, key, engine):
                 engine.cache_path = None
     engine._rebuild = lambda: rebuild(to_disk=False)
@@ -307,6 +342,8 @@ def _write_cache(path: Path, key: bytes, engine: Engine) -> bool:
     assert isinstance(store, FileStore)
     c = engine.catalogue
     state: dict[str, Any] = {
+        "signature": engine.signature,
+        "bundled": engine.bundled_key,
         "meta": json.dumps(c.meta, ensure_ascii=False, default=str),
         "axes": [a.to_dict() for a in c.axes],
         "actions": [a.to_dict() for a in c.actions],
@@ -317,26 +354,36 @@ def _write_cache(path: Path, key: bytes, engine: Engine) -> bool:
     }
     payload = marshal.dumps(state)
     try:
-        atomic_write_bytes(path, MAGIC + key + blake2b(payload, digest_size=DIGEST).digest() + payload)
+        atomic_write_bytes(path, MAGIC + key + zlib.crc32(payload).to_bytes(4, "little") + payload)
         return True
     except OSError:
         return False
 
 
-def _read_cache(path: Path, key: bytes) -> Engine | None:
-    """The cached engine if the files are ours, for these exact sources, and intact; else None."""
+def _read_cache(path: Path) -> tuple[bytes, dict[str, Any]] | None:
+    """The cache's key and content if the file is ours and intact (CRC-32, as in zip files:
+    it catches truncation and damage; the key says whose cache it is)."""
     try:
         blob = path.read_bytes()
     except OSError:
         return None
-    head = len(MAGIC) + 2 * DIGEST
-    if len(blob) < head or not blob.startswith(MAGIC) or blob[len(MAGIC) : len(MAGIC) + DIGEST] != key:
+    head = len(MAGIC) + DIGEST + 4
+    if len(blob) < head or not blob.startswith(MAGIC):
         return None
     payload = memoryview(blob)[head:]
-    if blake2b(payload, digest_size=DIGEST).digest() != blob[len(MAGIC) + DIGEST : head]:
+    if zlib.crc32(payload) != int.from_bytes(blob[head - 4 : head], "little"):
         return None
     try:
         state = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(state, dict):
+        return None
+    return bytes(blob[len(MAGIC) : len(MAGIC) + DIGEST]), state
+
+
+def _engine_from_state(path: Path, key: bytes, state: dict[str, Any]) -> Engine | None:
+    try:
         offsets, crcs = array("q"), array("I")
         offsets.frombytes(state["offsets"])
         crcs.frombytes(state["crcs"])
@@ -358,4 +405,5 @@ def _read_cache(path: Path, key: bytes) -> Engine | None:
         return None
     engine = Engine(catalogue, FileStore(records, state["token"], offsets, crcs), index)
     engine.from_cache, engine.cache_path, engine.cache_key = True, path, key
+    engine.signature, engine.bundled_key = state["signature"], state["bundled"]
     return engine
