@@ -148,7 +148,7 @@ def test_big_file_is_parsed_block_by_block_with_the_same_result():
     text = big_catalogue(5000)
     assert len(text) > catalogue.STREAM_ABOVE_BYTES
     streamed = []
-    build([Source("gros.toml", text)], sink=streamed.append)
+    build([Source("gros.toml", text)], sink=lambda e, raw: streamed.append(e))
     whole = build([Source("gros.toml", text)], sink=None)[0].exemples
     assert len(streamed) == 5000 and [e.to_dict() for e in streamed] == [e.to_dict() for e in whole]
 

@@ -524,11 +524,12 @@ def build(
     *,
     strict_header: bool = True,
     lint: bool = False,
-    sink: Callable[[Exemple], None] | None = None,
+    sink: Callable[[Exemple, dict[str, Any]], None] | None = None,
 ) -> tuple[Catalogue, list[Problem]]:
     """Validate and merge catalogues in order; all problems of all files are collected.
 
-    Valid records go to `sink` one by one when given (the returned catalogue then holds none),
+    Valid records go to `sink(record, raw_table)` one by one when given (the returned catalogue
+    then holds none; the raw table, already checked, spares re-serialising the record),
     else into the returned catalogue. Raises CatalogueError when any error is found.
     """
     problems: list[Problem] = []
@@ -619,7 +620,7 @@ def build(
             if sink is None:
                 exemples.append(ex)
             else:
-                sink(ex)
+                sink(ex, raw)
             if lint:
                 linted.append((ex, src.label, i, locator))
                 if src.label != BUNDLED_SOURCE:

@@ -252,7 +252,7 @@ def open_engine(paths: Sequence[Path] = (), *, with_report: bool = True) -> Engi
         writer = _RecordWriter(path.with_suffix(".records")) if to_disk else None
         texts: list[str] = []
         try:
-            cat, _ = catalogue.build(sources, sink=writer.add if writer else lambda e: texts.append(_encode(e)))
+            cat, _ = catalogue.build(sources, sink=writer.add if writer else lambda e, raw: texts.append(_encode(e)))
         except BaseException:
             if writer:
                 writer.abort()
@@ -302,10 +302,11 @@ class _RecordWriter:
         except OSError:
             self.abort()
 
-    def add(self, e: Exemple) -> None:
+    def add(self, e: Exemple, raw: dict[str, Any]) -> None:
         if self.file is None:
             return  # the folder could not be written: finish() says so
-        data = _encode(e).encode("utf-8")
+        # The checked TOML table is the record as written: no need to rebuild it from `e`.
+        data = json.dumps({**raw, "source": e.source}, ensure_ascii=False).encode("utf-8")
         try:
             self.file.write(data)
         except OSError:
