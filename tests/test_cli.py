@@ -275,7 +275,7 @@ def test_facettes_terminal(qpv):
 # ---------------------------------------------------------------------------- help, version
 
 
-COMMANDS = ["actions", "list", "show", "search", "facettes"]
+COMMANDS = ["actions", "list", "show", "search", "facettes", "export", "valider", "nouveau"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -33,7 +33,7 @@ def test_readme_quick_start_has_two_commands_and_ci_runs_the_second():
     assert os.access(ROOT / ".ci" / "run", os.X_OK)
 
 
-@pytest.mark.parametrize("command", ["actions", "list", "show", "search", "facettes", "export"])
+@pytest.mark.parametrize("command", ["actions", "list", "show", "search", "facettes", "export", "valider", "nouveau"])
 def test_readme_reference_lists_every_option(command):
     from typer.main import get_command
 

@@ -298,7 +298,8 @@ def list_(
 def show(
     ctx: typer.Context,
     id: Annotated[
-        str, typer.Argument(help="Identifiant de l'exemple (voir « qpv list »).", autocompletion=_complete_id)
+        str,
+        typer.Argument(help="Identifiant de l'exemple (voir « qpv list »).", autocompletion=_complete_id, metavar="ID"),
     ],
     format: Annotated[str, typer.Option("--format", "-f", help="auto, table, texte, json ou md.")] = "auto",
 ) -> None:
@@ -328,7 +329,12 @@ def show(
 def search(
     ctx: typer.Context,
     query: Annotated[
-        str, typer.Argument(help="Ce que vous cherchez, entre guillemets s'il y a plusieurs mots.", show_default=False)
+        str,
+        typer.Argument(
+            help="Ce que vous cherchez, entre guillemets s'il y a plusieurs mots.",
+            show_default=False,
+            metavar="REQUÊTE",
+        ),
     ],
     axe: AxeOpt = None,
     action: ActionOpt = None,
@@ -383,7 +389,9 @@ def export(
     query: Annotated[
         str | None,
         typer.Argument(
-            help="Recherche facultative : sans elle, la sélection est celle des filtres.", show_default=False
+            help="Recherche facultative : sans elle, la sélection est celle des filtres.",
+            show_default=False,
+            metavar="[REQUÊTE]",
         ),
     ] = None,
     axe: AxeOpt = None,
@@ -479,7 +487,9 @@ def _command_line(query, filtres, tri, fmt, compact, csv_standard, csv_brut) -> 
 @app.command()
 def valider(
     ctx: typer.Context,
-    fichiers: Annotated[list[Path], typer.Argument(help="Catalogues TOML à vérifier.", show_default=False)],
+    fichiers: Annotated[
+        list[Path], typer.Argument(help="Catalogues TOML à vérifier.", show_default=False, metavar="FICHIER...")
+    ],
 ) -> None:
     """Vérifier des catalogues sans rien chercher : toutes les erreurs et tous les
     avertissements, chacun sous la forme fichier:ligne:colonne: message.
@@ -693,8 +703,50 @@ def _french_usage(err: BaseException) -> str:
     return text
 
 
+_HELP_FR = (
+    ("Usage: ", "Utilisation : "),
+    ("Options:", "Options :"),
+    ("Arguments:", "Arguments :"),
+    ("Commands:", "Commandes :"),
+    ("Show this message and exit.", "Afficher cette aide et quitter."),
+    ("Install completion for the current shell.", "Installer la complétion pour le shell courant."),
+    (
+        "Show completion for the current shell, to copy it or customize the installation.",
+        "Afficher le script de complétion du shell courant, pour le copier ou l'adapter.",
+    ),
+    ("[default: ", "[défaut : "),
+    ("[required]", "[obligatoire]"),
+)
+
+
+def _french_help(text: str) -> str:
+    """typer and click write their help headings in English: say them in French."""
+    import re
+
+    for english, french in _HELP_FR:
+        text = text.replace(english, french)
+    # click wraps long option help over lines: join a split phrase before translating it.
+    return re.sub(
+        r"Show completion for the current shell, to copy it or\s+customize the\s+installation\.", _HELP_FR[6][1], text
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run qpv; every failure becomes a French message and an exit code, never a traceback."""
+    args = sys.argv[1:] if argv is None else argv
+    if "--help" in args or "-h" in args:
+        import contextlib
+        import io
+
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            code = _run(args)
+        sys.stdout.write(_french_help(buffer.getvalue()))
+        return code
+    return _run(args)
+
+
+def _run(argv: list[str]) -> int:
     usage_error, click_exception, exit_exc = _click_exceptions()
     debug = bool(os.environ.get("QPV_DEBUG"))
     try:
@@ -709,8 +761,11 @@ def main(argv: list[str] | None = None) -> int:
         return err.exit_status
     except usage_error as err:
         ctx = getattr(err, "ctx", None)
+        if type(err).__name__ == "NoArgsIsHelpError":  # `qpv` alone: the help, on stdout
+            sys.stdout.write(_french_help(err.format_message()) + "\n")
+            return ExitStatus.SUCCESS
         hint = f"\nAide : {ctx.command_path} --help" if ctx is not None else ""
-        _error(_french_usage(err) + hint)
+        _error(_french_help(_french_usage(err)) + hint)
         return ExitStatus.USAGE
     except click_exception as err:
         _error(err.format_message())
