@@ -294,6 +294,15 @@ def test_version(qpv):
     assert r.code == 0 and r.out == f"qpv {__version__}\n"
 
 
-def test_no_arguments_shows_help(qpv):
+def test_no_arguments_shows_help_in_french(qpv):
     r = qpv()
-    assert "Commands" in r.out + r.err and r.code in (0, 2)
+    assert r.code == 0 and r.err == ""
+    assert r.out.startswith("Utilisation : qpv [OPTIONS] COMMAND [ARGS]...")
+    assert "Commandes :" in r.out and "  search " in r.out
+
+
+def test_help_is_in_french(qpv):
+    r = qpv("list", "--help")
+    assert r.code == 0
+    assert r.out.startswith("Utilisation : qpv list [OPTIONS]")
+    assert "Afficher cette aide et quitter." in r.out and "Show this message" not in r.out
