@@ -1,6 +1,7 @@
 """Start-up time of qpv against a bare typer one-line app and `python -c pass`.
 
-Run:  python benchmarks/startup.py [--runs 30]
+Run:  python benchmarks/startup.py [--runs 30]   (with qpv installed by `pip install .`:
+an editable install reads the catalogue through importlib.resources and measures that too)
 Every command runs in the same interpreter and environment, interleaved round by round so
 that machine noise hits all of them alike; medians are reported, with ratios to the bare app.
 Output goes to a pipe (`qpv list | cat`), as in a script.
@@ -47,14 +48,16 @@ def main() -> None:
         bare = Path(tmp) / "bare_app.py"
         bare.write_text(BARE_APP, encoding="utf-8")
         env = {**os.environ, "QPV_CACHE_DIR": str(Path(tmp) / "cache")}
+        # The `qpv` script installed beside this interpreter: what users run.
+        qpv = str(Path(py).with_name("qpv.exe" if os.name == "nt" else "qpv"))
         commands = {
             "python -c pass": [py, "-c", "pass"],
             "typer, application d'une ligne": [py, str(bare)],
-            "qpv --version": [py, "-m", "qpvcli", "--version"],
-            "qpv list | cat": [py, "-m", "qpvcli", "list"],
-            "qpv show ID | cat": [py, "-m", "qpvcli", "show", "paris-ilots-de-fraicheur"],
-            'qpv search "îlots de fraîcheur" | cat': [py, "-m", "qpvcli", "search", "îlots de fraîcheur"],
-            "qpv export --format csv | cat": [py, "-m", "qpvcli", "export", "--format", "csv"],
+            "qpv --version": [qpv, "--version"],
+            "qpv list | cat": [qpv, "list"],
+            "qpv show ID | cat": [qpv, "show", "paris-ilots-de-fraicheur"],
+            'qpv search "îlots de fraîcheur" | cat': [qpv, "search", "îlots de fraîcheur"],
+            "qpv export --format csv | cat": [qpv, "export", "--format", "csv"],
         }
         times: dict[str, list[float]] = {name: [] for name in commands}
         for cmd in commands.values():  # warm the file cache once

@@ -42,7 +42,7 @@ def test_second_run_comes_from_the_cache(user):
     assert second.from_cache and second.index is None
     second.ensure_index()
     third = engine.open_engine([user])
-    assert third.from_cache and third.index is not None
+    assert third.from_cache and third.index_state is not None
     assert third.search("jardin ivry")[0][0][0].id == "ivry-jardin"
 
 

@@ -15,14 +15,15 @@ import typer
 from . import __version__
 from .errors import ExitStatus, QpvError, UsageError
 
-app = typer.Typer(
-    name="qpv",
-    help="Les actions clés pour la résilience des quartiers prioritaires de la ville : chercher, filtrer, lire et exporter les exemples du rapport.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+_APP_SETTINGS = {
+    "name": "qpv",
+    "help": "Les actions clés pour la résilience des quartiers prioritaires de la ville : chercher, filtrer, lire et exporter les exemples du rapport.",
+    "no_args_is_help": True,
+    "pretty_exceptions_enable": False,
+    "rich_markup_mode": None,
+    "context_settings": {"help_option_names": ["-h", "--help"]},
+}
+app = typer.Typer(**_APP_SETTINGS)
 
 
 class State:
@@ -746,11 +747,32 @@ def main(argv: list[str] | None = None) -> int:
     return _run(args)
 
 
+_GLOBAL_WITH_VALUE = {"--data", "-d"}
+
+
+def _trimmed_app(argv: list[str]) -> typer.Typer:
+    """The app with only the command being run: typer builds every registered command's
+    options at each start (~1 ms each), the one run is enough. Help and errors use them all."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        i += 2 if argv[i] in _GLOBAL_WITH_VALUE else 1
+    if i >= len(argv) or "--help" in argv or "-h" in argv:
+        return app
+    name = argv[i]
+    chosen = [c for c in app.registered_commands if (c.name or c.callback.__name__.replace("_", "-")) == name]
+    if not chosen:
+        return app
+    trimmed = typer.Typer(**_APP_SETTINGS)
+    trimmed.registered_callback = app.registered_callback
+    trimmed.registered_commands = chosen
+    return trimmed
+
+
 def _run(argv: list[str]) -> int:
     usage_error, click_exception, exit_exc = _click_exceptions()
     debug = bool(os.environ.get("QPV_DEBUG"))
     try:
-        result = app(args=argv, prog_name="qpv", standalone_mode=False)
+        result = _trimmed_app(argv)(args=argv, prog_name="qpv", standalone_mode=False)
         if result == ExitStatus.INTERRUPTED:  # typer turns Ctrl-C into a return code
             _error("interrompu.")
         return int(result) if isinstance(result, int) else ExitStatus.SUCCESS

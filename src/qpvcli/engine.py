@@ -118,6 +118,7 @@ class Engine:
         self.cache_key = b""
         self.signature: list[tuple[str, int, int, int, int]] = []
         self.bundled_key = b""
+        self.index_state: dict[str, Any] | None = None
         self._decoded: dict[int, Exemple] = {}
         self._rebuild: Callable[[], Engine] | None = None
 
@@ -157,6 +158,14 @@ class Engine:
         return Catalogue(c.meta, c.axes, c.actions, tuple(self.exemple(i) for i in range(len(self))))
 
     def ensure_index(self) -> Index:
+        if self.index is None and self.index_state is not None:
+            from .search import Index
+
+            try:
+                self.index = Index.from_state(self.index_state)
+            except (ValueError, TypeError, KeyError):
+                self.index = None  # not what this version writes: rebuilt below
+            self.index_state = None
         if self.index is None:
             from .search import Index, field_texts
 
@@ -351,7 +360,7 @@ def _write_cache(path: Path, key: bytes, engine: Engine) -> bool:
         "token": store.token,
         "offsets": store.offsets.tobytes(),
         "crcs": store.crcs.tobytes(),
-        "index": engine.index.to_state() if engine.index is not None else None,
+        "index": engine.index.to_state() if engine.index is not None else engine.index_state,
     }
     payload = marshal.dumps(state)
     try:
@@ -397,14 +406,10 @@ def _engine_from_state(path: Path, key: bytes, state: dict[str, Any]) -> Engine 
             tuple(Action(**{**a, "sous_actions": tuple(a.get("sous_actions", ()))}) for a in state["actions"]),
             (),
         )
-        index = None
-        if state["index"] is not None:
-            from .search import Index
-
-            index = Index.from_state(state["index"])
     except (ValueError, EOFError, TypeError, KeyError, OSError):
         return None
-    engine = Engine(catalogue, FileStore(records, state["token"], offsets, crcs), index)
+    engine = Engine(catalogue, FileStore(records, state["token"], offsets, crcs))
+    engine.index_state = state["index"]  # decoded only if a search asks for it
     engine.from_cache, engine.cache_path, engine.cache_key = True, path, key
     engine.signature, engine.bundled_key = state["signature"], state["bundled"]
     return engine

@@ -12,12 +12,10 @@ import bisect
 import heapq
 import itertools
 import math
-import tomllib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from importlib import resources
 from itertools import chain, repeat
 from typing import Any, NamedTuple
 
@@ -90,7 +88,10 @@ def field_texts(ex: Exemple, catalogue: Catalogue) -> dict[str, str]:
 @lru_cache(maxsize=1)
 def synonyms() -> dict[str, tuple[str, ...]]:
     """Stem -> stems of its synonym group, from the curated synonymes.toml."""
-    data = tomllib.loads(resources.files("qpvcli").joinpath("synonymes.toml").read_text(encoding="utf-8"))
+    import tomllib
+    from pathlib import Path
+
+    data = tomllib.loads(Path(__file__).with_name("synonymes.toml").read_text(encoding="utf-8"))
     table: dict[str, set[str]] = {}
     for group in data["groupes"]:
         group_stems = {stem(fold(w)) for w in group}
