@@ -21,6 +21,7 @@ from .model import (
     Territoire,
 )
 from .sources import BUNDLED_SOURCE, SCHEMA_VERSION, bundled_text, decode, read_bytes
+from .text import fold_text
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DEPARTEMENT_PATTERN = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])$")
@@ -455,7 +456,7 @@ def _lint_titles(problems: list[Problem], records: list[tuple[Exemple, str, int,
     """Near-duplicate titles (same words once folded, or a very close spelling)."""
     seen: dict[str, Exemple] = {}
     for ex, label, index, locator in records:
-        key = re.sub(r"[^a-z0-9]+", " ", fold_title(ex.titre)).strip()
+        key = re.sub(r"[^a-z0-9]+", " ", fold_text(ex.titre)).strip()
         other = seen.get(key)
         if other is None and len(records) <= NEAR_DUPLICATE_LIMIT and ex.source != BUNDLED_SOURCE:
             from rapidfuzz import fuzz, process
@@ -467,12 +468,6 @@ def _lint_titles(problems: list[Problem], records: list[tuple[Exemple, str, int,
             message = f"exemple « {ex.id} » : titre presque identique à celui de « {other.id} »"
             problems.append(Problem(label, message, line, col, "avertissement"))
         seen.setdefault(key, ex)
-
-
-def fold_title(title: str) -> str:
-    from .text import fold_text
-
-    return fold_text(title)
 
 
 class Source(NamedTuple):

@@ -206,6 +206,3 @@ class Catalogue:
 
     def exemple(self, exemple_id: str) -> Exemple | None:
         return self._exemples.get(exemple_id)
-
-    def axe_of(self, exemple: Exemple) -> Axe:
-        return self.axe(self.action(exemple.action).axe)
