@@ -70,6 +70,7 @@ EXEMPLE_FIELDS: dict[str, tuple[Any, str]] = {
     "credit_photo": _STR,
     "corrections": _TABLE_LIST,
 }
+_EXEMPLE_KEYS = frozenset(EXEMPLE_FIELDS)
 REQUIRED_EXEMPLE_FIELDS = ("id", "action", "titre", "description")
 SUB_FIELDS = {
     "territoires": (Territoire, {"nom", "departement", "region", "pays"}, {"nom"}),
@@ -217,6 +218,8 @@ def _record_name(table: str, index: int, record: dict[str, Any]) -> str:
 
 
 def _build_sub(check: _Checker, index: int, name: str, key: str, items: list[dict[str, Any]]) -> tuple[Any, ...]:
+    if not items:
+        return ()
     cls, allowed, required = SUB_FIELDS[key]
     built = []
     for item in items:
@@ -248,7 +251,7 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
         return None
     name = _record_name("exemples", index, raw)
     ok = True
-    for key in sorted(set(raw) - set(EXEMPLE_FIELDS)):
+    for key in sorted(raw.keys() - _EXEMPLE_KEYS):
         hint = _closest(key, EXEMPLE_FIELDS)
         check.add(
             "exemples",
@@ -314,7 +317,7 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
         ok = False
 
     subs = {key: _build_sub(check, index, name, key, raw[key] if valid(key) else []) for key in SUB_FIELDS}
-    n_before = len([p for p in check.problems if p.gravite == "erreur"])
+    n_before = len(check.problems)  # only errors are added here (warnings come from lint)
     for t in subs["territoires"]:
         if t.departement is not None and not DEPARTEMENT_PATTERN.fullmatch(t.departement):
             check.add(
@@ -339,7 +342,7 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
             check.add("exemples", index, "contacts", f"{name} : un contact doit avoir « nom » ou « email »")
         elif c.email is not None and not EMAIL_PATTERN.fullmatch(c.email):
             check.add("exemples", index, "contacts", f"{name} : adresse électronique « {c.email} » invalide")
-    if not ok or len([p for p in check.problems if p.gravite == "erreur"]) > n_before:
+    if not ok or len(check.problems) > n_before:
         return None
     if any(len(subs[k]) != len(raw.get(k, [])) for k in SUB_FIELDS if valid(k)):
         return None  # an element of a sub-list was rejected above
