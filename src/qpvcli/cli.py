@@ -169,18 +169,20 @@ FormatOpt = Annotated[
 ]
 
 
-def _filtres(cat, axe, action, echelle, cout_max, gratuit, partenaire, territoire):
+def _filtres(ctx: typer.Context, cat):
+    """The shared filter options of the running command (declared with the types above)."""
     from .selection import Filtres
 
+    p = ctx.params
     return Filtres.from_options(
         cat,
-        axes=axe or (),
-        actions=action or (),
-        echelles=echelle or (),
-        cout_max=cout_max,
-        gratuit=gratuit,
-        partenaires=partenaire or (),
-        territoires=territoire or (),
+        axes=p["axe"] or (),
+        actions=p["action"] or (),
+        echelles=p["echelle"] or (),
+        cout_max=p["cout_max"],
+        gratuit=p["gratuit"],
+        partenaires=p["partenaire"] or (),
+        territoires=p["territoire"] or (),
     )
 
 
@@ -284,7 +286,7 @@ def list_(
 
     state = _state(ctx)
     cat = state.catalogue()
-    filtres = _filtres(cat, axe, action, echelle, cout_max, gratuit, partenaire, territoire)
+    filtres = _filtres(ctx, cat)
     chosen, _ = _select(state, None, filtres, _check_tri(tri))
     out = _output(format)
     if format is Format.json:
@@ -365,7 +367,7 @@ def search(
         typer.echo(f"qpv : requête tronquée à {MAX_QUERY_CHARS} caractères.", err=True)
     state = _state(ctx)
     engine = state.engine()
-    filtres = _filtres(engine.catalogue, axe, action, echelle, cout_max, gratuit, partenaire, territoire)
+    filtres = _filtres(ctx, engine.catalogue)
     shown, result = engine.search(query, filtres, limit=limit or None)
     out = _output(format)
     if format is Format.json:
@@ -440,7 +442,7 @@ def export(
     if query is not None and not query.strip():
         raise UsageError("la requête est vide : retirez-la pour exporter toute la sélection.")
     cat = state.engine().catalogue if query else state.catalogue()
-    filtres = _filtres(cat, axe, action, echelle, cout_max, gratuit, partenaire, territoire)
+    filtres = _filtres(ctx, cat)
     chosen, scores = _select(state, query, filtres, _check_tri(tri))
     command = _command_line(query, filtres, tri, format, compact, csv_standard, csv_brut)
     selection = Selection(state.catalogue(), chosen, query, filtres.describe(cat), command, scores)
@@ -643,7 +645,7 @@ def facettes(
     from .selection import facets, select
 
     cat = _state(ctx).catalogue()
-    chosen = select(cat, _filtres(cat, axe, action, echelle, cout_max, gratuit, partenaire, territoire))
+    chosen = select(cat, _filtres(ctx, cat))
     out = _output(format)
     result = facets(cat, chosen)
     if format is Format.json:
