@@ -306,3 +306,28 @@ def test_help_is_in_french(qpv):
     assert r.code == 0
     assert r.out.startswith("Utilisation : qpv list [OPTIONS]")
     assert "Afficher cette aide et quitter." in r.out and "Show this message" not in r.out
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("qpv list --axe hab", ["habitabilite"]),
+        ("qpv list --echelle inter", ["intercommunalite", "international"]),
+        ("qpv search x --action 1", ["1", "10", "11"]),
+        ("qpv show paris-", ["paris-ilots-de-fraicheur"]),
+    ],
+)
+def test_shell_completion(words, expected):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "_QPV_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split()) - 1),
+    }
+    script = "import sys; from qpvcli.cli import main; sys.argv[0] = 'qpv'; sys.exit(main())"
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False)
+    assert out.stdout.split() == expected

@@ -51,7 +51,7 @@ class State:
 
 
 def _state(ctx: typer.Context) -> State:
-    return ctx.ensure_object(State) if ctx.obj is None else ctx.obj
+    return ctx.obj  # set by the callback, before any command runs
 
 
 def stdout_isatty() -> bool:
