@@ -334,3 +334,20 @@ def test_nouveau_on_a_broken_file_changes_nothing(qpv, tmp_path):
     r = qpv("nouveau", "-o", str(path), "--action", "8", "--titre", "X", "--description", "Y")
     assert r.code == 1 and f"{path}:3:9: syntaxe TOML" in r.err
     assert path.read_bytes() == before
+
+
+def test_nouveau_asks_on_a_terminal(qpv, tmp_path, monkeypatch):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stdin", Terminal("11\nAtelier vélo à Vitry\nRéparer son vélo ensemble.\n"))
+    path = tmp_path / "interactif.toml"
+    r = qpv("nouveau", "-o", str(path))
+    assert r.code == 0, r.err
+    assert "Numéro de l'action clé" in r.out and "Titre" in r.out and "Description" in r.out
+    text = path.read_text(encoding="utf-8")
+    assert 'id = "atelier-velo-a-vitry"' in text and "action = 11" in text
+    assert qpv("valider", str(path)).code == 0
