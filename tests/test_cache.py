@@ -171,3 +171,12 @@ def test_big_file_with_a_header_inside_a_multiline_string_still_parses():
     )
     (catalogue, _) = build([Source("gros.toml", text)])
     assert catalogue.exemples[-1].description.endswith("faux en-tête")
+
+
+def test_big_file_with_sections_after_the_examples_is_parsed_whole():
+    text = (
+        big_catalogue(4000).replace("action = 3", "action = 12")
+        + '\n[[actions]]\nnumero = 12\naxe = "cohesion"\ntitre = "Après"\n'
+    )
+    (catalogue, _) = build([Source("gros.toml", text)])
+    assert len(catalogue.exemples) == 4000 and catalogue.action(12).titre == "Après"
