@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import bisect
 import heapq
-import itertools
 import math
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from itertools import chain, repeat
+from itertools import chain, pairwise, repeat
 from typing import Any, NamedTuple
 
 from .model import Catalogue, Exemple
@@ -564,10 +563,8 @@ def _proximity_bonus(
             if name == "action":
                 continue  # shared by every record of the action: says nothing of this one
             field_stems = [stem(t) for t in analyse(fields.get(name, ""))]
-            pairs = set(itertools.pairwise(field_stems))
-            found = sum(
-                1 for a, b in itertools.pairwise(qterms) if any((x, y) in pairs for x in a.variants for y in b.variants)
-            )
+            pairs = set(pairwise(field_stems))
+            found = sum(1 for a, b in pairwise(qterms) if any((x, y) in pairs for x in a.variants for y in b.variants))
             if found:
                 bonus = max(bonus, found * (PHRASE_BONUS_TITLE if name == "titre" else PHRASE_BONUS_BODY))
         if bonus:
