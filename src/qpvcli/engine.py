@@ -44,7 +44,7 @@ except ImportError:  # pragma: no cover - other interpreters
     from hashlib import blake2b
 
 # Bump when the layout of the cache, the records or the search index changes.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 MAGIC = b"QPVCACHE" + bytes([CACHE_FORMAT]) + b"\n"
 DIGEST = 32
 TOKEN = 16
@@ -239,7 +239,9 @@ def open_engine(paths: Sequence[Path] = (), *, with_report: bool = True) -> Engi
     if not paths and bundled is None:
         raise CatalogueError([Problem("qpv", "aucun catalogue : --sans-rapport demande au moins un fichier --data")])
     signature = _signature(paths)
-    bundled_key = _key([(bundled or "").encode()])
+    # The synonym list is part of the index: its change must rebuild the cache too.
+    synonyms_bytes = Path(__file__).with_name("synonymes.toml").read_bytes()
+    bundled_key = _key([(bundled or "").encode(), synonyms_bytes])
     # One cache per set of sources: a changed file replaces its cache, never piles up.
     labels = "\0".join(str(Path(p).resolve()) for p in paths) + ("\0rapport" if with_report else "")
     path = cache_dir() / f"qpv-{blake2b(labels.encode(), digest_size=12).hexdigest()}.cache"
@@ -249,7 +251,7 @@ def open_engine(paths: Sequence[Path] = (), *, with_report: bool = True) -> Engi
         nonlocal raw
         if raw is None:
             raw = [(str(p), read_bytes(p, str(p))) for p in paths]
-        return _key([(bundled or "").encode(), *(label.encode() + b"\0" + data for label, data in raw)])
+        return _key([(bundled or "").encode(), synonyms_bytes, *(label.encode() + b"\0" + data for label, data in raw)])
 
     def rebuild(*, to_disk: bool) -> Engine:
         from . import catalogue  # parsing and validation: only when the cache cannot serve

@@ -84,13 +84,17 @@ def field_texts(ex: Exemple, catalogue: Catalogue) -> dict[str, str]:
     }
 
 
+SYNONYMS_FILE = "synonymes.toml"
+
+
 @lru_cache(maxsize=1)
 def synonyms() -> dict[str, tuple[str, ...]]:
-    """Stem -> stems of its synonym group, from the curated synonymes.toml."""
+    """Stem -> stems of its synonym group, from the curated synonymes.toml (read when an index
+    is built, then kept in it: a search from the cache does not parse TOML)."""
     import tomllib
     from pathlib import Path
 
-    data = tomllib.loads(Path(__file__).with_name("synonymes.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads(Path(__file__).with_name(SYNONYMS_FILE).read_text(encoding="utf-8"))
     table: dict[str, set[str]] = {}
     for group in data["groupes"]:
         group_stems = {stem(fold(w)) for w in group}
@@ -230,6 +234,7 @@ class Index:
         sorted_words: list[str] | None = None,
         sorted_stems: list[str] | None = None,
         sounds: dict[str, list[str]] | None = None,
+        synonyms_table: dict[str, tuple[str, ...]] | None = None,
     ):
         self.n_docs = n_docs
         self.offsets = offsets  # stem -> (start, end) in the flat posting arrays
@@ -240,6 +245,7 @@ class Index:
         self.sorted_words = sorted_words if sorted_words is not None else sorted(vocabulary)
         self.sorted_stems = sorted_stems if sorted_stems is not None else sorted(offsets)
         self.sounds = sounds  # sound key -> surface words (built lazily: only misspelt queries need it)
+        self.synonyms = synonyms() if synonyms_table is None else synonyms_table
         self._by_first_letter: dict[str, list[str]] | None = None
 
     def _sounds(self) -> dict[str, list[str]]:
@@ -274,6 +280,7 @@ class Index:
             "sorted_words": self.sorted_words,
             "sorted_stems": self.sorted_stems,
             "sounds": self._sounds(),
+            "synonyms": self.synonyms,
         }
 
     @classmethod
@@ -292,6 +299,7 @@ class Index:
             state["sorted_words"],
             state["sorted_stems"],
             state["sounds"],
+            state["synonyms"],
         )
 
     # -- query expansion
@@ -358,7 +366,7 @@ class Index:
         known_word = term in self.vocabulary
         for s in self._family(exact):
             add(s, PENALTY_FAMILY, "famille")
-        for s in synonyms().get(exact, ()):
+        for s in self.synonyms.get(exact, ()):
             add(s, PENALTY_SYNONYM, "synonyme")
             for f in self._family(s):
                 add(f, PENALTY_SYNONYM * PENALTY_FAMILY, "synonyme")
