@@ -46,7 +46,7 @@ MIN_FAMILY_PREFIX = 6
 RELATIVE_CUTOFF = 0.2  # results scoring under this share of the best one are noise
 PARTIAL_CUTOFF = 0.3  # stricter for results that miss some of the query words
 PHRASE_BONUS_TITLE, PHRASE_BONUS_BODY = 0.5, 0.35  # per pair of query words adjacent in a field
-RERANK_DEPTH = 30
+RERANK_DEPTH = 15
 MAX_PREFIX_EXPANSIONS = 30
 
 
