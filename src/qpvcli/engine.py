@@ -44,7 +44,7 @@ except ImportError:  # pragma: no cover - other interpreters
     from hashlib import blake2b
 
 # Bump when the layout of the cache, the records or the search index changes.
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 MAGIC = b"QPVCACHE" + bytes([CACHE_FORMAT]) + b"\n"
 DIGEST = 32
 TOKEN = 16
@@ -118,7 +118,7 @@ class Engine:
         self.cache_key = b""
         self.signature: list[tuple[str, int, int, int, int]] = []
         self.bundled_key = b""
-        self.index_state: dict[str, Any] | None = None
+        self.index_state: bytes | None = None
         self._decoded: dict[int, Exemple] = {}
         self._rebuild: Callable[[], Engine] | None = None
 
@@ -162,8 +162,8 @@ class Engine:
             from .search import Index
 
             try:
-                self.index = Index.from_state(self.index_state)
-            except (ValueError, TypeError, KeyError):
+                self.index = Index.from_state(marshal.loads(self.index_state))
+            except (ValueError, TypeError, KeyError, EOFError):
                 self.index = None  # not what this version writes: rebuilt below
             self.index_state = None
         if self.index is None:
@@ -362,7 +362,8 @@ def _write_cache(path: Path, key: bytes, engine: Engine) -> bool:
         "token": store.token,
         "offsets": store.offsets.tobytes(),
         "crcs": store.crcs.tobytes(),
-        "index": engine.index.to_state() if engine.index is not None else engine.index_state,
+        # Marshalled apart: `qpv list` decodes the outer state only, the index stays bytes.
+        "index": marshal.dumps(engine.index.to_state()) if engine.index is not None else engine.index_state,
     }
     payload = marshal.dumps(state)
     try:
