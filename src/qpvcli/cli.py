@@ -441,11 +441,11 @@ def export(
     state = _state(ctx)
     if query is not None and not query.strip():
         raise UsageError("la requête est vide : retirez-la pour exporter toute la sélection.")
-    cat = state.engine().catalogue if query else state.catalogue()
+    cat = state.engine().catalogue  # metadata, axes and actions: the records are selected below
     filtres = _filtres(ctx, cat)
     chosen, scores = _select(state, query, filtres, _check_tri(tri))
     command = _command_line(query, filtres, tri, format, compact, csv_standard, csv_brut)
-    selection = Selection(state.catalogue(), chosen, query, filtres.describe(cat), command, scores)
+    selection = Selection(cat, chosen, query, filtres.describe(cat), command, scores)
     data = render(format, selection, compact=compact, excel=not csv_standard, neutralise=not csv_brut)
     if not chosen:
         _no_result()
