@@ -41,8 +41,12 @@ def test_second_run_comes_from_the_cache(user):
     second = engine.open_engine([user])
     assert second.from_cache and second.index is None
     second.ensure_index()
+    (index_file,) = [p for p in cache_files() if p.suffix == ".index"]
+    written = index_file.stat().st_mtime_ns
     third = engine.open_engine([user])
-    assert third.from_cache and third.index_state is not None
+    assert third.from_cache and third.index is None  # a listing never reads the index
+    third.ensure_index()
+    assert index_file.stat().st_mtime_ns == written  # read back, not rebuilt
     assert third.search("jardin ivry")[0][0][0].id == "ivry-jardin"
 
 
@@ -91,6 +95,26 @@ def test_damaged_cache_is_rebuilt(user, damage):
     assert not again.from_cache
     assert again.search("jardin ivry")[0][0][0].id == "ivry-jardin"
     assert engine.open_engine([user]).from_cache, "a good cache was written again"
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "other-records"])
+def test_damaged_or_stale_index_is_rebuilt(user, damage):
+    engine.open_engine([user]).ensure_index()
+    (index_file,) = [p for p in cache_files() if p.suffix == ".index"]
+    data = bytearray(index_file.read_bytes())
+    if damage == "flip":
+        data[-7] ^= 0x10
+        index_file.write_bytes(bytes(data))
+    elif damage == "truncate":
+        index_file.write_bytes(bytes(data[:100]))
+    else:  # the records were rebuilt since: the index belongs to another generation
+        user.write_text(USER + "\n", encoding="utf-8")
+        engine.open_engine([user])
+        user.write_text(USER, encoding="utf-8")
+        index_file.write_bytes(bytes(data))
+        engine.open_engine([user])  # records rebuilt again, new token
+    e = engine.open_engine([user])
+    assert e.search("jardin ivry")[0][0][0].id == "ivry-jardin"
 
 
 def test_damaged_record_is_detected_and_recovered(user):

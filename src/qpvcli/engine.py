@@ -7,8 +7,9 @@ of the bundled catalogue and of every user file, on the program version and on t
 version. Two files per set of sources:
 
 - `<name>.cache`: magic, key, checksum, then (marshal) metadata, axes, actions, record
-  offsets and CRCs, and the search index once a search has asked for it;
-- `<name>.records`: the records as JSON, one after the other, read only when displayed.
+  offsets and CRCs;
+- `<name>.records`: the records as JSON, one after the other, read only when displayed;
+- `<name>.index`: the search index, written by the first search, read only by searches.
 
 The cache is valid for the sources whose content key it holds; when the file system shows the
 sources untouched since (same size, times and inode: see `_signature`), they are not even
@@ -44,7 +45,7 @@ except ImportError:  # pragma: no cover - other interpreters
     from hashlib import blake2b
 
 # Bump when the layout of the cache, the records or the search index changes.
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 MAGIC = b"QPVCACHE" + bytes([CACHE_FORMAT]) + b"\n"
 DIGEST = 32
 TOKEN = 16
@@ -118,7 +119,6 @@ class Engine:
         self.cache_key = b""
         self.signature: list[tuple[str, int, int, int, int]] = []
         self.bundled_key = b""
-        self.index_state: bytes | None = None
         self._decoded: dict[int, Exemple] = {}
         self._rebuild: Callable[[], Engine] | None = None
 
@@ -158,21 +158,24 @@ class Engine:
         return Catalogue(c.meta, c.axes, c.actions, tuple(self.exemple(i) for i in range(len(self))))
 
     def ensure_index(self) -> Index:
-        if self.index is None and self.index_state is not None:
-            from .search import Index
+        if self.index is not None:
+            return self.index
+        from .search import Index, field_texts
 
-            try:
-                self.index = Index.from_state(marshal.loads(self.index_state))
-            except (ValueError, TypeError, KeyError, EOFError):
-                self.index = None  # not what this version writes: rebuilt below
-            self.index_state = None
-        if self.index is None:
-            from .search import Index, field_texts
-
-            cat = self.catalogue
-            self.index = Index.build(field_texts(e, cat) for e in self.iter_exemples())
-            if self.cache_path is not None and isinstance(self.store, FileStore):
-                _write_cache(self.cache_path, self.cache_key, self)
+        cached = isinstance(self.store, FileStore) and self.cache_path is not None
+        if cached:
+            found = _read_blob(self.cache_path.with_suffix(".index"))  # type: ignore[union-attr]
+            if found is not None and found[0] == self.cache_key and found[1].get("token") == self.store.token:  # type: ignore[union-attr]
+                try:
+                    self.index = Index.from_state(found[1])
+                    return self.index
+                except (ValueError, TypeError, KeyError):
+                    pass  # not what this version writes: rebuilt below
+        cat = self.catalogue
+        self.index = Index.build(field_texts(e, cat) for e in self.iter_exemples())
+        if cached:
+            state = {**self.index.to_state(), "token": self.store.token}  # type: ignore[union-attr]
+            _write_blob(self.cache_path.with_suffix(".index"), self.cache_key, state)  # type: ignore[union-attr]
         return self.index
 
     def search(
@@ -216,7 +219,7 @@ def _key(parts: Sequence[bytes]) -> bytes:
 
 
 def _cache_files(path: Path | None) -> list[Path]:
-    return [] if path is None else [path, path.with_suffix(".records")]
+    return [] if path is None else [path, path.with_suffix(".records"), path.with_suffix(".index")]
 
 
 def _signature(paths: Sequence[Path]) -> list[tuple[str, int, int, int, int]]:
@@ -273,7 +276,7 @@ def open_engine(paths: Sequence[Path] = (), *, with_report: bool = True) -> Engi
             return rebuild(to_disk=False)
         return Engine(cat, store)
 
-    cached = _read_cache(path)
+    cached = _read_blob(path)
     engine = None
     if cached is not None:
         key, state = cached
@@ -346,25 +349,11 @@ class _RecordWriter:
         return FileStore(self.path, self.token, self.offsets, self.crcs)
 
 
-def _write_cache(path: Path, key: bytes, engine: Engine) -> bool:
-    """Write the cache atomically; a cache that cannot be written is only a lost speed-up."""
+def _write_blob(path: Path, key: bytes, state: dict[str, Any]) -> bool:
+    """MAGIC, key, CRC-32 of the payload, payload (marshal), written atomically. A cache that
+    cannot be written is only a lost speed-up."""
     from .export.files import atomic_write_bytes
 
-    store = engine.store
-    assert isinstance(store, FileStore)
-    c = engine.catalogue
-    state: dict[str, Any] = {
-        "signature": engine.signature,
-        "bundled": engine.bundled_key,
-        "meta": json.dumps(c.meta, ensure_ascii=False, default=str),
-        "axes": [a.to_dict() for a in c.axes],
-        "actions": [a.to_dict() for a in c.actions],
-        "token": store.token,
-        "offsets": store.offsets.tobytes(),
-        "crcs": store.crcs.tobytes(),
-        # Marshalled apart: `qpv list` decodes the outer state only, the index stays bytes.
-        "index": marshal.dumps(engine.index.to_state()) if engine.index is not None else engine.index_state,
-    }
     payload = marshal.dumps(state)
     try:
         atomic_write_bytes(path, MAGIC + key + zlib.crc32(payload).to_bytes(4, "little") + payload)
@@ -373,9 +362,9 @@ def _write_cache(path: Path, key: bytes, engine: Engine) -> bool:
         return False
 
 
-def _read_cache(path: Path) -> tuple[bytes, dict[str, Any]] | None:
-    """The cache's key and content if the file is ours and intact (CRC-32, as in zip files:
-    it catches truncation and damage; the key says whose cache it is)."""
+def _read_blob(path: Path) -> tuple[bytes, dict[str, Any]] | None:
+    """A blob's key and content if the file is ours and intact (CRC-32, as in zip files: it
+    catches truncation and damage; the key says whose cache it is)."""
     try:
         blob = path.read_bytes()
     except OSError:
@@ -395,6 +384,24 @@ def _read_cache(path: Path) -> tuple[bytes, dict[str, Any]] | None:
     return bytes(blob[len(MAGIC) : len(MAGIC) + DIGEST]), state
 
 
+def _write_cache(path: Path, key: bytes, engine: Engine) -> bool:
+    """The catalogue part of the cache; the index has its own file, written by a search."""
+    store = engine.store
+    assert isinstance(store, FileStore)
+    c = engine.catalogue
+    state: dict[str, Any] = {
+        "signature": engine.signature,
+        "bundled": engine.bundled_key,
+        "meta": json.dumps(c.meta, ensure_ascii=False, default=str),
+        "axes": [a.to_dict() for a in c.axes],
+        "actions": [a.to_dict() for a in c.actions],
+        "token": store.token,
+        "offsets": store.offsets.tobytes(),
+        "crcs": store.crcs.tobytes(),
+    }
+    return _write_blob(path, key, state)
+
+
 def _engine_from_state(path: Path, key: bytes, state: dict[str, Any]) -> Engine | None:
     try:
         offsets, crcs = array("q"), array("I")
@@ -412,7 +419,6 @@ def _engine_from_state(path: Path, key: bytes, state: dict[str, Any]) -> Engine 
     except (ValueError, EOFError, TypeError, KeyError, OSError):
         return None
     engine = Engine(catalogue, FileStore(records, state["token"], offsets, crcs))
-    engine.index_state = state["index"]  # decoded only if a search asks for it
     engine.from_cache, engine.cache_path, engine.cache_key = True, path, key
     engine.signature, engine.bundled_key = state["signature"], state["bundled"]
     return engine
