@@ -248,6 +248,12 @@ class Index:
         self.synonyms = synonyms() if synonyms_table is None else synonyms_table
         self._by_first_letter: dict[str, list[str]] | None = None
 
+    def stem_of(self, word: str) -> str:
+        """A folded word's stem: the catalogue's own words are looked up, not re-stemmed (which
+        also spares loading the stemmer for most searches)."""
+        known = self.vocabulary.get(word)
+        return known[0] if known is not None else stem(word)
+
     def _sounds(self) -> dict[str, list[str]]:
         if self.sounds is None:
             self.sounds = {}
@@ -361,7 +367,7 @@ class Index:
             if s in self.offsets and weight > variants.get(s, (0.0, ""))[0]:
                 variants[s] = (weight, how)
 
-        exact = stem(term)
+        exact = self.stem_of(term)
         add(exact, 1.0, "exact")
         known_word = term in self.vocabulary
         for s in self._family(exact):
@@ -528,7 +534,7 @@ def run(
     head = [d for _, _, d in heapq.nlargest(depth, ranking)]
     if texts is not None and n > 1:
         scores = dict(scores)
-        _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts)
+        _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index.stem_of)
         head.sort(key=lambda d: (coverage.get(d, 1), scores[d]), reverse=True)
     top = scores[head[0]]
     full, partial = RELATIVE_CUTOFF * top, PARTIAL_CUTOFF * top
@@ -560,7 +566,11 @@ def run(
 
 
 def _proximity_bonus(
-    docs: list[int], scores: dict[int, float], qterms: list[QueryTerm], texts: Callable[[int], dict[str, str]]
+    docs: list[int],
+    scores: dict[int, float],
+    qterms: list[QueryTerm],
+    texts: Callable[[int], dict[str, str]],
+    stem_of: Callable[[str], str] = stem,
 ) -> None:
     """Query words that follow each other in a record (« lien social », « îlots de fraîcheur »)
     count more, in the title most."""
@@ -570,7 +580,7 @@ def _proximity_bonus(
         for name in FIELD_NAMES:
             if name == "action":
                 continue  # shared by every record of the action: says nothing of this one
-            field_stems = [stem(t) for t in analyse(fields.get(name, ""))]
+            field_stems = [stem_of(t) for t in analyse(fields.get(name, ""))]
             pairs = set(pairwise(field_stems))
             found = sum(1 for a, b in pairwise(qterms) if any((x, y) in pairs for x in a.variants for y in b.variants))
             if found:
