@@ -377,7 +377,7 @@ def search(
             total = result.total
             more = f" ({len(shown)} affichés, --limit 0 pour tous)" if len(shown) < total else ""
             typer.echo(f"{total} résultat{'s' if total > 1 else ''} pour « {query.strip()} »{more}\n")
-        print_search(out, engine.catalogue, shown, explain=explique)
+        print_search(out, shown, explain=explique)
     if not shown:
         message = f"Aucun résultat pour « {query.strip()} »"
         message += " avec ces filtres." if filtres else "."

@@ -91,7 +91,7 @@ def print_list(out: Output, exemples: Sequence[Exemple], title: str | None = Non
     out.console().print(table)
 
 
-def print_search(out: Output, catalogue: Catalogue, hits: Sequence[tuple[Exemple, Hit]], *, explain: bool) -> None:
+def print_search(out: Output, hits: Sequence[tuple[Exemple, Hit]], *, explain: bool) -> None:
     from .search import snippet
 
     if not out.is_tty:
