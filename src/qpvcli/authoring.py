@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .catalogue import Source, build
+from .catalogue import Source, build, read_sources
 from .errors import CatalogueError, QpvError
 from .export.files import atomic_write_bytes
 from .export.toml import record_lines
-from .sources import BUNDLED_SOURCE, SCHEMA_VERSION, bundled_text, decode, read_bytes
+from .sources import SCHEMA_VERSION, decode, read_bytes
 from .territoires import DEPARTEMENTS, normalise_code
 from .text import fold_text
 
@@ -62,9 +62,7 @@ def add_example(
     """Validate the new record against everything loaded with it, then append it."""
     existing = read_bytes(path, str(path)) if path.exists() else None
     text = decode(existing, str(path)) if existing is not None else HEADER
-    sources = [Source(BUNDLED_SOURCE, bundled_text())] if with_report else []
-    sources += [Source(str(p), decode(read_bytes(p, str(p)), str(p))) for p in other_paths]
-    sources.append(Source(str(path), text))
+    sources = [*read_sources(other_paths, with_report=with_report), Source(str(path), text)]
     catalogue, _ = build(sources)  # the file as it is must already be valid
 
     record: dict[str, Any] = {

@@ -691,14 +691,39 @@ def _line_in(sources: Sequence[Source], label: str, index: int | None) -> int | 
 # ---------------------------------------------------------------------------- entry points
 
 
-def load(paths: Sequence[Path] = (), *, with_report: bool = True) -> Catalogue:
-    """The catalogue a command works on: the report's (unless excluded), then the user's files."""
+def read_sources(paths: Sequence[Path], *, with_report: bool, problems: list[Problem] | None = None) -> list[Source]:
+    """The report's catalogue (unless excluded), then the user's files, read and decoded.
+
+    A file that cannot be read raises CatalogueError, or, when `problems` is given, is
+    reported there and left out (to check every file at once)."""
     sources = [Source(BUNDLED_SOURCE, bundled_text())] if with_report else []
     for path in paths:
-        sources.append(Source(str(path), decode(read_bytes(path, str(path)), str(path))))
+        try:
+            sources.append(Source(str(path), decode(read_bytes(path, str(path)), str(path))))
+        except CatalogueError as err:
+            if problems is None:
+                raise
+            problems.extend(err.problems)
+    return sources
+
+
+def load(paths: Sequence[Path] = (), *, with_report: bool = True) -> Catalogue:
+    """The catalogue a command works on: the report's (unless excluded), then the user's files."""
+    sources = read_sources(paths, with_report=with_report)
     if not sources:
         raise CatalogueError([Problem("qpv", "aucun catalogue : --sans-rapport demande au moins un fichier --data")])
     return build(sources)[0]
+
+
+def validate(paths: Sequence[Path], *, with_report: bool) -> tuple[list[Problem], int]:
+    """Every error and warning of these files (`qpv valider`), and how many valid records they hold."""
+    problems: list[Problem] = []
+    sources = read_sources(paths, with_report=with_report, problems=problems)
+    try:
+        catalogue, found = build(sources, lint=True)
+    except CatalogueError as err:
+        return problems + err.problems, 0
+    return problems + found, sum(1 for e in catalogue.exemples if e.source != BUNDLED_SOURCE)
 
 
 def load_bundled() -> Catalogue:

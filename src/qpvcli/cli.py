@@ -500,25 +500,9 @@ def valider(
     Les actions du rapport sont connues (sauf avec --sans-rapport). Code de sortie 1 s'il y a
     au moins une erreur.
     """
-    from .catalogue import Source, build
-    from .errors import CatalogueError
-    from .sources import BUNDLED_SOURCE, bundled_text, decode, read_bytes
+    from .catalogue import validate
 
-    state = _state(ctx)
-    problems = []
-    sources = [Source(BUNDLED_SOURCE, bundled_text())] if state.with_report else []
-    for path in fichiers:
-        try:
-            sources.append(Source(str(path), decode(read_bytes(path, str(path)), str(path))))
-        except CatalogueError as err:
-            problems.extend(err.problems)
-    records = 0
-    try:
-        catalogue, found = build(sources, lint=True)
-        records = sum(1 for e in catalogue.exemples if e.source != BUNDLED_SOURCE)
-    except CatalogueError as err:
-        found = err.problems
-    problems.extend(found)
+    problems, records = validate(fichiers, with_report=_state(ctx).with_report)
     for p in problems:
         typer.echo(str(p))
     errors = sum(1 for p in problems if p.gravite == "erreur")
