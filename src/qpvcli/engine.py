@@ -248,21 +248,24 @@ def open_engine(paths: Sequence[Path] = (), *, with_report: bool = True) -> Engi
     # One cache per set of sources: a changed file replaces its cache, never piles up.
     labels = "\0".join(str(Path(p).resolve()) for p in paths) + ("\0rapport" if with_report else "")
     path = cache_dir() / f"qpv-{blake2b(labels.encode(), digest_size=12).hexdigest()}.cache"
-    raw: list[tuple[str, bytes]] | None = None
+    raw: list[tuple[str, bytes]] = []
+
+    def read_raw() -> list[tuple[str, bytes]]:
+        """The user's files, read once, only if the cache cannot be trusted without them."""
+        if len(raw) < len(paths):
+            raw[:] = [(str(p), read_bytes(p, str(p))) for p in paths]
+        return raw
 
     def sources_key() -> bytes:
-        nonlocal raw
-        if raw is None:
-            raw = [(str(p), read_bytes(p, str(p))) for p in paths]
-        return _key([(bundled or "").encode(), synonyms_bytes, *(label.encode() + b"\0" + data for label, data in raw)])
+        return _key(
+            [(bundled or "").encode(), synonyms_bytes, *(label.encode() + b"\0" + data for label, data in read_raw())]
+        )
 
     def rebuild(*, to_disk: bool) -> Engine:
         from . import catalogue  # parsing and validation: only when the cache cannot serve
 
-        sources_key()
-        assert raw is not None
         sources = [catalogue.Source(catalogue.BUNDLED_SOURCE, bundled)] if bundled is not None else []
-        sources += [catalogue.Source(label, catalogue.decode(data, label)) for label, data in raw]
+        sources += [catalogue.Source(label, catalogue.decode(data, label)) for label, data in read_raw()]
         writer = _RecordWriter(path.with_suffix(".records")) if to_disk else None
         texts: list[str] = []
         try:
