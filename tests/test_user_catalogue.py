@@ -265,34 +265,17 @@ def test_nouveau_creates_a_valid_file(qpv, tmp_path):
 
 
 def test_nouveau_keeps_existing_bytes_and_comments(qpv, mine):
+    def add(description: str):
+        title = "Jardin partagé au pied des immeubles à Ivry"
+        return qpv("nouveau", "-o", str(mine), "--action", "8", "--titre", title, "--description", description)
+
     before = mine.read_bytes()
-    r = qpv(
-        "nouveau",
-        "-o",
-        str(mine),
-        "--action",
-        "8",
-        "--titre",
-        "Jardin partagé au pied des immeubles à Ivry",
-        "--description",
-        "Deuxième jardin.",
-    )
-    assert r.code == 0
+    assert add("Deuxième jardin.").code == 0
     after = mine.read_bytes()
     assert after.startswith(before)
     assert b"# un commentaire" in after
     assert b'id = "jardin-partage-au-pied-des-immeubles-a-ivry"' in after
-    r = qpv(
-        "nouveau",
-        "-o",
-        str(mine),
-        "--action",
-        "8",
-        "--titre",
-        "Jardin partagé au pied des immeubles à Ivry",
-        "--description",
-        "Troisième.",
-    )
+    assert add("Troisième.").code == 0
     assert 'id = "jardin-partage-au-pied-des-immeubles-a-ivry-2"' in mine.read_text(encoding="utf-8")
 
 
