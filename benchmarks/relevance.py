@@ -1,7 +1,10 @@
 """Relevance of `qpv search` on the judged queries: nDCG@5, MRR, and nonsense handling.
 
-Run:  python benchmarks/relevance.py [--details]
-Also compares with baselines the search notes cite (substring, rapidfuzz over full text).
+Run:  python benchmarks/relevance.py [--blind] [--details]
+`--blind` reports on tests/relevance/blind.toml (written from the records before any tuning,
+never used to tune); the default is the development set, tests/relevance/judged.toml.
+Also compares with baselines the search notes cite (substring, rapidfuzz over full text, SQLite
+FTS5 with bm25 and prefix queries).
 """
 
 from __future__ import annotations
@@ -11,16 +14,26 @@ import sys
 import tomllib
 from pathlib import Path
 
+from qpvcli.api import Qpv
 from qpvcli.catalogue import load_bundled
-from qpvcli.engine import build
-from qpvcli.search import field_texts
+from qpvcli.fields import action_search_text, search_texts
 from qpvcli.text import fold
 
-JUDGED = Path(__file__).resolve().parents[1] / "tests" / "relevance" / "judged.toml"
+RELEVANCE = Path(__file__).resolve().parents[1] / "tests" / "relevance"
+JUDGED = RELEVANCE / ("blind.toml" if "--blind" in sys.argv else "judged.toml")
 
 
 def load_judged() -> list[dict]:
     return tomllib.loads(JUDGED.read_text(encoding="utf-8"))["requetes"]
+
+
+def record_texts() -> list[tuple[str, dict[str, str]]]:
+    cat = load_bundled()
+    out = []
+    for e in cat.exemples:
+        action = cat.action(e.action)
+        out.append((e.id, search_texts(e, action_search_text(action, cat.axe(action.axe)))))
+    return out
 
 
 def ndcg_at(ranked: list[str], grades: dict[str, int], k: int = 5) -> float:
@@ -63,22 +76,51 @@ def evaluate(rank) -> dict:
 
 
 def qpv_ranker():
-    engine = build(load_bundled())
-    return lambda q: [e.id for e, _ in engine.search(q)[0]]
+    qpv = Qpv.open(use_cache=False)
+    return lambda q: [f.exemple.id for f in qpv.search(q).hits]
 
 
 def substring_ranker():
-    cat = load_bundled()
-    texts = [(e.id, fold(" ".join(field_texts(e, cat).values()))) for e in cat.exemples]
+    texts = [(i, fold(" ".join(t.values()))) for i, t in record_texts()]
     return lambda q: [i for i, t in texts if fold(q) in t]
+
+
+def fts5_ranker():
+    """SQLite FTS5: diacritics folded, bm25 with the same field weights as qpv, every word a
+    prefix query (« fraich* »), words joined with OR and ranked by bm25."""
+    import re
+    import sqlite3
+
+    from qpvcli.fields import SEARCH_FIELDS
+
+    names = [n for n, _ in SEARCH_FIELDS]
+    conn = sqlite3.connect(":memory:")
+    conn.execute(
+        f"CREATE VIRTUAL TABLE t USING fts5(id UNINDEXED, {', '.join(names)}, tokenize='unicode61 remove_diacritics 2')"
+    )
+    conn.executemany(
+        f"INSERT INTO t VALUES (?, {', '.join('?' * len(names))})",
+        [(i, *(t[n] for n in names)) for i, t in record_texts()],
+    )
+    weights = ", ".join(str(w) for _, w in SEARCH_FIELDS)
+
+    def rank(q: str) -> list[str]:
+        words = [w for w in re.findall(r"\w+", fold(q)) if len(w) > 1]
+        if not words:
+            return []
+        match = " OR ".join(f'"{w}"*' for w in words)
+        rows = conn.execute(f"SELECT id FROM t WHERE t MATCH ? ORDER BY bm25(t, 0, {weights}) LIMIT 10", (match,))
+        return [r[0] for r in rows]
+
+    return rank
 
 
 def rapidfuzz_ranker():
     from rapidfuzz import fuzz, process, utils
 
-    cat = load_bundled()
-    ids = [e.id for e in cat.exemples]
-    texts = [fold(" ".join(field_texts(e, cat).values())) for e in cat.exemples]
+    pairs = record_texts()
+    ids = [i for i, _ in pairs]
+    texts = [fold(" ".join(t.values())) for _, t in pairs]
     return lambda q: [
         ids[i]
         for _, s, i in process.extract(
@@ -90,9 +132,11 @@ def rapidfuzz_ranker():
 def main() -> None:
     rows = [
         ("qpv search", evaluate(qpv_ranker())),
+        ("SQLite FTS5 (bm25, préfixes, OU)", evaluate(fts5_ranker())),
         ("sous-chaîne, accents repliés", evaluate(substring_ranker())),
         ("rapidfuzz partial_ratio, texte entier", evaluate(rapidfuzz_ranker())),
     ]
+    print(f"Jeu : {JUDGED.relative_to(RELEVANCE.parents[1])}")
     print(
         f"{len(load_judged())} requêtes jugées ({rows[0][1]['judged']} avec résultats attendus, {rows[0][1]['nonsense'].split('/')[1]} absurdes)\n"
     )

@@ -176,7 +176,7 @@ def test_no_color_on_terminal(qpv, monkeypatch):
             "--echelle : « galaxie » inconnu. Valeurs possibles : site, quartier, commune, intercommunalite, departement, region, national, international.",
         ),
         (["list", "--echelle", "comune"], "Vouliez-vous dire « commune » ?"),
-        (["list", "--action", "12"], "--action : 12 inconnue. Actions possibles : 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11."),
+        (["list", "--action", "12"], "--action : 12 inconnue. Valeurs possibles : 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11."),
         (["list", "--action", "deux"], "--action : « deux » n'est pas un nombre entier"),
         (["list", "--cout-max", "-5"], "--cout-max : un montant positif en euros est attendu"),
         (["list", "--tri", "prix"], "--tri : « prix » inconnu. Valeurs possibles : rapport, action, titre, cout."),

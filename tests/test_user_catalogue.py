@@ -69,7 +69,7 @@ def test_env_and_option_together(qpv, mine, tmp_path, monkeypatch):
 
 def test_source_is_shown_and_exported(qpv, mine):
     r = qpv("--data", str(mine), "show", "ivry-jardin-partage")
-    assert f"Source : {mine}" in r.out.splitlines()
+    assert f"Source : {mine} (Initiatives du 94)" in r.out.splitlines()
     data = json.loads(qpv("--data", str(mine), "export", "--territoire", "94", "--format", "json").out)
     assert [(e["id"], e["source"]) for e in data["exemples"]][-1] == ("ivry-jardin-partage", str(mine))
     csv_text = qpv("--data", str(mine), "export", "--action", "8", "--format", "csv", "--csv-standard").out

@@ -526,13 +526,14 @@ def build(
     *,
     strict_header: bool = True,
     lint: bool = False,
-    sink: Callable[[Exemple, dict[str, Any]], None] | None = None,
+    sink: Callable[[Exemple, dict[str, Any], dict[int, Action], dict[str, Axe]], None] | None = None,
 ) -> tuple[Catalogue, list[Problem]]:
     """Validate and merge catalogues in order; all problems of all files are collected.
 
-    Valid records go to `sink(record, raw_table)` one by one when given (the returned catalogue
-    then holds none; the raw table, already checked, spares re-serialising the record),
-    else into the returned catalogue. Raises CatalogueError when any error is found.
+    Valid records go to `sink(record, raw_table, actions, axes)` one by one when given (the
+    returned catalogue then holds none; the raw table, already checked, spares re-serialising
+    the record; the actions and axes are those defined so far), else into the returned
+    catalogue. Raises CatalogueError when any error is found.
     """
     problems: list[Problem] = []
     meta: dict[str, Any] = {}
@@ -541,6 +542,7 @@ def build(
     exemples: list[Exemple] = []
     where: dict[str, tuple[str, int | None]] = {}
     linted: list[tuple[Exemple, str, int, Locator]] = []
+    titles: dict[str, str] = {}
 
     for src in sources:
         locator = Locator(src.text)
@@ -581,6 +583,8 @@ def build(
                 )
             if not meta:
                 meta = dict(header)
+            if isinstance(header.get("titre"), str):
+                titles[src.label] = header["titre"]
         for table in ("axes", "actions", "exemples"):
             if table in data and not isinstance(data[table], list):
                 check.problems.append(
@@ -622,7 +626,7 @@ def build(
             if sink is None:
                 exemples.append(ex)
             else:
-                sink(ex, raw)
+                sink(ex, raw, actions, axes)
             if lint:
                 linted.append((ex, src.label, i, locator))
                 if src.label != BUNDLED_SOURCE:
@@ -640,6 +644,7 @@ def build(
         tuple(sorted(axes.values(), key=lambda a: a.numero)),
         tuple(sorted(actions.values(), key=lambda a: a.numero)),
         tuple(exemples),
+        titles,
     )
     return catalogue, problems
 

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .errors import ExitStatus, QpvError, UsageError
+from .errors import ExitStatus, InvalidValue, QpvError, UsageError
 
 _APP_SETTINGS = {
     "name": "qpv",
@@ -27,27 +27,22 @@ app = typer.Typer(**_APP_SETTINGS)
 
 
 class State:
-    """Global options, and the catalogue loaded once on first use."""
+    """Global options, and the catalogue opened once on first use (through the library's
+    front door, `api.Qpv`)."""
 
     def __init__(self, data: list[Path], with_report: bool):
         from .sources import user_paths
 
         self.paths = user_paths(data)
         self.with_report = with_report
-        self._catalogue = None
-        self._engine = None
+        self._qpv = None
 
-    def catalogue(self):
-        if self._catalogue is None:
-            self._catalogue = self.engine().full_catalogue()
-        return self._catalogue
+    def qpv(self):
+        if self._qpv is None:
+            from .api import Qpv
 
-    def engine(self):
-        if self._engine is None:
-            from .engine import open_engine
-
-            self._engine = open_engine(self.paths, with_report=self.with_report)
-        return self._engine
+            self._qpv = Qpv.open(self.paths, with_report=self.with_report, notify=_error)
+        return self._qpv
 
 
 def _state(ctx: typer.Context) -> State:
@@ -100,10 +95,11 @@ def _complete_action(incomplete: str) -> list[str]:
 
 
 def _complete_id(incomplete: str) -> list[str]:
-    from . import catalogue
+    from .api import Qpv
+    from .sources import user_paths
 
     try:
-        return [e.id for e in catalogue.load_bundled().exemples if e.id.startswith(incomplete)]
+        return Qpv.open(user_paths()).ids(incomplete)
     except QpvError:
         return []
 
@@ -163,35 +159,31 @@ TerritoireOpt = Annotated[
         rich_help_panel="Filtres",
     ),
 ]
-TriOpt = Annotated[str, typer.Option("--tri", help="Ordre : rapport (défaut), action, titre, cout.")]
+TriOpt = Annotated[
+    str | None,
+    typer.Option("--tri", help="Ordre : rapport (défaut ; pertinence pour une recherche), action, titre, cout."),
+]
 FormatOpt = Annotated[
     Format, typer.Option("--format", "-f", help="auto (tableau sur un terminal, TSV dans un tube), table, tsv ou json.")
 ]
 
 
-def _filtres(ctx: typer.Context, cat):
+def _filtres(ctx: typer.Context):
     """The shared filter options of the running command (declared with the types above)."""
-    from .selection import Filtres
-
     p = ctx.params
-    return Filtres.from_options(
-        cat,
-        axes=p["axe"] or (),
-        actions=p["action"] or (),
-        echelles=p["echelle"] or (),
-        cout_max=p["cout_max"],
-        gratuit=p["gratuit"],
-        partenaires=p["partenaire"] or (),
-        territoires=p["territoire"] or (),
+    return (
+        _state(ctx)
+        .qpv()
+        .filtres(
+            axes=p["axe"] or (),
+            actions=p["action"] or (),
+            echelles=p["echelle"] or (),
+            cout_max=p["cout_max"],
+            gratuit=p["gratuit"],
+            partenaires=p["partenaire"] or (),
+            territoires=p["territoire"] or (),
+        )
     )
-
-
-def _check_tri(tri: str) -> str:
-    from .selection import SORT_KEYS
-
-    if tri not in SORT_KEYS:
-        raise UsageError(f"--tri : « {tri} » inconnu. Valeurs possibles : {', '.join(SORT_KEYS)}.")
-    return tri
 
 
 # ---------------------------------------------------------------------------- commands
@@ -239,14 +231,13 @@ def actions(
     format: FormatOpt = Format.auto,
 ) -> None:
     """Sommaire du rapport : les 4 axes, les 11 actions clés et leur nombre d'exemples."""
-    from collections import Counter
-
     from .render import print_actions
     from .selection import resolve_axe
 
-    cat = _state(ctx).catalogue()
+    qpv = _state(ctx).qpv()
+    cat = qpv.catalogue
     axes = [resolve_axe(a, cat) for a in axe or ()]
-    counts = Counter(e.action for e in cat.exemples)
+    counts = qpv.summary()
     out = _output(format)
     if format is Format.json:
         out.json(
@@ -275,7 +266,7 @@ def list_(
     gratuit: GratuitOpt = False,
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
-    tri: TriOpt = "rapport",
+    tri: TriOpt = None,
     format: FormatOpt = Format.auto,
 ) -> None:
     """Lister les exemples, une ligne chacun, avec les filtres voulus.
@@ -284,13 +275,10 @@ def list_(
     """
     from .render import exemple_json, print_list
 
-    state = _state(ctx)
-    cat = state.catalogue()
-    filtres = _filtres(ctx, cat)
-    chosen, _ = _select(state, None, filtres, _check_tri(tri))
+    chosen = _state(ctx).qpv().select(_filtres(ctx), tri or "rapport")
     out = _output(format)
     if format is Format.json:
-        out.json([exemple_json(e) for e in chosen])
+        out.json_array(exemple_json(e) for e in chosen)
     elif chosen:
         print_list(out, chosen, title=f"{len(chosen)} exemple{'s' if len(chosen) > 1 else ''}")
     if not chosen:
@@ -309,10 +297,11 @@ def show(
     """Lire un exemple en entier : tous ses champs, liens, contacts et corrections."""
     from .render import Output, exemple_json, print_show
 
-    cat = _state(ctx).catalogue()
-    ex = cat.exemple(id.strip())
+    qpv = _state(ctx).qpv()
+    cat = qpv.catalogue
+    ex = qpv.get(id)
     if ex is None:
-        close = _closest_ids(id, [e.id for e in cat.exemples])
+        close = qpv.closest_ids(id)
         hint = " Vouliez-vous dire : " + ", ".join(close) + " ?" if close else " Voir « qpv list »."
         raise QpvError(f"Aucun exemple « {id} ».{hint}")
     if format == "json":
@@ -357,29 +346,24 @@ def search(
     Exemple : qpv search "îlots de fraîcheur" --echelle commune
     """
     from .render import exemple_json, print_search
-    from .text import MAX_QUERY_CHARS, normalise
+    from .text import MAX_QUERY_CHARS
 
-    if not normalise(query).strip():
-        raise UsageError("la requête est vide : indiquez un ou plusieurs mots à chercher.")
-    if limit < 0:
-        raise UsageError("--limit : un nombre positif est attendu (0 pour tous les résultats).")
-    if len(query) > MAX_QUERY_CHARS:
-        typer.echo(f"qpv : requête tronquée à {MAX_QUERY_CHARS} caractères.", err=True)
-    state = _state(ctx)
-    engine = state.engine()
-    filtres = _filtres(ctx, engine.catalogue)
-    shown, result = engine.search(query, filtres, limit=limit or None)
+    filtres = _filtres(ctx)
+    result = _state(ctx).qpv().search(query, filtres, limit=limit)
+    if result.truncated:
+        _error(f"requête tronquée à {MAX_QUERY_CHARS} caractères.")
+    shown = result.hits
     out = _output(format)
     if format is Format.json:
-        out.json([exemple_json(e, score=round(h.score, 4)) for e, h in shown])
+        out.json([exemple_json(h.exemple, score=round(h.score, 4)) for h in shown])
     elif shown:
         if out.is_tty:
             total = result.total
             more = f" ({len(shown)} affichés, --limit 0 pour tous)" if len(shown) < total else ""
-            typer.echo(f"{total} résultat{'s' if total > 1 else ''} pour « {query.strip()} »{more}\n")
+            typer.echo(f"{total} résultat{'s' if total > 1 else ''} pour « {result.query} »{more}\n")
         print_search(out, shown, explain=explique)
     if not shown:
-        message = f"Aucun résultat pour « {query.strip()} »"
+        message = f"Aucun résultat pour « {result.query} »"
         message += " avec ces filtres." if filtres else "."
         if result.suggestions:
             message += " Vouliez-vous dire : " + ", ".join(result.suggestions) + " ?"
@@ -404,7 +388,7 @@ def export(
     gratuit: GratuitOpt = False,
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
-    tri: TriOpt = "rapport",
+    tri: TriOpt = None,
     format: Annotated[
         str, typer.Option("--format", "-f", help="md (rapport), csv (Excel), json ou toml (catalogue réutilisable).")
     ] = "md",
@@ -441,10 +425,11 @@ def export(
     state = _state(ctx)
     if query is not None and not query.strip():
         raise UsageError("la requête est vide : retirez-la pour exporter toute la sélection.")
-    cat = state.engine().catalogue  # metadata, axes and actions: the records are selected below
-    filtres = _filtres(ctx, cat)
-    chosen, scores = _select(state, query, filtres, _check_tri(tri))
-    command = _command_line(query, filtres, tri, format, compact, csv_standard, csv_brut)
+    qpv = state.qpv()
+    cat = qpv.catalogue
+    filtres = _filtres(ctx)
+    chosen, scores = qpv.selection(query, filtres, tri)
+    command = _command_line(state, query, filtres, tri, format, compact, csv_standard, csv_brut)
     selection = Selection(cat, chosen, query, filtres.describe(cat), command, scores)
     data = render(format, selection, compact=compact, excel=not csv_standard, neutralise=not csv_brut)
     if not chosen:
@@ -461,24 +446,19 @@ def export(
     )
 
 
-def _select(state: State, query: str | None, filtres, tri: str):
-    """The one selection path of list, search and export: filters, then ranking or sort."""
-    from .selection import select, sort
-
-    if query:
-        hits, _ = state.engine().search(query, filtres)
-        return [e for e, _ in hits], {e.id: h.score for e, h in hits}
-    return sort(select(state.catalogue(), filtres), tri), {}
-
-
-def _command_line(query, filtres, tri, fmt, compact, csv_standard, csv_brut) -> str:
+def _command_line(state: State, query, filtres, tri, fmt, compact, csv_standard, csv_brut) -> str:
+    """The command that reproduces an export, with the catalogues it read."""
     import shlex
 
-    parts = ["qpv", "export"]
+    parts = ["qpv"]
+    if not state.with_report:
+        parts.append("--sans-rapport")
+    parts += [f"--data {shlex.quote(str(p))}" for p in state.paths]
+    parts.append("export")
     if query:
         parts.append(shlex.quote(query))
     parts += filtres.as_options()
-    if tri != "rapport":
+    if tri:
         parts.append(f"--tri {tri}")
     parts.append(f"--format {fmt}")
     parts += [
@@ -600,18 +580,6 @@ def nouveau(
     typer.echo(f"Exemple « {record['id']} » ajouté à {output}.", err=True)
 
 
-def _closest_ids(typed: str, ids: list[str], limit: int = 5) -> list[str]:
-    """Ids that contain what was typed, then ids that look like it."""
-    from rapidfuzz import fuzz, process
-
-    from .text import fold
-
-    key = fold(typed.strip()).replace(" ", "-")
-    found = [i for i in ids if key and key in i]
-    found += [c[0] for c in process.extract(key, ids, scorer=fuzz.ratio, limit=limit, score_cutoff=70)]
-    return list(dict.fromkeys(found))[:limit]
-
-
 @app.command()
 def facettes(
     ctx: typer.Context,
@@ -626,21 +594,16 @@ def facettes(
 ) -> None:
     """Compter les exemples de la sélection par axe, action, échelle, coût, partenaire et département."""
     from .render import print_facets
-    from .selection import facets, select
 
-    cat = _state(ctx).catalogue()
-    chosen = select(cat, _filtres(ctx, cat))
+    total, result = _state(ctx).qpv().facets(_filtres(ctx))
     out = _output(format)
-    result = facets(cat, chosen)
     if format is Format.json:
-        out.json(
-            {"total": len(chosen), **{k: [{"valeur": v, "exemples": n} for v, n in vals] for k, vals in result.items()}}
-        )
+        out.json({"total": total, **{k: [{"valeur": v, "exemples": n} for v, n in vals] for k, vals in result.items()}})
         return
-    if not chosen:
+    if not total:
         _no_result()
         return
-    print_facets(out, result, len(chosen))
+    print_facets(out, result, total)
 
 
 # ---------------------------------------------------------------------------- entry point
@@ -734,6 +697,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _GLOBAL_WITH_VALUE = {"--data", "-d"}
+# The library names criteria; the command line names the options that give them.
+OPTION_OF: dict[str, str | None] = {
+    "axe": "--axe",
+    "action": "--action",
+    "niveau": "--echelle",
+    "cout_max": "--cout-max",
+    "partenaire": "--partenaire",
+    "territoire": "--territoire",
+    "tri": "--tri",
+    "limite": "--limit",
+    "requete": None,
+}
 
 
 def _trimmed_app(argv: list[str]) -> typer.Typer:
@@ -764,6 +739,9 @@ def _run(argv: list[str]) -> int:
         return int(result) if isinstance(result, int) else ExitStatus.SUCCESS
     except exit_exc as err:
         return int(getattr(err, "exit_code", 0) or 0)
+    except InvalidValue as err:
+        _error(err.message(OPTION_OF.get(err.champ, err.champ)))
+        return err.exit_status
     except QpvError as err:
         _error(str(err))
         return err.exit_status

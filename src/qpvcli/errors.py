@@ -54,3 +54,26 @@ class CatalogueError(QpvError):
         if len(errors) > 20:
             lines.append(f"… et {len(errors) - 20} autres erreurs (voir « qpv valider »)")
         super().__init__("\n".join(lines))
+
+
+class InvalidValue(UsageError):
+    """A value the library cannot use for one of its criteria (`champ`: axe, niveau, action,
+    cout_max, partenaire, territoire, tri, limite, requete...). The message names the criterion;
+    the command line says which option it was (see cli.OPTION_OF)."""
+
+    def __init__(self, champ: str, value: object, reason: str, choices: tuple[str, ...] = (), hint: str | None = None):
+        self.champ = champ
+        self.value = value
+        self.reason = reason
+        self.choices = choices
+        self.hint = hint
+        super().__init__(self.message(champ))
+
+    def message(self, name: str | None) -> str:
+        """The message, naming the criterion as `name` (an option), or not at all (None)."""
+        text = f"{name} : {self.reason}" if name else self.reason
+        if self.choices:
+            text += f" Valeurs possibles : {', '.join(self.choices)}."
+        if self.hint:
+            text += f" Vouliez-vous dire « {self.hint} » ?"
+        return text

@@ -185,12 +185,18 @@ _SUB_RECORDS = {"territoires": Territoire, "ressources": Ressource, "contacts": 
 class Catalogue:
     """A loaded catalogue: its metadata, axes, actions and examples, with lookups by key."""
 
-    __slots__ = ("_actions", "_axes", "_exemples", "actions", "axes", "exemples", "meta")
+    __slots__ = ("_actions", "_axes", "_exemples", "actions", "axes", "exemples", "meta", "source_titles")
 
     def __init__(
-        self, meta: dict[str, Any], axes: tuple[Axe, ...], actions: tuple[Action, ...], exemples: tuple[Exemple, ...]
+        self,
+        meta: dict[str, Any],
+        axes: tuple[Axe, ...],
+        actions: tuple[Action, ...],
+        exemples: tuple[Exemple, ...],
+        source_titles: dict[str, str] | None = None,
     ):
         self.meta = meta
+        self.source_titles = source_titles or {}  # source label -> the title in its [catalogue]
         self.axes = axes
         self.actions = actions
         self.exemples = exemples

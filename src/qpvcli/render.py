@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from .model import Catalogue, Exemple
 
 if TYPE_CHECKING:
-    from .search import Hit
+    from .api import Found
 
 # C0/C1 controls and DEL (ESC sequences could move the cursor or recolour the terminal), and
 # bidirectional overrides (which can make a line read differently from what it contains).
@@ -53,6 +53,15 @@ class Output(NamedTuple):
     def json(self, data: Any) -> None:
         self.stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
+    def json_array(self, items: Iterable[Any]) -> None:
+        """A JSON array written item by item (the same text as `json`), for long selections."""
+        first = True
+        for item in items:
+            body = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            self.stream.write(("[\n  " if first else ",\n  ") + body)
+            first = False
+        self.stream.write("[]\n" if first else "\n]\n")
+
 
 def exemple_json(ex: Exemple, **extra: Any) -> dict[str, Any]:
     out = ex.to_dict()
@@ -73,9 +82,11 @@ def _list_row(ex: Exemple) -> list[Any]:
     return [ex.id, ex.action, ex.titre, _niveau(ex), ex.cout_tranche, "" if ex.cout_eur is None else ex.cout_eur]
 
 
-def print_list(out: Output, exemples: Sequence[Exemple], title: str | None = None) -> None:
+def print_list(out: Output, exemples: Iterable[Exemple], title: str | None = None) -> None:
     if not out.is_tty:
-        out.tsv([LIST_HEADER, *(_list_row(e) for e in exemples)])
+        out.tsv([LIST_HEADER])
+        for e in exemples:  # streamed: a pipe gets the rows as they are read
+            out.tsv([_list_row(e)])
         return
     from rich.table import Table
     from rich.text import Text
@@ -91,20 +102,20 @@ def print_list(out: Output, exemples: Sequence[Exemple], title: str | None = Non
     out.console().print(table)
 
 
-def print_search(out: Output, hits: Sequence[tuple[Exemple, Hit]], *, explain: bool) -> None:
+def print_search(out: Output, hits: Sequence[Found], *, explain: bool) -> None:
     from .search import snippet
 
     if not out.is_tty:
         rows: list[Sequence[Any]] = [("score", *LIST_HEADER)]
-        rows += [(f"{h.score:.2f}", *_list_row(e)) for e, h in hits]
+        rows += [(f"{h.score:.2f}", *_list_row(h.exemple)) for h in hits]
         out.tsv(rows)
         if explain:
             out.stream.write("\n")
             out.tsv(
                 [("id", "mot", "trouvé", "comment", "champs")]
                 + [
-                    (e.id, w, s, how, ",".join(fields))
-                    for e, h in hits
+                    (h.exemple.id, w, s, how, ",".join(fields))
+                    for h in hits
                     for w, ms in h.matches.items()
                     for s, how, fields in ms
                 ]
@@ -113,7 +124,8 @@ def print_search(out: Output, hits: Sequence[tuple[Exemple, Hit]], *, explain: b
     from rich.text import Text
 
     console = out.console()
-    for rank, (e, h) in enumerate(hits, 1):
+    for rank, h in enumerate(hits, 1):
+        e = h.exemple
         line = Text()
         line.append(f"{rank:>2}. ", style="dim")
         line.append_text(_highlighted(e.titre, h.stems, "bold"))
@@ -130,14 +142,15 @@ def print_search(out: Output, hits: Sequence[tuple[Exemple, Hit]], *, explain: b
                 console.print(Text("    ") + _with_spans(cut, spans, "bold yellow"))
                 break
         if explain:
-            console.print(Text(f"    score {h.score:.2f}, {h.coverage} mot(s) trouvé(s)", style="magenta"))
+            words = f"{h.coverage} mot{'s' if h.coverage > 1 else ''} trouvé{'s' if h.coverage > 1 else ''}"
+            console.print(Text(f"    score {h.score:.2f}, {words}", style="magenta"))
             for word, ms in h.matches.items():
                 for s, how, fields in ms:
                     console.print(Text(f"      « {word} » → {s} ({how}) dans {', '.join(fields)}", style="magenta"))
         console.print()
 
 
-def _highlighted(text: str, stems: set[str], base: str) -> Any:
+def _highlighted(text: str, stems: frozenset[str], base: str) -> Any:
     from .search import highlight_spans
     from .text import normalise
 
@@ -154,55 +167,9 @@ def _with_spans(text: str, spans: Sequence[tuple[int, int]], style: str, base: s
     return out
 
 
-def detail_rows(catalogue: Catalogue, e: Exemple) -> list[tuple[str, str]]:
-    """Every field of a record as (label, text), in reading order."""
-    action = catalogue.action(e.action)
-    axe = catalogue.axe(action.axe)
-    rows = [
-        ("Identifiant", e.id),
-        ("Axe", f"{axe.numero}. {axe.titre}"),
-        ("Action", f"{action.numero}. {action.titre}"),
-        ("Titre dans la fiche", e.titre_original or ""),
-        ("Description", e.description),
-        ("Partenaires", " ; ".join(e.partenaires)),
-        ("Partenaires (texte du rapport)", e.partenaires_texte or ""),
-        ("Échelle", e.echelle or ""),
-        ("Niveau", _niveau(e)),
-        ("Territoires", " ; ".join(_territoire(t) for t in e.territoires)),
-        ("Méthode", e.methode or ""),
-        ("Résultats", e.resultats or ""),
-        ("Coût", e.cout or ""),
-        ("Coût (euros)", "" if e.cout_eur is None else f"{e.cout_eur:,} € ({e.cout_tranche})".replace(",", "\u202f")),
-        ("Durée", e.duree or ""),
-        ("Période", _periode(e)),
-        ("Pilotage", e.pilotage or ""),
-        ("Prise en main", e.prise_en_main or ""),
-        ("Ressources", "\n".join(str(r) for r in e.ressources)),
-        ("Contacts", "\n".join(str(c) for c in e.contacts)),
-        ("Crédit photo", e.credit_photo or ""),
-        ("Corrections", "\n".join(f"{c.champ} : « {c.avant} » → « {c.apres} » ({c.raison})" for c in e.corrections)),
-        ("Source", "rapport (catalogue intégré)" if e.source == "rapport" else e.source),
-    ]
-    return [(k, v) for k, v in rows if v]
-
-
-def _territoire(t: Any) -> str:
-    parts = [t.nom]
-    extra = [x for x in (t.departement, t.region, t.pays) if x]
-    return f"{t.nom} ({', '.join(extra)})" if extra else parts[0]
-
-
-def _periode(e: Exemple) -> str:
-    if e.annee_debut and e.annee_fin:
-        return f"{e.annee_debut}–{e.annee_fin}"
-    if e.annee_debut:
-        return f"depuis {e.annee_debut}" + (" (en cours)" if e.en_cours else "")
-    if e.annee_fin:
-        return f"jusqu'en {e.annee_fin}"
-    return "en cours" if e.en_cours else ""
-
-
 def print_show(out: Output, catalogue: Catalogue, e: Exemple) -> None:
+    from .fields import detail_rows
+
     rows = detail_rows(catalogue, e)
     if not out.is_tty:
         out.stream.write(f"{safe(e.titre)}\n\n")

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .errors import UsageError
+from .errors import InvalidValue
 from .model import COST_BANDS, NIVEAUX, Catalogue, Exemple, cost_band
+from .store import sort_title
 from .territoires import DEPARTEMENTS, departement_name, normalise_code
 from .text import analyse, fold
+
+if TYPE_CHECKING:
+    from .store import Store
 
 SORT_KEYS = ("rapport", "action", "titre", "cout")
 
@@ -61,11 +65,11 @@ def name_matches(query: str, name: str) -> bool:
     return bool(wanted) and all(_token_matches(w, have) for w in wanted)
 
 
-def _suggest(value: str, choices: Sequence[str]) -> str:
+def _closest(value: str, choices: Sequence[str]) -> str | None:
     from rapidfuzz import process
 
     best = process.extractOne(fold(value), list(choices), score_cutoff=60)
-    return f" Vouliez-vous dire « {best[0]} » ?" if best else ""
+    return best[0] if best else None
 
 
 def resolve_axe(value: str, catalogue: Catalogue) -> str:
@@ -77,8 +81,8 @@ def resolve_axe(value: str, catalogue: Catalogue) -> str:
     for axe in catalogue.axes:
         if len(key) >= 4 and name_matches(value, axe.titre):
             return axe.id
-    ids = [a.id for a in catalogue.axes]
-    raise UsageError(f"--axe : « {value} » inconnu. Valeurs possibles : {', '.join(ids)}.{_suggest(value, ids)}")
+    ids = tuple(a.id for a in catalogue.axes)
+    raise InvalidValue("axe", value, f"« {value} » inconnu.", ids, _closest(value, ids))
 
 
 def resolve_niveau(value: str) -> str:
@@ -90,16 +94,21 @@ def resolve_niveau(value: str) -> str:
         return key
     if key in _NIVEAU_ALIASES:
         return _NIVEAU_ALIASES[key]
-    raise UsageError(
-        f"--echelle : « {value} » inconnu. Valeurs possibles : {', '.join(NIVEAUX)}.{_suggest(value, list(NIVEAUX))}"
-    )
+    raise InvalidValue("niveau", value, f"« {value} » inconnu.", tuple(NIVEAUX), _closest(value, list(NIVEAUX)))
 
 
 def resolve_action(value: int, catalogue: Catalogue) -> int:
     numbers = [a.numero for a in catalogue.actions]
     if value not in numbers:
-        raise UsageError(f"--action : {value} inconnue. Actions possibles : {', '.join(map(str, numbers))}.")
+        raise InvalidValue("action", value, f"{value} inconnue.", tuple(map(str, numbers)))
     return value
+
+
+def resolve_tri(value: str) -> str:
+    key = fold(value.strip())
+    if key in SORT_KEYS:
+        return key
+    raise InvalidValue("tri", value, f"« {value} » inconnu.", SORT_KEYS, _closest(value, SORT_KEYS))
 
 
 class Filtres(NamedTuple):
@@ -127,10 +136,10 @@ class Filtres(NamedTuple):
         territoires: Sequence[str] = (),
     ) -> Filtres:
         if cout_max is not None and cout_max < 0:
-            raise UsageError("--cout-max : un montant positif en euros est attendu (ex. 40000).")
-        for value, option in [(p, "--partenaire") for p in partenaires] + [(t, "--territoire") for t in territoires]:
+            raise InvalidValue("cout_max", cout_max, "un montant positif en euros est attendu (ex. 40000).")
+        for value, champ in [(p, "partenaire") for p in partenaires] + [(t, "territoire") for t in territoires]:
             if not analyse(value) and normalise_code(value) is None:
-                raise UsageError(f"{option} : « {value} » ne contient aucun mot à chercher.")
+                raise InvalidValue(champ, value, f"« {value} » ne contient aucun mot à chercher.")
         return cls(
             axes=tuple(dict.fromkeys(resolve_axe(a, catalogue) for a in axes)),
             actions=tuple(dict.fromkeys(resolve_action(n, catalogue) for n in actions)),
@@ -152,20 +161,38 @@ class Filtres(NamedTuple):
             or self.territoires
         )
 
-    def matches(self, ex: Exemple, catalogue: Catalogue) -> bool:
-        if self.axes and catalogue.action(ex.action).axe not in self.axes:
-            return False
-        if self.actions and ex.action not in self.actions:
-            return False
-        if self.niveaux and not set(ex.niveau) & set(self.niveaux):
-            return False
-        if self.cout_max is not None and (ex.cout_eur is None or ex.cout_eur > self.cout_max):
-            return False
-        if self.gratuit and ex.cout_eur != 0:
-            return False
-        if self.partenaires and not any(_partner_matches(p, ex) for p in self.partenaires):
-            return False
-        return not (self.territoires and not any(territory_matches(t, ex) for t in self.territoires))
+    def where(self, store: Store) -> tuple[str, list[Any]]:
+        """The filters as a SQL condition on `exemples e` (with its parameters). Partners and
+        territories are matched in Python against the distinct names, then joined."""
+        clauses: list[str] = []
+        params: list[Any] = []
+
+        def among(column: str, values: Sequence[Any]) -> None:
+            clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+            params.extend(values)
+
+        if self.axes:
+            among("e.axe", self.axes)
+        if self.actions:
+            among("e.action", self.actions)
+        if self.niveaux:
+            marks = ",".join("?" * len(self.niveaux))
+            clauses.append(f"e.doc IN (SELECT doc FROM niveaux WHERE niveau IN ({marks}))")
+            params.extend(self.niveaux)
+        if self.cout_max is not None:
+            clauses.append("e.cout_eur IS NOT NULL AND e.cout_eur <= ?")
+            params.append(self.cout_max)
+        if self.gratuit:
+            clauses.append("e.cout_eur = 0")
+        if self.partenaires:
+            ids = [
+                pid for pid, name, mots in store.partner_names() if any(_words_match(p, mots) for p in self.partenaires)
+            ]
+            clauses.append(f"e.doc IN (SELECT doc FROM exemple_partenaires WHERE partenaire IN ({_ints(ids)}))")
+        if self.territoires:
+            ids = [row[0] for row in store.places() if any(territory_matches(t, row[1:]) for t in self.territoires)]
+            clauses.append(f"e.doc IN (SELECT doc FROM exemple_territoires WHERE territoire IN ({_ints(ids)}))")
+        return " AND ".join(clauses), params
 
     def describe(self, catalogue: Catalogue) -> list[str]:
         """The selection in words, for report headers."""
@@ -209,22 +236,27 @@ def _shell_quote(value: str) -> str:
     return shlex.quote(value)
 
 
-def _partner_matches(query: str, ex: Exemple) -> bool:
-    names = [*ex.partenaires, ex.pilotage or ""]
-    return any(name_matches(query, n) for n in names if n)
+def _ints(values: Iterable[int]) -> str:
+    return ",".join(str(int(v)) for v in values) or "NULL"
 
 
-def territory_matches(query: str, ex: Exemple) -> bool:
-    """A département code (« 93 », « 2A »), a département, a commune, a région, a country."""
+def _words_match(query: str, analysed: str) -> bool:
+    """`name_matches` against a name already analysed (the store keeps partners so)."""
+    wanted = analyse(query)
+    have = analysed.split()
+    return bool(wanted) and all(_token_matches(w, have) for w in wanted)
+
+
+def territory_matches(query: str, place: Sequence[str | None]) -> bool:
+    """A département code (« 93 », « 2A ») or name, a commune, a région, a country; `place` is
+    (nom, departement, region, pays)."""
+    nom, departement, region, pays = place
     code = normalise_code(query)
     if code is None:
         code = _departement_by_name().get(fold(query).replace(" ", "-"))
-    for t in ex.territoires:
-        if code is not None and t.departement == code:
-            return True
-        if code is None and any(name_matches(query, n) for n in (t.nom, t.region, t.pays) if n):
-            return True
-    return False
+    if code is not None:
+        return departement == code
+    return any(name_matches(query, n) for n in (nom, region, pays) if n)
 
 
 @lru_cache(maxsize=1)
@@ -232,50 +264,66 @@ def _departement_by_name() -> dict[str, str]:
     return {fold(name).replace(" ", "-"): code for code, (name, _) in DEPARTEMENTS.items()}
 
 
-def select(catalogue: Catalogue, filtres: Filtres, exemples: Iterable[Exemple] | None = None) -> list[Exemple]:
-    pool = catalogue.exemples if exemples is None else exemples
-    if not filtres:
-        return list(pool)
-    return [ex for ex in pool if filtres.matches(ex, catalogue)]
+ORDER_BY = {
+    "rapport": "e.doc",
+    "action": "e.action, e.doc",
+    "titre": "e.titre_tri, e.doc",
+    "cout": "e.cout_eur IS NULL, e.cout_eur, e.doc",
+}
 
 
-def sort(exemples: list[Exemple], key: str) -> list[Exemple]:
-    """Report order by default; `cout` puts examples without a known cost last."""
+def sort(exemples: Iterable[Exemple], key: str) -> list[Exemple]:
+    """Records already chosen (a search's results), in the order of `key` (as ORDER_BY)."""
     if key == "action":
         return sorted(exemples, key=lambda e: e.action)
     if key == "titre":
-        return sorted(exemples, key=lambda e: fold(e.titre).lstrip("«»\"'“” ([-"))
+        return sorted(exemples, key=lambda e: sort_title(e.titre))
     if key == "cout":
         return sorted(exemples, key=lambda e: (e.cout_eur is None, e.cout_eur or 0))
     return list(exemples)
 
 
-def facets(catalogue: Catalogue, exemples: Sequence[Exemple]) -> dict[str, list[tuple[str, int]]]:
-    """Counts by axis, action, niveau, cost band, partner and département for a selection."""
-    by_axe = Counter(catalogue.action(e.action).axe for e in exemples)
-    by_action = Counter(e.action for e in exemples)
-    by_niveau = Counter(n for e in exemples for n in e.niveau)
-    by_cost = Counter(cost_band(e.cout_eur) for e in exemples)
+def facets(store: Store, where: str, params: Sequence[Any]) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    """How many records a selection holds, and their counts by axis, action, niveau, cost band,
+    partner (cited at least twice) and département: SQL over the store."""
+    cat = store.catalogue
+    cond = f"WHERE {where}" if where else ""
+    total = store.count_where(where, params)
+    by_axe = dict(store.query(f"SELECT e.axe, count(*) FROM exemples e {cond} GROUP BY e.axe", params))
+    by_action = dict(store.query(f"SELECT e.action, count(*) FROM exemples e {cond} GROUP BY e.action", params))
+    by_niveau = dict(
+        store.query(
+            f"SELECT n.niveau, count(*) FROM niveaux n JOIN exemples e ON e.doc = n.doc {cond} GROUP BY 1", params
+        )
+    )
+    by_cost: Counter[str] = Counter()
+    for cout, n in store.query(f"SELECT e.cout_eur, count(*) FROM exemples e {cond} GROUP BY 1", params):
+        by_cost[cost_band(cout)] += n
     partner_names: dict[str, str] = {}
     by_partner: Counter[str] = Counter()
-    for e in exemples:
-        for p in dict.fromkeys(fold(p) for p in e.partenaires):
-            by_partner[p] += 1
-        for p in e.partenaires:
-            partner_names.setdefault(fold(p), p)
-    by_dept = Counter(
-        f"{t.departement} {departement_name(t.departement)}"
-        for e in exemples
-        for t in {t.departement: t for t in e.territoires if t.departement}.values()
+    partner_cond = f"{cond} AND" if cond else "WHERE"
+    rows = store.query(
+        "SELECT p.nom, count(*) FROM exemple_partenaires ep JOIN partenaires p ON p.partenaire = ep.partenaire "
+        f"JOIN exemples e ON e.doc = ep.doc {partner_cond} ep.role = 'partenaire' GROUP BY p.nom ORDER BY min(ep.doc)",
+        params,
+    )
+    for name, n in rows:
+        partner_names.setdefault(fold(name), name)
+        by_partner[fold(name)] += n
+    by_dept = store.query(
+        "SELECT t.departement, count(DISTINCT e.doc) FROM exemple_territoires et "
+        "JOIN territoires t ON t.territoire = et.territoire JOIN exemples e ON e.doc = et.doc "
+        f"{partner_cond} t.departement IS NOT NULL GROUP BY 1",
+        params,
     )
     band_order = [label for _, label, _, _ in COST_BANDS] + ["non précisé"]
-    return {
-        "axe": [(f"{a.numero} {a.id}", by_axe[a.id]) for a in catalogue.axes if by_axe[a.id]],
-        "action": [(f"{a.numero} {a.titre}", by_action[a.numero]) for a in catalogue.actions if by_action[a.numero]],
-        "niveau": [(n, by_niveau[n]) for n in NIVEAUX if by_niveau[n]],
+    return total, {
+        "axe": [(f"{a.numero} {a.id}", by_axe[a.id]) for a in cat.axes if by_axe.get(a.id)],
+        "action": [(f"{a.numero} {a.titre}", by_action[a.numero]) for a in cat.actions if by_action.get(a.numero)],
+        "niveau": [(n, by_niveau[n]) for n in NIVEAUX if by_niveau.get(n)],
         "cout": [(b, by_cost[b]) for b in band_order if by_cost[b]],
         "partenaire": [
             (partner_names[p], n) for p, n in sorted(by_partner.items(), key=lambda kv: (-kv[1], kv[0])) if n > 1
         ][:20],
-        "departement": sorted(by_dept.items(), key=lambda kv: (-kv[1], kv[0])),
+        "departement": sorted(((f"{d} {departement_name(d)}", n) for d, n in by_dept), key=lambda kv: (-kv[1], kv[0])),
     }

@@ -42,6 +42,17 @@ def user_paths(options: Sequence[Path] = (), env: str | None = None) -> list[Pat
     return paths
 
 
+def is_regular(path: Path) -> bool:
+    """A regular file (or one that cannot be examined: reading it will say why). Pipes,
+    /dev/stdin and devices are read once and never cached."""
+    import stat
+
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return True
+
+
 def read_bytes(path: Path, label: str) -> bytes:
     """A catalogue file's bytes, with French errors for a missing, unreadable or huge file."""
     try:

@@ -1,0 +1,253 @@
+"""The library's front door: open the catalogue of some sources, then read, filter, search.
+
+    from qpvcli.api import Qpv
+    qpv = Qpv.open(["mes-exemples.toml"])
+    filtres = qpv.filtres(axes=["habitabilite"], echelles=["quartier"])
+    for exemple in qpv.select(filtres, tri="cout"): ...
+    result = qpv.search("îlots de fraîcheur", filtres, limit=5)
+
+The command line calls this and nothing else below it. Errors are typed (`errors`): they name
+the criterion and the value, never a command-line option.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from .errors import CatalogueError, InvalidValue, Problem, QpvError
+from .model import Catalogue, Exemple
+from .selection import ORDER_BY, Filtres, facets, resolve_tri, sort
+from .store import DamagedStore, Store
+from .text import MAX_QUERY_CHARS, normalise
+
+
+class Found(NamedTuple):
+    exemple: Exemple
+    score: float
+    coverage: int  # how many query words it matches
+    stems: frozenset[str]  # the stems the query matched in it (for highlighting)
+    matches: dict[str, list[tuple[str, str, tuple[str, ...]]]]  # query word -> (stem, how, fields)
+
+
+class Recherche(NamedTuple):
+    """A search's answer: the results shown, how many there are in all, and suggestions."""
+
+    query: str
+    hits: list[Found]
+    total: int
+    suggestions: list[str]
+    truncated: bool  # the query was longer than MAX_QUERY_CHARS and was cut
+
+
+class Qpv:
+    """A catalogue opened from its sources: the bundled report and/or the user's files."""
+
+    def __init__(self, paths: Sequence[Path], with_report: bool, use_cache: bool, notify: Callable[[str], None] | None):
+        self.paths = list(paths)
+        self.with_report = with_report
+        self.use_cache = use_cache
+        self.notices: list[str] = []  # what the user should know (cache unusable, rebuilt...)
+        self._notify = notify
+        self._store: Store | None = None
+        self._index: Any = None
+
+    @classmethod
+    def open(
+        cls,
+        paths: Sequence[Path | str] = (),
+        *,
+        with_report: bool = True,
+        use_cache: bool = True,
+        notify: Callable[[str], None] | None = None,
+    ) -> Qpv:
+        """The report's catalogue (unless `with_report=False`) and the user's files, from the
+        cache when it can be trusted. Raises CatalogueError for a file that cannot be used.
+        `notify` is called with each notice as it happens (else they are kept in `notices`)."""
+        qpv = cls([Path(p) for p in paths], with_report, use_cache, notify)
+        qpv._open()
+        return qpv
+
+    def _note(self, message: str) -> None:
+        self.notices.append(message)
+        if self._notify is not None:
+            self._notify(message)
+
+    def _open(self, *, rebuild: bool = False) -> None:
+        from .cache import open_store
+
+        if rebuild and self._store is not None and self._store.path:
+            Path(self._store.path).unlink(missing_ok=True)
+        opened = open_store(self.paths, with_report=self.with_report, use_cache=self.use_cache)
+        self._store, self._index = opened.store, None
+        for notice in opened.notices:
+            self._note(notice)
+
+    def _run(self, work):
+        """Run a read; a store found damaged halfway is rebuilt once and the read done again."""
+        from .search.index import DamagedIndex
+
+        try:
+            return work()
+        except (DamagedStore, DamagedIndex, sqlite3.DatabaseError):
+            self._note("cache endommagé : reconstruit.")
+            self._open(rebuild=True)
+            return work()
+
+    @property
+    def store(self) -> Store:
+        assert self._store is not None
+        return self._store
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """Metadata, axes, actions and source titles (the records stay in the store)."""
+        return self.store.catalogue
+
+    def __len__(self) -> int:
+        return self.store.count
+
+    # -- records
+
+    def get(self, id: str) -> Exemple | None:
+        return self._run(lambda: self.store.exemple(id.strip()))
+
+    def closest_ids(self, typed: str, limit: int = 5) -> list[str]:
+        """Ids that contain what was typed, then ids that look like it."""
+        from rapidfuzz import fuzz, process
+
+        from .text import fold
+
+        ids = self._run(self.store.ids)
+        key = fold(typed.strip()).replace(" ", "-")
+        found = [i for i in ids if key and key in i][:limit]
+        found += [c[0] for c in process.extract(key, ids, scorer=fuzz.ratio, limit=limit, score_cutoff=70)]
+        return list(dict.fromkeys(found))[:limit]
+
+    def ids(self, prefix: str = "") -> list[str]:
+        return [i for i in self._run(self.store.ids) if i.startswith(prefix)]
+
+    # -- selection
+
+    def filtres(self, **criteria: Any) -> Filtres:
+        """Filters from what a user typed (axes, actions, echelles, cout_max, gratuit,
+        partenaires, territoires); raises InvalidValue naming the criterion."""
+        return Filtres.from_options(self.catalogue, **criteria)
+
+    def select(self, filtres: Filtres | None = None, tri: str = "rapport") -> Selected:
+        """The records that pass the filters, in the order of `tri`: each pass over the result
+        streams them from the store (memory does not grow with the catalogue)."""
+        where, params = (filtres or Filtres()).where(self.store)
+        return Selected(self, where, params, ORDER_BY[resolve_tri(tri)])
+
+    def count(self, filtres: Filtres | None = None) -> int:
+        where, params = (filtres or Filtres()).where(self.store)
+        return self._run(lambda: self.store.count_where(where, params))
+
+    def selection(
+        self, query: str | None, filtres: Filtres | None = None, tri: str | None = None
+    ) -> tuple[Selected | list[Exemple], dict[str, float]]:
+        """The one selection path of list, search and export: the filters, then the search's
+        ranking when there is a query (re-sorted only if `tri` is given), else `tri` (report
+        order by default). Returns the records and, for a search, their scores by id."""
+        if query:
+            result = self.search(query, filtres)
+            chosen = [f.exemple for f in result.hits]
+            return (sort(chosen, resolve_tri(tri)) if tri else chosen), {f.exemple.id: f.score for f in result.hits}
+        return self.select(filtres, tri or "rapport"), {}
+
+    def facets(self, filtres: Filtres | None = None) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+        """How many records pass the filters, and their counts by axis, action, niveau, cost
+        band, partner and département."""
+        where, params = (filtres or Filtres()).where(self.store)
+        return self._run(lambda: facets(self.store, where, params))
+
+    def summary(self) -> dict[int, int]:
+        """Number of records of each action."""
+        return dict(self._run(lambda: self.store.query("SELECT action, count(*) FROM exemples GROUP BY action")))
+
+    # -- search
+
+    def search(self, query: str, filtres: Filtres | None = None, limit: int | None = None) -> Recherche:
+        """Rank the records for a query (with the filters); at most `limit` results, `total`
+        counts them all. Raises InvalidValue for an empty query or a negative limit."""
+        if not normalise(query).strip():
+            raise InvalidValue("requete", query, "la requête est vide : indiquez un ou plusieurs mots à chercher.")
+        if limit is not None and limit < 0:
+            raise InvalidValue("limite", limit, "un nombre positif est attendu (0 pour tous les résultats).")
+        return self._run(lambda: self._search(query, filtres, limit or None))
+
+    def _search(self, query: str, filtres: Filtres | None, limit: int | None) -> Recherche:
+        from .fields import action_search_text, search_texts
+        from .search import Index, run
+
+        store = self.store
+        if self._index is None:
+            self._index = Index(store.conn, store.count)
+        accept = None
+        if filtres:
+            where, params = filtres.where(store)
+            accept = store.docs(where, params).__contains__
+        cat = store.catalogue
+
+        def texts(docs: list[int]) -> dict[int, dict[str, str]]:
+            out = {}
+            for doc, e in store.exemples_by_doc(docs).items():
+                action = cat.action(e.action)
+                out[doc] = search_texts(e, action_search_text(action, cat.axe(action.axe)))
+            return out
+
+        result = run(self._index, query, accept=accept, texts=texts, limit=limit)
+        records = store.exemples_by_doc([h.doc for h in result.hits])
+        hits = [Found(records[h.doc], h.score, h.coverage, frozenset(h.stems), h.matches) for h in result.hits]
+        return Recherche(query.strip(), hits, result.total, result.suggestions, len(query) > MAX_QUERY_CHARS)
+
+
+class Selected:
+    """Records chosen by filters: iterable any number of times (each pass is a query, rows
+    decoded one at a time), with a length."""
+
+    def __init__(self, qpv: Qpv, where: str, params: list[Any], order: str):
+        self.qpv, self.where, self.params, self.order = qpv, where, params, order
+        self._len: int | None = None
+
+    def __iter__(self) -> Iterator[Exemple]:
+        from .search.index import DamagedIndex
+
+        given = 0
+        try:
+            for e in self.qpv.store.iter_exemples(self.where, self.params, self.order):
+                given += 1
+                yield e
+        except (DamagedStore, DamagedIndex, sqlite3.DatabaseError) as err:
+            self.qpv._open(rebuild=True)
+            if given:  # rows already given cannot be taken back: start again from the user
+                message = "cache de qpv endommagé pendant la lecture : il a été reconstruit, relancez la commande."
+                raise QpvError(message) from err
+            self.qpv._note("cache endommagé : reconstruit.")
+            yield from self.qpv.store.iter_exemples(self.where, self.params, self.order)
+
+    def __len__(self) -> int:
+        if self._len is None:
+            self._len = self.qpv._run(lambda: self.qpv.store.count_where(self.where, self.params))
+        return self._len
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+
+def open(paths: Sequence[Path | str] = (), **options: Any) -> Qpv:
+    """`Qpv.open`: the front door as a function."""
+    return Qpv.open(paths, **options)
+
+
+def validate(paths: Sequence[Path], *, with_report: bool = True) -> tuple[list[Problem], int]:
+    """Every error and warning of these catalogue files, and how many valid records they hold."""
+    from .catalogue import validate as check
+
+    return check(paths, with_report=with_report)
+
+
+__all__ = ["CatalogueError", "Found", "InvalidValue", "Qpv", "Recherche", "open", "validate"]

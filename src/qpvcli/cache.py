@@ -1,0 +1,268 @@
+"""Where stores live and when one can be trusted: one SQLite store per set of sources.
+
+A store is keyed on the content of its sources (the bundled catalogue, the synonym list, every
+user file) and on the program version. A later run trusts it without reading the sources when
+the file system shows them untouched (size, times and inode, as git's index does) and they were
+not modified within the timestamp granularity of the moment the store was made (git's "racy
+clean" rule: a coarse-timestamp disk can hide a same-size edit made in the same second);
+otherwise the sources are read and their content key compared.
+
+A missing, stale, foreign or damaged store is rebuilt under an exclusive lock (two first runs at
+once build once), into a temporary file renamed into place (readers never see a half-built
+store). When the cache folder cannot be used, or a source is not a regular file (a pipe,
+/dev/stdin), the store is built in memory and nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from . import __version__
+from .errors import CatalogueError, Problem
+from .sources import BUNDLED_SOURCE, bundled_text, decode, is_regular, read_bytes
+from .store import STORE_FORMAT, DamagedStore, Store, Writer, connect
+
+try:  # hashlib's import also loads OpenSSL (~4 ms); BLAKE2 is built into CPython
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - other interpreters
+    from hashlib import blake2b
+
+RACY_NS = 3_000_000_000  # timestamps as coarse as FAT's (2 s), with a margin
+LOCK_WAIT_S = 600.0  # another process building a very large store
+
+
+def cache_dir() -> Path | None:
+    """QPV_CACHE_DIR, else the platform's user cache folder (XDG on Linux: a relative
+    XDG_CACHE_HOME is ignored, as the specification says)."""
+    if os.environ.get("QPV_CACHE_DIR"):
+        return Path(os.environ["QPV_CACHE_DIR"])
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME", "")
+        base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "qpv"
+
+
+class Opened(NamedTuple):
+    store: Store
+    notices: list[str]  # what the user should know (the cache could not be used...)
+
+
+def _digest(parts: Sequence[bytes]) -> str:
+    h = blake2b(digest_size=32)
+    h.update(f"qpv {__version__} store {STORE_FORMAT}".encode())
+    for p in parts:
+        h.update(len(p).to_bytes(8, "little"))
+        h.update(p)
+    return h.hexdigest()
+
+
+def _signature(paths: Sequence[Path]) -> list[list[int | str]] | None:
+    out: list[list[int | str]] = []
+    for p in paths:
+        try:
+            st = p.stat()
+        except OSError:
+            return None
+        out.append([str(p.resolve()), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino])
+    return out
+
+
+class _Sources:
+    """The sources of one run: their labels, and their bytes once read (read at most once)."""
+
+    def __init__(self, paths: Sequence[Path], with_report: bool):
+        self.paths = list(paths)
+        self.with_report = with_report
+        self.bundled = bundled_text() if with_report else None
+        from .search.expansion import SYNONYMS_FILE
+
+        self.fixed_key = _digest([(self.bundled or "").encode(), SYNONYMS_FILE.read_bytes()])
+        self._raw: list[bytes] | None = None
+
+    def raw(self) -> list[bytes]:
+        if self._raw is None:
+            self._raw = [read_bytes(p, str(p)) for p in self.paths]
+        return self._raw
+
+    def forget(self) -> None:
+        """Read the files again next time (their signature is about to be taken)."""
+        self._raw = None
+
+    def content_key(self) -> str:
+        return _digest(
+            [
+                self.fixed_key.encode(),
+                *(str(p).encode() + b"\0" + d for p, d in zip(self.paths, self.raw(), strict=True)),
+            ]
+        )
+
+    def build(self, conn: sqlite3.Connection, meta: dict[str, str]) -> None:
+        from . import catalogue
+
+        sources = [catalogue.Source(BUNDLED_SOURCE, self.bundled)] if self.bundled is not None else []
+        sources += [catalogue.Source(str(p), decode(d, str(p))) for p, d in zip(self.paths, self.raw(), strict=True)]
+        writer = Writer(conn)
+        cat, _ = catalogue.build(sources, sink=writer.add)
+        writer.finish(cat, meta)
+
+
+def open_store(paths: Sequence[Path] = (), *, with_report: bool = True, use_cache: bool = True) -> Opened:
+    """The store of these sources: from the cache when it can be trusted, else built."""
+    if not paths and not with_report:
+        raise CatalogueError([Problem("qpv", "aucun catalogue : sans le rapport, au moins un fichier est nécessaire")])
+    sources = _Sources(paths, with_report)
+    folder = cache_dir() if use_cache else None
+    if folder is None or not all(is_regular(p) for p in paths):
+        return Opened(_in_memory(sources), [])
+    labels = "\0".join(str(p.resolve()) for p in paths) + ("\0rapport" if with_report else "")
+    path = folder / f"qpv-{blake2b(labels.encode(), digest_size=12).hexdigest()}.sqlite3"
+
+    store = _trusted(path, sources)
+    if store is not None:
+        return Opened(store, [])
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with _Lock(path.with_suffix(".lock")):
+            store = _trusted(path, sources)  # built meanwhile by another process
+            if store is None:
+                _build_file(path, sources)
+                store = _trusted(path, sources)
+    except (OSError, sqlite3.Error, _LockTimeout) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err) or type(err).__name__
+        notice = f"dossier de cache inutilisable ({folder} : {reason}) ; catalogue chargé en mémoire."
+        return Opened(_in_memory(sources), [notice])
+    if store is None:  # written but not readable back: the disk lies, do without it
+        return Opened(_in_memory(sources), [f"cache illisible ({path}) ; catalogue chargé en mémoire."])
+    return Opened(store, [])
+
+
+def _in_memory(sources: _Sources) -> Store:
+    conn = connect(None)
+    sources.build(conn, {"cle": "", "signature": "null", "signe_le": "0"})
+    return Store(conn)
+
+
+def _trusted(path: Path, sources: _Sources) -> Store | None:
+    """The store at `path` if it is ours, whole, and made from these very sources."""
+    if not path.is_file():
+        return None
+    try:
+        store = Store(connect(str(path)), str(path))
+    except (DamagedStore, sqlite3.Error):
+        return None
+    try:
+        meta = store.meta
+        if meta.get("qpv") != __version__ or meta.get("fixe") != sources.fixed_key:
+            store.close()
+            return None
+        signature = _signature(sources.paths)
+        signed_at = int(meta.get("signe_le", "0"))
+        unchanged = signature is not None and json.loads(meta.get("signature", "null")) == signature
+        if unchanged and all(s[2] < signed_at - RACY_NS and s[3] < signed_at - RACY_NS for s in signature):  # type: ignore[union-attr]
+            return store
+        if meta.get("cle") != sources.content_key():
+            store.close()
+            return None
+        _resign(path, signature)
+        return store
+    except (sqlite3.Error, ValueError, TypeError):
+        store.close()
+        return None
+
+
+def _resign(path: Path, signature: list[list[int | str]] | None) -> None:
+    """Same content, newer file-system signature: record it so the next run need not read the
+    sources. Only a speed-up: failing to write it changes nothing."""
+    if signature is None:
+        return
+    try:
+        conn = sqlite3.connect(path, timeout=0.5)
+        with conn:
+            conn.executemany(
+                "UPDATE meta SET valeur = ? WHERE cle = ?",
+                [(json.dumps(signature), "signature"), (str(time.time_ns()), "signe_le")],
+            )
+        conn.close()
+    except sqlite3.Error:
+        pass
+
+
+def _build_file(path: Path, sources: _Sources) -> None:
+    """Build into a temporary file beside the store, then rename it into place."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # left by a killed build (we hold the lock)
+        stale.unlink(missing_ok=True)
+    for legacy in path.parent.glob("qpv-*.*"):  # caches of qpv before the SQLite store
+        if legacy.suffix in (".cache", ".records", ".index"):
+            legacy.unlink(missing_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # The signature is taken before the content is read: an edit in between is seen next time.
+    signed_at = time.time_ns()
+    signature = _signature(sources.paths)
+    sources.forget()
+    try:
+        conn = sqlite3.connect(tmp)
+        try:
+            meta = {
+                "qpv": __version__,
+                "fixe": sources.fixed_key,
+                "cle": sources.content_key(),
+                "signature": json.dumps(signature),
+                "signe_le": str(signed_at),
+            }
+            sources.build(conn, meta)
+        finally:
+            conn.close()
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+class _LockTimeout(Exception):
+    def __str__(self) -> str:
+        return "un autre qpv construit le cache depuis trop longtemps"
+
+
+class _Lock:
+    """An exclusive lock on a file beside the store (fcntl; no lock where fcntl is missing:
+    then two first runs both build, and both succeed)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.fd: int | None = None
+
+    def __enter__(self) -> _Lock:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            return self
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    os.close(self.fd)
+                    self.fd = None
+                    raise _LockTimeout from None
+                time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing releases the lock
+            self.fd = None

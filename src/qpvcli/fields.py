@@ -1,0 +1,284 @@
+"""The one description of an example's fields: what every other module reads.
+
+Validation (types, required fields, what is expected, in French), the terminal view, every
+exporter (labels, CSV/XLSX columns), the store (typed columns) and the search index (which
+search field a text feeds) all read `FIELDS`. A test checks docs/data-model.md and
+docs/export.schema.json against it. Adding a field is one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from .model import Action, Axe, Catalogue, Exemple, cost_band
+
+# The kinds of values a field holds, with their check and what a user is told to write.
+KINDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "texte": (lambda v: isinstance(v, str) and v.strip() != "", "un texte non vide"),
+    "entier": (lambda v: isinstance(v, int) and not isinstance(v, bool), "un nombre entier"),
+    "booleen": (lambda v: isinstance(v, bool), "true ou false"),
+    "textes": (
+        lambda v: isinstance(v, list) and all(isinstance(x, str) and x.strip() for x in v),
+        "une liste de textes",
+    ),
+    "niveaux": (
+        lambda v: isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v)),
+        "un niveau ou une liste de niveaux",
+    ),
+    "tables": (
+        lambda v: isinstance(v, list) and all(isinstance(x, dict) for x in v),
+        "une liste de tables { ... }",
+    ),
+}
+
+# Search fields, with their BM25F weight: a title match counts more than a partner, place or
+# action match, which count more than the body. Order fixes each field's bit in the index.
+SEARCH_FIELDS: tuple[tuple[str, float], ...] = (
+    ("titre", 4.0),
+    ("partenaires", 2.5),
+    ("lieux", 2.0),
+    ("action", 0.8),
+    ("description", 1.5),
+    ("methode", 1.0),
+    ("resultats", 1.0),
+    ("autres", 0.5),
+)
+
+
+class Field(NamedTuple):
+    name: str  # key in a catalogue file, in JSON and TOML exports, and the CSV column
+    label: str  # French label: terminal view, Markdown, Word, Excel headers
+    kind: str  # a key of KINDS
+    required: bool = False
+    search: str | None = None  # the search field its text feeds (None: not searched)
+    shown: bool = True  # part of the record's full view (show, Markdown, Word)
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("id", "Identifiant", "texte", required=True),
+    Field("action", "Action", "entier", required=True),
+    Field("titre", "Titre", "texte", required=True, search="titre"),
+    Field("titre_original", "Titre dans la fiche", "texte", search="titre"),
+    Field("description", "Description", "texte", required=True, search="description"),
+    Field("partenaires", "Partenaires", "textes", search="partenaires"),
+    Field("partenaires_texte", "Partenaires (texte du rapport)", "texte", search="partenaires"),
+    Field("echelle", "Échelle", "texte", search="lieux"),
+    Field("niveau", "Niveau", "niveaux"),
+    Field("territoires", "Territoires", "tables", search="lieux"),
+    Field("methode", "Méthode", "texte", search="methode"),
+    Field("resultats", "Résultats", "texte", search="resultats"),
+    Field("cout", "Coût", "texte", search="autres"),
+    Field("cout_eur", "Coût (euros)", "entier"),
+    Field("duree", "Durée", "texte", search="autres"),
+    Field("annee_debut", "Année de début", "entier", shown=False),
+    Field("annee_fin", "Année de fin", "entier", shown=False),
+    Field("en_cours", "En cours", "booleen", shown=False),
+    Field("pilotage", "Pilotage", "texte", search="partenaires"),
+    Field("prise_en_main", "Prise en main", "texte", search="autres"),
+    Field("ressources", "Ressources", "tables", search="autres"),
+    Field("contacts", "Contacts", "tables", search="autres"),
+    Field("credit_photo", "Crédit photo", "texte"),
+    Field("corrections", "Corrections", "tables"),
+)
+BY_NAME = {f.name: f for f in FIELDS}
+REQUIRED = tuple(f.name for f in FIELDS if f.required)
+
+
+class SubField(NamedTuple):
+    name: str
+    required: bool = False
+
+
+# The tables inside a record's lists: their keys, and which are required.
+SUB_TABLES: dict[str, tuple[SubField, ...]] = {
+    "territoires": (SubField("nom", True), SubField("departement"), SubField("region"), SubField("pays")),
+    "ressources": (SubField("url"), SubField("libelle"), SubField("fichier")),
+    "contacts": (SubField("nom"), SubField("fonction"), SubField("email")),
+    "corrections": (
+        SubField("champ", True),
+        SubField("avant", True),
+        SubField("apres", True),
+        SubField("raison", True),
+    ),
+}
+
+
+# ---------------------------------------------------------------------------- display
+
+
+def _thin(n: int) -> str:
+    """12 000, with the narrow no-break space French typography uses between thousands."""
+    return f"{n:,}".replace(",", "\u202f")
+
+
+def territoire_text(t: Any) -> str:
+    extra = [x for x in (t.departement, t.region, t.pays) if x]
+    return f"{t.nom} ({', '.join(extra)})" if extra else t.nom
+
+
+def correction_text(c: Any) -> str:
+    return f"{c.champ} : « {c.avant} » → « {c.apres} » ({c.raison})"
+
+
+def periode(e: Exemple) -> str:
+    if e.annee_debut and e.annee_fin:
+        return f"{e.annee_debut}–{e.annee_fin}"
+    if e.annee_debut:
+        return f"depuis {e.annee_debut}" + (" (en cours)" if e.en_cours else "")
+    if e.annee_fin:
+        return f"jusqu'en {e.annee_fin}"
+    return "en cours" if e.en_cours else ""
+
+
+def cout_text(e: Exemple) -> str:
+    """The cost as written, then the amount and its band: « 18 000 € par an (18 000 €, < 40 k€) »."""
+    if e.cout_eur is None:
+        return e.cout or ""
+    amount = f"{_thin(e.cout_eur)} €"
+    return f"{e.cout} ({amount}, {e.cout_tranche})" if e.cout else f"{amount} ({e.cout_tranche})"
+
+
+def text_value(e: Exemple, field: Field, sep: str = " ; ") -> str:
+    """A field's value as plain text ("" when absent), lists joined by `sep`."""
+    value = getattr(e, field.name)
+    if value is None or value in ((), ""):
+        return ""
+    if field.name == "territoires":
+        return sep.join(territoire_text(t) for t in value)
+    if field.name == "corrections":
+        return sep.join(correction_text(c) for c in value)
+    if field.name == "en_cours":
+        return "oui" if value else "non"
+    if isinstance(value, tuple):
+        return sep.join(str(v) for v in value)
+    return str(value)
+
+
+def source_label(e: Exemple, catalogue: Catalogue | None = None) -> str:
+    """Where a record comes from, in words: the report, or the user's file and its title."""
+    if e.source == "rapport":
+        return "rapport (catalogue intégré)"
+    title = catalogue.source_titles.get(e.source) if catalogue is not None else None
+    return f"{e.source} ({title})" if title else e.source
+
+
+def detail_rows(catalogue: Catalogue, e: Exemple, sep: str = "\n") -> list[tuple[str, str]]:
+    """Every shown field of a record as (label, text), in reading order, the action and axis
+    spelt out, the cost with its band, the period from the years: the full view of `show`."""
+    action = catalogue.action(e.action)
+    axe = catalogue.axe(action.axe)
+    rows: list[tuple[str, str]] = [("Identifiant", e.id), ("Axe", f"{axe.numero}. {axe.titre}")]
+    for f in FIELDS:
+        if not f.shown or f.name in ("id", "titre"):
+            continue
+        if f.name == "action":
+            rows.append((f.label, f"{action.numero}. {action.titre}"))
+        elif f.name == "cout_eur":
+            rows.append((f.label, "" if e.cout_eur is None else f"{_thin(e.cout_eur)} € ({e.cout_tranche})"))
+        elif f.name in ("ressources", "contacts", "corrections"):
+            rows.append((f.label, text_value(e, f, sep)))
+        else:
+            rows.append((f.label, text_value(e, f)))
+        if f.name == "duree":
+            rows.append(("Période", periode(e)))
+    rows.append(("Source", source_label(e, catalogue)))
+    return [(k, v) for k, v in rows if v]
+
+
+# ---------------------------------------------------------------------------- table columns
+
+
+class Column(NamedTuple):
+    """One column of a tabular export (CSV, Excel, database): a field, or a derived value."""
+
+    name: str
+    label: str
+    value: Callable[[Catalogue, Exemple], str | int | None]
+    numeric: bool = False  # a number in a spreadsheet (neither neutralised nor quoted as text)
+    width: int = 20  # a useful width in characters for a spreadsheet
+
+
+def _departements(e: Exemple) -> str:
+    from .territoires import departement_name
+
+    # « 01 Ain » rather than « 01 », which a spreadsheet would turn into the number 1.
+    return " ; ".join(
+        dict.fromkeys(
+            f"{t.departement} {departement_name(t.departement) or ''}".strip() for t in e.territoires if t.departement
+        )
+    )
+
+
+def _field_column(f: Field, label: str | None = None, width: int = 20) -> Column:
+    def value(_c: Catalogue, e: Exemple, f: Field = f) -> str | int | None:
+        if f.kind == "entier":
+            return getattr(e, f.name)
+        if f.name == "territoires":
+            return " ; ".join(t.nom for t in e.territoires)
+        return text_value(e, f)
+
+    return Column(f.name, label or f.label, value, numeric=f.kind == "entier" and f.name != "action", width=width)
+
+
+_WIDTHS = {"titre": 40, "description": 80, "methode": 60, "resultats": 60, "partenaires": 40, "contacts": 40}
+
+
+def columns() -> list[Column]:
+    """The columns of a tabular export, in order: the axis and action, then every field, with
+    derived ones (départements, régions, cost band, source) beside the field they explain."""
+    cols = [
+        Column("axe_numero", "N° axe", lambda c, e: c.axe(c.action(e.action).axe).numero, width=8),
+        Column("axe", "Axe", lambda c, e: c.axe(c.action(e.action).axe).titre, width=30),
+        Column("action_numero", "N° action", lambda c, e: e.action, width=9),
+        Column("action", "Action clé", lambda c, e: c.action(e.action).titre, width=30),
+    ]
+    for f in FIELDS:
+        if f.name == "action":
+            continue
+        cols.append(_field_column(f, width=_WIDTHS.get(f.name, 30 if f.kind in ("texte", "tables") else 12)))
+        if f.name == "territoires":
+            cols.append(Column("departements", "Départements", lambda c, e: _departements(e), width=24))
+            cols.append(
+                Column(
+                    "regions",
+                    "Régions",
+                    lambda c, e: " ; ".join(dict.fromkeys(t.region for t in e.territoires if t.region)),
+                    width=24,
+                )
+            )
+        if f.name == "cout_eur":
+            cols.append(Column("cout_tranche", "Tranche de coût", lambda c, e: cost_band(e.cout_eur), width=16))
+    cols.append(Column("source", "Source", lambda c, e: e.source, width=24))
+    return cols
+
+
+# ---------------------------------------------------------------------------- search
+
+
+def action_search_text(action: Action, axe: Axe) -> str:
+    """The searchable text a record takes from its action and axis (the "action" field)."""
+    return " ".join(t for t in (action.titre, action.titre_variante or "", *action.sous_actions, axe.titre) if t)
+
+
+def search_texts(e: Exemple, action_text: str) -> dict[str, str]:
+    """The searchable text of a record, by search field (see SEARCH_FIELDS)."""
+    parts: dict[str, list[str]] = {name: [] for name, _ in SEARCH_FIELDS}
+    for f in FIELDS:
+        if f.search is None:
+            continue
+        value = getattr(e, f.name)
+        if not value:
+            continue
+        if f.name == "territoires":
+            parts[f.search] += [x for t in value for x in (t.nom, t.departement, t.region, t.pays) if x]
+        elif f.name == "ressources":
+            parts[f.search] += [r.libelle for r in value if r.libelle]
+        elif f.name == "contacts":
+            parts[f.search] += [c.nom for c in value if c.nom]
+        elif isinstance(value, tuple):
+            parts[f.search] += list(value)
+        else:
+            parts[f.search].append(str(value))
+    parts["action"] = [action_text]
+    return {name: " ".join(texts) for name, texts in parts.items()}

@@ -1,0 +1,125 @@
+"""Query expansion: the stems one query word looks up, with how much each counts.
+
+Routes, by decreasing weight: the exact stem; stems of the same family; the last word as a
+prefix being typed; curated synonyms; typos within Meilisearch's budgets; the sound key.
+Suggestions (« Vouliez-vous dire … ? ») come from the catalogue's own vocabulary.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from ..text import fold, phonetic, stem
+from .index import Index
+
+# How much a match found by each route counts, against an exact match (1.0).
+PENALTY_FAMILY = 0.8  # another stem of the same word family: recycl / recyclag
+PENALTY_PREFIX = 0.7  # the last query word as a prefix (being typed)
+PENALTY_SYNONYM = 0.6
+PENALTY_TYPO = (1.0, 0.75, 0.55)  # by number of typos
+PENALTY_PHONETIC = 0.55  # same sound key (« dunkerke » / « dunkerque »)
+MIN_FAMILY_PREFIX = 6
+MAX_PREFIX_EXPANSIONS = 30
+SYNONYMS_FILE = Path(__file__).resolve().parent.parent / "synonymes.toml"
+
+
+def typo_budget(term: str) -> int:
+    """Meilisearch's defaults: no typo under 5 letters, 1 from 5, 2 from 9; digits exact."""
+    if term.isdigit() or len(term) < 5:
+        return 0
+    return 1 if len(term) < 9 else 2
+
+
+@lru_cache(maxsize=1)
+def synonym_table() -> dict[str, tuple[str, ...]]:
+    """Stem -> stems of its synonym group, from the curated synonymes.toml (read when a store
+    is built, then kept in it: a search does not parse TOML)."""
+    import tomllib
+
+    data = tomllib.loads(SYNONYMS_FILE.read_text(encoding="utf-8"))
+    table: dict[str, set[str]] = {}
+    for group in data["groupes"]:
+        group_stems = {stem(fold(w)) for w in group}
+        for s in group_stems:
+            table.setdefault(s, set()).update(group_stems - {s})
+    return {k: tuple(sorted(v)) for k, v in table.items()}
+
+
+def family(index: Index, s: str) -> list[str]:
+    """Stems of the same family: one a prefix of the other, the shorter long enough."""
+    out = index.stems_extending(s) if len(s) >= MIN_FAMILY_PREFIX else []
+    out += [s[:k] for k in range(MIN_FAMILY_PREFIX, len(s)) if index.has(s[:k])]
+    return out
+
+
+def typos(index: Index, term: str) -> list[tuple[str, int]]:
+    """Vocabulary words within the typo budget; a wrong first letter counts double."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    budget = typo_budget(term)
+    if not budget:
+        return []
+    out = []
+    same = index.words_of_length(len(term) - budget, len(term) + budget, first=term[0])
+    for w, dist, _ in process.extract(term, same, scorer=OSA.distance, score_cutoff=budget, limit=None):
+        if dist:
+            out.append((w, dist))
+    if budget >= 2:
+        others = [w for w in index.words_of_length(len(term) - 1, len(term) + 1) if w[0] != term[0]]
+        for w, dist, _ in process.extract(term, others, scorer=OSA.distance, score_cutoff=budget - 1, limit=None):
+            out.append((w, dist + 1))
+    return out
+
+
+def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float, str]]:
+    """Stems to look up for one query term: stem -> (weight, how it was found)."""
+    variants: dict[str, tuple[float, str]] = {}
+
+    def add(s: str, weight: float, how: str) -> None:
+        if weight > variants.get(s, (0.0, ""))[0] and index.has(s):
+            variants[s] = (weight, how)
+
+    known = index.word(term)
+    exact = known[0] if known is not None else stem(term)
+    add(exact, 1.0, "exact")
+    for s in family(index, exact):
+        add(s, PENALTY_FAMILY, "famille")
+    for s in index.synonyms(exact):
+        add(s, PENALTY_SYNONYM, "synonyme")
+        for f in family(index, s):
+            add(f, PENALTY_SYNONYM * PENALTY_FAMILY, "synonyme")
+    if is_prefix and (len(term) >= 4 or known is None) and len(term) >= 2:
+        for _w, s, _df in index.completions(term, MAX_PREFIX_EXPANSIONS):
+            add(s, PENALTY_PREFIX, "préfixe")
+    if exact not in variants and known is None:
+        for w, dist in typos(index, term):
+            how = f"{dist} faute{'s' if dist > 1 else ''}"
+            s = index.stem_of(w)
+            add(s, PENALTY_TYPO[min(dist, 2)], how)
+            for f in family(index, s):
+                add(f, PENALTY_TYPO[min(dist, 2)] * PENALTY_FAMILY, how)
+        key = phonetic(term)
+        if len(term) >= 5 and len(key) >= 4 and not term.isdigit():
+            for w in index.words_sounding(key):
+                add(index.stem_of(w), PENALTY_PHONETIC, "son proche")
+    return variants
+
+
+def suggest(index: Index, term: str, limit: int = 3) -> list[str]:
+    """Close vocabulary words for « Vouliez-vous dire … ? »: looser than typo tolerance,
+    but a different first letter must be much closer to be offered."""
+    from rapidfuzz import fuzz, process
+
+    if len(term) < 4:
+        return []
+    # fuzz.ratio >= 78 cannot hold between words whose lengths differ by more than a third.
+    pool = index.words_of_length(len(term) * 2 // 3, len(term) * 3 // 2 + 1)
+    found = [
+        (w, score)
+        for w, score, _ in process.extract(term, pool, scorer=fuzz.ratio, score_cutoff=78, limit=limit * 5)
+        if w[0] == term[0] or score >= 88
+    ]
+    found.sort(key=lambda f: (-f[1], -(index.word(f[0]) or ("", 0))[1], f[0]))
+    return [w for w, _ in found[:limit]]
