@@ -8,11 +8,11 @@ from difflib import SequenceMatcher
 
 import pytest
 
-from qpvcli.catalogue import EMAIL_PATTERN, ID_PATTERN, URL_PATTERN
 from qpvcli.model import AXES, NIVEAUX
 from qpvcli.sources import bundled_text
 from qpvcli.territoires import DEPARTEMENTS
 from qpvcli.text import fold
+from qpvcli.validation import EMAIL_PATTERN, ID_PATTERN, URL_PATTERN
 
 from .conftest import FIXTURES, SOURCE_TEXT
 

@@ -22,10 +22,10 @@ def big_catalogue(n: int, broken_at: int | None = None) -> str:
 
 
 def test_big_file_is_parsed_block_by_block_with_the_same_result():
-    from qpvcli import catalogue
+    from qpvcli import reading
 
     text = big_catalogue(5000)
-    assert len(text) > catalogue.STREAM_ABOVE_BYTES
+    assert len(text) > reading.STREAM_ABOVE_BYTES
     streamed = []
     build([Source("gros.toml", text)], sink=lambda e, *_: streamed.append(e))
     whole = build([Source("gros.toml", text)], sink=None)[0].exemples

@@ -334,3 +334,31 @@ def test_nouveau_asks_on_a_terminal(qpv, tmp_path, monkeypatch):
     text = path.read_text(encoding="utf-8")
     assert 'id = "atelier-velo-a-vitry"' in text and "action = 11" in text
     assert qpv("valider", str(path)).code == 0
+
+
+def test_valider_places_errors_after_a_multiline_string_holding_a_header(qpv, tmp_path):
+    """A description that quotes « [[exemples]] » at a line start is text: the next record's
+    error is still placed on its own line."""
+    path = tmp_path / "guillemets.toml"
+    path.write_text(
+        '[catalogue]\nversion_schema = 1\n\n[[exemples]]\nid = "a"\naction = 8\ntitre = "Premier"\n'
+        'description = """Pour ajouter un exemple, écrivez :\n[[exemples]]\nid = ..."""\n\n'
+        '[[exemples]]\nid = "b"\naction = 99\ntitre = "Second"\ndescription = "Texte."\n',
+        encoding="utf-8",
+    )
+    r = qpv("valider", str(path))
+    assert r.code == 1
+    assert f"{path}:14:1: exemple « b » : action 99 inconnue" in r.out
+
+
+def test_nouveau_echelle_is_the_level_as_in_the_filters(qpv, tmp_path):
+    """One name, one meaning: --echelle is a level in list, search and nouveau alike."""
+    path = tmp_path / "niveaux.toml"
+    args = ["nouveau", "-o", str(path), "--action", "8", "--titre", "Jardin du Blosne", "--description", "Un jardin."]
+    r = qpv(*args, "--echelle", "quartiers", "--echelle-texte", "Quartier du Blosne")
+    assert r.code == 0, r.err
+    text = path.read_text(encoding="utf-8")
+    assert 'niveau = "quartier"' in text and 'echelle = "Quartier du Blosne"' in text
+    assert qpv("--data", str(path), "list", "--echelle", "quartier").out.count("jardin-du-blosne") == 1
+    r = qpv(*args, "--echelle", "plage")
+    assert r.code == 2 and "--echelle : « plage » inconnu." in r.err

@@ -9,7 +9,7 @@ from typing import Any
 
 from .catalogue import Source, build, read_sources
 from .errors import CatalogueError, QpvError
-from .export.files import atomic_write_bytes
+from .files import atomic_write_bytes
 from .export.toml import record_lines
 from .sources import SCHEMA_VERSION, decode, read_bytes
 from .territoires import DEPARTEMENTS, normalise_code

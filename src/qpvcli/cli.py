@@ -418,7 +418,7 @@ def export(
     Exemple : qpv export --axe habitabilite --format csv -o habitabilite.csv
     """
     from .export import FORMATS, Selection, render
-    from .export.files import write_output
+    from .files import write_output
 
     if format not in FORMATS:
         raise UsageError(f"--format : « {format} » inconnu. Valeurs possibles : {', '.join(FORMATS)}.")
@@ -480,7 +480,7 @@ def valider(
     Les actions du rapport sont connues (sauf avec --sans-rapport). Code de sortie 1 s'il y a
     au moins une erreur.
     """
-    from .catalogue import validate
+    from .api import validate
 
     problems, records = validate(fichiers, with_report=_state(ctx).with_report)
     for p in problems:
@@ -521,13 +521,16 @@ def nouveau(
         list[str] | None, typer.Option("--partenaire", help="Organisation partenaire (répétable).")
     ] = None,
     echelle: Annotated[
-        str | None, typer.Option("--echelle", help="Échelle, en texte libre (« Quartier du Blosne »).")
-    ] = None,
-    niveau: Annotated[
         str | None,
         typer.Option(
-            "--niveau", help="Niveau : site, quartier, commune, intercommunalite...", autocompletion=_complete_niveau
+            "--echelle",
+            "--niveau",
+            help="Niveau : site, quartier, commune, intercommunalite... (comme le filtre --echelle).",
+            autocompletion=_complete_niveau,
         ),
+    ] = None,
+    echelle_texte: Annotated[
+        str | None, typer.Option("--echelle-texte", help="Échelle en texte libre (« Quartier du Blosne »).")
     ] = None,
     commune: Annotated[str | None, typer.Option("--commune", help="Commune ou lieu.")] = None,
     departement: Annotated[str | None, typer.Option("--departement", help="Code du département (93, 2A).")] = None,
@@ -568,8 +571,8 @@ def nouveau(
         titre=values["titre"],
         description=values["description"],
         partenaires=partenaire or [],
-        echelle=echelle,
-        niveau=niveau,
+        echelle=echelle_texte,
+        niveau=echelle,
         commune=commune,
         departement=departement,
         cout=cout,

@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..errors import QpvError
+from .errors import QpvError
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -1,0 +1,318 @@
+"""Validating catalogue records: types and required fields from `fields.FIELDS`, formats
+(ids, départements, addresses), references (axes, actions), and the warnings of `qpv valider`.
+Every problem is collected with its place, never just the first."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from .errors import Problem
+from .fields import FIELDS, KINDS, REQUIRED, SUB_TABLES
+from .model import NIVEAUX, Action, Axe, Contact, Correction, Exemple, Ressource, Territoire
+from .reading import Locator
+from .sources import BUNDLED_SOURCE
+from .text import fold_text
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DEPARTEMENT_PATTERN = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])$")
+EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+# Field name -> (type check, French description of what is expected), from the one table.
+EXEMPLE_FIELDS: dict[str, tuple[Any, str]] = {f.name: KINDS[f.kind] for f in FIELDS}
+_EXEMPLE_KEYS = frozenset(EXEMPLE_FIELDS)
+REQUIRED_EXEMPLE_FIELDS = REQUIRED
+_STR, _INT, _STR_LIST = KINDS["texte"], KINDS["entier"], KINDS["textes"]
+_SUB_CLASSES = {"territoires": Territoire, "ressources": Ressource, "contacts": Contact, "corrections": Correction}
+SUB_FIELDS = {
+    key: (_SUB_CLASSES[key], {f.name for f in subs}, {f.name for f in subs if f.required})
+    for key, subs in SUB_TABLES.items()
+}
+TOP_LEVEL_KEYS = {"catalogue", "axes", "actions", "exemples"}
+
+
+def _closest(word: str, choices: Iterable[str]) -> str | None:
+    from difflib import get_close_matches
+
+    found = get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+# ---------------------------------------------------------------------------- validating
+
+
+class _Checker:
+    """Collects the problems of one file, each located on its line."""
+
+    def __init__(self, label: str, locator: Locator):
+        self.label = label
+        self.locator = locator
+        self.problems: list[Problem] = []
+
+    def add(self, table: str, index: int | None, key: str | None, message: str, gravite: str = "erreur") -> None:
+        line, col = self.locator.locate(table, index, key)
+        self.problems.append(Problem(self.label, message, line, col, gravite))
+
+
+def _record_name(table: str, index: int, record: dict[str, Any]) -> str:
+    ident = record.get("id") if table == "exemples" else record.get("numero", record.get("id"))
+    singular = {"exemples": "exemple", "actions": "action", "axes": "axe"}[table]
+    return f"{singular} « {ident} »" if isinstance(ident, str | int) else f"{singular} n° {index + 1}"
+
+
+def _build_sub(check: _Checker, index: int, name: str, key: str, items: list[dict[str, Any]]) -> tuple[Any, ...]:
+    if not items:
+        return ()
+    cls, allowed, required = SUB_FIELDS[key]
+    built = []
+    for item in items:
+        bad = sorted(set(item) - allowed)
+        for k in bad:
+            hint = _closest(k, allowed)
+            check.add(
+                "exemples",
+                index,
+                key,
+                f"{name} : champ « {k} » inconnu dans « {key} »"
+                + (f" (vouliez-vous dire « {hint} » ?)" if hint else ""),
+            )
+        missing = sorted(required - set(item))
+        for k in missing:
+            check.add("exemples", index, key, f"{name} : « {k} » manque dans un élément de « {key} »")
+        wrong = [k for k in allowed & set(item) if not (isinstance(item[k], str) and item[k].strip())]
+        for k in wrong:
+            check.add("exemples", index, key, f"{name} : « {key}.{k} » doit être un texte non vide")
+        if bad or missing or wrong:
+            continue
+        built.append(cls(**item))
+    return tuple(built)
+
+
+def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Action]) -> Exemple | None:
+    if not isinstance(raw, dict):
+        check.add("exemples", index, None, f"exemple n° {index + 1} : une table [[exemples]] est attendue")
+        return None
+    name = _record_name("exemples", index, raw)
+    ok = True
+    for key in sorted(raw.keys() - _EXEMPLE_KEYS):
+        hint = _closest(key, EXEMPLE_FIELDS)
+        check.add(
+            "exemples",
+            index,
+            key,
+            f"{name} : champ « {key} » inconnu" + (f" (vouliez-vous dire « {hint} » ?)" if hint else ""),
+        )
+        ok = False
+    for key in REQUIRED_EXEMPLE_FIELDS:
+        if key not in raw:
+            check.add("exemples", index, None, f"{name} : champ obligatoire « {key} » manquant")
+            ok = False
+    wrong_type = set()
+    for key, value in raw.items():
+        spec = EXEMPLE_FIELDS.get(key)
+        if spec and not spec[0](value):
+            check.add("exemples", index, key, f"{name} : « {key} » doit être {spec[1]}")
+            wrong_type.add(key)
+            ok = False
+    # Every problem of the record is reported at once: the checks below skip only the fields
+    # already found missing or of the wrong type.
+    if "id" in raw and "id" not in wrong_type and (not ID_PATTERN.fullmatch(raw["id"]) or len(raw["id"]) > 80):
+        check.add(
+            "exemples",
+            index,
+            "id",
+            f"{name} : l'identifiant doit être en minuscules sans accents, mots séparés par des tirets (ex. « paris-ilots-de-fraicheur »)",
+        )
+        ok = False
+    if "action" in raw and "action" not in wrong_type and raw["action"] not in actions:
+        check.add(
+            "exemples",
+            index,
+            "action",
+            f"{name} : action {raw['action']} inconnue (actions définies : {', '.join(map(str, sorted(actions))) or 'aucune'})",
+        )
+        ok = False
+
+    def valid(key: str) -> bool:
+        return key in raw and key not in wrong_type
+
+    niveaux = ((raw["niveau"],) if isinstance(raw["niveau"], str) else tuple(raw["niveau"])) if valid("niveau") else ()
+    for niveau in niveaux:
+        if niveau not in NIVEAUX:
+            hint = _closest(niveau, NIVEAUX)
+            check.add(
+                "exemples",
+                index,
+                "niveau",
+                f"{name} : niveau « {niveau} » inconnu (valeurs : {', '.join(NIVEAUX)})"
+                + (f" ; vouliez-vous dire « {hint} » ?" if hint else ""),
+            )
+            ok = False
+    if valid("cout_eur") and raw["cout_eur"] < 0:
+        check.add("exemples", index, "cout_eur", f"{name} : « cout_eur » ne peut pas être négatif")
+        ok = False
+    for key in ("annee_debut", "annee_fin"):
+        if valid(key) and not 1800 <= raw[key] <= 2200:
+            check.add("exemples", index, key, f"{name} : « {key} » doit être une année (ex. 2024)")
+            ok = False
+    if valid("annee_debut") and valid("annee_fin") and raw["annee_debut"] > raw["annee_fin"]:
+        check.add("exemples", index, "annee_fin", f"{name} : « annee_fin » précède « annee_debut »")
+        ok = False
+
+    subs = {key: _build_sub(check, index, name, key, raw[key] if valid(key) else []) for key in SUB_FIELDS}
+    n_before = len(check.problems)  # only errors are added here (warnings come from lint)
+    for t in subs["territoires"]:
+        if t.departement is not None and not DEPARTEMENT_PATTERN.fullmatch(t.departement):
+            check.add(
+                "exemples",
+                index,
+                "territoires",
+                f'{name} : département « {t.departement} » invalide (code INSEE en texte : "01", "2A", "93", "974")',
+            )
+    for r in subs["ressources"]:
+        if r.url is None and r.fichier is None:
+            check.add("exemples", index, "ressources", f"{name} : une ressource doit avoir « url » ou « fichier »")
+        elif (
+            r.url is not None
+            and not URL_PATTERN.fullmatch(r.url)
+            and (not r.url.strip() or any(c.isspace() for c in r.url.strip()))
+        ):
+            check.add(
+                "exemples", index, "ressources", f"{name} : adresse « {r.url} » invalide (vide ou avec des espaces)"
+            )
+    for c in subs["contacts"]:
+        if c.email is None and c.nom is None:
+            check.add("exemples", index, "contacts", f"{name} : un contact doit avoir « nom » ou « email »")
+        elif c.email is not None and not EMAIL_PATTERN.fullmatch(c.email):
+            check.add("exemples", index, "contacts", f"{name} : adresse électronique « {c.email} » invalide")
+    if not ok or len(check.problems) > n_before:
+        return None
+    if any(len(subs[k]) != len(raw.get(k, [])) for k in SUB_FIELDS if valid(k)):
+        return None  # an element of a sub-list was rejected above
+
+    values = {k: v for k, v in raw.items() if k not in SUB_FIELDS}
+    values["partenaires"] = tuple(raw.get("partenaires", ()))
+    values["niveau"] = niveaux
+    values.update(subs)
+    values["source"] = check.label
+    return Exemple(**values)
+
+
+def _check_axes(check: _Checker, raws: list[Any]) -> list[tuple[int, Axe]]:
+    axes = []
+    for i, raw in enumerate(raws):
+        if not isinstance(raw, dict):
+            check.add("axes", i, None, f"axe n° {i + 1} : une table [[axes]] est attendue")
+            continue
+        name = _record_name("axes", i, raw)
+        errors = [k for k in ("id", "titre") if not _STR[0](raw.get(k))]
+        errors += [k for k in ("numero",) if not _INT[0](raw.get(k))]
+        for k in errors:
+            check.add("axes", i, k if k in raw else None, f"{name} : « {k} » manquant ou invalide")
+        for k in sorted(set(raw) - {"id", "numero", "titre"}):
+            check.add("axes", i, k, f"{name} : champ « {k} » inconnu")
+        if not errors and not set(raw) - {"id", "numero", "titre"}:
+            if not ID_PATTERN.fullmatch(raw["id"]):
+                check.add(
+                    "axes",
+                    i,
+                    "id",
+                    f"{name} : l'identifiant doit être en minuscules sans accents (ex. « habitabilite »)",
+                )
+                continue
+            axes.append((i, Axe(raw["id"], raw["numero"], raw["titre"])))
+    return axes
+
+
+def _check_actions(check: _Checker, raws: list[Any], axes: dict[str, Axe]) -> list[tuple[int, Action]]:
+    actions = []
+    allowed = {"numero", "axe", "titre", "titre_variante", "sous_actions"}
+    for i, raw in enumerate(raws):
+        if not isinstance(raw, dict):
+            check.add("actions", i, None, f"action n° {i + 1} : une table [[actions]] est attendue")
+            continue
+        name = _record_name("actions", i, raw)
+        bad = [k for k in ("axe", "titre") if not _STR[0](raw.get(k))]
+        bad += [k for k in ("numero",) if not _INT[0](raw.get(k)) or raw.get(k, 0) < 1]
+        if "titre_variante" in raw and not _STR[0](raw["titre_variante"]):
+            bad.append("titre_variante")
+        if "sous_actions" in raw and not _STR_LIST[0](raw["sous_actions"]):
+            bad.append("sous_actions")
+        for k in bad:
+            check.add("actions", i, k if k in raw else None, f"{name} : « {k} » manquant ou invalide")
+        for k in sorted(set(raw) - allowed):
+            check.add("actions", i, k, f"{name} : champ « {k} » inconnu")
+        if bad or set(raw) - allowed:
+            continue
+        if raw["axe"] not in axes:
+            check.add("actions", i, "axe", f"{name} : axe « {raw['axe']} » inconnu (axes : {', '.join(axes)})")
+            continue
+        action = Action(
+            raw["numero"], raw["axe"], raw["titre"], raw.get("titre_variante"), tuple(raw.get("sous_actions", ()))
+        )
+        actions.append((i, action))
+    return actions
+
+
+_FREE = re.compile(r"libre accès|gratuit|pris en charge", re.IGNORECASE)
+_AMOUNT_MILLIONS = re.compile(r"(\d+(?:[,.]\d+)?)\s*(?:millions?\s*(?:d'euros|€)|M\s*€|M€|Md?€)", re.IGNORECASE)
+_AMOUNT_PLAIN = re.compile(r"(\d{1,3}(?:[ \u00a0\u202f.]\d{3})+|\d+)(?:[,.]\d+)?\s*(k€|€|euros?)", re.IGNORECASE)
+
+
+def amounts_in(text: str) -> list[int]:
+    """Amounts in euros written in a cost text: « 4,6 millions € », « 0,230M € », « 100 000€ »,
+    « 18 k€ »; 0 for « libre accès » or a full coverage of costs."""
+    found = [0] if _FREE.search(text) else []
+    for m in _AMOUNT_MILLIONS.finditer(text):
+        found.append(round(float(m.group(1).replace(",", ".")) * 1_000_000))
+    for m in _AMOUNT_PLAIN.finditer(text):
+        value = int(re.sub(r"\D", "", m.group(1)))
+        found.append(value * 1000 if m.group(2).lower() == "k€" else value)
+    return found
+
+
+def _lint_exemple(check: _Checker, index: int, ex: Exemple) -> None:
+    """Legal but suspicious: said as warnings by `qpv valider`."""
+    name = f"exemple « {ex.id} »"
+    if not ex.contacts:
+        check.add("exemples", index, "id", f"{name} : aucun contact", "avertissement")
+    for r in ex.ressources:
+        if r.url is not None and not URL_PATTERN.fullmatch(r.url):
+            check.add(
+                "exemples",
+                index,
+                "ressources",
+                f"{name} : le lien « {r.url} » n'est pas une adresse web http(s)",
+                "avertissement",
+            )
+    if ex.cout_eur is not None and ex.cout and ex.cout_eur not in amounts_in(ex.cout):
+        check.add(
+            "exemples",
+            index,
+            "cout_eur",
+            f"{name} : le montant {ex.cout_eur} n'apparaît pas dans le texte du coût « {ex.cout} »",
+            "avertissement",
+        )
+
+
+NEAR_DUPLICATE_LIMIT = 5000  # pairwise title comparison is quadratic: exact duplicates only beyond
+
+
+def _lint_titles(problems: list[Problem], records: list[tuple[Exemple, str, int, Locator]]) -> None:
+    """Near-duplicate titles (same words once folded, or a very close spelling)."""
+    seen: dict[str, Exemple] = {}
+    for ex, label, index, locator in records:
+        key = re.sub(r"[^a-z0-9]+", " ", fold_text(ex.titre)).strip()
+        other = seen.get(key)
+        if other is None and len(records) <= NEAR_DUPLICATE_LIMIT and ex.source != BUNDLED_SOURCE:
+            from rapidfuzz import fuzz, process
+
+            close = process.extractOne(key, list(seen), scorer=fuzz.ratio, score_cutoff=92)
+            other = seen[close[0]] if close else None
+        if other is not None and ex.source != BUNDLED_SOURCE:
+            line, col = locator.locate("exemples", index, "titre")
+            message = f"exemple « {ex.id} » : titre presque identique à celui de « {other.id} »"
+            problems.append(Problem(label, message, line, col, "avertissement"))
+        seen.setdefault(key, ex)
