@@ -9,8 +9,8 @@ from typing import Any
 
 from .catalogue import Source, build, read_sources
 from .errors import CatalogueError, QpvError
-from .files import atomic_write_bytes
 from .export.toml import record_lines
+from .files import atomic_write_bytes
 from .sources import SCHEMA_VERSION, decode, read_bytes
 from .territoires import DEPARTEMENTS, normalise_code
 from .text import fold_text
