@@ -9,9 +9,10 @@ docs/export.schema.json against it. Adding a field is one line here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .model import Action, Axe, Catalogue, Exemple, cost_band
+if TYPE_CHECKING:  # model.py builds Exemple from this table: no import of it at run time here
+    from .model import Action, Axe, Catalogue, Exemple
 
 # The kinds of values a field holds, with their check and what a user is told to write.
 KINDS: dict[str, tuple[Callable[[Any], bool], str]] = {
@@ -59,8 +60,8 @@ FIELDS: tuple[Field, ...] = (
     Field("id", "Identifiant", "texte", required=True),
     Field("action", "Action", "entier", required=True),
     Field("titre", "Titre", "texte", required=True, search="titre"),
-    Field("titre_original", "Titre dans la fiche", "texte", search="titre"),
     Field("description", "Description", "texte", required=True, search="description"),
+    Field("titre_original", "Titre dans la fiche", "texte", search="titre"),
     Field("partenaires", "Partenaires", "textes", search="partenaires"),
     Field("partenaires_texte", "Partenaires (texte du rapport)", "texte", search="partenaires"),
     Field("echelle", "Échelle", "texte", search="lieux"),
@@ -83,6 +84,8 @@ FIELDS: tuple[Field, ...] = (
 )
 BY_NAME = {f.name: f for f in FIELDS}
 REQUIRED = tuple(f.name for f in FIELDS if f.required)
+# The Python value of each kind once loaded: lists become tuples (records are immutable).
+EMPTY = {"texte": None, "entier": None, "booleen": None, "textes": (), "niveaux": (), "tables": ()}
 
 
 class SubField(NamedTuple):
@@ -248,7 +251,7 @@ def columns() -> list[Column]:
                 )
             )
         if f.name == "cout_eur":
-            cols.append(Column("cout_tranche", "Tranche de coût", lambda c, e: cost_band(e.cout_eur), width=16))
+            cols.append(Column("cout_tranche", "Tranche de coût", lambda c, e: e.cout_tranche, width=16))
     cols.append(Column("source", "Source", lambda c, e: e.source, width=24))
     return cols
 
