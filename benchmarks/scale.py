@@ -1,11 +1,13 @@
-"""Scale benchmark: synthetic catalogues of 1,000, 10,000 and 100,000 examples.
+"""Scale benchmark: qpv on synthetic catalogues (realistic vocabulary: see synthetic.py).
 
-Run:  python benchmarks/scale.py [--sizes 1000 10000 100000] [--workdir /tmp/qpv-scale]
-Each step runs in its own process so that peak memory (ru_maxrss) is the step's own:
-- load: read, parse and validate the TOML, encode the records, write the cache (first run);
-- index: build the search index from the cached records and save it (first search);
-- query: median and p95 latency of a fixed query mix, cache already built (in process);
-- cold: `qpv --data FILE search QUERY` end to end in a new process, cache built (median of 7).
+Run:  python benchmarks/scale.py [--sizes 40 20000 100000] [--workdir /tmp/qpv-scale] [--runs 7]
+Size 40 is the bundled catalogue alone (no --data). Every step is its own process, and each
+process's peak memory is its own (wait4), never an inherited one:
+- build: first run on an empty cache: read, parse, validate, write the store and its index;
+- queries: median and p95 latency of a fixed query mix, in one process, store built;
+- cold commands (median of --runs, store built): `search`, `show ID`, `facettes`,
+  `list | head -5` (a listing read only as far as it is shown), then the full-catalogue
+  outputs `list --format json` and `export --format csv|json|toml` (time and peak memory).
 """
 
 from __future__ import annotations
@@ -48,30 +50,23 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(step: str, path: Path) -> dict:
-    from qpvcli import engine
+def child(step: str, data: list[Path]) -> dict:
+    from qpvcli.api import Qpv
 
     start = time.perf_counter()
-    if step == "load":
-        e = engine.open_engine([path], with_report=True)
-        assert not e.from_cache
-        return {"seconds": time.perf_counter() - start, "peak_mb": peak_mb(), "records": len(e)}
-    if step == "index":
-        e = engine.open_engine([path], with_report=True)
-        assert e.from_cache and e.index is None
-        t = time.perf_counter()
-        e.ensure_index()
-        return {"seconds": time.perf_counter() - t, "peak_mb": peak_mb(), "postings": len(e.index.docs)}
-    if step == "query":
-        e = engine.open_engine([path], with_report=True)
-        e.ensure_index()
-        for q in QUERIES:  # warm-up: lazy imports, typo buckets
-            e.search(q, limit=10)
+    if step == "build":
+        qpv = Qpv.open(data)
+        return {"seconds": time.perf_counter() - start, "peak_mb": peak_mb(), "records": len(qpv)}
+    if step == "queries":
+        qpv = Qpv.open(data)
+        for q in QUERIES:  # warm-up: lazy imports
+            qpv.search(q, limit=10)
         times = []
         for _ in range(5):
+            qpv._index = None  # each pass reads the postings again, as a new process would
             for q in QUERIES:
                 t = time.perf_counter()
-                e.search(q, limit=10)
+                qpv.search(q, limit=10)
                 times.append(time.perf_counter() - t)
         times.sort()
         return {
@@ -82,69 +77,110 @@ def child(step: str, path: Path) -> dict:
     raise ValueError(step)
 
 
-def run_child(step: str, path: Path, env: dict[str, str]) -> dict:
+def run_child(step: str, data: list[Path], env: dict[str, str]) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", step, str(path)], env=env, capture_output=True, text=True, check=True
+        [sys.executable, __file__, "--child", step, *map(str, data)], env=env, capture_output=True, text=True, check=True
     )
     return json.loads(out.stdout)
 
 
-def cold(path: Path, env: dict[str, str], runs: int = 7) -> dict:
+def cold(args: list[str], env: dict[str, str], runs: int, head: int | None = None) -> dict:
+    """Median wall time and largest peak memory of `qpv ARGS` in new processes (output read
+    by a pipe; with `head`, the pipe is closed after that many lines, as `| head` does)."""
     times, peaks = [], []
     for _ in range(runs):
         t = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "qpvcli", "--data", str(path), "search", "îlots de fraîcheur"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            [sys.executable, "-m", "qpvcli", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
+        assert proc.stdout is not None
+        if head is None:
+            while proc.stdout.read(1 << 16):
+                pass
+        else:
+            for _ in range(head):
+                proc.stdout.readline()
+        proc.stdout.close()
         _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory
         times.append(time.perf_counter() - t)
-        assert status == 0
+        assert os.waitstatus_to_exitcode(status) in (0, -13), (args, status)  # -13: SIGPIPE after head
         peaks.append(usage.ru_maxrss / 1024)
     return {"median_s": statistics.median(times), "peak_mb": max(peaks)}
 
 
+COLD = {
+    "search": (["search", "îlots de fraîcheur"], None),
+    "show": (["show", "{id}"], None),
+    "facettes": (["facettes"], None),
+    "list | head -5": (["list"], 5),
+    "list --format json": (["list", "--format", "json"], None),
+    "export csv": (["export", "--format", "csv"], None),
+    "export json": (["export", "--format", "json"], None),
+    "export toml": (["export", "--format", "toml"], None),
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[40, 20000, 100000])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/qpv-scale"))
-    parser.add_argument("--child", nargs=2)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--only", nargs="*", help="cold commands to run (default: all)")
+    parser.add_argument("--child", nargs="+")
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child[0], Path(args.child[1]))))
+        print(json.dumps(child(args.child[0], [Path(p) for p in args.child[1:]])))
         return
-    from synthetic import generate
+    sys.path.insert(0, str(Path(__file__).parent))
+    from synthetic import write
 
     args.workdir.mkdir(parents=True, exist_ok=True)
-    rows = []
+    results = {}
     for n in args.sizes:
-        path = args.workdir / f"synthetique-{n}.toml"
-        if not path.exists():
-            path.write_text(generate(n), encoding="utf-8")
+        data: list[Path] = []
+        if n > 40:
+            path = args.workdir / f"synthetique-{n}.toml"
+            if not path.exists():
+                with path.open("w", encoding="utf-8") as out:
+                    write(out, n)
+            data = [path]
         cache = args.workdir / f"cache-{n}"
+        cache.mkdir(exist_ok=True)
         for f in cache.glob("*"):
             f.unlink()
         env = {**os.environ, "QPV_CACHE_DIR": str(cache)}
-        load = run_child("load", path, env)
-        index = run_child("index", path, env)
-        query = run_child("query", path, env)
-        end_to_end = cold(path, env)
-        rows.append((n, path.stat().st_size / 1e6, load, index, query, end_to_end))
-        print(f"{n}: {load} {index} {query} {end_to_end}", file=sys.stderr)
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cœurs ; {len(QUERIES)} requêtes × 5 passes\n")
+        env.pop("QPV_DATA", None)
+        row: dict = {"size_mb": sum(p.stat().st_size for p in data) / 1e6}
+        row["build"] = run_child("build", data, env)
+        row["queries"] = run_child("queries", data, env)
+        some_id = "synthetique-000042" if data else "paris-ilots-de-fraicheur"
+        prefix = [a for p in data for a in ("--data", str(p))]
+        for name, (cmd, head) in COLD.items():
+            if args.only and name not in args.only:
+                continue
+            row[name] = cold(prefix + [c.replace("{id}", some_id) for c in cmd], env, args.runs, head)
+        results[n] = row
+        print(f"{n}: {json.dumps(row)}", file=sys.stderr)
+    report(results)
+
+
+def report(results: dict) -> None:
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cœurs ; médianes ; mémoire : pic du processus lui-même\n")
+    sizes = list(results)
+    print("| | " + " | ".join(f"{n:,}".replace(",", "\u202f") + " exemples" for n in sizes) + " |")
+    print("| --- |" + " --- |" * len(sizes))
+    print("| fichier | " + " | ".join(f"{results[n]['size_mb']:.0f} Mo" for n in sizes) + " |")
     print(
-        "| exemples | fichier | 1er chargement (analyse + validation) | construction de l'index | requête : médiane | requête : p95 | mémoire max (requêtes) | `qpv search` à froid, index en cache |"
+        "| 1er chargement + index | "
+        + " | ".join(f"{results[n]['build']['seconds']:.1f} s ; {results[n]['build']['peak_mb']:.0f} Mo" for n in sizes)
+        + " |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for n, size, load, index, query, e2e in rows:
-        count = f"{n:,}".replace(",", "\u202f")
-        print(
-            f"| {count} | {size:.0f} Mo | {load['seconds']:.1f} s ; {load['peak_mb']:.0f} Mo "
-            f"| {index['seconds']:.1f} s ; {index['peak_mb']:.0f} Mo | {query['median_ms']:.1f} ms | {query['p95_ms']:.1f} ms "
-            f"| {query['peak_mb']:.0f} Mo | {e2e['median_s']:.2f} s ; {e2e['peak_mb']:.0f} Mo |"
-        )
+    print("| requête : médiane | " + " | ".join(f"{results[n]['queries']['median_ms']:.1f} ms" for n in sizes) + " |")
+    print("| requête : p95 | " + " | ".join(f"{results[n]['queries']['p95_ms']:.1f} ms" for n in sizes) + " |")
+    for name in COLD:
+        if all(name in results[n] for n in sizes):
+            cells = [f"{results[n][name]['median_s']:.2f} s ; {results[n][name]['peak_mb']:.0f} Mo" for n in sizes]
+            print(f"| `qpv {name}` | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
