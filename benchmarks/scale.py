@@ -48,6 +48,12 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def latency_ms(times: list[float]) -> dict:
+    """Median and 95th percentile of durations in seconds, in milliseconds."""
+    times = sorted(times)
+    return {"median_ms": 1000 * statistics.median(times), "p95_ms": 1000 * times[int(0.95 * (len(times) - 1))]}
+
+
 def child(step: str, path: Path) -> dict:
     from qpvcli import engine
 
@@ -73,12 +79,7 @@ def child(step: str, path: Path) -> dict:
                 t = time.perf_counter()
                 e.search(q, limit=10)
                 times.append(time.perf_counter() - t)
-        times.sort()
-        return {
-            "median_ms": 1000 * statistics.median(times),
-            "p95_ms": 1000 * times[int(0.95 * (len(times) - 1))],
-            "peak_mb": peak_mb(),
-        }
+        return {**latency_ms(times), "peak_mb": peak_mb()}
     raise ValueError(step)
 
 
@@ -89,21 +90,25 @@ def run_child(step: str, path: Path, env: dict[str, str]) -> dict:
     return json.loads(out.stdout)
 
 
+def timed_process(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run a command to its end: wall time in seconds, and the process's own peak memory in MB."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory
+    seconds = time.perf_counter() - t
+    if status != 0:
+        raise RuntimeError(f"{argv[:3]}… exited with status {status}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def cold_runs(argv: list[str], env: dict[str, str] | None = None, runs: int = 7) -> dict:
+    """A command run `runs` times, each in a new process: median wall time and largest peak memory."""
+    results = [timed_process(argv, env) for _ in range(runs)]
+    return {"median_s": statistics.median(s for s, _ in results), "peak_mb": max(m for _, m in results)}
+
+
 def cold(path: Path, env: dict[str, str], runs: int = 7) -> dict:
-    times, peaks = [], []
-    for _ in range(runs):
-        t = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "qpvcli", "--data", str(path), "search", "îlots de fraîcheur"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory
-        times.append(time.perf_counter() - t)
-        assert status == 0
-        peaks.append(usage.ru_maxrss / 1024)
-    return {"median_s": statistics.median(times), "peak_mb": max(peaks)}
+    return cold_runs([sys.executable, "-m", "qpvcli", "--data", str(path), "search", "îlots de fraîcheur"], env, runs)
 
 
 def main() -> None:
