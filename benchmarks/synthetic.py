@@ -24,7 +24,8 @@ catalogue, as a real one does.
 
 The file refers to the report's actions: load it with the bundled catalogue (--data). The
 command line streams the records to the file, so 1,000,000 records take no more memory than
-1,000 (about 3 minutes, 1.7 GB on disk).
+1,000 beyond its word lists (1,000,000 records: 2 min 16 s, 1.9 GB, 1.8 million distinct words,
+240 MB of memory at most).
 """
 
 from __future__ import annotations
@@ -311,15 +312,18 @@ class Generator:
         return out
 
     def sentence(self, count: int) -> str:
-        words = self.words_run(count)
-        if self.rnd() < 0.25:
-            words.insert(self.rng.randrange(len(words) + 1), self.phrases.draw(self.rnd))
+        """A sentence of at most `count` words (fewer when words are elided)."""
+        phrase = self.phrases.draw(self.rnd) if count >= 6 and self.rnd() < 0.25 else None
+        words = self.words_run(count - len(phrase.split()) if phrase else count)
+        if phrase:
+            words.insert(self.rng.randrange(len(words) + 1), phrase)
         if len(words) > 8 and self.rnd() < 0.4:
             i = self.rng.randrange(3, len(words) - 2)
             words[i] += ","
         return self.cap(" ".join(words)) + "."
 
     def text(self, low: int, high: int, mean: float) -> str:
+        """Sentences making between low and high words (a gaussian around mean)."""
         target = max(low, min(high, int(self.rng.gauss(mean, (high - low) / 4))))
         parts, total = [], 0
         while total < target:
@@ -331,30 +335,32 @@ class Generator:
                     parts.append(s)
                     total += k
                     continue
-            k = min(left, self.rng.randint(6, 24))
-            if k < 4 and parts:
-                k = 4
-            s = self.sentence(k)
+            if left < 4 and total >= low:
+                break
+            s = self.sentence(min(left, self.rng.randint(6, 24)))
             parts.append(s)
             total += len(s.split())
         return " ".join(parts)
 
     def title(self, town: str) -> str:
+        """5 to 12 words, often ending with the place."""
+        place = re.sub(r"^à Les ", "aux ", re.sub(r"^à Le ", "au ", f"à {town}"))
+        n_place = len(place.split())
         if self.rnd() < 0.05:
-            return f"{self.rng.choice(self.report_titles)} à {town}".replace("à Le ", "au ").replace("à Les ", "aux ")
-        target = self.rng.randint(5, 12)
-        words = []
-        if self.rnd() < 0.35:
-            words.append(self.phrases.draw(self.rnd))
-        with_town = self.rnd() < 0.6
-        rest = target - sum(len(w.split()) for w in words) - (1 + len(town.split()) if with_town else 0)
-        words += self.words_run(max(2, rest), after_function=not words)
+            title = self.rng.choice(self.report_titles)
+            if 5 <= len(title.split()) + n_place <= 12:
+                return f"{title} {place}"
+        with_town = n_place <= 6 and self.rnd() < 0.6
+        target = self.rng.randint(5, 12) - (n_place if with_town else 0)
+        words = self.phrases.draw(self.rnd).split() if self.rnd() < 0.35 else []
+        words += self.words_run(max(2, target - len(words)), after_function=not words)
+        words = " ".join(words).split()[:target]
         while len(words) > 1 and words[-1] in FUNCTION_WORDS:
             words.pop()
-        while len(" ".join(words).split()) < target - (1 + len(town.split()) if with_town else 0):
+        while len(words) < target:
             words.append(self.content(int(self.rnd() * 300)))
         if with_town:
-            words.append(re.sub(r"^à Les ", "aux ", re.sub(r"^à Le ", "au ", f"à {town}")))
+            words.append(place)
         return self.cap(" ".join(words).strip(",. "))
 
     # ---- records -----------------------------------------------------------------------
