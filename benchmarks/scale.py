@@ -50,6 +50,12 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def latency_ms(times: list[float]) -> dict:
+    """Median and 95th percentile of durations in seconds, in milliseconds."""
+    times = sorted(times)
+    return {"median_ms": 1000 * statistics.median(times), "p95_ms": 1000 * times[int(0.95 * (len(times) - 1))]}
+
+
 def child(step: str, data: list[Path]) -> dict:
     from qpvcli.api import Qpv
 
@@ -68,44 +74,45 @@ def child(step: str, data: list[Path]) -> dict:
                 t = time.perf_counter()
                 qpv.search(q, limit=10)
                 times.append(time.perf_counter() - t)
-        times.sort()
-        return {
-            "median_ms": 1000 * statistics.median(times),
-            "p95_ms": 1000 * times[int(0.95 * (len(times) - 1))],
-            "peak_mb": peak_mb(),
-        }
+        return {**latency_ms(times), "peak_mb": peak_mb()}
     raise ValueError(step)
 
 
 def run_child(step: str, data: list[Path], env: dict[str, str]) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", step, *map(str, data)], env=env, capture_output=True, text=True, check=True
+        [sys.executable, __file__, "--child", step, *map(str, data)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout)
 
 
-def cold(args: list[str], env: dict[str, str], runs: int, head: int | None = None) -> dict:
-    """Median wall time and largest peak memory of `qpv ARGS` in new processes (output read
-    by a pipe; with `head`, the pipe is closed after that many lines, as `| head` does)."""
-    times, peaks = [], []
-    for _ in range(runs):
-        t = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "qpvcli", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-        )
-        assert proc.stdout is not None
-        if head is None:
-            while proc.stdout.read(1 << 16):
-                pass
-        else:
-            for _ in range(head):
-                proc.stdout.readline()
-        proc.stdout.close()
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory
-        times.append(time.perf_counter() - t)
-        assert os.waitstatus_to_exitcode(status) in (0, -13), (args, status)  # -13: SIGPIPE after head
-        peaks.append(usage.ru_maxrss / 1024)
-    return {"median_s": statistics.median(times), "peak_mb": max(peaks)}
+def timed_process(argv: list[str], env: dict[str, str] | None = None, head: int | None = None) -> tuple[float, float]:
+    """Run a command to its end, its output read by a pipe (closed after `head` lines, as
+    `| head` does): wall time in seconds, and the process's own peak memory in MB."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    if head is None:
+        while proc.stdout.read(1 << 16):
+            pass
+    else:
+        for _ in range(head):
+            proc.stdout.readline()
+    proc.stdout.close()
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory
+    seconds = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status) not in (0, -13):  # -13: SIGPIPE once `head` stopped reading
+        raise RuntimeError(f"{argv[:4]}… exited with status {status}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def cold_runs(argv: list[str], env: dict[str, str] | None = None, runs: int = 7, head: int | None = None) -> dict:
+    """A command run `runs` times, each in a new process: median wall time and largest peak memory."""
+    results = [timed_process(argv, env, head) for _ in range(runs)]
+    return {"median_s": statistics.median(s for s, _ in results), "peak_mb": max(m for _, m in results)}
 
 
 COLD = {
@@ -158,7 +165,8 @@ def main() -> None:
         for name, (cmd, head) in COLD.items():
             if args.only and name not in args.only:
                 continue
-            row[name] = cold(prefix + [c.replace("{id}", some_id) for c in cmd], env, args.runs, head)
+            argv = [sys.executable, "-m", "qpvcli", *prefix, *(c.replace("{id}", some_id) for c in cmd)]
+            row[name] = cold_runs(argv, env, args.runs, head)
         results[n] = row
         print(f"{n}: {json.dumps(row)}", file=sys.stderr)
     report(results)
