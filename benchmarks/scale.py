@@ -104,7 +104,8 @@ def timed_process(argv: list[str], env: dict[str, str] | None = None, head: int 
     proc.stdout.close()
     _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory
     seconds = time.perf_counter() - t
-    if os.waitstatus_to_exitcode(status) not in (0, -13):  # -13: SIGPIPE once `head` stopped reading
+    # Once `head` stops reading, the pipe breaks: SIGPIPE (-13), or click's exit 1 on EPIPE.
+    if os.waitstatus_to_exitcode(status) not in ((0,) if head is None else (0, 1, -13)):
         raise RuntimeError(f"{argv[:4]}… exited with status {status}")
     return seconds, usage.ru_maxrss / 1024
 

@@ -112,6 +112,7 @@ class _Sources:
 
         sources = [catalogue.Source(BUNDLED_SOURCE, self.bundled)] if self.bundled is not None else []
         sources += [catalogue.Source(str(p), decode(d, str(p))) for p, d in zip(self.paths, self.raw(), strict=True)]
+        self._raw = None  # the decoded text is all the build needs: free the bytes (hundreds of MB)
         writer = Writer(conn)
         cat, _ = catalogue.build(sources, sink=writer.add)
         writer.finish(cat, meta)
