@@ -23,6 +23,16 @@ NIVEAUX = {
     "international": "hors de France ou plusieurs pays",
 }
 
+# What an amount in `cout_eur` covers (`cout_portee`); absent means the total cost of the action.
+COUT_PORTEES = {
+    "total": "coût total",
+    "par-unite": "par unité",
+    "par-an": "par an",
+    "par-personne": "par personne",
+    "partiel": "une partie du coût seulement",
+    "financement": "financements cités, pas le coût complet",
+}
+
 # Cost bands, as Plus fraîche ma ville shows them beside the raw figure.
 COST_BANDS = (
     ("gratuit", "gratuit", 0, 0),
@@ -139,10 +149,12 @@ class Exemple(NamedTuple):
     echelle: str | None = None
     niveau: tuple[str, ...] = ()
     territoires: tuple[Territoire, ...] = ()
+    thematiques: tuple[str, ...] = ()
     methode: str | None = None
     resultats: str | None = None
     cout: str | None = None
     cout_eur: int | None = None
+    cout_portee: str | None = None
     duree: str | None = None
     annee_debut: int | None = None
     annee_fin: int | None = None
@@ -174,6 +186,7 @@ class Exemple(NamedTuple):
         niveau = values.get("niveau", ())
         values["niveau"] = (niveau,) if isinstance(niveau, str) else tuple(niveau)
         values["partenaires"] = tuple(values.get("partenaires", ()))
+        values["thematiques"] = tuple(values.get("thematiques", ()))
         for key, sub in _SUB_RECORDS.items():
             values[key] = tuple(sub(**item) for item in data.get(key, ()))
         return cls(**values, source=data.get("source", source))
