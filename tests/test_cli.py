@@ -22,7 +22,7 @@ def test_list_piped_is_tsv_with_header(qpv):
     assert r.out == (
         "id\taction\ttitre\tniveau\tcout_tranche\tcout_eur\n"
         "seine-saint-denis-vulnerabilites\t1\tCroiser les vulnérabilités sociales et climatiques pour visualiser "
-        "les risques actuels et futurs du Département de Seine Saint-Denis\tdepartement\tnon précisé\t\n"
+        "les risques actuels et futurs du Département de Seine Saint-Denis\tcommune, intercommunalite, departement\tnon précisé\t\n"
     )
     assert "\x1b" not in r.out and "┃" not in r.out
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 import tomllib
 from difflib import SequenceMatcher
+from pathlib import Path
 
 import pytest
 
-from qpvcli.model import AXES, NIVEAUX
+from qpvcli.fields import FIELDS
+from qpvcli.model import AXES, COUT_PORTEES, NIVEAUX
 from qpvcli.sources import bundled_text
 from qpvcli.territoires import DEPARTEMENTS
 from qpvcli.text import fold
+from qpvcli.thematiques import THEMES_FILE
+from qpvcli.thematiques import load as load_themes
 from qpvcli.validation import EMAIL_PATTERN, ID_PATTERN, URL_PATTERN
 
 from .conftest import FIXTURES, SOURCE_TEXT
@@ -245,3 +249,136 @@ def test_partners_appear_in_the_report():
     for e in RAW["exemples"]:
         for p in e["partenaires"]:
             assert p in source, (e["id"], p)
+
+
+# ---------------------------------------------------------------------------- themes and what a reader settles
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+DATA_MODEL = (DOCS / "data-model.md").read_text(encoding="utf-8")
+THEMES_RAW = tomllib.loads(THEMES_FILE.read_text(encoding="utf-8"))["thematiques"]
+
+
+def _levels(e: dict) -> list[str]:
+    return [e["niveau"]] if isinstance(e["niveau"], str) else e["niveau"]
+
+
+def _reserved_themes() -> set[str]:
+    line = next(t for t in DATA_MODEL.splitlines() if t.startswith("Réservées aux catalogues personnels"))
+    return set(re.findall(r"`([a-z0-9-]+)`", line))
+
+
+def test_theme_vocabulary_is_well_formed():
+    ids = [t["id"] for t in THEMES_RAW]
+    assert len(ids) == len(set(ids)) and 15 <= len(ids) <= 25
+    assert all(ID_PATTERN.fullmatch(i) for i in ids)
+    assert list(load_themes()) == ids
+    for t in THEMES_RAW:
+        assert set(t) == {"id", "libelle", "description", "mots"}, t["id"]
+        assert 5 <= len(t["mots"]) <= 15 and len(set(t["mots"])) == len(t["mots"]), t["id"]
+        assert t["description"].endswith(".") and t["description"].count(". ") == 0, t["id"]
+
+
+def test_every_example_has_one_to_four_known_themes():
+    known = load_themes()
+    for e in RAW["exemples"]:
+        themes = e["thematiques"]
+        assert 1 <= len(themes) <= 4 and len(set(themes)) == len(themes), e["id"]
+        assert set(themes) <= set(known), e["id"]
+
+
+def test_every_theme_is_used_or_reserved_for_user_catalogues():
+    used = {t for e in RAW["exemples"] for t in e["thematiques"]}
+    reserved = _reserved_themes()
+    assert set(load_themes()) == used | reserved
+    assert not used & reserved  # a theme the report uses is not said to be reserved
+
+
+def test_data_model_lists_every_theme_and_field():
+    for t in load_themes().values():
+        assert f"| `{t.id}` | {t.libelle} | {t.description} |" in DATA_MODEL, t.id
+    schema = (DOCS / "export.schema.json").read_text(encoding="utf-8")
+    for f in FIELDS:
+        assert f"`{f.name}`" in DATA_MODEL.split("## `[[exemples]]`")[1], f.name
+        assert f'"{f.name}":' in schema, f.name
+    for value in COUT_PORTEES:
+        assert f"| `{value}` |" in DATA_MODEL and f'"{value}"' in schema, value
+
+
+def test_levels_are_listed_smallest_first_and_cover_every_level_the_scale_names():
+    order = list(NIVEAUX)
+    for e in RAW["exemples"]:
+        levels = _levels(e)
+        assert levels == sorted(set(levels), key=order.index), e["id"]
+        if isinstance(e["niveau"], list):
+            assert len(levels) >= 2, e["id"]
+    by_id = {e["id"]: e for e in RAW["exemples"]}
+    # « Quartier Saint-Jacques et élargissement à la Ville de Perpignan »
+    assert _levels(by_id["perpignan-atelier-textile"]) == ["quartier", "commune"]
+    # « Département de la Seine-Saint-Denis, visualisation possible par EPT et/ou communes »
+    assert _levels(by_id["seine-saint-denis-vulnerabilites"]) == ["commune", "intercommunalite", "departement"]
+    # « Du quartier à l'intercommunalité »
+    assert _levels(by_id["cerema-jeu-sante-cite"]) == ["quartier", "commune", "intercommunalite"]
+
+
+INTERCOMMUNALITE = re.compile(r"Métropole|Communauté|Plaine Commune|Grand Paris Sud Est Avenir|Est Ensemble", re.I)
+
+
+def test_an_intercommunality_named_by_the_scale_is_a_territory():
+    for e in RAW["exemples"]:
+        if INTERCOMMUNALITE.search(e["echelle"]):
+            noms = [t["nom"] for t in e.get("territoires", [])]
+            assert any(INTERCOMMUNALITE.search(n) for n in noms), (e["id"], e["echelle"], noms)
+    # …and an intercommunal scale without a named one is the generic kind (« par EPT »).
+    for e in RAW["exemples"]:
+        if "intercommunalite" in _levels(e) and not INTERCOMMUNALITE.search(e["echelle"]):
+            assert e["id"] in {"seine-saint-denis-vulnerabilites", "cerema-jeu-sante-cite"}, e["id"]
+
+
+def test_cost_scope_follows_the_cost_text():
+    """An amount that is not the action's total cost says what it covers (`cout_portee`)."""
+    rules = [
+        (r"\bpour (?:une?|chaque) \w+", "par-unite"),
+        (r"\bpar an\b|/an\b|annuel", "par-an"),
+        (r"\bpar (?:personne|participant|bénéficiaire)", "par-personne"),
+        (r"financements? de .* à hauteur de", "financement"),
+        (r"€ de suivi", "partiel"),
+    ]
+    for e in RAW["exemples"]:
+        assert e.get("cout_portee", "total") in COUT_PORTEES, e["id"]
+        if "cout_portee" in e:
+            assert "cout_eur" in e, e["id"]
+        if "cout_eur" not in e:
+            continue
+        expected = [scope for pattern, scope in rules if re.search(pattern, e["cout"])]
+        assert e.get("cout_portee", "total") == (expected[0] if expected else "total"), (e["id"], e["cout"])
+    creil = next(e for e in RAW["exemples"] if e["id"] == "creil-cours-oasis")
+    assert (creil["cout_eur"], creil["cout_portee"]) == (297_000, "par-unite")
+
+
+def test_every_title_and_credit_is_the_source_or_a_recorded_correction():
+    """The title is the closing list's wording, the credit the text after « © », unless a
+    correction says otherwise."""
+    listed = [t for titles in closing_list().values() for t in titles]
+    for e, title in zip(RAW["exemples"], listed, strict=True):
+        value = e["titre"]
+        for c in e.get("corrections", []):
+            if c["champ"] == "titre":
+                value = value.replace(c["apres"], c["avant"])
+        assert value == title, (e["id"], title)
+
+
+@needs_source
+def test_every_credit_is_the_source_or_a_recorded_correction():
+    """The credit is the text after « © », unless a correction says otherwise."""
+    source = _flat(_source())
+    n = 0
+    for e in RAW["exemples"]:
+        if "credit_photo" not in e:
+            continue
+        n += 1
+        value = e["credit_photo"]
+        for c in e.get("corrections", []):
+            if c["champ"] == "credit_photo":
+                value = c["avant"]
+        assert "© " + _flat(value).removeprefix("© ") in source, (e["id"], value)
+    assert n == source.count("© ")

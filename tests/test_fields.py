@@ -51,7 +51,8 @@ def test_schema_types_follow_the_kinds():
     for f in FIELDS:
         prop = props[f.name]
         if f.kind == "texte":
-            assert prop.get("$ref") == "#/$defs/texte" or prop.get("type") == "string", f.name
+            strings = "enum" in prop and all(isinstance(v, str) for v in prop["enum"])
+            assert prop.get("$ref") == "#/$defs/texte" or prop.get("type") == "string" or strings, f.name
         elif f.kind in JSON_TYPES:
             assert prop["type"] == JSON_TYPES[f.kind], f.name
 
@@ -80,3 +81,9 @@ def test_every_field_has_a_column_and_shown_fields_a_label(catalogue):
     for f in FIELDS:
         if f.shown and f.name not in ("id", "titre") and getattr(full, f.name) not in (None, (), ""):
             assert f.label in labels, f.name
+
+
+def test_schema_lists_the_cost_scopes_of_the_model():
+    from qpvcli.model import COUT_PORTEES
+
+    assert SCHEMA["$defs"]["exemple"]["properties"]["cout_portee"]["enum"] == list(COUT_PORTEES)

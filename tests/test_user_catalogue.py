@@ -362,3 +362,98 @@ def test_nouveau_echelle_is_the_level_as_in_the_filters(qpv, tmp_path):
     assert qpv("--data", str(path), "list", "--echelle", "quartier").out.count("jardin-du-blosne") == 1
     r = qpv(*args, "--echelle", "plage")
     assert r.code == 2 and "--echelle : « plage » inconnu." in r.err
+
+
+# ---------------------------------------------------------------------------- thématiques, portée du coût
+
+
+def test_valider_unknown_theme_and_cost_scope_suggest_the_closest(qpv, mine):
+    text = mine.read_text(encoding="utf-8").replace(
+        'contacts = [{ email = "jardin@ivry.example" }]',
+        'thematiques = ["alimentation-agriculture", "chaleur", "biodiversté", "alimentation-agriculture"]\n'
+        'cout = "12 000 € par jardin"\ncout_eur = 12000\ncout_portee = "par unité"\n'
+        'contacts = [{ email = "jardin@ivry.example" }]',
+    )
+    mine.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    themes_line = next(i for i, t in enumerate(lines, 1) if t.startswith("thematiques"))
+    r = qpv("valider", str(mine))
+    assert r.code == 1
+    out = r.out.splitlines()
+    assert len(out) == 4, r.out
+    assert out[0].startswith(
+        f"{mine}:{themes_line}:1: exemple « ivry-jardin-partage » : thématique « chaleur » inconnue"
+    )
+    assert out[0].endswith("; vouliez-vous dire « chaleur-adaptation » ?")
+    assert "(valeurs : diagnostic-territoire, numerique-donnees, " in out[0]
+    assert "thématique « biodiversté » inconnue" in out[1] and "vouliez-vous dire « nature-biodiversite » ?" in out[1]
+    assert out[2].endswith("thématique « alimentation-agriculture » donnée deux fois")
+    assert out[3] == (
+        f"{mine}:{themes_line + 3}:1: exemple « ivry-jardin-partage » : portée du coût « par unité » inconnue "
+        "(valeurs : total, par-unite, par-an, par-personne, partiel, financement) ; vouliez-vous dire « par-unite » ?"
+    )
+
+
+def test_themes_and_cost_scope_accepted_and_shown(qpv, mine):
+    mine.write_text(
+        mine.read_text(encoding="utf-8") + 'thematiques = ["alimentation-agriculture", "lien-social"]\n'
+        'cout = "12 000 € par jardin"\ncout_eur = 12000\ncout_portee = "par-unite"\n',
+        encoding="utf-8",
+    )
+    assert qpv("valider", str(mine)).code == 0
+    out = qpv("--data", str(mine), "show", "ivry-jardin-partage").out
+    assert "Thématiques : Alimentation et agriculture urbaine ; Cohésion sociale et lien social" in out
+    assert "Coût (euros) : 12\u202f000 €, par unité (< 40 k€)" in out
+    data = json.loads(qpv("--data", str(mine), "export", "--territoire", "94", "--format", "json").out)
+    mine_record = next(e for e in data["exemples"] if e["id"] == "ivry-jardin-partage")
+    assert mine_record["thematiques"] == ["alimentation-agriculture", "lien-social"]
+    assert mine_record["cout_portee"] == "par-unite"
+
+
+def test_cost_scope_needs_a_cost(qpv, mine):
+    mine.write_text(mine.read_text(encoding="utf-8") + 'cout_portee = "par-an"\n', encoding="utf-8")
+    r = qpv("valider", str(mine))
+    assert r.code == 1 and "« cout_portee » précise un coût, mais ni « cout » ni « cout_eur » n'est donné" in r.out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("pas du toml = [", "thematiques.toml : fichier TOML illisible"),
+        ('titre = "x"\n', "thematiques.toml : des tables [[thematiques]] sont attendues"),
+        (
+            '[[thematiques]]\nid = "eau"\nlibelle = "Eau"\ndescription = "L\'eau."\nmots = ["eau"]\n' * 2,
+            "thématique « eau » : identifiant en double",
+        ),
+        (
+            '[[thematiques]]\nid = "Eau potable"\nlibelle = "Eau"\ndescription = "L\'eau."\nmots = []\ncouleur = 1\n',
+            "thématique « Eau potable » : « mots (une liste de textes non vides) » manquant ou invalide ; "
+            "thématique « Eau potable » : champ « couleur » inconnu ; "
+            "thématique « Eau potable » : l'identifiant doit être en minuscules sans accents, avec des tirets",
+        ),
+    ],
+)
+def test_a_malformed_themes_file_is_a_clear_error(text, message):
+    from qpvcli.thematiques import ThemesFileError, parse
+
+    with pytest.raises(ThemesFileError) as err:
+        parse(text)
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("santé", "sante"),
+        ("Chaleur", "chaleur-adaptation"),
+        ("îlots de fraîcheur", "chaleur-adaptation"),
+        ("ESS", "economie-locale"),
+        ("economie-circulair", "economie-circulaire"),
+        ("Nature en ville et biodiversité", "nature-biodiversite"),
+        ("téléphérique", None),
+    ],
+)
+def test_closest_theme(typed, expected):
+    from qpvcli.thematiques import closest
+
+    assert closest(typed) == expected

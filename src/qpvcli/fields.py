@@ -67,10 +67,12 @@ FIELDS: tuple[Field, ...] = (
     Field("echelle", "Échelle", "texte", search="lieux"),
     Field("niveau", "Niveau", "niveaux"),
     Field("territoires", "Territoires", "tables", search="lieux"),
+    Field("thematiques", "Thématiques", "textes", search=None),
     Field("methode", "Méthode", "texte", search="methode"),
     Field("resultats", "Résultats", "texte", search="resultats"),
     Field("cout", "Coût", "texte", search="autres"),
     Field("cout_eur", "Coût (euros)", "entier"),
+    Field("cout_portee", "Portée du coût", "texte", shown=False),
     Field("duree", "Durée", "texte", search="autres"),
     Field("annee_debut", "Année de début", "entier", shown=False),
     Field("annee_fin", "Année de fin", "entier", shown=False),
@@ -134,11 +136,35 @@ def periode(e: Exemple) -> str:
     return "en cours" if e.en_cours else ""
 
 
+def _amount(e: Exemple) -> str:
+    """« 297 000 € », followed by what it covers when it is not the total (`cout_portee`)."""
+    from .model import COUT_PORTEES
+
+    amount = f"{_thin(e.cout_eur)} €" if e.cout_eur is not None else ""
+    if e.cout_portee and e.cout_portee != "total":
+        amount = f"{amount}, {COUT_PORTEES[e.cout_portee]}" if amount else COUT_PORTEES[e.cout_portee]
+    return amount
+
+
+def theme_labels(e: Exemple, catalogue: Catalogue | None = None, sep: str = " ; ") -> str:
+    """The record's themes by their labels (ids of an unknown theme kept as they are); the
+    labels come with the catalogue when it was read from the store (no TOML to parse)."""
+    if not e.thematiques:
+        return ""
+    labels = catalogue.themes if catalogue is not None else None
+    if labels is None:
+        from .thematiques import load
+
+        labels = {t.id: t.libelle for t in load().values()}
+    return sep.join(labels.get(t, t) for t in e.thematiques)
+
+
 def cout_text(e: Exemple) -> str:
-    """The cost as written, then the amount and its band: « 18 000 € par an (18 000 €, < 40 k€) »."""
+    """The cost as written, then the amount and its band: « 18 000 € par an (18 000 €, < 40 k€) »;
+    an amount that is not the total says so: « (297 000 €, par unité, 200 k€ – 1 M€) »."""
     if e.cout_eur is None:
         return e.cout or ""
-    amount = f"{_thin(e.cout_eur)} €"
+    amount = _amount(e)
     return f"{e.cout} ({amount}, {e.cout_tranche})" if e.cout else f"{amount} ({e.cout_tranche})"
 
 
@@ -178,7 +204,9 @@ def detail_rows(catalogue: Catalogue, e: Exemple, sep: str = "\n") -> list[tuple
         if f.name == "action":
             rows.append((f.label, f"{action.numero}. {action.titre}"))
         elif f.name == "cout_eur":
-            rows.append((f.label, "" if e.cout_eur is None else f"{_thin(e.cout_eur)} € ({e.cout_tranche})"))
+            rows.append((f.label, "" if e.cout_eur is None else f"{_amount(e)} ({e.cout_tranche})"))
+        elif f.name == "thematiques":
+            rows.append((f.label, theme_labels(e, catalogue)))
         elif f.name in ("ressources", "contacts", "corrections"):
             rows.append((f.label, text_value(e, f, sep)))
         else:

@@ -26,6 +26,16 @@ NIVEAUX = {
     "international": "hors de France ou plusieurs pays",
 }
 
+# What an amount in `cout_eur` covers (`cout_portee`); absent means the total cost of the action.
+COUT_PORTEES = {
+    "total": "coût total",
+    "par-unite": "par unité",
+    "par-an": "par an",
+    "par-personne": "par personne",
+    "partiel": "une partie du coût seulement",
+    "financement": "financements cités, pas le coût complet",
+}
+
 # Cost bands, as Plus fraîche ma ville shows them beside the raw figure.
 COST_BANDS = (
     ("gratuit", "gratuit", 0, 0),
@@ -181,7 +191,7 @@ _SUB_RECORDS = {"territoires": Territoire, "ressources": Ressource, "contacts": 
 class Catalogue:
     """A loaded catalogue: its metadata, axes, actions and examples, with lookups by key."""
 
-    __slots__ = ("_actions", "_axes", "_exemples", "actions", "axes", "exemples", "meta", "source_titles")
+    __slots__ = ("_actions", "_axes", "_exemples", "actions", "axes", "exemples", "meta", "source_titles", "themes")
 
     def __init__(
         self,
@@ -190,9 +200,11 @@ class Catalogue:
         actions: tuple[Action, ...],
         exemples: tuple[Exemple, ...],
         source_titles: dict[str, str] | None = None,
+        themes: dict[str, str] | None = None,
     ):
         self.meta = meta
         self.source_titles = source_titles or {}  # source label -> the title in its [catalogue]
+        self.themes = themes  # theme id -> label (None: read from thematiques.toml when needed)
         self.axes = axes
         self.actions = actions
         self.exemples = exemples

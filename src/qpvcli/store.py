@@ -156,6 +156,8 @@ class Writer:
 
     def finish(self, catalogue: Catalogue, meta: dict[str, str]) -> None:
         """The table of contents, the filter tables, the index and the metadata; commit."""
+        from .thematiques import load as load_themes
+
         self._flush()
         conn = self.conn
         conn.executemany(
@@ -178,6 +180,7 @@ class Writer:
             **meta,
             "catalogue": json.dumps(catalogue.meta, ensure_ascii=False, default=str),
             "titres_sources": json.dumps(catalogue.source_titles, ensure_ascii=False),
+            "thematiques": json.dumps({t.id: t.libelle for t in load_themes().values()}, ensure_ascii=False),
             "exemples": str(self.doc),
         }
         conn.executemany("INSERT INTO meta VALUES (?, ?)", values.items())
@@ -206,6 +209,7 @@ class Store:
                 tuple(_action(json.loads(d)) for (d,) in conn.execute("SELECT data FROM actions ORDER BY numero")),
                 (),
                 json.loads(self.meta["titres_sources"]),
+                json.loads(self.meta["thematiques"]),
             )
             self.count = int(self.meta["exemples"])
         except (sqlite3.DatabaseError, KeyError, ValueError, TypeError) as err:

@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import Problem
 from .fields import FIELDS, KINDS, REQUIRED, SUB_TABLES
-from .model import NIVEAUX, Action, Axe, Contact, Correction, Exemple, Ressource, Territoire
+from .model import COUT_PORTEES, NIVEAUX, Action, Axe, Contact, Correction, Exemple, Ressource, Territoire
 from .reading import Locator
 from .sources import BUNDLED_SOURCE
 from .text import fold_text
@@ -54,6 +54,33 @@ class _Checker:
     def add(self, table: str, index: int | None, key: str | None, message: str, gravite: str = "erreur") -> None:
         line, col = self.locator.locate(table, index, key)
         self.problems.append(Problem(self.label, message, line, col, gravite))
+
+
+def _check_themes(check: _Checker, index: int, name: str, ids: list[str]) -> bool:
+    """Each theme id exists in the vocabulary (thematiques.toml) and is given once."""
+    from .thematiques import closest, load
+
+    themes = load()
+    ok = True
+    for theme in sorted(set(ids) - set(themes), key=ids.index):
+        hint = closest(theme, themes)
+        check.add(
+            "exemples",
+            index,
+            "thematiques",
+            f"{name} : thématique « {theme} » inconnue (valeurs : {', '.join(themes)})"
+            + (f" ; vouliez-vous dire « {hint} » ?" if hint else ""),
+        )
+        ok = False
+    for theme in sorted({t for t in ids if ids.count(t) > 1}, key=ids.index):
+        check.add("exemples", index, "thematiques", f"{name} : thématique « {theme} » donnée deux fois")
+        ok = False
+    return ok
+
+
+def _closest_portee(value: str) -> str | None:
+    key = re.sub(r"[^a-z0-9]+", "-", fold_text(value)).strip("-")
+    return key if key in COUT_PORTEES else _closest(key, COUT_PORTEES)
 
 
 def _record_name(table: str, index: int, record: dict[str, Any]) -> str:
@@ -150,6 +177,28 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
                 + (f" ; vouliez-vous dire « {hint} » ?" if hint else ""),
             )
             ok = False
+    if valid("thematiques"):
+        ok = _check_themes(check, index, name, raw["thematiques"]) and ok
+    if valid("cout_portee"):
+        portee = raw["cout_portee"]
+        if portee not in COUT_PORTEES:
+            hint = _closest_portee(portee)
+            check.add(
+                "exemples",
+                index,
+                "cout_portee",
+                f"{name} : portée du coût « {portee} » inconnue (valeurs : {', '.join(COUT_PORTEES)})"
+                + (f" ; vouliez-vous dire « {hint} » ?" if hint else ""),
+            )
+            ok = False
+        elif "cout" not in raw and "cout_eur" not in raw:
+            check.add(
+                "exemples",
+                index,
+                "cout_portee",
+                f"{name} : « cout_portee » précise un coût, mais ni « cout » ni « cout_eur » n'est donné",
+            )
+            ok = False
     if valid("cout_eur") and raw["cout_eur"] < 0:
         check.add("exemples", index, "cout_eur", f"{name} : « cout_eur » ne peut pas être négatif")
         ok = False
@@ -194,6 +243,7 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
 
     values = {k: v for k, v in raw.items() if k not in SUB_FIELDS}
     values["partenaires"] = tuple(raw.get("partenaires", ()))
+    values["thematiques"] = tuple(raw.get("thematiques", ()))
     values["niveau"] = niveaux
     values.update(subs)
     values["source"] = check.label
