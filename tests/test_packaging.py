@@ -73,7 +73,7 @@ def test_wheel_installs_and_runs_from_any_folder(tmp_path):
     import zipfile
 
     names = zipfile.ZipFile(wheel).namelist()
-    assert "qpvcli/data/examples.toml" in names and "qpvcli/synonymes.toml" in names
+    assert "qpvcli/data/examples.toml" in names and "qpvcli/thesaurus.toml" in names
     assert "qpvcli/thematiques.toml" in names
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)

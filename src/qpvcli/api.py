@@ -40,6 +40,7 @@ class Recherche(NamedTuple):
     total: int
     suggestions: list[str]
     truncated: bool  # the query was longer than MAX_QUERY_CHARS and was cut
+    unknown: list[str]  # subject words no record contains, even approximately
 
 
 class Qpv:
@@ -179,6 +180,12 @@ class Qpv:
             raise InvalidValue("limite", limit, "un nombre positif est attendu (0 pour tous les résultats).")
         return self._run(lambda: self._search(query, filtres, limit or None))
 
+    def _theme_texts(self) -> dict[str, str]:
+        """Each theme's searchable words, as the store indexed them (kept in its metadata)."""
+        import json
+
+        return json.loads(self.store.meta.get("textes_thematiques", "{}"))
+
     def _search(self, query: str, filtres: Filtres | None, limit: int | None) -> Recherche:
         from .fields import action_search_text, search_texts
         from .search import Index, run
@@ -192,17 +199,21 @@ class Qpv:
             accept = store.docs(where, params).__contains__
         cat = store.catalogue
 
+        theme_texts = self._theme_texts()
+
         def texts(docs: list[int]) -> dict[int, dict[str, str]]:
             out = {}
             for doc, e in store.exemples_by_doc(docs).items():
                 action = cat.action(e.action)
-                out[doc] = search_texts(e, action_search_text(action, cat.axe(action.axe)))
+                out[doc] = search_texts(e, action_search_text(action, cat.axe(action.axe)), theme_texts)
             return out
 
         result = run(self._index, query, accept=accept, texts=texts, limit=limit)
         records = store.exemples_by_doc([h.doc for h in result.hits])
         hits = [Found(records[h.doc], h.score, h.coverage, frozenset(h.stems), h.matches) for h in result.hits]
-        return Recherche(query.strip(), hits, result.total, result.suggestions, len(query) > MAX_QUERY_CHARS)
+        return Recherche(
+            query.strip(), hits, result.total, result.suggestions, len(query) > MAX_QUERY_CHARS, result.unknown
+        )
 
 
 class Selected:

@@ -85,11 +85,11 @@ class _Sources:
         self.paths = list(paths)
         self.with_report = with_report
         self.bundled = bundled_text() if with_report else None
-        from .search.expansion import SYNONYMS_FILE
         from .thematiques import THEMES_FILE
+        from .thesaurus import THESAURUS_FILE
 
         # Everything a store is made of besides the user's files: a change rebuilds it.
-        fixed = [(self.bundled or "").encode(), SYNONYMS_FILE.read_bytes(), THEMES_FILE.read_bytes()]
+        fixed = [(self.bundled or "").encode(), THESAURUS_FILE.read_bytes(), THEMES_FILE.read_bytes()]
         self.fixed_key = _digest(fixed)
         self._raw: list[bytes] | None = None
 

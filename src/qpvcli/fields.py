@@ -44,6 +44,9 @@ SEARCH_FIELDS: tuple[tuple[str, float], ...] = (
     ("methode", 1.0),
     ("resultats", 1.0),
     ("autres", 0.5),
+    # The words of the record's themes (qpv's classification): a query that names a theme finds
+    # its records, below those that contain the word itself.
+    ("thematiques", 0.3),
 )
 
 
@@ -292,8 +295,16 @@ def action_search_text(action: Action, axe: Axe) -> str:
     return " ".join(t for t in (action.titre, action.titre_variante or "", *action.sous_actions, axe.titre) if t)
 
 
-def search_texts(e: Exemple, action_text: str) -> dict[str, str]:
-    """The searchable text of a record, by search field (see SEARCH_FIELDS)."""
+def theme_search_text(theme: Any) -> str:
+    """What a theme contributes to the searchable text of its records: its label and words."""
+    return " ".join([theme.libelle, *theme.mots])
+
+
+def search_texts(e: Exemple, action_text: str, theme_texts: dict[str, str] | None = None) -> dict[str, str]:
+    """The searchable text of a record, by search field (see SEARCH_FIELDS); `theme_texts`
+    gives each theme's words (theme_search_text)."""
+    from .territoires import departement_name
+
     parts: dict[str, list[str]] = {name: [] for name, _ in SEARCH_FIELDS}
     for f in FIELDS:
         if f.search is None:
@@ -302,7 +313,19 @@ def search_texts(e: Exemple, action_text: str) -> dict[str, str]:
         if not value:
             continue
         if f.name == "territoires":
-            parts[f.search] += [x for t in value for x in (t.nom, t.departement, t.region, t.pays) if x]
+            # The département by its code and its name: « 93 » and « Seine-Saint-Denis » alike.
+            parts[f.search] += [
+                x
+                for t in value
+                for x in (
+                    t.nom,
+                    t.departement,
+                    departement_name(t.departement) if t.departement else None,
+                    t.region,
+                    t.pays,
+                )
+                if x
+            ]
         elif f.name == "ressources":
             parts[f.search] += [r.libelle for r in value if r.libelle]
         elif f.name == "contacts":
@@ -312,4 +335,6 @@ def search_texts(e: Exemple, action_text: str) -> dict[str, str]:
         else:
             parts[f.search].append(str(value))
     parts["action"] = [action_text]
+    if theme_texts:
+        parts["thematiques"] = [theme_texts[t] for t in e.thematiques if t in theme_texts]
     return {name: " ".join(texts) for name, texts in parts.items()}

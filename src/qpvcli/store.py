@@ -27,7 +27,7 @@ from .fields import action_search_text, search_texts
 from .model import Action, Axe, Catalogue, Exemple
 from .text import analyse, fold
 
-STORE_FORMAT = 1
+STORE_FORMAT = 2
 APPLICATION_ID = 0x51505631  # "QPV1": a database of ours, not any SQLite file
 
 SCHEMA = """
@@ -57,6 +57,7 @@ CREATE TABLE postings (stem TEXT PRIMARY KEY, docs BLOB NOT NULL, impacts BLOB N
 CREATE TABLE vocabulaire (mot TEXT PRIMARY KEY, stem TEXT NOT NULL, df INTEGER NOT NULL, longueur INTEGER NOT NULL,
     son TEXT) WITHOUT ROWID;
 CREATE TABLE synonymes (stem TEXT NOT NULL, autre TEXT NOT NULL);
+CREATE TABLE expansions (cle TEXT NOT NULL, stems TEXT NOT NULL, comment TEXT NOT NULL);
 """
 # Indexes are created once the rows are in: faster than maintaining them row by row.
 INDEXES = """
@@ -70,6 +71,7 @@ CREATE INDEX exemples_action ON exemples (action, doc);
 CREATE INDEX vocabulaire_longueur ON vocabulaire (longueur);
 CREATE INDEX vocabulaire_son ON vocabulaire (son);
 CREATE INDEX synonymes_stem ON synonymes (stem);
+CREATE INDEX expansions_cle ON expansions (cle);
 """
 
 
@@ -91,7 +93,9 @@ class Writer:
     BATCH = 2000
 
     def __init__(self, conn: sqlite3.Connection):
+        from .fields import theme_search_text
         from .search.index import IndexBuilder
+        from .thematiques import load as load_themes
 
         self.conn = conn
         conn.execute("PRAGMA journal_mode = OFF")  # a new file renamed into place once whole
@@ -105,6 +109,7 @@ class Writer:
         self.partenaires: dict[str, int] = {}
         self.territoires: dict[tuple[str, str | None, str | None, str | None], int] = {}
         self.action_texts: dict[int, str] = {}
+        self.theme_texts = {t.id: theme_search_text(t) for t in load_themes().values()}
         self.rows: dict[str, list[tuple[Any, ...]]] = {
             "exemples": [],
             "niveaux": [],
@@ -138,7 +143,7 @@ class Writer:
         text = self.action_texts.get(ex.action)
         if text is None:
             text = self.action_texts[ex.action] = action_search_text(action, axes[action.axe])
-        self.index.add(search_texts(ex, text))
+        self.index.add(search_texts(ex, text, self.theme_texts))
         if len(rows["exemples"]) >= self.BATCH:
             self._flush()
 
@@ -181,6 +186,7 @@ class Writer:
             "catalogue": json.dumps(catalogue.meta, ensure_ascii=False, default=str),
             "titres_sources": json.dumps(catalogue.source_titles, ensure_ascii=False),
             "thematiques": json.dumps({t.id: t.libelle for t in load_themes().values()}, ensure_ascii=False),
+            "textes_thematiques": json.dumps(self.theme_texts, ensure_ascii=False),
             "exemples": str(self.doc),
         }
         conn.executemany("INSERT INTO meta VALUES (?, ?)", values.items())

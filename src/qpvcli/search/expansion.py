@@ -7,11 +7,8 @@ Suggestions (« Vouliez-vous dire … ? ») come from the catalogue's own vocabu
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
-from ..text import fold, phonetic, stem
-from .index import Index
+from ..text import phonetic, stem
+from .index import THEME, Index
 
 # How much a match found by each route counts, against an exact match (1.0).
 PENALTY_FAMILY = 0.8  # another stem of the same word family: recycl / recyclag
@@ -19,9 +16,9 @@ PENALTY_PREFIX = 0.7  # the last query word as a prefix (being typed)
 PENALTY_SYNONYM = 0.6
 PENALTY_TYPO = (1.0, 0.75, 0.55)  # by number of typos
 PENALTY_PHONETIC = 0.55  # same sound key (« dunkerke » / « dunkerque »)
+THEME_WEIGHT = 0.4  # the word names one of the record's themes (thematiques.toml)
 MIN_FAMILY_PREFIX = 6
 MAX_PREFIX_EXPANSIONS = 30
-SYNONYMS_FILE = Path(__file__).resolve().parent.parent / "synonymes.toml"
 
 
 def typo_budget(term: str) -> int:
@@ -31,25 +28,25 @@ def typo_budget(term: str) -> int:
     return 1 if len(term) < 9 else 2
 
 
-@lru_cache(maxsize=1)
-def synonym_table() -> dict[str, tuple[str, ...]]:
-    """Stem -> stems of its synonym group, from the curated synonymes.toml (read when a store
-    is built, then kept in it: a search does not parse TOML)."""
-    import tomllib
+# What may follow a shorter stem for two stems to be one family: French derivational endings
+# (recycl/recyclag, végétal/végétalis, jardin/jardini), not any letters (mobil/mobili:
+# « mobilité » and « mobilier » share a beginning, not a meaning).
+FAMILY_ENDINGS = (
+    "ag", "at", "ation", "ateur", "atric", "is", "isat", "ist", "ism", "ement", "ment", "eur", "eus",
+    "ion", "iqu", "al", "el", "er", "ier", "ant", "anc", "enc", "ur", "abl", "if", "iv",
+)  # fmt: skip
+_FAMILY_ENDINGS = frozenset(FAMILY_ENDINGS)
 
-    data = tomllib.loads(SYNONYMS_FILE.read_text(encoding="utf-8"))
-    table: dict[str, set[str]] = {}
-    for group in data["groupes"]:
-        group_stems = {stem(fold(w)) for w in group}
-        for s in group_stems:
-            table.setdefault(s, set()).update(group_stems - {s})
-    return {k: tuple(sorted(v)) for k, v in table.items()}
+
+def same_family(short: str, long: str) -> bool:
+    """Whether `long` is `short` followed by a derivational ending."""
+    return len(short) >= MIN_FAMILY_PREFIX and long.startswith(short) and long[len(short) :] in _FAMILY_ENDINGS
 
 
 def family(index: Index, s: str) -> list[str]:
-    """Stems of the same family: one a prefix of the other, the shorter long enough."""
-    out = index.stems_extending(s) if len(s) >= MIN_FAMILY_PREFIX else []
-    out += [s[:k] for k in range(MIN_FAMILY_PREFIX, len(s)) if index.has(s[:k])]
+    """Indexed stems of the same family: one is the other with a derivational ending."""
+    out = [x for x in index.stems_extending(s) if same_family(s, x)] if len(s) >= MIN_FAMILY_PREFIX else []
+    out += [s[:k] for k in range(MIN_FAMILY_PREFIX, len(s)) if same_family(s[:k], s) and index.has(s[:k])]
     return out
 
 
@@ -84,13 +81,16 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
     known = index.word(term)
     exact = known[0] if known is not None else stem(term)
     add(exact, 1.0, "exact")
+    add(THEME + exact, THEME_WEIGHT, "thème")
     for s in family(index, exact):
         add(s, PENALTY_FAMILY, "famille")
     for s in index.synonyms(exact):
         add(s, PENALTY_SYNONYM, "synonyme")
         for f in family(index, s):
             add(f, PENALTY_SYNONYM * PENALTY_FAMILY, "synonyme")
-    if is_prefix and (len(term) >= 4 or known is None) and len(term) >= 2:
+    # The last word as a prefix being typed, from four letters: a shorter unknown word would be
+    # completed into unrelated words (« ski » → « skills »).
+    if is_prefix and len(term) >= 4:
         for _w, s, _df in index.completions(term, MAX_PREFIX_EXPANSIONS):
             add(s, PENALTY_PREFIX, "préfixe")
     if exact not in variants and known is None:

@@ -18,6 +18,10 @@ from ..text import analyse, phonetic, stem
 
 K1, B = 1.2, 0.75
 FIELD_NAMES = tuple(name for name, _ in SEARCH_FIELDS)
+# A record's theme words are indexed apart, under THEME + stem: a query word that names a theme
+# finds its records as a variant of lower weight, never as if the record contained the word.
+THEME = "#"
+_THEME_FIELD = FIELD_NAMES.index("thematiques")
 # Texts shared by many records (an action's labels, a partner list) are analysed once.
 SHARED_FIELDS = frozenset({"action", "lieux", "partenaires"})
 _TOP = "\U0010ffff"  # above every character: `prefix + _TOP` bounds a range of words
@@ -63,7 +67,8 @@ class IndexBuilder:
             counts.append(c)
             lens.append(length)
             self.length_sums[i] += length
-            seen.update(c)
+            if i != _THEME_FIELD:  # the vocabulary (typos, suggestions) is the records' own words
+                seen.update(c)
         df = self.vocab_df
         for w in seen:
             df[w] = df.get(w, 0) + 1
@@ -96,6 +101,8 @@ class IndexBuilder:
                 s = word_stem.get(word)
                 if s is None:
                     s = word_stem[word] = stem(word)
+                if i == _THEME_FIELD:
+                    s = THEME + s
                 slot = acc.get(s)
                 if slot is None:
                     acc[s] = [count * w, bit]
@@ -106,13 +113,13 @@ class IndexBuilder:
         for s, (tfw, mask) in acc.items():
             lists = postings.get(s)
             if lists is None:
-                lists = postings[s] = (array("i"), array("f"), array("B"))
+                lists = postings[s] = (array("i"), array("f"), array("H"))
             lists[0].append(doc)
             lists[1].append(tfw * (K1 + 1) / (tfw + K1))  # saturated; times idf when written
             lists[2].append(int(mask))
 
     def write(self, conn: sqlite3.Connection) -> None:
-        from .expansion import synonym_table
+        from ..thesaurus import load as load_thesaurus
 
         if self.norms is None:
             self._flush()
@@ -132,8 +139,13 @@ class IndexBuilder:
                 for w, df in self.vocab_df.items()
             ),
         )
+        synonyms, expansions = load_thesaurus()
         conn.executemany(
-            "INSERT INTO synonymes VALUES (?, ?)", ((s, o) for s, others in synonym_table().items() for o in others)
+            "INSERT INTO synonymes VALUES (?, ?)", ((s, o) for s, others in synonyms.items() for o in others)
+        )
+        conn.executemany(
+            "INSERT INTO expansions VALUES (?, ?, ?)",
+            ((" ".join(key), " ".join(alt), how) for key, alts in expansions.items() for alt, how in alts),
         )
 
 
@@ -157,7 +169,7 @@ class Index:
         row = self.conn.execute("SELECT docs, impacts, masks FROM postings WHERE stem = ?", (s,)).fetchone()
         found = None
         if row is not None:
-            docs, impacts, masks = array("i"), array("f"), array("B")
+            docs, impacts, masks = array("i"), array("f"), array("H")
             try:
                 docs.frombytes(row[0])
                 impacts.frombytes(row[1])
@@ -213,3 +225,16 @@ class Index:
 
     def synonyms(self, s: str) -> list[str]:
         return [o for (o,) in self.conn.execute("SELECT autre FROM synonymes WHERE stem = ?", (s,))]
+
+    def expansions(self, key: tuple[str, ...]) -> list[tuple[tuple[str, ...], str]]:
+        """What a sequence of query stems stands for in the thesaurus: (stems, how) each."""
+        rows = self.conn.execute("SELECT stems, comment FROM expansions WHERE cle = ?", (" ".join(key),))
+        return [(tuple(stems.split()), how) for stems, how in rows]
+
+    def idf(self, s: str) -> float:
+        """Inverse document frequency of a stem (0 when it is in no record)."""
+        found = self.postings(s)
+        if found is None:
+            return 0.0
+        df = len(found[0])
+        return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))

@@ -13,28 +13,113 @@ import bisect
 import heapq
 from collections import Counter
 from collections.abc import Callable
-from itertools import chain, pairwise
+from itertools import pairwise
 from typing import NamedTuple
 
 from ..text import MAX_QUERY_CHARS, analyse, normalise
 from .expansion import expand, suggest
 from .index import FIELD_NAMES, Index
 
-RELATIVE_CUTOFF = 0.2  # results scoring under this share of the best one are noise
-PARTIAL_CUTOFF = 0.3  # stricter for results that miss some of the query words
+RELATIVE_CUTOFF = 0.05  # a record far below the best one by score is noise, whatever it covers
+COVERAGE_CUTOFF = 0.5  # ...and so is one covering less than half the information the best covers
 PHRASE_BONUS_TITLE, PHRASE_BONUS_BODY = 0.5, 0.35  # per pair of query words adjacent in a field
 RERANK_DEPTH = 15
+THESAURUS_WEIGHT = 0.7  # a phrase the thesaurus gives for what was typed (sigle, équivalent...)
+GENERIC_WEIGHT = 0.2  # question words and generic verbs: they match, but say little
+MAX_KEY_WORDS = 5
+
+# Words of questions and requests, which carry no subject (« comment lutter contre la chaleur
+# dans un quartier ? »). Folded forms; they are stemmed like every query word.
+GENERIC_WORDS = frozenset(
+    [
+        "comment",
+        "quoi",
+        "quel",
+        "quelle",
+        "quels",
+        "quelles",
+        "pourquoi",
+        "combien",
+        "quand",
+        "faire",
+        "fait",
+        "fais",
+        "aider",
+        "aide",
+        "aides",
+        "lutter",
+        "lutte",
+        "contre",
+        "mettre",
+        "mise",
+        "place",
+        "projet",
+        "projets",
+        "exemple",
+        "exemples",
+        "action",
+        "actions",
+        "solution",
+        "solutions",
+        "idee",
+        "idees",
+        "trouver",
+        "cherche",
+        "chercher",
+        "besoin",
+        "veux",
+        "voudrais",
+        "vouloir",
+        "peut",
+        "peuvent",
+        "faut",
+        "ameliorer",
+        "developper",
+        "creer",
+        "reduire",
+        "favoriser",
+        "agir",
+        "permettre",
+        "possible",
+        "realiser",
+        "mener",
+        "lancer",
+        "existe",
+        "existant",
+        "dispositif",
+        "dispositifs",
+        "demarche",
+        "initiative",
+        "initiatives",
+        "outil",
+        "outils",
+        "moyen",
+        "moyens",
+        "autre",
+        "autres",
+        "bon",
+        "bonne",
+        "bonnes",
+        "bons",
+        "meilleur",
+        "meilleures",
+        "pratique",
+        "pratiques",
+    ]
+)
 
 
 class QueryTerm(NamedTuple):
-    word: str  # folded surface word
-    variants: dict[str, tuple[float, str]]
+    word: str  # what was typed (folded words)
+    variants: dict[str, tuple[float, str]]  # one stem -> (weight, how it was found)
+    phrases: list[tuple[tuple[str, ...], float, str]]  # stems a record must all contain
+    generic: bool  # a question word or generic verb: little weight, not a subject
 
 
 class Hit(NamedTuple):
     doc: int
     score: float
-    coverage: int
+    coverage: int  # how many of the query's subject words it matches
     # query word -> [(stem, how, field names)]
     matches: dict[str, list[tuple[str, str, tuple[str, ...]]]]
 
@@ -48,6 +133,7 @@ class Result(NamedTuple):
     terms: list[QueryTerm]
     suggestions: list[str]
     total: int  # how many records pass the cut-off (hits may be fewer: a limit)
+    unknown: list[str]  # subject words found in no record, even approximately
 
 
 def parse_query(text: str) -> tuple[list[str], bool]:
@@ -58,37 +144,103 @@ def parse_query(text: str) -> tuple[list[str], bool]:
     return list(dict.fromkeys(found)), is_prefix
 
 
+def understand(index: Index, query: str) -> list[QueryTerm]:
+    """The query as terms: thesaurus phrases (longest first: « pas cher », « Seine-Saint-Denis »,
+    « ESS »), then single words with their variants; question words marked generic."""
+    words_, is_prefix = parse_query(query)
+    stems_ = [index.stem_of(w) for w in words_]
+    terms: list[QueryTerm] = []
+    i = 0
+    while i < len(words_):
+        for size in range(min(MAX_KEY_WORDS, len(words_) - i), 0, -1):
+            alternatives = index.expansions(tuple(stems_[i : i + size]))
+            if alternatives:
+                break
+        else:
+            size = 1
+        phrases = [(alt, THESAURUS_WEIGHT, how) for alt, how in alternatives]
+        # Each word of a phrase the thesaurus knows stays a term of its own (ranked, with
+        # proximity, as any word), and may also be met by what the phrase stands for.
+        for j in range(i, i + size):
+            last = is_prefix and j == len(words_) - 1
+            generic = not alternatives and words_[j] in GENERIC_WORDS
+            term = QueryTerm(words_[j], expand(index, words_[j], is_prefix=last), phrases, generic)
+            if not any(t.variants == term.variants and t.phrases == term.phrases for t in terms):
+                terms.append(term)
+        i += size
+    if terms and all(t.generic for t in terms):  # « comment faire » : the generic words are the subject
+        terms = [t._replace(generic=False) for t in terms]
+    return terms
+
+
 def _mask_fields(mask: int) -> tuple[str, ...]:
     return tuple(name for i, name in enumerate(FIELD_NAMES) if mask >> i & 1)
 
 
-def _term_scores(index: Index, q: QueryTerm) -> dict[int, float]:
-    """Record -> best contribution of any variant of one query word.
+def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int, float]]:
+    """Record -> best contribution of any variant of one query term, and record -> the weight of
+    that variant (1.0 for the word itself).
 
-    The hot loop of a search: an exact variant becomes a dict at C speed (`dict(zip(...))`);
-    only weighted variants (typos, synonyms...) cost a Python pass over their postings.
+    A variant never counts more than the word itself would: its idf is capped at the exact
+    word's (a rare synonym or typo would otherwise outrank a common exact word). The hot loop of
+    a search: an exact variant becomes a dict at C speed (`dict(zip(...))`); only weighted
+    variants cost a Python pass over their postings.
     """
     best: dict[int, float] = {}
-    for s, (weight, _how) in sorted(q.variants.items(), key=lambda kv: -kv[1][0]):
+    weights: dict[int, float] = {}
+    exact = [s for s, (_, how) in q.variants.items() if how == "exact"]
+    cap = index.idf(exact[0]) if exact else None
+    for s, (penalty, _how) in sorted(q.variants.items(), key=lambda kv: -kv[1][0]):
         found = index.postings(s)
         if found is None:
             continue
         docs, impacts, _ = found
-        if weight == 1.0 and not best:
+        if penalty == 1.0 and not best:
             best = dict(zip(docs, impacts, strict=True))
+            weights = dict.fromkeys(best, 1.0)
             continue
+        weight = penalty
+        if cap is not None and penalty < 1.0:
+            weight *= min(1.0, cap / (index.idf(s) or cap))
         get = best.get
         for d, impact in zip(docs, impacts, strict=True):
             v = impact * weight
             if v > get(d, 0.0):
                 best[d] = v
-    return best
+                weights[d] = max(weights.get(d, 0.0), weight)
+    for stems, weight, _how in q.phrases:
+        found_all = [index.postings(s) for s in stems]
+        if any(f is None for f in found_all):
+            continue
+        maps = [dict(zip(f[0], f[1], strict=True)) for f in found_all]  # type: ignore[index]
+        shared = set(maps[0]).intersection(*maps[1:])
+        for d in shared:
+            v = weight * sum(m[d] for m in maps) / len(maps)
+            if v > best.get(d, 0.0):
+                best[d] = v
+                weights[d] = max(weights.get(d, 0.0), weight)
+    if q.generic:
+        best = {d: v * GENERIC_WEIGHT for d, v in best.items()}
+    return best, weights
+
+
+def _term_information(index: Index, q: QueryTerm) -> float:
+    """How much a query term says: the idf of the word itself, else of its best variant."""
+    exact = [s for s, (_, how) in q.variants.items() if how == "exact"]
+    if exact:
+        return index.idf(exact[0])
+    values = [index.idf(s) for s in q.variants] + [
+        min(index.idf(s) for s in stems) for stems, _, _ in q.phrases if stems
+    ]
+    return max(values, default=0.0)
 
 
 def _explain(index: Index, q: QueryTerm, doc: int) -> tuple[str, str, tuple[str, ...]] | None:
     """Which variant of a query word gave a record its score, and in which fields."""
     found = None
-    for s, (weight, how) in q.variants.items():
+    candidates = [(s, weight, how) for s, (weight, how) in q.variants.items()]
+    candidates += [(s, weight, how) for stems, weight, how in q.phrases for s in stems]
+    for s, weight, how in candidates:
         postings = index.postings(s)
         if postings is None:
             continue
@@ -112,52 +264,68 @@ def run(
     """Rank records for a query; at most `limit` hits (all when None), `total` counts them all.
 
     `accept` filters record numbers; `texts` (the searchable texts of some records, by field)
-    enables the proximity bonus for query words that follow each other in a record."""
-    words_, is_prefix = parse_query(query)
-    qterms = [
-        QueryTerm(w, expand(index, w, is_prefix=is_prefix and i == len(words_) - 1)) for i, w in enumerate(words_)
-    ]
-    if not qterms or not any(q.variants for q in qterms):
-        return Result([], qterms, _suggestions(index, qterms), 0)
+    enables the proximity bonus for query words that follow each other in a record.
 
-    term_maps = [_term_scores(index, q) for q in qterms]
-    n = len(qterms)
-    coverage: dict[int, int] = {}
-    if n == 1:
-        scores = term_maps[0]
-        k_max = 1
-    else:
-        coverage = Counter(chain.from_iterable(term_maps))  # counted in C
-        k_max = max(coverage.values(), default=0)
-        # Records matching fewer words come after those matching the most, if they score well:
-        # one word may be missing from two or three, two from four or five...
-        required = max(1, k_max - max(1, n // 2))
-        term_maps.sort(key=len, reverse=True)
-        scores = dict(term_maps[0])
+    A subject word that no record contains, even approximately, is reported in `unknown`; when
+    half the subject words or more are unknown, nothing is returned rather than records that
+    match only the rest (« station de ski » must not list every « station »)."""
+    qterms = understand(index, query)
+    subject = [q for q in qterms if not q.generic]
+    unknown = [q.word for q in subject if not q.variants and not any(index.has(s) for p in q.phrases for s in p[0])]
+    if not qterms or len(unknown) * 2 >= max(1, len(subject)):
+        return Result([], qterms, _suggestions(index, qterms), 0, unknown)
+    qterms = [q for q in qterms if q.word not in unknown]
+    subject = [q for q in qterms if not q.generic]
+
+    term_maps = []
+    information = []  # (idf, record -> variant weight) of each subject term
+    for q in qterms:
+        scores_q, weights_q = _term_scores(index, q)
+        term_maps.append(scores_q)
+        if not q.generic:
+            information.append((_term_information(index, q), weights_q))
+    n = len(subject)
+    coverage: Counter[int] = Counter()
+    for _, weights_q in information:
+        coverage.update(weights_q.keys())
+    scores: dict[int, float] = {}
+    for m in sorted(term_maps, key=len, reverse=True):
         get = scores.get
-        for m in term_maps[1:]:
-            for d, v in m.items():
-                scores[d] = get(d, 0.0) + v
-        if required > 1:
-            scores = {d: v for d, v in scores.items() if coverage[d] >= required}
+        for d, v in m.items():
+            scores[d] = get(d, 0.0) + v
+    # A record matching only generic words is not an answer.
+    scores = {d: v for d, v in scores.items() if coverage[d]}
+    if n > 1:
+        # Records matching fewer words come after those matching the most, if they cover enough:
+        # one word may be missing from two or three, two from four or five...
+        k_max = max(coverage.values(), default=0)
+        required = max(1, k_max - max(1, n // 2))
+        scores = {d: v for d, v in scores.items() if coverage[d] >= required}
     if accept is not None:
         scores = {d: v for d, v in scores.items() if accept(d)}
     if not scores:
-        return Result([], qterms, [], 0)
+        return Result([], qterms, [], 0, unknown)
+
+    # The share of the query's information a record covers: each subject term counts by its
+    # idf, times the weight of the variant found (1 for the word itself).
+    total_information = sum(idf for idf, _ in information) or 1.0
+    covered = {
+        d: sum(idf * weights_q.get(d, 0.0) for idf, weights_q in information) / total_information for d in scores
+    }
 
     # (coverage, score, record) tuples compare in C: no Python key function per record.
-    ranking = [(coverage.get(d, 1), v, d) for d, v in scores.items()]
+    ranking = [(coverage[d], v, d) for d, v in scores.items()]
     depth = RERANK_DEPTH if limit is None else max(limit, RERANK_DEPTH)
     head = [d for _, _, d in heapq.nlargest(depth, ranking)]
-    if texts is not None and n > 1:
+    if texts is not None and len(qterms) > 1:
         scores = dict(scores)
         _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index.stem_of)
-        head.sort(key=lambda d: (coverage.get(d, 1), scores[d]), reverse=True)
-    top = scores[head[0]]
-    full, partial = RELATIVE_CUTOFF * top, PARTIAL_CUTOFF * top
+        head.sort(key=lambda d: (coverage[d], scores[d]), reverse=True)
+    top = max(scores[d] for d in head)
+    best_covered = max(covered.values())
 
     def kept(d: int) -> bool:
-        return scores[d] >= (full if coverage.get(d, 1) == k_max else partial)
+        return covered[d] >= COVERAGE_CUTOFF * best_covered and scores[d] >= RELATIVE_CUTOFF * top
 
     # One count for the total and the list: the same scores (proximity included), the same rule.
     total = sum(1 for d in scores if kept(d))
@@ -175,8 +343,8 @@ def run(
             found = _explain(index, q, d)
             if found:
                 matches[q.word] = [found]
-        hits.append(Hit(d, scores[d], coverage.get(d, 1), matches))
-    return Result(hits, qterms, [], total)
+        hits.append(Hit(d, scores[d], coverage[d], matches))
+    return Result(hits, qterms, [], total, unknown)
 
 
 def _proximity_bonus(
@@ -193,8 +361,8 @@ def _proximity_bonus(
         bonus = 0.0
         fields = by_doc.get(d, {})
         for name in FIELD_NAMES:
-            if name == "action":
-                continue  # shared by every record of the action: says nothing of this one
+            if name in ("action", "thematiques"):
+                continue  # shared by every record of the action or theme: says nothing of this one
             field_stems = [stem_of(t) for t in analyse(fields.get(name, ""))]
             pairs = set(pairwise(field_stems))
             found = sum(1 for a, b in pairwise(qterms) if any((x, y) in pairs for x in a.variants for y in b.variants))

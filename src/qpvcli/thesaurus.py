@@ -1,0 +1,129 @@
+"""The domain thesaurus (thesaurus.toml): synonym groups, acronyms, official French equivalents
+of English terms, everyday words, région aliases, and the départements by name.
+
+Read and checked when a store is built (a bad file is a clear error then, never at search
+time); what searches need is kept in the store as stems:
+- two-way synonyms: stem -> the other stems of its group;
+- one-way expansions: a key (the stems of what a user types) -> alternatives (the stems of
+  each phrase it stands for, all of which a record must contain), with how it was found.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .errors import QpvError
+
+THESAURUS_FILE = Path(__file__).with_name("thesaurus.toml")
+_KINDS = {
+    "synonymes": ("mots",),
+    "sigles": ("sigle", "sens"),
+    "equivalents": ("terme", "sens"),
+    "regions": ("nom", "alias"),
+}
+
+
+# Départements whose name is also an everyday word (« pas cher », « une somme », « la manche ») :
+# typed alone, they mean the word, so they do not stand for the département's code.
+_COMMON_WORD_DEPARTEMENTS = frozenset({"cher", "lot", "somme", "manche", "creuse", "landes", "var", "ain", "orne"})
+
+
+class ThesaurusError(QpvError):
+    """thesaurus.toml cannot be used: every problem found, in French."""
+
+
+def _stems(text: str) -> tuple[str, ...]:
+    from .text import analyse, stem
+
+    return tuple(stem(t) for t in analyse(text))
+
+
+def _texts(value: Any, *, allow_empty: bool = False) -> bool:
+    return (
+        isinstance(value, list)
+        and (allow_empty or bool(value))
+        and all(isinstance(v, str) and v.strip() for v in value)
+    )
+
+
+def check(data: dict[str, Any], label: str = "thesaurus.toml") -> list[str]:
+    """Every problem of a thesaurus read from TOML, in French."""
+    problems = [f"{label} : section « {k} » inconnue" for k in sorted(set(data) - set(_KINDS))]
+    for kind, keys in _KINDS.items():
+        entries = data.get(kind, [])
+        if not isinstance(entries, list):
+            problems.append(f"{label} : « {kind} » doit s'écrire [[{kind}]]")
+            continue
+        for n, entry in enumerate(entries, 1):
+            where = f"{label} : [[{kind}]] n° {n}"
+            if not isinstance(entry, dict):
+                problems.append(f"{where} : une table est attendue")
+                continue
+            unknown = set(entry) - set(keys) - {"source"}
+            problems += [f"{where} : champ « {k} » inconnu" for k in sorted(unknown)]
+            for key in keys:
+                value = entry.get(key)
+                if key in ("mots", "sens", "alias"):
+                    if not _texts(value, allow_empty=key == "alias"):
+                        problems.append(f"{where} : « {key} » doit être une liste de textes non vides")
+                elif not (isinstance(value, str) and value.strip()):
+                    problems.append(f"{where} : « {key} » doit être un texte non vide")
+            if kind == "synonymes" and _texts(entry.get("mots")):
+                if len(entry["mots"]) < 2:
+                    problems.append(f"{where} : un groupe de synonymes a au moins deux mots")
+                for word in entry["mots"]:
+                    if len(_stems(word)) != 1:
+                        problems.append(f"{where} : « {word} » n'est pas un mot seul (utilisez [[equivalents]])")
+    return problems
+
+
+@lru_cache(maxsize=1)
+def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]]]:
+    """(synonyms, expansions) as stems, from thesaurus.toml and the list of départements."""
+    import tomllib
+
+    from .territoires import DEPARTEMENTS
+    from .text import fold_text
+
+    try:
+        data = tomllib.loads(THESAURUS_FILE.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise ThesaurusError(f"{THESAURUS_FILE.name} : fichier illisible ({err})") from None
+    problems = check(data, THESAURUS_FILE.name)
+    if problems:
+        raise ThesaurusError("\n".join(problems))
+
+    groups: dict[str, set[str]] = {}
+    for entry in data.get("synonymes", []):
+        stems = {_stems(w)[0] for w in entry["mots"]}
+        for s in stems:
+            groups.setdefault(s, set()).update(stems - {s})
+    synonyms = {k: tuple(sorted(v)) for k, v in groups.items()}
+
+    expansions: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = {}
+
+    def add(key_text: str, targets: list[str], how: str) -> None:
+        # A key as typed with its hyphens (« Seine-Saint-Denis » gives its parts and the glued
+        # whole) or with spaces; an alternative is found from its words, however they are joined.
+        for key in {_stems(key_text), _stems(key_text.replace("-", " "))}:
+            if not key:
+                continue
+            found = expansions.setdefault(key, [])
+            for target in targets:
+                alt = _stems(target.replace("-", " "))
+                if alt and alt != key and (alt, how) not in found:
+                    found.append((alt, how))
+
+    for entry in data.get("sigles", []):
+        add(entry["sigle"], entry["sens"], "sigle")
+    for entry in data.get("equivalents", []):
+        add(entry["terme"], entry["sens"], "équivalent")
+    for entry in data.get("regions", []):
+        for alias in entry["alias"]:
+            add(alias, [entry["nom"]], "région")
+    for code, (name, _region) in DEPARTEMENTS.items():
+        if fold_text(name) not in _COMMON_WORD_DEPARTEMENTS:
+            add(name, [code], "département")
+    return synonyms, expansions
