@@ -31,18 +31,40 @@ class State:
     front door, `api.Qpv`)."""
 
     def __init__(self, data: list[Path], with_report: bool):
-        from .sources import user_paths
+        from .sources import user_origins
 
-        self.paths = user_paths(data)
+        self.origins = user_origins(data)  # a file given twice is read once
+        self.paths = list(self.origins)
         self.with_report = with_report
         self._qpv = None
 
     def qpv(self):
         if self._qpv is None:
             from .api import Qpv
+            from .errors import CatalogueError
 
-            self._qpv = Qpv.open(self.paths, with_report=self.with_report, notify=_error)
+            try:
+                self._qpv = Qpv.open(self.paths, with_report=self.with_report, notify=_error)
+            except CatalogueError as err:
+                hints = self._leave_out(err.problems)
+                if not hints:
+                    raise
+                raise QpvError("\n".join([str(err), *hints])) from None
         return self._qpv
+
+    def _leave_out(self, problems) -> list[str]:
+        """For each broken file: where it was given, and how to do without it."""
+        broken = {p.fichier for p in problems if p.gravite == "erreur"}
+        hints = []
+        for path, origin in self.origins.items():
+            if str(path) not in broken:
+                continue
+            if origin == "QPV_DATA":
+                how = "retirez-le de QPV_DATA (ou lancez « QPV_DATA= qpv … »)"
+            else:
+                how = f"retirez « --data {path} » de la commande"
+            hints.append(f"{path} vient de {origin} : pour vous en passer, {how}.")
+        return hints
 
 
 def _state(ctx: typer.Context) -> State:
@@ -486,7 +508,7 @@ def valider(
     for p in problems:
         typer.echo(str(p))
     errors = sum(1 for p in problems if p.gravite == "erreur")
-    warnings = len(problems) - errors
+    warnings = sum(1 for p in problems if p.gravite == "avertissement")
     summary = (
         f"{len(fichiers)} fichier{'s' if len(fichiers) > 1 else ''} vérifié{'s' if len(fichiers) > 1 else ''} : "
         f"{errors} erreur{'s' if errors > 1 else ''}, {warnings} avertissement{'s' if warnings > 1 else ''}"
