@@ -54,7 +54,9 @@ def test_sans_rapport_uses_only_mine(qpv, mine, tmp_path):
 
 def test_sans_rapport_without_data_is_an_error(qpv):
     r = qpv("--sans-rapport", "list")
-    assert r.code == 1 and "aucun catalogue" in r.err
+    assert r.code == 2 and r.err == (
+        "qpv : --sans-rapport : aucun catalogue à lire ; indiquez vos fichiers avec --data FICHIER (ou QPV_DATA)\n"
+    )
 
 
 def test_env_and_option_together(qpv, mine, tmp_path, monkeypatch):
