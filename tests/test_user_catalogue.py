@@ -347,7 +347,7 @@ def test_nouveau_asks_on_a_terminal(qpv, tmp_path, monkeypatch):
         def isatty(self) -> bool:
             return True
 
-    monkeypatch.setattr("sys.stdin", Terminal("11\nAtelier vélo à Vitry\nRéparer son vélo ensemble.\n"))
+    monkeypatch.setattr("sys.stdin", Terminal("11\nAtelier vélo à Vitry\nRéparer son vélo ensemble.\n\n\n"))
     path = tmp_path / "interactif.toml"
     r = qpv("nouveau", "-o", str(path))
     assert r.code == 0, r.err

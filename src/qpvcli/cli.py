@@ -674,6 +674,8 @@ def nouveau(
 
     values = {"action": action, "titre": titre, "description": description}
     missing = [k for k, v in values.items() if v is None]
+    state = _state(ctx)
+    asked = False
     if missing:
         if not sys.stdin.isatty():
             raise UsageError(
@@ -681,29 +683,139 @@ def nouveau(
                 + ", ".join(f"--{k}" for k in missing)
                 + " (ou lancez la commande dans un terminal pour les saisir)."
             )
-        labels = {"action": "Numéro de l'action clé", "titre": "Titre", "description": "Description"}
-        for key in missing:
-            values[key] = typer.prompt(labels[key], type=int if key == "action" else str)
-    state = _state(ctx)
-    record = add_example(
-        output,
-        with_report=state.with_report,
-        other_paths=[p for p in state.paths if p != output],
-        identifiant=identifiant,
-        action=values["action"],
-        titre=values["titre"],
-        description=values["description"],
-        partenaires=partenaire or [],
-        echelle=echelle_texte,
-        niveau=echelle,
-        commune=commune,
-        departement=departement,
-        cout=cout,
-        cout_eur=cout_eur,
-        contacts=contact or [],
-        liens=lien or [],
-    )
+        asked = True
+        values["niveau"] = echelle
+        if not _ask_example(state, output, values, ctx.params):
+            return
+        echelle = values["niveau"]
+    try:
+        record = add_example(
+            output,
+            with_report=state.with_report,
+            other_paths=[p for p in state.paths if p != output],
+            identifiant=identifiant,
+            action=values["action"],
+            titre=values["titre"],
+            description=values["description"],
+            partenaires=partenaire or [],
+            echelle=echelle_texte,
+            niveau=echelle,
+            commune=commune,
+            departement=departement,
+            cout=cout,
+            cout_eur=cout_eur,
+            contacts=contact or [],
+            liens=lien or [],
+        )
+    except QpvError:
+        if asked:  # what was typed is not lost: the command that gives it all again
+            typer.echo(_resume_hint(output, {**ctx.params, **values}), err=True)
+        raise
     typer.echo(f"Exemple « {record['id']} » ajouté à {output}.", err=True)
+
+
+def _ask(label: str, check, optional: bool = False):
+    """Ask until the answer is valid: `check(text)` returns the value or raises ValueError with
+    the French reason. Empty answers are None when `optional`."""
+    while True:
+        text = typer.prompt(label, default="", show_default=False, prompt_suffix=" : ").strip()
+        if not text and optional:
+            return None
+        if not text:
+            typer.echo("  Une réponse est nécessaire.")
+            continue
+        try:
+            return check(text)
+        except ValueError as err:
+            typer.echo(f"  {err}")
+
+
+def _ask_example(state: State, output: Path, values: dict, params: dict) -> bool:
+    """`qpv nouveau` on a terminal: the choices shown, each answer checked as it is typed, a
+    summary to confirm. Ctrl-C or « non » write nothing, and say how to resume."""
+    from .errors import InvalidValue
+    from .model import NIVEAUX
+    from .selection import resolve_niveau
+
+    actions = list(state.qpv().catalogue.actions)
+    numbers = [a.numero for a in actions]
+    span = f"{min(numbers)} à {max(numbers)}" if numbers else "1 à 11"
+
+    def action_number(text: str) -> int:
+        n = int(text) if text.isdigit() else None
+        if n not in numbers:
+            raise ValueError(f"« {text} » : tapez le numéro d'une action de la liste ci-dessus ({span}).")
+        return n
+
+    def niveau(text: str) -> str:
+        try:
+            return resolve_niveau(text)
+        except InvalidValue as err:
+            raise ValueError(err.message(None)) from None
+
+    try:
+        if values["action"] is None:
+            typer.echo("Actions clés :")
+            for a in actions:
+                typer.echo(f"  {a.numero:>2}. {a.titre}")
+            values["action"] = _ask(f"Numéro de l'action clé ({span})", action_number)
+        if values["titre"] is None:
+            values["titre"] = _ask("Titre", str)
+        if values["description"] is None:
+            values["description"] = _ask("Description", str)
+        if values["niveau"] is None:
+            typer.echo("Niveaux : " + ", ".join(NIVEAUX))
+            values["niveau"] = _ask("Niveau (Entrée pour passer)", niveau, optional=True)
+        chosen = next((a for a in actions if a.numero == values["action"]), None)
+        typer.echo("\nRécapitulatif :")
+        typer.echo(f"  Action : {values['action']}" + (f". {chosen.titre}" if chosen else ""))
+        typer.echo(f"  Titre : {values['titre']}")
+        typer.echo(f"  Description : {values['description']}")
+        typer.echo(f"  Niveau : {values['niveau'] or 'non précisé'}")
+        answer = typer.prompt(
+            f"Ajouter cet exemple à {output} ? [O/n]", default="o", show_default=False, prompt_suffix=" "
+        )
+    except (KeyboardInterrupt, EOFError) as err:
+        typer.echo("", err=True)
+        typer.echo("Rien n'a été écrit. " + _resume_hint(output, {**params, **values}), err=True)
+        raise KeyboardInterrupt from err
+    except Exception as err:
+        if type(err).__name__ != "Abort":  # Ctrl-C or Ctrl-D inside a prompt
+            raise
+        typer.echo("", err=True)
+        typer.echo("Rien n'a été écrit. " + _resume_hint(output, {**params, **values}), err=True)
+        raise
+    if answer.strip().lower() not in ("o", "oui", "y", "yes", ""):
+        typer.echo("Rien n'a été écrit. " + _resume_hint(output, {**params, **values}), err=True)
+        return False
+    return True
+
+
+def _resume_hint(output: Path, given: dict) -> str:
+    """The command that gives again everything typed so far."""
+    import shlex
+
+    parts = ["qpv", "nouveau", "-o", shlex.quote(str(output))]
+    for key, option in (("action", "--action"), ("titre", "--titre"), ("description", "--description")):
+        if given.get(key) is not None:
+            parts += [option, shlex.quote(str(given[key]))]
+    niveau = given.get("niveau") or given.get("echelle")
+    if niveau:
+        parts += ["--niveau", shlex.quote(niveau)]
+    for key, option in (
+        ("echelle_texte", "--echelle-texte"),
+        ("commune", "--commune"),
+        ("departement", "--departement"),
+        ("cout", "--cout"),
+        ("cout_eur", "--cout-eur"),
+        ("identifiant", "--id"),
+    ):
+        if given.get(key) is not None:
+            parts += [option, shlex.quote(str(given[key]))]
+    for key, option in (("partenaire", "--partenaire"), ("contact", "--contact"), ("lien", "--lien")):
+        for value in given.get(key) or ():
+            parts += [option, shlex.quote(value)]
+    return "Pour reprendre sans retaper : " + " ".join(parts)
 
 
 @app.command()
