@@ -61,21 +61,6 @@ def build(
         except CatalogueError as err:
             problems.extend(err.problems)
             continue
-        for key in sorted(set(data) - TOP_LEVEL_KEYS):
-            hint = _closest(key, TOP_LEVEL_KEYS)
-            if hint in ("exemples", "axes", "actions") and isinstance(data[key], list):
-                message = f"section [[{key}]] inconnue : écrivez [[{hint}]]" + (
-                    ", avec un s" if hint == key + "s" else ""
-                )
-            else:
-                message = f"section « {key} » inconnue" + (f" (vouliez-vous dire « {hint} » ?)" if hint else "")
-            check.problems.append(
-                Problem(
-                    src.label,
-                    message,
-                    *_top_line(src.text, key),
-                )
-            )
         header = data.get("catalogue")
         if header is None and strict_header and _top_line(src.text, "exemples") == (None, None):
             check.problems.append(
@@ -109,6 +94,21 @@ def build(
                 meta = dict(header)
             if isinstance(header.get("titre"), str):
                 titles[src.label] = header["titre"]
+        for key in sorted(set(data) - TOP_LEVEL_KEYS):
+            hint = _closest(key, TOP_LEVEL_KEYS)
+            if hint in ("exemples", "axes", "actions") and isinstance(data[key], list):
+                message = f"section [[{key}]] inconnue : écrivez [[{hint}]]" + (
+                    ", avec un s" if hint == key + "s" else ""
+                )
+            else:
+                message = f"section « {key} » inconnue" + (f" (vouliez-vous dire « {hint} » ?)" if hint else "")
+            check.problems.append(
+                Problem(
+                    src.label,
+                    message,
+                    *_top_line(src.text, key),
+                )
+            )
         for table in ("axes", "actions", "exemples"):
             if table in data and not isinstance(data[table], list):
                 check.problems.append(
@@ -303,7 +303,8 @@ def validate(paths: Sequence[Path], *, with_report: bool) -> tuple[list[Problem]
         catalogue, found = build(sources, lint=True, duplicates=duplicates)
     except CatalogueError as err:
         return problems + err.problems, 0
-    return problems + found, sum(1 for e in catalogue.exemples if e.source != BUNDLED_SOURCE) + len(duplicates)
+    count = sum(1 for e in catalogue.exemples if e.source != BUNDLED_SOURCE) + len(duplicates)
+    return problems + found, count
 
 
 def load_bundled() -> Catalogue:

@@ -123,7 +123,9 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
             "exemples",
             index,
             "id",
-            f"{name} : l'identifiant doit être en minuscules sans accents, mots séparés par des tirets (ex. « paris-ilots-de-fraicheur »)",
+            f"{name} : l'identifiant doit être en minuscules sans accents, mots séparés par des tirets ("
+            + (f'écrivez id = "{_slug(raw["id"])}"' if _slug(raw["id"]) else "ex. « paris-ilots-de-fraicheur »")
+            + ")",
         )
         ok = False
     if "action" in raw and "action" not in wrong_type and raw["action"] not in actions:
@@ -198,6 +200,10 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
     values.update(subs)
     values["source"] = check.label
     return Exemple(**values)
+
+
+def _slug(text: str) -> str:
+    return "-".join(re.sub(r"[^a-z0-9]+", " ", fold_text(text)).split())[:80].strip("-")
 
 
 def _type_hint(key: str, value: Any) -> str:
