@@ -181,7 +181,7 @@ def test_no_color_on_terminal(qpv, monkeypatch):
         (["list", "--cout-max", "-5"], "--cout-max : un montant positif en euros est attendu"),
         (["list", "--tri", "prix"], "--tri : « prix » inconnu. Valeurs possibles : rapport, action, titre, cout."),
         (["list", "--nope"], "option inconnue : --nope"),
-        (["lister"], "commande inconnue : « lister »"),
+        (["listes"], "commande inconnue : « listes » : vouliez-vous dire « qpv list » ?"),
         (["list", "--partenaire", "  "], "ne contient aucun mot à chercher."),
     ],
 )
@@ -297,14 +297,14 @@ def test_version(qpv):
 def test_no_arguments_shows_help_in_french(qpv):
     r = qpv()
     assert r.code == 0 and r.err == ""
-    assert r.out.startswith("Utilisation : qpv [OPTIONS] COMMAND [ARGS]...")
+    assert r.out.startswith("Utilisation : qpv [options] commande [arguments]…")
     assert "Commandes :" in r.out and "  search " in r.out
 
 
 def test_help_is_in_french(qpv):
     r = qpv("list", "--help")
     assert r.code == 0
-    assert r.out.startswith("Utilisation : qpv list [OPTIONS]")
+    assert r.out.startswith("Utilisation : qpv list [options]")
     assert "Afficher cette aide et quitter." in r.out and "Show this message" not in r.out
 
 

@@ -35,7 +35,9 @@ def test_syntax_error_is_located(qpv, tmp_path):
     path = write(tmp_path, GOOD.replace('titre = "Titre"', "titre = Titre"))
     r = load(qpv, path)
     assert_clean_error(r)
-    assert r.err == f"qpv : {path}:7:9: syntaxe TOML : valeur invalide (texte sans guillemets ?)\n"
+    assert r.err.splitlines()[0] == (
+        f'qpv : {path}:7:9: syntaxe TOML : texte sans guillemets : entourez-le de guillemets droits, titre = "Titre"'
+    )
 
 
 def test_duplicate_key(qpv, tmp_path):
@@ -81,14 +83,14 @@ def test_binary_file(qpv, tmp_path):
 def test_empty_file(qpv, tmp_path):
     r = load(qpv, write(tmp_path, ""))
     assert_clean_error(r)
-    assert "section [catalogue] manquante" in r.err
+    assert "ni section [catalogue] ni exemple [[exemples]]" in r.err
 
 
 def test_all_schema_violations_listed_at_once(qpv, tmp_path):
     bad = GOOD.replace('id = "a-b"', 'id = "A B"').replace("action = 8", 'action = "huit"') + "inconnu = 1\n"
     r = load(qpv, write(tmp_path, bad))
     assert_clean_error(r)
-    assert r.err.count("\n") == 3
+    assert r.err.count("\n") == 4  # three errors, then where the file came from
     assert "champ « inconnu » inconnu" in r.err and "« action » doit être un nombre entier" in r.err
 
 
@@ -121,7 +123,10 @@ def test_missing_file(qpv, tmp_path, monkeypatch, option):
         monkeypatch.setenv("QPV_DATA", str(missing))
         r = qpv("list")
         assert_clean_error(r, code=1)
-        assert r.err == f"qpv : {missing}: fichier introuvable\n"
+        assert r.err == (
+            f"qpv : {missing}: fichier introuvable\n"
+            f"{missing} vient de QPV_DATA : pour vous en passer, retirez-le de QPV_DATA (ou lancez « QPV_DATA= qpv … »).\n"
+        )
 
 
 def test_folder_given_as_catalogue(qpv, tmp_path):
@@ -142,7 +147,7 @@ def test_unreadable_file(qpv, tmp_path, monkeypatch):
     monkeypatch.setattr(type(path), "read_bytes", refuse)
     r = load(qpv, path)
     assert_clean_error(r)
-    assert r.err == f"qpv : {path}: lecture refusée (permissions du fichier)\n"
+    assert r.err.startswith(f"qpv : {path}: lecture refusée (permissions du fichier)\n{path} vient de --data")
 
 
 def test_many_errors_are_summarised(qpv, tmp_path):

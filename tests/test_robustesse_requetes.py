@@ -71,7 +71,7 @@ def test_query_looking_like_an_option(qpv):
             "Valeurs possibles : site, quartier, commune, intercommunalite, departement, region, national, international.",
         ),
         (["--action", "0"], "--action : 0 inconnue."),
-        (["--cout-max", "beaucoup"], "n'est pas un nombre entier"),
+        (["--cout-max", "beaucoup"], "« beaucoup » n'est pas un montant : écrivez par exemple 40000"),
         (["--limit", "-1"], "--limit : un nombre positif est attendu"),
         (["--format", "xml"], "--format"),
     ],
@@ -91,4 +91,4 @@ def test_unknown_option_suggests(qpv):
 
 def test_missing_argument(qpv):
     r = qpv("show")
-    assert r.code == 2 and "argument manquant" in r.err
+    assert r.code == 2 and "indiquez l'identifiant d'un exemple" in r.err

@@ -130,4 +130,6 @@ def test_no_color_environment(qpv, monkeypatch):
 def test_long_fields_wrap_in_the_terminal(qpv, monkeypatch):
     monkeypatch.setenv("COLUMNS", "60")
     r = qpv("show", "cerema-jeu-sante-cite", tty=True)
-    assert max(len(re.sub(r"\x1b\[[0-9;]*m", "", line)) for line in r.out.splitlines()) <= 60
+    lines = [re.sub(r"\x1b\[[0-9;]*m|\x1b\]8;[^\x1b]*\x1b\\", "", line) for line in r.out.splitlines()]
+    # Text wraps; a web address longer than the column is printed whole (the terminal wraps it).
+    assert max(len(line) for line in lines if "https://" not in line) <= 60

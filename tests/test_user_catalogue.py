@@ -54,7 +54,9 @@ def test_sans_rapport_uses_only_mine(qpv, mine, tmp_path):
 
 def test_sans_rapport_without_data_is_an_error(qpv):
     r = qpv("--sans-rapport", "list")
-    assert r.code == 1 and "aucun catalogue" in r.err
+    assert r.code == 2 and r.err == (
+        "qpv : --sans-rapport : aucun catalogue à lire ; indiquez vos fichiers avec --data FICHIER (ou QPV_DATA)\n"
+    )
 
 
 def test_env_and_option_together(qpv, mine, tmp_path, monkeypatch):
@@ -78,10 +80,13 @@ def test_source_is_shown_and_exported(qpv, mine):
 
 def test_id_collision_names_both_files_and_lines(qpv, mine, tmp_path):
     twin = tmp_path / "doublon.toml"
-    twin.write_text(MINIMAL, encoding="utf-8")
+    twin.write_text(MINIMAL.replace("à Ivry", "à Ivry-sur-Seine"), encoding="utf-8")
     r = qpv("--data", str(mine), "--data", str(twin), "list")
     assert r.code == 1
-    assert r.err == f"qpv : {twin}:7:1: identifiant « ivry-jardin-partage » déjà utilisé ({mine}:7)\n"
+    assert r.err.startswith(
+        f"qpv : {twin}:7:1: identifiant « ivry-jardin-partage » déjà utilisé ({mine}:7) par un exemple différent : "
+        "changez l'un des deux « id »\n"
+    )
 
 
 def test_collision_with_the_report(qpv, tmp_path):
@@ -192,7 +197,8 @@ def test_valider_warnings_do_not_fail(qpv, tmp_path):
     [
         (
             '[catalogue]\nversion_schema = 1\ntitre = "sans fin\n',
-            ":3:18: syntaxe TOML : caractère interdit dans un texte",
+            ':3:18: syntaxe TOML : guillemet fermant manquant : terminez le texte par " sur la même ligne '
+            '(titre = "…"), ou entourez un texte de plusieurs lignes de """ … """',
         ),
         (
             "[catalogue]\nversion_schema = 1\nversion_schema = 2\n",
@@ -204,17 +210,32 @@ def test_valider_warnings_do_not_fail(qpv, tmp_path):
         ),
         (
             "[catalogue]\nversion_schema = 1\ntitre = sans guillemets\n",
-            ":3:9: syntaxe TOML : valeur invalide (texte sans guillemets ?)",
+            ':3:9: syntaxe TOML : texte sans guillemets : entourez-le de guillemets droits, titre = "sans guillemets"',
         ),
-        ('[catalogue]\ntitre = "x"\n', ":1:1: version_schema = 1 attendu dans [catalogue] (trouvé : None)"),
-        ('titre = "x"\n', ":1:1: section [catalogue] manquante"),
+        (
+            '[catalogue]\nversion_schema = 2\ntitre = "x"\n',
+            ":2:1: version_schema : trouvé 2, une version plus récente que celle que lit ce qpv (1) : mettez qpv à jour",
+        ),
+        (
+            '[catalogue]\nversion_schema = "1"\n',
+            ":2:1: version_schema : trouvé le texte « 1 » entre guillemets ; écrivez version_schema = 1, sans guillemets",
+        ),
+        (
+            "[catalogue]\nversion_schema = 0\n",
+            ":2:1: version_schema : trouvé 0 ; ce qpv lit la version 1 : écrivez version_schema = 1",
+        ),
+        (
+            'titre = "x"\n',
+            ":1:1: ni section [catalogue] ni exemple [[exemples]] : ce fichier est-il bien un catalogue ? "
+            "(voir docs/catalogue-personnel.md)",
+        ),
         (
             '[catalogue]\nversion_schema = 1\n[exemples]\nid = "x"\n',
             ":3:1: « exemples » doit s'écrire [[exemples]] (liste de tables)",
         ),
         (
             '[catalogue]\nversion_schema = 1\n[[exemple]]\nid = "x"\n',
-            ":3:1: section « exemple » inconnue (vouliez-vous dire « exemples » ?)",
+            ":3:1: section [[exemple]] inconnue : écrivez [[exemples]], avec un s",
         ),
     ],
 )
@@ -326,7 +347,7 @@ def test_nouveau_asks_on_a_terminal(qpv, tmp_path, monkeypatch):
         def isatty(self) -> bool:
             return True
 
-    monkeypatch.setattr("sys.stdin", Terminal("11\nAtelier vélo à Vitry\nRéparer son vélo ensemble.\n"))
+    monkeypatch.setattr("sys.stdin", Terminal("11\nAtelier vélo à Vitry\nRéparer son vélo ensemble.\n\n\n"))
     path = tmp_path / "interactif.toml"
     r = qpv("nouveau", "-o", str(path))
     assert r.code == 0, r.err

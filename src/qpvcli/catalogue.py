@@ -31,6 +31,7 @@ def build(
     strict_header: bool = True,
     lint: bool = False,
     sink: Callable[[Exemple, dict[str, Any], dict[int, Action], dict[str, Axe]], None] | None = None,
+    duplicates: list[str] | None = None,
 ) -> tuple[Catalogue, list[Problem]]:
     """Validate and merge catalogues in order; all problems of all files are collected.
 
@@ -38,13 +39,17 @@ def build(
     returned catalogue then holds none; the raw table, already checked, spares re-serialising
     the record; the actions and axes are those defined so far), else into the returned
     catalogue. Raises CatalogueError when any error is found.
+
+    A record found again with the same id and the same content (a catalogue exported by qpv and
+    read back with the report) is the same record: kept once, its id added to `duplicates`.
+    The same id with another content is an error.
     """
     problems: list[Problem] = []
     meta: dict[str, Any] = {}
     axes: dict[str, Axe] = {}
     actions: dict[int, Action] = {}
     exemples: list[Exemple] = []
-    where: dict[str, tuple[str, int | None]] = {}
+    where: dict[str, tuple[str, int | None, int]] = {}
     linted: list[tuple[Exemple, str, int, Locator]] = []
     titles: dict[str, str] = {}
 
@@ -56,39 +61,54 @@ def build(
         except CatalogueError as err:
             problems.extend(err.problems)
             continue
-        for key in sorted(set(data) - TOP_LEVEL_KEYS):
-            hint = _closest(key, TOP_LEVEL_KEYS)
+        header = data.get("catalogue")
+        if header is None and strict_header and _top_line(src.text, "exemples") == (None, None):
             check.problems.append(
                 Problem(
                     src.label,
-                    f"section « {key} » inconnue" + (f" (vouliez-vous dire « {hint} » ?)" if hint else ""),
-                    *_top_line(src.text, key),
+                    "ni section [catalogue] ni exemple [[exemples]] : ce fichier est-il bien un catalogue ? "
+                    "(voir docs/catalogue-personnel.md)",
+                    1,
+                    1,
                 )
             )
-        header = data.get("catalogue")
-        if header is None:
-            if strict_header:
+        elif header is None:
+            if strict_header and src.label != BUNDLED_SOURCE:
                 check.problems.append(
-                    Problem(src.label, "section [catalogue] manquante (avec au moins version_schema = 1)", 1, 1)
+                    Problem(
+                        src.label,
+                        f"pas de section [catalogue] : lu comme un catalogue de version {SCHEMA_VERSION} "
+                        f"(ajoutez en tête « [catalogue] » et « version_schema = {SCHEMA_VERSION} » pour le préciser)",
+                        1,
+                        1,
+                        "information",
+                    )
                 )
         elif not isinstance(header, dict):
             check.problems.append(
                 Problem(src.label, "[catalogue] doit être une table", *_top_line(src.text, "catalogue"))
             )
         else:
-            version = header.get("version_schema")
-            if version != SCHEMA_VERSION:
-                check.problems.append(
-                    Problem(
-                        src.label,
-                        f"version_schema = {SCHEMA_VERSION} attendu dans [catalogue] (trouvé : {version!r})",
-                        *_top_line(src.text, "catalogue"),
-                    )
-                )
+            _check_version(check, src, header)
             if not meta:
                 meta = dict(header)
             if isinstance(header.get("titre"), str):
                 titles[src.label] = header["titre"]
+        for key in sorted(set(data) - TOP_LEVEL_KEYS):
+            hint = _closest(key, TOP_LEVEL_KEYS)
+            if hint in ("exemples", "axes", "actions") and isinstance(data[key], list):
+                message = f"section [[{key}]] inconnue : écrivez [[{hint}]]" + (
+                    ", avec un s" if hint == key + "s" else ""
+                )
+            else:
+                message = f"section « {key} » inconnue" + (f" (vouliez-vous dire « {hint} » ?)" if hint else "")
+            check.problems.append(
+                Problem(
+                    src.label,
+                    message,
+                    *_top_line(src.text, key),
+                )
+            )
         for table in ("axes", "actions", "exemples"):
             if table in data and not isinstance(data[table], list):
                 check.problems.append(
@@ -120,13 +140,34 @@ def build(
             if ex is None:
                 continue
             if ex.id in where:
-                other_label, other_index = where[ex.id]
+                other_label, other_index, other_hash = where[ex.id]
+                if other_hash == _content_hash(ex):  # the same record again (an export re-read)
+                    if duplicates is not None:
+                        duplicates.append(ex.id)
+                    if lint:
+                        line, col = locator.locate("exemples", i, "id")
+                        check.problems.append(
+                            Problem(
+                                src.label,
+                                f"exemple « {ex.id} » identique à celui de {_place(sources, other_label, other_index)} : lu une seule fois",
+                                line,
+                                col,
+                                "information",
+                            )
+                        )
+                    continue
                 line, col = locator.locate("exemples", i, "id")
-                other_line = _line_in(sources, other_label, other_index)
-                here = f"{other_label}:{other_line}" if other_line else other_label
-                check.problems.append(Problem(src.label, f"identifiant « {ex.id} » déjà utilisé ({here})", line, col))
+                here = _place(sources, other_label, other_index)
+                check.problems.append(
+                    Problem(
+                        src.label,
+                        f"identifiant « {ex.id} » déjà utilisé ({here}) par un exemple différent : changez l'un des deux « id »",
+                        line,
+                        col,
+                    )
+                )
                 continue
-            where[ex.id] = (src.label, i)
+            where[ex.id] = (src.label, i, _content_hash(ex))
             if sink is None:
                 exemples.append(ex)
             else:
@@ -183,6 +224,42 @@ def _enumerate_records(raws: Iterator[Any], src: Source, check: _Checker) -> Ite
             yield i, rest[i]
 
 
+def _content_hash(ex: Exemple) -> int:
+    """What makes two records the same: every field but where they were read from."""
+    return hash(ex._replace(source=""))
+
+
+def _check_version(check: _Checker, src: Source, header: dict[str, Any]) -> None:
+    """No version_schema: the current one (an information); another one: a French error."""
+    where = _top_line(src.text, "version_schema")
+    if where == (None, None):
+        where = _top_line(src.text, "catalogue")
+    if "version_schema" not in header:
+        if src.label != BUNDLED_SOURCE:
+            message = (
+                f"pas de « version_schema » dans [catalogue] : lu comme la version {SCHEMA_VERSION} "
+                f"(ajoutez « version_schema = {SCHEMA_VERSION} » pour le préciser)"
+            )
+            check.problems.append(Problem(src.label, message, *where, "information"))
+        return
+    version = header["version_schema"]
+    if version == SCHEMA_VERSION and type(version) is int:
+        return
+    if isinstance(version, str) and version.strip() == str(SCHEMA_VERSION):
+        found = f"le texte « {version} » entre guillemets ; écrivez version_schema = {SCHEMA_VERSION}, sans guillemets"
+    elif isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        found = f"{version}, une version plus récente que celle que lit ce qpv ({SCHEMA_VERSION}) : mettez qpv à jour"
+    else:
+        shown = f"« {version} »" if isinstance(version, str) else str(version).lower()
+        found = f"{shown} ; ce qpv lit la version {SCHEMA_VERSION} : écrivez version_schema = {SCHEMA_VERSION}"
+    check.problems.append(Problem(src.label, f"version_schema : trouvé {found}", *where))
+
+
+def _place(sources: Sequence[Source], label: str, index: int | None) -> str:
+    line = _line_in(sources, label, index)
+    return f"{label}:{line}" if line else label
+
+
 def _line_in(sources: Sequence[Source], label: str, index: int | None) -> int | None:
     for src in sources:
         if src.label == label:
@@ -221,11 +298,13 @@ def validate(paths: Sequence[Path], *, with_report: bool) -> tuple[list[Problem]
     """Every error and warning of these files (`qpv valider`), and how many valid records they hold."""
     problems: list[Problem] = []
     sources = read_sources(paths, with_report=with_report, problems=problems)
+    duplicates: list[str] = []
     try:
-        catalogue, found = build(sources, lint=True)
+        catalogue, found = build(sources, lint=True, duplicates=duplicates)
     except CatalogueError as err:
         return problems + err.problems, 0
-    return problems + found, sum(1 for e in catalogue.exemples if e.source != BUNDLED_SOURCE)
+    count = sum(1 for e in catalogue.exemples if e.source != BUNDLED_SOURCE) + len(duplicates)
+    return problems + found, count
 
 
 def load_bundled() -> Catalogue:

@@ -17,7 +17,7 @@ from .errors import ExitStatus, InvalidValue, QpvError, UsageError
 
 _APP_SETTINGS = {
     "name": "qpv",
-    "help": "Les actions clés pour la résilience des quartiers prioritaires de la ville : chercher, filtrer, lire et exporter les exemples du rapport.",
+    "help": "Les actions clés pour la résilience des quartiers prioritaires de la ville : chercher, filtrer, lire et exporter les exemples du rapport.\n\nLes commandes se tapent aussi en français : chercher (search), lister (list), voir (show), exporter (export), aide. Les options générales (--data, --sans-rapport) se placent avant ou après la commande.",
     "no_args_is_help": True,
     "pretty_exceptions_enable": False,
     "rich_markup_mode": None,
@@ -25,24 +25,69 @@ _APP_SETTINGS = {
 }
 app = typer.Typer(**_APP_SETTINGS)
 
+# French verbs (and an English habit) that are commands: real aliases, hidden from the help.
+ALIASES = {
+    "chercher": "search",
+    "rechercher": "search",
+    "recherche": "search",
+    "lister": "list",
+    "liste": "list",
+    "voir": "show",
+    "montrer": "show",
+    "afficher": "show",
+    "lire": "show",
+    "exporter": "export",
+    "verifier": "valider",
+    "vérifier": "valider",
+    "ajouter": "nouveau",
+    "help": "aide",
+}
+
 
 class State:
     """Global options, and the catalogue opened once on first use (through the library's
     front door, `api.Qpv`)."""
 
     def __init__(self, data: list[Path], with_report: bool):
-        from .sources import user_paths
+        from .sources import user_origins
 
-        self.paths = user_paths(data)
+        self.origins = user_origins(data)  # a file given twice is read once
+        self.paths = list(self.origins)
         self.with_report = with_report
         self._qpv = None
 
     def qpv(self):
         if self._qpv is None:
             from .api import Qpv
+            from .errors import CatalogueError
 
-            self._qpv = Qpv.open(self.paths, with_report=self.with_report, notify=_error)
+            if not self.paths and not self.with_report:
+                raise UsageError(
+                    "--sans-rapport : aucun catalogue à lire ; indiquez vos fichiers avec --data FICHIER (ou QPV_DATA)"
+                )
+
+            try:
+                self._qpv = Qpv.open(self.paths, with_report=self.with_report, notify=_error)
+            except CatalogueError as err:
+                hints = self._leave_out(err.problems)
+                if not hints:
+                    raise
+                raise QpvError("\n".join([str(err), *hints])) from None
         return self._qpv
+
+    def _leave_out(self, problems) -> list[str]:
+        """For each broken file: where it was given, and how to do without it."""
+        broken = {p.fichier for p in problems if p.gravite == "erreur"}
+        hints = []
+        for path, origin in self.origins.items():
+            if str(path) not in broken:
+                continue
+            if origin == "QPV_DATA":
+                how = "retirez-le de QPV_DATA (ou lancez « QPV_DATA= qpv … »)"
+            else:
+                how = f"retirez « --data {path} » de la commande"
+            hints.append(f"{path} vient de {origin} : pour vous en passer, {how}.")
+        return hints
 
 
 def _state(ctx: typer.Context) -> State:
@@ -62,6 +107,60 @@ class Format(StrEnum):
     table = "table"
     tsv = "tsv"
     json = "json"
+
+
+# What people type for a format, folded (accents and case ignored), and what it means.
+_FORMAT_ALIASES = {
+    "tableau": "table",
+    "terminal": "table",
+    "ecran": "table",
+    "tabulations": "tsv",
+    "tabulation": "tsv",
+    "tab": "tsv",
+    "texte": "tsv",
+    "text": "tsv",
+    "txt": "tsv",
+}
+# Formats of `qpv export`: asked of another command, they point there.
+_EXPORT_FORMATS = {
+    "md": "md",
+    "markdown": "md",
+    "csv": "csv",
+    "excel": "csv",
+    "tableur": "csv",
+    "libreoffice": "csv",
+    "xlsx": "csv",
+    "xls": "csv",
+    "toml": "toml",
+}
+
+
+def _format(value: str, command: str) -> Format:
+    """The output format from what was typed for --format: a value, an alias (« tableau »,
+    « tabulations »), or a clear error naming the valid values (and `qpv export` for md/csv)."""
+    from .text import fold
+
+    key = fold(value.strip()).replace("-", "").replace(" ", "")
+    key = _FORMAT_ALIASES.get(key, key)
+    if key in Format.__members__:
+        return Format(key)
+    valid = ", ".join(Format)
+    if key in _EXPORT_FORMATS:
+        fmt = _EXPORT_FORMATS[key]
+        raise UsageError(
+            f"--format : « {value} » n'est pas un format de « qpv {command} » ; pour un fichier {fmt}, "
+            f"utilisez « qpv export --format {fmt} -o exemples.{fmt} » (mêmes filtres). Valeurs possibles ici : {valid}."
+        )
+    close = _suggest(key, [*Format, *_FORMAT_ALIASES])
+    hint = f" Vouliez-vous dire « {_FORMAT_ALIASES.get(close, close)} » ?" if close else ""
+    raise UsageError(f"--format : « {value} » inconnu. Valeurs possibles : {valid}.{hint}")
+
+
+def _suggest(word: str, choices) -> str | None:
+    from difflib import get_close_matches
+
+    found = get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
 
 
 def _output(fmt: Format = Format.auto):
@@ -110,6 +209,7 @@ AxeOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--axe",
+        metavar="AXE",
         help="Axe : diagnostic, cohesion, habitabilite, economie (ou son numéro, ou son nom). Répétable (OU).",
         autocompletion=_complete_axe,
         rich_help_panel="Filtres",
@@ -119,6 +219,7 @@ ActionOpt = Annotated[
     list[int] | None,
     typer.Option(
         "--action",
+        metavar="NUMÉRO",
         help="Numéro d'action clé, de 1 à 11. Répétable (OU).",
         autocompletion=_complete_action,
         rich_help_panel="Filtres",
@@ -128,15 +229,19 @@ EchelleOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--echelle",
+        metavar="NIVEAU",
         help="Niveau : site, quartier, commune, intercommunalite, departement, region, national, international. Répétable (OU).",
         autocompletion=_complete_niveau,
         rich_help_panel="Filtres",
     ),
 ]
 CoutMaxOpt = Annotated[
-    int | None,
+    str | None,
     typer.Option(
-        "--cout-max", help="Coût connu et au plus ce montant en euros (ex. 40000).", rich_help_panel="Filtres"
+        "--cout-max",
+        metavar="MONTANT",
+        help="Coût connu et au plus ce montant en euros (ex. 40000, « 40 000 », 40k, « 1,5 M€ »).",
+        rich_help_panel="Filtres",
     ),
 ]
 GratuitOpt = Annotated[
@@ -147,6 +252,7 @@ PartenaireOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--partenaire",
+        metavar="NOM",
         help="Organisation partenaire ou pilote (ex. ademe, Cerema, anru). Répétable (OU).",
         rich_help_panel="Filtres",
     ),
@@ -155,16 +261,26 @@ TerritoireOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--territoire",
+        metavar="LIEU",
         help="Code de département (93, 2A), département, commune, région ou pays. Répétable (OU).",
         rich_help_panel="Filtres",
     ),
 ]
 TriOpt = Annotated[
     str | None,
-    typer.Option("--tri", help="Ordre : rapport (défaut ; pertinence pour une recherche), action, titre, cout."),
+    typer.Option(
+        "--tri", metavar="ORDRE", help="Ordre : rapport (défaut ; pertinence pour une recherche), action, titre, cout."
+    ),
 ]
 FormatOpt = Annotated[
-    Format, typer.Option("--format", "-f", help="auto (tableau sur un terminal, TSV dans un tube), table, tsv ou json.")
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="auto (tableau sur un terminal, TSV dans un tube), table, tsv ou json.",
+        show_default=False,
+    ),
 ]
 
 
@@ -203,6 +319,7 @@ def _main(
         typer.Option(
             "--data",
             "-d",
+            metavar="FICHIER",
             help="Catalogue TOML à ajouter à celui du rapport (répétable ; aussi la variable QPV_DATA).",
             dir_okay=True,
         ),
@@ -228,9 +345,10 @@ def _main(
 def actions(
     ctx: typer.Context,
     axe: AxeOpt = None,
-    format: FormatOpt = Format.auto,
+    format: FormatOpt = "auto",
 ) -> None:
     """Sommaire du rapport : les 4 axes, les 11 actions clés et leur nombre d'exemples."""
+    format = _format(format, "actions")
     from .render import print_actions
     from .selection import resolve_axe
 
@@ -267,12 +385,13 @@ def list_(
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
     tri: TriOpt = None,
-    format: FormatOpt = Format.auto,
+    format: FormatOpt = "auto",
 ) -> None:
     """Lister les exemples, une ligne chacun, avec les filtres voulus.
 
     Exemple : qpv list --axe habitabilite --echelle quartier
     """
+    format = _format(format, "list")
     from .render import exemple_json, print_list
 
     chosen = _state(ctx).qpv().select(_filtres(ctx), tri or "rapport")
@@ -321,11 +440,11 @@ def show(
 def search(
     ctx: typer.Context,
     query: Annotated[
-        str,
+        list[str],
         typer.Argument(
-            help="Ce que vous cherchez, entre guillemets s'il y a plusieurs mots.",
+            help="Ce que vous cherchez, un ou plusieurs mots (guillemets inutiles).",
             show_default=False,
-            metavar="REQUÊTE",
+            metavar="MOTS...",
         ),
     ],
     axe: AxeOpt = None,
@@ -335,16 +454,20 @@ def search(
     gratuit: GratuitOpt = False,
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="Nombre de résultats au plus (0 : tous).")] = 10,
-    format: FormatOpt = Format.auto,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", metavar="NOMBRE", help="Nombre de résultats au plus (0 : tous).")
+    ] = 10,
+    format: FormatOpt = "auto",
     explique: Annotated[
         bool, typer.Option("--explique", help="Montrer pour chaque résultat les mots trouvés, où, et le score.")
     ] = False,
 ) -> None:
     """Chercher dans les exemples, sans se soucier des accents, du pluriel ni des fautes de frappe.
 
-    Exemple : qpv search "îlots de fraîcheur" --echelle commune
+    Exemple : qpv search îlots de fraîcheur --echelle commune
     """
+    format = _format(format, "search")
+    query = " ".join(query)
     from .render import exemple_json, print_search
     from .text import MAX_QUERY_CHARS
 
@@ -486,7 +609,7 @@ def valider(
     for p in problems:
         typer.echo(str(p))
     errors = sum(1 for p in problems if p.gravite == "erreur")
-    warnings = len(problems) - errors
+    warnings = sum(1 for p in problems if p.gravite == "avertissement")
     summary = (
         f"{len(fichiers)} fichier{'s' if len(fichiers) > 1 else ''} vérifié{'s' if len(fichiers) > 1 else ''} : "
         f"{errors} erreur{'s' if errors > 1 else ''}, {warnings} avertissement{'s' if warnings > 1 else ''}"
@@ -551,6 +674,8 @@ def nouveau(
 
     values = {"action": action, "titre": titre, "description": description}
     missing = [k for k, v in values.items() if v is None]
+    state = _state(ctx)
+    asked = False
     if missing:
         if not sys.stdin.isatty():
             raise UsageError(
@@ -558,29 +683,139 @@ def nouveau(
                 + ", ".join(f"--{k}" for k in missing)
                 + " (ou lancez la commande dans un terminal pour les saisir)."
             )
-        labels = {"action": "Numéro de l'action clé", "titre": "Titre", "description": "Description"}
-        for key in missing:
-            values[key] = typer.prompt(labels[key], type=int if key == "action" else str)
-    state = _state(ctx)
-    record = add_example(
-        output,
-        with_report=state.with_report,
-        other_paths=[p for p in state.paths if p != output],
-        identifiant=identifiant,
-        action=values["action"],
-        titre=values["titre"],
-        description=values["description"],
-        partenaires=partenaire or [],
-        echelle=echelle_texte,
-        niveau=echelle,
-        commune=commune,
-        departement=departement,
-        cout=cout,
-        cout_eur=cout_eur,
-        contacts=contact or [],
-        liens=lien or [],
-    )
+        asked = True
+        values["niveau"] = echelle
+        if not _ask_example(state, output, values, ctx.params):
+            return
+        echelle = values["niveau"]
+    try:
+        record = add_example(
+            output,
+            with_report=state.with_report,
+            other_paths=[p for p in state.paths if p != output],
+            identifiant=identifiant,
+            action=values["action"],
+            titre=values["titre"],
+            description=values["description"],
+            partenaires=partenaire or [],
+            echelle=echelle_texte,
+            niveau=echelle,
+            commune=commune,
+            departement=departement,
+            cout=cout,
+            cout_eur=cout_eur,
+            contacts=contact or [],
+            liens=lien or [],
+        )
+    except QpvError:
+        if asked:  # what was typed is not lost: the command that gives it all again
+            typer.echo(_resume_hint(output, {**ctx.params, **values}), err=True)
+        raise
     typer.echo(f"Exemple « {record['id']} » ajouté à {output}.", err=True)
+
+
+def _ask(label: str, check, optional: bool = False):
+    """Ask until the answer is valid: `check(text)` returns the value or raises ValueError with
+    the French reason. Empty answers are None when `optional`."""
+    while True:
+        text = typer.prompt(label, default="", show_default=False, prompt_suffix=" : ").strip()
+        if not text and optional:
+            return None
+        if not text:
+            typer.echo("  Une réponse est nécessaire.")
+            continue
+        try:
+            return check(text)
+        except ValueError as err:
+            typer.echo(f"  {err}")
+
+
+def _ask_example(state: State, output: Path, values: dict, params: dict) -> bool:
+    """`qpv nouveau` on a terminal: the choices shown, each answer checked as it is typed, a
+    summary to confirm. Ctrl-C or « non » write nothing, and say how to resume."""
+    from .errors import InvalidValue
+    from .model import NIVEAUX
+    from .selection import resolve_niveau
+
+    actions = list(state.qpv().catalogue.actions)
+    numbers = [a.numero for a in actions]
+    span = f"{min(numbers)} à {max(numbers)}" if numbers else "1 à 11"
+
+    def action_number(text: str) -> int:
+        n = int(text) if text.isdigit() else None
+        if n not in numbers:
+            raise ValueError(f"« {text} » : tapez le numéro d'une action de la liste ci-dessus ({span}).")
+        return n
+
+    def niveau(text: str) -> str:
+        try:
+            return resolve_niveau(text)
+        except InvalidValue as err:
+            raise ValueError(err.message(None)) from None
+
+    try:
+        if values["action"] is None:
+            typer.echo("Actions clés :")
+            for a in actions:
+                typer.echo(f"  {a.numero:>2}. {a.titre}")
+            values["action"] = _ask(f"Numéro de l'action clé ({span})", action_number)
+        if values["titre"] is None:
+            values["titre"] = _ask("Titre", str)
+        if values["description"] is None:
+            values["description"] = _ask("Description", str)
+        if values["niveau"] is None:
+            typer.echo("Niveaux : " + ", ".join(NIVEAUX))
+            values["niveau"] = _ask("Niveau (Entrée pour passer)", niveau, optional=True)
+        chosen = next((a for a in actions if a.numero == values["action"]), None)
+        typer.echo("\nRécapitulatif :")
+        typer.echo(f"  Action : {values['action']}" + (f". {chosen.titre}" if chosen else ""))
+        typer.echo(f"  Titre : {values['titre']}")
+        typer.echo(f"  Description : {values['description']}")
+        typer.echo(f"  Niveau : {values['niveau'] or 'non précisé'}")
+        answer = typer.prompt(
+            f"Ajouter cet exemple à {output} ? [O/n]", default="o", show_default=False, prompt_suffix=" "
+        )
+    except (KeyboardInterrupt, EOFError) as err:
+        typer.echo("", err=True)
+        typer.echo("Rien n'a été écrit. " + _resume_hint(output, {**params, **values}), err=True)
+        raise KeyboardInterrupt from err
+    except Exception as err:
+        if type(err).__name__ != "Abort":  # Ctrl-C or Ctrl-D inside a prompt
+            raise
+        typer.echo("", err=True)
+        typer.echo("Rien n'a été écrit. " + _resume_hint(output, {**params, **values}), err=True)
+        raise
+    if answer.strip().lower() not in ("o", "oui", "y", "yes", ""):
+        typer.echo("Rien n'a été écrit. " + _resume_hint(output, {**params, **values}), err=True)
+        return False
+    return True
+
+
+def _resume_hint(output: Path, given: dict) -> str:
+    """The command that gives again everything typed so far."""
+    import shlex
+
+    parts = ["qpv", "nouveau", "-o", shlex.quote(str(output))]
+    for key, option in (("action", "--action"), ("titre", "--titre"), ("description", "--description")):
+        if given.get(key) is not None:
+            parts += [option, shlex.quote(str(given[key]))]
+    niveau = given.get("niveau") or given.get("echelle")
+    if niveau:
+        parts += ["--niveau", shlex.quote(niveau)]
+    for key, option in (
+        ("echelle_texte", "--echelle-texte"),
+        ("commune", "--commune"),
+        ("departement", "--departement"),
+        ("cout", "--cout"),
+        ("cout_eur", "--cout-eur"),
+        ("identifiant", "--id"),
+    ):
+        if given.get(key) is not None:
+            parts += [option, shlex.quote(str(given[key]))]
+    for key, option in (("partenaire", "--partenaire"), ("contact", "--contact"), ("lien", "--lien")):
+        for value in given.get(key) or ():
+            parts += [option, shlex.quote(value)]
+    return "Pour reprendre sans retaper : " + " ".join(parts)
 
 
 @app.command()
@@ -593,9 +828,10 @@ def facettes(
     gratuit: GratuitOpt = False,
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
-    format: FormatOpt = Format.auto,
+    format: FormatOpt = "auto",
 ) -> None:
     """Compter les exemples de la sélection par axe, action, échelle, coût, partenaire et département."""
+    format = _format(format, "facettes")
     from .render import print_facets
 
     total, result = _state(ctx).qpv().facets(_filtres(ctx))
@@ -607,6 +843,28 @@ def facettes(
         _no_result()
         return
     print_facets(out, result, total)
+
+
+@app.command("aide")
+def aide(
+    commande: Annotated[
+        str | None,
+        typer.Argument(help="La commande dont afficher l'aide (ex. search).", show_default=False, metavar="[COMMANDE]"),
+    ] = None,
+) -> None:
+    """Afficher l'aide de qpv, ou celle d'une commande : qpv aide search."""
+    raise typer.Exit(main([ALIASES.get(commande, commande), "--help"] if commande else ["--help"]))
+
+
+def _register_aliases() -> None:
+    by_name = {c.name or c.callback.__name__: c for c in app.registered_commands}
+    by_name["list"] = next(c for c in app.registered_commands if c.name == "list")
+    for alias, target in ALIASES.items():
+        info = by_name[target]
+        app.command(alias, hidden=True, help=info.callback.__doc__)(info.callback)
+
+
+_register_aliases()
 
 
 # ---------------------------------------------------------------------------- entry point
@@ -621,38 +879,101 @@ def _click_exceptions() -> tuple[type[BaseException], type[BaseException], type[
     return usage, click_exc, exit_
 
 
+# What is missing, said with an example, for each command's required argument or option.
+_MISSING = {
+    "search": "indiquez ce que vous cherchez, par exemple : qpv search santé mentale",
+    "show": "indiquez l'identifiant d'un exemple, par exemple : qpv show paris-ilots-de-fraicheur (les identifiants : qpv list)",
+    "valider": "indiquez le ou les catalogues à vérifier, par exemple : qpv valider mes-exemples.toml",
+    "nouveau": "indiquez le catalogue où ajouter l'exemple avec -o, par exemple : qpv nouveau -o mes-exemples.toml",
+}
+
+
+def _command_names() -> list[str]:
+    return [c.name or c.callback.__name__ for c in app.registered_commands if not c.hidden]
+
+
+def _options_of(ctx) -> list[str]:
+    """Every option name of the command being run (and the global ones)."""
+    names = ["--data", "-d", "--sans-rapport", "--version", "--help", "-h"]
+    command = getattr(ctx, "command", None)
+    for param in getattr(command, "params", []):
+        names += [o for o in [*param.opts, *param.secondary_opts] if o.startswith("-")]
+    return names
+
+
+def _elsewhere(option: str) -> list[str]:
+    """The commands that do have this option."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    found = []
+    for name, command in getattr(group, "commands", {}).items():
+        if getattr(command, "hidden", False):
+            continue
+        if any(option in (*p.opts, *p.secondary_opts) for p in command.params):
+            found.append(name)
+    return found
+
+
 def _french_usage(err: BaseException) -> str:
-    """click's English usage messages, said in French."""
+    """click's English usage messages, said in French, with what to do."""
     import re
 
     text = err.format_message() if hasattr(err, "format_message") else str(err)
-    rules = [
-        (
-            r"No such option: (\S+)(?:\s+Did you mean (\S+)\?)?",
-            lambda m: f"option inconnue : {m[1]}" + (f" (vouliez-vous dire {m[2]} ?)" if m[2] else ""),
-        ),
-        (r"No such command '([^']+)'\.?", lambda m: f"commande inconnue : « {m[1]} » (voir « qpv --help »)"),
-        (r"Missing argument '([^']+)'\.?", lambda m: f"argument manquant : {m[1]}"),
-        (r"Missing option '([^']+)'\.?", lambda m: f"option manquante : {m[1]}"),
-        (r"Option '([^']+)' requires an argument\.?", lambda m: f"l'option {m[1]} attend une valeur"),
-        (
-            r"Invalid value for '([^']+)': '([^']*)' is not a valid int",
-            lambda m: f"{m[1]} : « {m[2]} » n'est pas un nombre entier",
-        ),
-        (
-            r"Invalid value for '([^']+)': '([^']*)' is not one of (.*)\.",
-            lambda m: f"{m[1]} : « {m[2]} » inconnu ; valeurs possibles : {m[3]}",
-        ),
-        (r"Invalid value for '([^']+)': (.*)", lambda m: f"{m[1]} : valeur invalide ({m[2]})"),
-        (
-            r"Got unexpected extra arguments? \((.*)\)",
-            lambda m: f"argument(s) en trop : {m[1]} (mettez la requête entre guillemets)",
-        ),
-    ]
-    for pattern, make in rules:
-        m = re.search(pattern, text)
-        if m:
-            return make(m)
+    ctx = getattr(err, "ctx", None)
+    command = ALIASES.get(ctx.info_name, ctx.info_name) if ctx is not None and ctx.parent is not None else None
+    path = f"qpv {command}" if command else "qpv"
+    kind = type(err).__name__
+
+    if kind == "NoSuchOption" or text.startswith("No such option"):
+        option = getattr(err, "option_name", None) or re.search(r"No such option: (\S+)", text)[1]
+        message = f"option inconnue : {option}"
+        close = _suggest(option.split("=")[0], _options_of(ctx))
+        if close is None and not option.startswith("--") and len(option) > 2:
+            close = _suggest("-" + option, _options_of(ctx))  # -axe for --axe
+        if close:
+            return message + f" (vouliez-vous dire {close} ?)"
+        others = _elsewhere(option.split("=")[0])
+        if others:
+            return message + f" pour « {path} » ; elle existe pour « qpv " + " », « qpv ".join(others) + " »"
+        return message
+    m = re.search(r"No such command '([^']+)'", text)
+    if m:
+        typed = m[1]
+        names = _command_names()
+        close = _suggest(typed.lower(), [*names, *ALIASES])
+        close = ALIASES.get(close, close) if close and close not in names else close
+        hint = f" : vouliez-vous dire « qpv {close} » ?" if close else " (voir « qpv --help »)"
+        return f"commande inconnue : « {typed} »{hint}"
+    if "Missing command" in text:
+        return "indiquez une commande, par exemple : qpv list, qpv search santé mentale (toutes : qpv --help)"
+    m = re.search(r"Missing (?:argument|option) '?([^'.]+)'?", text)
+    if m:
+        return _MISSING.get(str(command), f"il manque {m[1]}")
+    m = re.search(r"Option '([^']+)' does not take a value", text)
+    if m:
+        return f"{m[1]} ne prend pas de valeur : écrivez simplement {m[1]}"
+    m = re.search(r"Option '([^']+)' requires (?:an argument|(\d+) arguments)", text)
+    if m:
+        return f"{m[1]} attend une valeur après elle" + (f" (voir « {path} --help »)" if ctx is not None else "")
+    m = re.search(r"Invalid value for '([^']+)'(?: / '([^']+)')?: '([^']*)' is not a valid (int|integer|float)", text)
+    if m:
+        what = "un nombre entier" if m[4].startswith("int") else "un nombre"
+        return f"{m[1]} : « {m[3]} » n'est pas {what} (ex. {m[1]} 5)"
+    m = re.search(r"Invalid value for '([^']+)'(?: / '[^']+')?: '([^']*)' is not one of (.*?)\.?$", text)
+    if m:
+        choices = re.findall(r"'([^']*)'", m[3])
+        close = _suggest(m[2], choices)
+        hint = f" Vouliez-vous dire « {close} » ?" if close else ""
+        return f"{m[1]} : « {m[2]} » inconnu. Valeurs possibles : {', '.join(choices)}.{hint}"
+    m = re.search(r"Invalid value for '([^']+)'(?: / '[^']+')?: (.*)", text)
+    if m:
+        return f"{m[1]} : valeur invalide ({m[2]})"
+    m = re.search(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", text)
+    if m:
+        words = m[1].split()
+        what = "un mot en trop" if len(words) == 1 else f"{len(words)} mots en trop"
+        return f"{what} : « {m[1]} » (« {path} --help » montre ce que la commande attend)"
     return text
 
 
@@ -669,7 +990,30 @@ _HELP_FR = (
     ),
     ("[default: ", "[défaut : "),
     ("[required]", "[obligatoire]"),
+    ("[OPTIONS] COMMAND [ARGS]...", "[options] commande [arguments]…"),
+    ("[OPTIONS]", "[options]"),
+    ("[ARGS]...", "[arguments]…"),
+    ("[default:", "[défaut :"),
+    (" [default]", " [défaut]"),
 )
+# Metavariables typer or click write for options whose metavar was not set (other typer or
+# click versions write them differently): said in French.
+_METAVARS_FR = {
+    "<str>": "TEXTE",
+    "<text>": "TEXTE",
+    "<path>": "FICHIER",
+    "<file>": "FICHIER",
+    "<int>": "NOMBRE",
+    "<integer>": "NOMBRE",
+    "<float>": "NOMBRE",
+    "TEXT": "TEXTE",
+    "PATH": "FICHIER",
+    "FILE": "FICHIER",
+    "FILENAME": "FICHIER",
+    "INTEGER": "NOMBRE",
+    "FLOAT": "NOMBRE",
+    "BOOLEAN": "OUI/NON",
+}
 
 
 def _french_help(text: str) -> str:
@@ -678,6 +1022,12 @@ def _french_help(text: str) -> str:
 
     for english, french in _HELP_FR:
         text = text.replace(english, french)
+    text = re.sub(r"^(Utilisation : .*)$", lambda m: re.sub(r"\{([^{}]+)\}", r"\1", m[1]), text, flags=re.MULTILINE)
+    text = re.sub(
+        r"(?<=[\w-] )(<\w+>|TEXT|PATH|FILENAME|FILE|INTEGER|FLOAT|BOOLEAN)(?=[ .\n]|$)",
+        lambda m: _METAVARS_FR[m[1]],
+        text,
+    )
     # click wraps long option help over lines: join a split phrase before translating it.
     return re.sub(
         r"Show completion for the current shell, to copy it or\s+customize the\s+installation\.", _HELP_FR[6][1], text
@@ -700,6 +1050,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _GLOBAL_WITH_VALUE = {"--data", "-d"}
+_GLOBAL_FLAGS = {"--sans-rapport"}
 # The library names criteria; the command line names the options that give them.
 OPTION_OF: dict[str, str | None] = {
     "axe": "--axe",
@@ -732,7 +1083,37 @@ def _trimmed_app(argv: list[str]) -> typer.Typer:
     return trimmed
 
 
+def _global_options_first(argv: list[str]) -> list[str]:
+    """`qpv search jardin --data f.toml` as `qpv --data f.toml search jardin`: the global
+    options given after the command are moved before it (not after a `--`)."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
+        i += 2 if argv[i] in _GLOBAL_WITH_VALUE else 1
+    if i >= len(argv) or argv[i] == "--":
+        return argv
+    moved: list[str] = []
+    kept: list[str] = []
+    rest = argv[i + 1 :]
+    j = 0
+    while j < len(rest):
+        arg = rest[j]
+        if arg == "--":
+            kept += rest[j:]
+            break
+        if arg in _GLOBAL_WITH_VALUE and j + 1 < len(rest):
+            moved += rest[j : j + 2]
+            j += 2
+            continue
+        if arg in _GLOBAL_FLAGS or arg.startswith("--data="):
+            moved.append(arg)
+        else:
+            kept.append(arg)
+        j += 1
+    return [*argv[:i], *moved, argv[i], *kept]
+
+
 def _run(argv: list[str]) -> int:
+    argv = _global_options_first(argv)
     usage_error, click_exception, exit_exc = _click_exceptions()
     debug = bool(os.environ.get("QPV_DEBUG"))
     try:

@@ -32,7 +32,7 @@ class Problem(NamedTuple):
     message: str
     ligne: int | None = None
     colonne: int | None = None
-    gravite: str = "erreur"  # "erreur" or "avertissement"
+    gravite: str = "erreur"  # "erreur", "avertissement" or "information"
 
     def __str__(self) -> str:
         where = self.fichier
@@ -40,7 +40,7 @@ class Problem(NamedTuple):
             where += f":{self.ligne}"
             if self.colonne is not None:
                 where += f":{self.colonne}"
-        prefix = "" if self.gravite == "erreur" else "avertissement : "
+        prefix = "" if self.gravite == "erreur" else f"{self.gravite} : "
         return f"{where}: {prefix}{self.message}"
 
 

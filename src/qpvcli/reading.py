@@ -43,9 +43,95 @@ def _toml_problem(label: str, err: Exception, text: str) -> Problem:
     elif line is None:
         line = text.count("\n") + 1
     reason = _TOML_POSITION.sub("", getattr(err, "msg", raw) or raw)
+    hint = _hand_editing_hint(text, line, reason)
+    if hint is not None:
+        hint_line, hint_col, message = hint
+        if hint_line != line or "Unterminated string" in reason:  # where the unterminated text began
+            line, col = hint_line, hint_col
+        return Problem(label, f"syntaxe TOML : {message}", line, col)
     french = next((fr for key, fr in _TOML_MESSAGES if key in reason), None)
     message = f"syntaxe TOML : {french}" if french else f"syntaxe TOML invalide ({reason})"
     return Problem(label, message, line, col)
+
+
+_CURLY = "“”„‟«»‘’‚‛"
+_GROUPED_NUMBER = re.compile(r"^-?\d{1,3}(?:[ \t\u00a0\u202f.,']\d{3})+$")
+_NUMBER_WITH_UNIT = re.compile(r"^(-?\d[\d \t\u00a0\u202f]*)\s*(€|euros?|eur|k€|k)$", re.IGNORECASE)
+
+
+def _odd_quotes(value: str) -> bool:
+    """A one-line value whose straight double quotes do not pair up (ignoring \\")."""
+    return value.replace("\\\\", "").replace('\\"', "").count('"') % 2 == 1
+
+
+def _hand_editing_hint(text: str, line: int | None, reason: str) -> tuple[int, int, str] | None:
+    """The commonest mistakes of a catalogue edited by hand, said with their fix: (line,
+    column, message), or None when the parser's own message is the best one can say."""
+    lines = text.split("\n")
+    if "Unterminated string" in reason or line is None or not 1 <= line <= len(lines):
+        for n, raw in enumerate(lines, 1):  # the line that opened the unterminated text
+            key, eq, value = raw.partition("=")
+            if eq and '"""' not in value and _odd_quotes(value):
+                return n, len(key) + len(value) - len(value.lstrip()) + 2, _missing_quote(key.strip())
+        return None
+    raw = lines[line - 1]
+    if "\r" in raw.rstrip("\r"):
+        return (
+            line,
+            raw.index("\r") + 1,
+            "fin de ligne « retour chariot » seule (ancien format Mac) : enregistrez le fichier avec des fins "
+            "de ligne Windows (CRLF) ou Unix (LF)",
+        )
+    key, eq, value = raw.rstrip("\r").partition("=")
+    col = len(key) + 2
+    name = key.strip().strip('"')
+    bare = value.strip()
+    if eq and any(c in bare for c in _CURLY) and (bare[:1] in _CURLY or _odd_quotes(bare)):
+        found = next(c for c in bare if c in _CURLY)
+        return (
+            line,
+            col,
+            f"guillemets typographiques « {found} » (collés depuis Word ?) : entourez le texte de guillemets "
+            f'droits, {name} = "…"',
+        )
+    number = bare.split("#")[0].strip()
+    if eq and _GROUPED_NUMBER.match(number):
+        digits = re.sub(r"\D", "", number)
+        sign = "-" if number.startswith("-") else ""
+        return (
+            line,
+            col,
+            f"nombre écrit avec des séparateurs de milliers : écrivez {name} = {sign}{digits} (chiffres collés)",
+        )
+    unit = _NUMBER_WITH_UNIT.match(number) if eq else None
+    if unit:
+        digits = int(re.sub(r"\D", "", unit.group(1))) * (1000 if unit.group(2).lower() in ("k", "k€") else 1)
+        return line, col, f"montant suivi d'une unité : écrivez {name} = {digits} (en euros, sans « {unit.group(2)} »)"
+    if eq and bare.startswith("'") and bare.count("'") > 2:
+        return (
+            line,
+            col,
+            f'apostrophe dans un texte entre apostrophes : entourez le texte de guillemets droits, {name} = "…"',
+        )
+    if eq and _odd_quotes(bare) and "Illegal character" in reason:
+        return line, col, _missing_quote(name)
+    if eq and "Invalid value" in reason and re.match(r"^[^\W\d]", bare) and bare not in ("true", "false"):
+        return line, col, f'texte sans guillemets : entourez-le de guillemets droits, {name} = "{bare}"'
+    if "Expected '=' after a key" in reason and re.match(r"^\s*[\w-]+[ \t]+[\w-]+\s*=", raw):
+        fixed = re.sub(r"[ \t]+", "_", key.strip())
+        return (
+            line,
+            1,
+            f"nom de champ avec une espace ou une tabulation : écrivez {fixed} (sans espace, avec « _ » si besoin)",
+        )
+    return None
+
+
+def _missing_quote(name: str) -> str:
+    return (
+        f'guillemet fermant manquant : terminez le texte par " sur la même ligne ({name} = "…"), '
+        'ou entourez un texte de plusieurs lignes de """ … """'
+    )
 
 
 def parse_toml(text: str, label: str) -> dict[str, Any]:

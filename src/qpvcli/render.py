@@ -91,15 +91,51 @@ def print_list(out: Output, exemples: Iterable[Exemple], title: str | None = Non
     from rich.table import Table
     from rich.text import Text
 
+    console = out.console()
+    chosen = list(exemples)
+    # Column widths chosen here, so that an id is never cut: the titles wrap, the costs wrap at
+    # their spaces, and when even that leaves too little room, one block per record.
+    id_width = max((len(safe(e.id)) for e in chosen), default=10)
+    title_width = max((len(safe(e.titre)) for e in chosen), default=10)
+    niveau_width = max([len("échelle"), *(len(n) for e in chosen for n in e.niveau)])
+    cost_full = max([len("coût"), *(len(e.cout_tranche) for e in chosen)])
+    cost_word = max([len("coût"), *(len(w) for e in chosen for w in e.cout_tranche.split())])
+    borders = 5 + 2 * 4 + len("act.")
+    room = console.width - borders - niveau_width
+    if room - cost_full >= id_width:
+        cost_width = cost_full
+    elif room - cost_word >= id_width:
+        cost_width = cost_word
+    else:
+        _print_stacked(console, chosen, title)
+        return
+    label_width = min(room - cost_width, max(title_width, id_width, len("exemple (titre, identifiant)")))
     table = Table(title=Text(title) if title else None, header_style="bold", expand=False)
-    table.add_column("act.", justify="right")
-    table.add_column("exemple (titre, identifiant)", ratio=1)
-    table.add_column("échelle")
-    table.add_column("coût")
-    for e in exemples:
+    table.add_column("act.", justify="right", width=len("act."))
+    table.add_column("exemple (titre, identifiant)", width=label_width)
+    table.add_column("échelle", width=niveau_width)
+    table.add_column("coût", width=cost_width)
+    for e in chosen:
         label = Text(safe(e.titre)) + Text("\n") + Text(safe(e.id), style="cyan")
         table.add_row(str(e.action), label, Text(_niveau(e).replace(", ", "\n")), Text(e.cout_tranche))
-    out.console().print(table)
+    console.print(table)
+
+
+def _print_stacked(console: Any, exemples: Sequence[Exemple], title: str | None) -> None:
+    """One block per record, for a terminal too narrow for a table: the id whole on its own
+    line (the terminal wraps it, nothing is cut), then the title and the rest."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    if title:
+        console.print(Text(title, style="bold"))
+        console.print()
+    for e in exemples:
+        console.print(Text(safe(e.id), style="cyan"), soft_wrap=True)
+        console.print(Padding(Text(safe(e.titre)), (0, 0, 0, 2 if console.width > 20 else 0)))
+        meta = f"action {e.action} · {_niveau(e) or 'échelle non précisée'} · coût {e.cout_tranche}"
+        console.print(Padding(Text(safe(meta), style="dim"), (0, 0, 0, 2 if console.width > 20 else 0)))
+        console.print()
 
 
 def print_search(out: Output, hits: Sequence[Found], *, explain: bool) -> None:
@@ -129,8 +165,12 @@ def print_search(out: Output, hits: Sequence[Found], *, explain: bool) -> None:
         line = Text()
         line.append(f"{rank:>2}. ", style="dim")
         line.append_text(_highlighted(e.titre, h.stems, "bold"))
-        line.append(f"  [{e.id}]", style="cyan")
-        console.print(line)
+        ident = Text(f"[{safe(e.id)}]", style="cyan")
+        if line.cell_len + 2 + ident.cell_len <= console.width:
+            console.print(line + Text("  ") + ident)
+        else:  # the id on its own line, never cut (the terminal wraps it if it must)
+            console.print(line)
+            console.print(Text("    ") + ident, soft_wrap=True)
         meta = f"    action {e.action} · {_niveau(e) or 'échelle non précisée'} · coût {e.cout_tranche}"
         if e.territoires:
             meta += " · " + ", ".join(str(t) for t in e.territoires[:3])
@@ -186,12 +226,51 @@ def print_show(out: Output, catalogue: Catalogue, e: Exemple) -> None:
     console = out.console()
     console.print(Text(safe(e.titre), style="bold"))
     console.print()
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold cyan", no_wrap=True)
-    grid.add_column(ratio=1)
+    label_width = max(len(label) for label, _ in rows)
+    if console.width < label_width + 2 + 20:  # too narrow for two columns: label above value
+        for label, value in rows:
+            console.print(Text(label, style="bold cyan"))
+            for line in value.split("\n"):
+                console.print(Text("  ") + _linked(line), soft_wrap=_has_long_word(line, console.width - 2))
+        return
+    value_width = console.width - label_width - 2
+    grid = None
     for label, value in rows:
-        grid.add_row(Text(label), Text(safe(value)))
-    console.print(grid)
+        if any(_has_long_word(line, value_width) for line in value.split("\n")):
+            # An id or an address longer than the column: printed whole, never cut or folded.
+            if grid is not None:
+                console.print(grid)
+                grid = None
+            for i, line in enumerate(value.split("\n")):
+                head = Text((label if i == 0 else "").ljust(label_width + 2), style="bold cyan")
+                console.print(head + _linked(line), soft_wrap=_has_long_word(line, value_width))
+            continue
+        if grid is None:
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(style="bold cyan", no_wrap=True, min_width=label_width)
+            grid.add_column(ratio=1, overflow="fold")
+        grid.add_row(Text(label), _linked(value))
+    if grid is not None:
+        console.print(grid)
+
+
+_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+
+
+def _has_long_word(text: str, width: int) -> bool:
+    return any(len(word) > width for word in text.split())
+
+
+def _linked(text: str) -> Any:
+    """Text with its web addresses clickable (OSC 8, where the terminal supports it)."""
+    from rich.style import Style
+    from rich.text import Text
+
+    out = Text(safe(text))
+    for m in _URL.finditer(out.plain):
+        if not _CONTROL.search(m.group()):
+            out.stylize(Style(link=m.group().rstrip(".,;)"), underline=True), m.start(), m.end())
+    return out
 
 
 def print_actions(out: Output, catalogue: Catalogue, axes: Sequence[str], counts: dict[int, int]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -104,6 +105,47 @@ def resolve_action(value: int, catalogue: Catalogue) -> int:
     return value
 
 
+_AMOUNT = re.compile(
+    r"(?P<number>\d+(?:[.,]\d+)*)\s*(?P<unit>k|m|md|mds|mrd|milles?|millions?|milliards?)?\s*(?:€|eur|euros?)?",
+    re.IGNORECASE,
+)
+_SCALE = {
+    **dict.fromkeys(("k", "mille", "milles"), 1_000),
+    **dict.fromkeys(("m", "million", "millions"), 1_000_000),
+    **dict.fromkeys(("md", "mds", "mrd", "milliard", "milliards"), 1_000_000_000),
+}
+
+
+def resolve_montant(value: int | str) -> int:
+    """An amount in euros from what the user typed: 40000, « 40 000 », 40k, « 50 k€ »,
+    « 1,5 M€ », « 40.000 € ». Anything else (or negative) raises InvalidValue."""
+    if isinstance(value, int):
+        if value < 0:
+            raise InvalidValue("cout_max", value, "un montant positif en euros est attendu (ex. 40000).")
+        return value
+    text = re.sub(r"[\s\u00a0\u202f_']", "", str(value)).strip()
+    if text.startswith("-"):
+        raise InvalidValue("cout_max", value, "un montant positif en euros est attendu (ex. 40000).")
+    m = _AMOUNT.fullmatch(text)
+    if m is None:
+        raise InvalidValue(
+            "cout_max",
+            value,
+            f"« {value} » n'est pas un montant : écrivez par exemple 40000, « 40 000 », 40k ou « 1,5 M€ ».",
+        )
+    number, unit = m["number"], (m["unit"] or "").lower()
+    scale = _SCALE.get(unit, 1)
+    if scale == 1 and re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", number):
+        return int(re.sub(r"\D", "", number))  # « 40.000 », « 40,000 »: thousands
+    if number.count(",") + number.count(".") > 1:
+        raise InvalidValue(
+            "cout_max",
+            value,
+            f"« {value} » n'est pas un montant : écrivez par exemple 40000, « 40 000 », 40k ou « 1,5 M€ ».",
+        )
+    return int(float(number.replace(",", ".")) * scale)
+
+
 def resolve_tri(value: str) -> str:
     key = fold(value.strip())
     if key in SORT_KEYS:
@@ -130,13 +172,13 @@ class Filtres(NamedTuple):
         axes: Sequence[str] = (),
         actions: Sequence[int] = (),
         echelles: Sequence[str] = (),
-        cout_max: int | None = None,
+        cout_max: int | str | None = None,
         gratuit: bool = False,
         partenaires: Sequence[str] = (),
         territoires: Sequence[str] = (),
     ) -> Filtres:
-        if cout_max is not None and cout_max < 0:
-            raise InvalidValue("cout_max", cout_max, "un montant positif en euros est attendu (ex. 40000).")
+        if cout_max is not None:
+            cout_max = resolve_montant(cout_max)
         for value, champ in [(p, "partenaire") for p in partenaires] + [(t, "territoire") for t in territoires]:
             if not analyse(value) and normalise_code(value) is None:
                 raise InvalidValue(champ, value, f"« {value} » ne contient aucun mot à chercher.")

@@ -34,12 +34,27 @@ def bundled_text() -> str:
 
 
 def user_paths(options: Sequence[Path] = (), env: str | None = None) -> list[Path]:
-    """Catalogue paths from QPV_DATA (separated as PATH is) then from --data, in that order."""
-    paths: list[Path] = []
+    """Catalogue paths from QPV_DATA (separated as PATH is) then from --data, in that order;
+    a file given twice (in both, or twice in one) is kept once, where it first appears."""
+    return list(user_origins(options, env))
+
+
+def user_origins(options: Sequence[Path] = (), env: str | None = None) -> dict[Path, str]:
+    """`user_paths`, each with where it was given: "QPV_DATA" or "--data"."""
     value = os.environ.get("QPV_DATA", "") if env is None else env
-    paths.extend(Path(p).expanduser() for p in value.split(os.pathsep) if p.strip())
-    paths.extend(options)
-    return paths
+    given = [(Path(p.strip()).expanduser(), "QPV_DATA") for p in value.split(os.pathsep) if p.strip()]
+    given += [(Path(p), "--data") for p in options]
+    out: dict[Path, str] = {}
+    seen: set[str] = set()
+    for path, origin in given:
+        try:
+            key = str(path.resolve())
+        except (OSError, RuntimeError):
+            key = str(path)
+        if key not in seen:
+            seen.add(key)
+            out[path] = origin
+    return out
 
 
 def is_regular(path: Path) -> bool:

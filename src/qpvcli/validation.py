@@ -140,7 +140,7 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
     for key, value in raw.items():
         spec = EXEMPLE_FIELDS.get(key)
         if spec and not spec[0](value):
-            check.add("exemples", index, key, f"{name} : « {key} » doit être {spec[1]}")
+            check.add("exemples", index, key, f"{name} : « {key} » doit être {spec[1]}" + _type_hint(key, value))
             wrong_type.add(key)
             ok = False
     # Every problem of the record is reported at once: the checks below skip only the fields
@@ -150,7 +150,9 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
             "exemples",
             index,
             "id",
-            f"{name} : l'identifiant doit être en minuscules sans accents, mots séparés par des tirets (ex. « paris-ilots-de-fraicheur »)",
+            f"{name} : l'identifiant doit être en minuscules sans accents, mots séparés par des tirets ("
+            + (f'écrivez id = "{_slug(raw["id"])}"' if _slug(raw["id"]) else "ex. « paris-ilots-de-fraicheur »")
+            + ")",
         )
         ok = False
     if "action" in raw and "action" not in wrong_type and raw["action"] not in actions:
@@ -248,6 +250,23 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
     values.update(subs)
     values["source"] = check.label
     return Exemple(**values)
+
+
+def _slug(text: str) -> str:
+    return "-".join(re.sub(r"[^a-z0-9]+", " ", fold_text(text)).split())[:80].strip("-")
+
+
+def _type_hint(key: str, value: Any) -> str:
+    """The fix for a number written as text or with a point (« "120 000" », 120.000)."""
+    if EXEMPLE_FIELDS[key] is not _INT:
+        return ""
+    if isinstance(value, str) and re.fullmatch(r"\s*\d[\d \u00a0\u202f.]*\s*(?:€|euros?)?\s*", value):
+        digits = re.sub(r"\D", "", value)
+        return f" : écrivez {key} = {digits}, sans guillemets ni espaces"
+    if isinstance(value, float) and round(value * 1000) == value * 1000 and value < 1000:
+        meant = round(value * 1000)
+        return f" : pour {meant}, écrivez {key} = {meant} (sans point : en TOML, le point sépare les décimales)"
+    return ""
 
 
 def _check_axes(check: _Checker, raws: list[Any]) -> list[tuple[int, Axe]]:
