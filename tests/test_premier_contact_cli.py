@@ -21,8 +21,8 @@ def ids(out: str) -> list[str]:
 
 
 def test_search_in_several_words_without_quotes(qpv):
-    quoted = qpv("search", "santé mentale")
-    loose = qpv("search", "santé", "mentale")
+    quoted = qpv("search", "jardin partagé")
+    loose = qpv("search", "jardin", "partagé")
     assert loose.code == 0 and loose.err == ""
     assert loose.out == quoted.out and len(ids(loose.out)) > 0
 
@@ -93,7 +93,7 @@ def test_global_options_first_keeps_what_follows_a_double_dash():
         (["lsit"], "qpv : commande inconnue : « lsit » : vouliez-vous dire « qpv list » ?\n"),
         (["cherche", "x"], "qpv : commande inconnue : « cherche » : vouliez-vous dire « qpv search » ?\n"),
         (["montre", "x"], "qpv : commande inconnue : « montre » : vouliez-vous dire « qpv show » ?\n"),
-        (["search"], "qpv : indiquez ce que vous cherchez, par exemple : qpv search santé mentale\n"),
+        (["search"], "qpv : indiquez ce que vous cherchez, par exemple : qpv search jardin partagé\n"),
         (
             ["show"],
             "qpv : indiquez l'identifiant d'un exemple, par exemple : qpv show paris-ilots-de-fraicheur "
@@ -115,7 +115,7 @@ def test_global_options_first_keeps_what_follows_a_double_dash():
         ),
         (
             ["--data", "f.toml"],
-            "qpv : indiquez une commande, par exemple : qpv list, qpv search santé mentale (toutes : qpv --help)\n",
+            "qpv : indiquez une commande, par exemple : qpv list, qpv search jardin partagé (toutes : qpv --help)\n",
         ),
     ],
 )
@@ -129,8 +129,8 @@ def test_usage_errors_in_french(qpv, args, expected):
 @pytest.mark.parametrize(
     ("alias", "args"),
     [
-        ("chercher", ["santé", "mentale"]),
-        ("rechercher", ["santé", "mentale"]),
+        ("chercher", ["jardin", "partagé"]),
+        ("rechercher", ["jardin", "partagé"]),
         ("lister", ["--action", "1"]),
         ("liste", ["--action", "1"]),
         ("voir", ["paris-ilots-de-fraicheur"]),

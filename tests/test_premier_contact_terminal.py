@@ -45,7 +45,8 @@ def test_narrow_terminal_gets_one_block_per_record(qpv, monkeypatch, width):
             "  Croiser les vulnérabilités sociales et climatiques pour",
             "  visualiser les risques actuels et futurs du Département de",
             "  Seine Saint-Denis",
-            "  action 1 · departement · coût non précisé",
+            "  action 1 · commune, intercommunalite, departement · coût",
+            "  non précisé",
             "",
         ]
 

@@ -277,15 +277,30 @@ def test_search_limit(qpv):
 def test_search_nothing_found_message(qpv):
     r = qpv("search", "xylophone")
     assert r.code == 0 and r.out == ""
-    assert r.err == "Aucun résultat pour « xylophone ».\n"
-    r = qpv("search", "xylophone", "--gratuit")
-    assert r.err == "Aucun résultat pour « xylophone » avec ces filtres.\n"
+    assert r.err == "Aucun exemple ne parle de « xylophone ».\n"
+    r = qpv("search", "vélo", "--territoire", "2A")
+    assert r.err == "Aucun résultat pour « vélo » avec ces filtres.\n"
+
+
+def test_a_subject_found_nowhere_gives_nothing_and_says_so(qpv):
+    """« station de ski » : « station » alone would match other things; the subject is absent."""
+    r = qpv("search", "station", "de", "ski")
+    assert r.code == 0 and r.out == ""
+    assert r.err.startswith("Aucun exemple ne parle de « ski »")
+    r = qpv("search", "comment", "faire", "un", "téléphérique")  # generic words are no subject
+    assert r.out == "" and r.err.startswith("Aucun exemple ne parle de « telepherique »")
+
+
+def test_a_minor_unknown_word_is_named_and_the_rest_answered(qpv):
+    r = qpv("search", "jardin", "partagé", "tomates")
+    assert r.code == 0 and r.out
+    assert r.err == "qpv : aucun exemple ne parle de « tomates » : résultats pour les autres mots.\n"
 
 
 def test_search_nothing_found_suggests(qpv):
     r = qpv("search", "santexq")
     assert r.code == 0 and r.out == ""
-    assert r.err.startswith("Aucun résultat pour « santexq ». Vouliez-vous dire : sante")
+    assert r.err.startswith("Aucun exemple ne parle de « santexq ». Vouliez-vous dire : sante")
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\u200b"])

@@ -485,9 +485,15 @@ def search(
             more = f" ({len(shown)} affichés, --limit 0 pour tous)" if len(shown) < total else ""
             typer.echo(f"{total} résultat{'s' if total > 1 else ''} pour « {result.query} »{more}\n")
         print_search(out, shown, explain=explique)
+    absent = " ni de ".join(f"« {w} »" for w in result.unknown)
+    if shown and result.unknown:
+        _error(f"aucun exemple ne parle de {absent} : résultats pour les autres mots.")
     if not shown:
-        message = f"Aucun résultat pour « {result.query} »"
-        message += " avec ces filtres." if filtres else "."
+        if result.unknown:
+            message = f"Aucun exemple ne parle de {absent}."
+        else:
+            message = f"Aucun résultat pour « {result.query} »"
+            message += " avec ces filtres." if filtres else "."
         if result.suggestions:
             message += " Vouliez-vous dire : " + ", ".join(result.suggestions) + " ?"
         _no_result(message)
@@ -881,7 +887,7 @@ def _click_exceptions() -> tuple[type[BaseException], type[BaseException], type[
 
 # What is missing, said with an example, for each command's required argument or option.
 _MISSING = {
-    "search": "indiquez ce que vous cherchez, par exemple : qpv search santé mentale",
+    "search": "indiquez ce que vous cherchez, par exemple : qpv search jardin partagé",
     "show": "indiquez l'identifiant d'un exemple, par exemple : qpv show paris-ilots-de-fraicheur (les identifiants : qpv list)",
     "valider": "indiquez le ou les catalogues à vérifier, par exemple : qpv valider mes-exemples.toml",
     "nouveau": "indiquez le catalogue où ajouter l'exemple avec -o, par exemple : qpv nouveau -o mes-exemples.toml",
@@ -946,7 +952,7 @@ def _french_usage(err: BaseException) -> str:
         hint = f" : vouliez-vous dire « qpv {close} » ?" if close else " (voir « qpv --help »)"
         return f"commande inconnue : « {typed} »{hint}"
     if "Missing command" in text:
-        return "indiquez une commande, par exemple : qpv list, qpv search santé mentale (toutes : qpv --help)"
+        return "indiquez une commande, par exemple : qpv list, qpv search jardin partagé (toutes : qpv --help)"
     m = re.search(r"Missing (?:argument|option) '?([^'.]+)'?", text)
     if m:
         return _MISSING.get(str(command), f"il manque {m[1]}")

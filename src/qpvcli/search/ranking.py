@@ -165,7 +165,8 @@ def understand(index: Index, query: str) -> list[QueryTerm]:
             last = is_prefix and j == len(words_) - 1
             generic = not alternatives and words_[j] in GENERIC_WORDS
             term = QueryTerm(words_[j], expand(index, words_[j], is_prefix=last), phrases, generic)
-            if not any(t.variants == term.variants and t.phrases == term.phrases for t in terms):
+            found = term.variants or term.phrases
+            if not found or not any(t.variants == term.variants and t.phrases == term.phrases for t in terms):
                 terms.append(term)
         i += size
     if terms and all(t.generic for t in terms):  # « comment faire » : the generic words are the subject
@@ -373,7 +374,10 @@ def _proximity_bonus(
 
 
 def _suggestions(index: Index, qterms: list[QueryTerm]) -> list[str]:
+    """Close words of the catalogue for the query words that found nothing (« punèses » →
+    « punaises »); none for a word that was found."""
     out: list[str] = []
     for q in qterms:
-        out.extend(suggest(index, q.word))
+        if not q.variants and not q.phrases:
+            out.extend(suggest(index, q.word))
     return list(dict.fromkeys(out))[:5]
