@@ -24,6 +24,11 @@ MAX_LINKS = 65_000
 MAX_CELL = 32_767  # characters in an Excel cell
 
 
+def _lines(text: str, width: int) -> int:
+    """About how many lines a wrapped cell of `width` characters takes."""
+    return sum(1 + len(part) // max(1, int(width * 1.1)) for part in text.split("\n"))
+
+
 def render(selection: Selection) -> bytes:
     import xlsxwriter
 
@@ -69,6 +74,11 @@ def _write(book, selection: Selection) -> None:
         sheet.write_string(0, i, c.label, header)
     sheet.freeze_panes(1, 0)
     sheet.set_row(0, 30)
+    for ws in (sheet, actions_sheet, source_sheet):
+        ws.set_paper(9)  # A4
+        ws.set_landscape()
+        ws.repeat_rows(0)
+        ws.set_footer("&L&A&RPage &P / &N")
 
     counts: dict[int, int] = {}
     first_row: dict[int, int] = {}
@@ -78,8 +88,14 @@ def _write(book, selection: Selection) -> None:
         r += 1
         counts[e.action] = counts.get(e.action, 0) + 1
         first_row.setdefault(e.action, r)
-        for i, c in enumerate(cols):
-            value = c.value(cat, e)
+        values = [c.value(cat, e) for c in cols]
+        # An explicit height: LibreOffice does not grow rows to fit wrapped text on opening.
+        lines = max(
+            (_lines(v, c.width) for c, v in zip(cols, values, strict=True) if isinstance(v, str) and c.width >= 30),
+            default=1,
+        )
+        sheet.set_row(r, min(409, 15 * min(lines, 12)))
+        for i, (c, value) in enumerate(zip(cols, values, strict=True)):
             if value is None or value == "":
                 continue
             if isinstance(value, int):
