@@ -330,7 +330,7 @@ def _toc_entries(w: Writer, toc, entries: list[tuple[int, str]]) -> None:
 
 
 # Widths in millimetres, adding up to the landscape A4 text width (297 - 2 x 18).
-_COLUMNS = (("Action", 17), ("Exemple", 64), ("Échelle", 29), ("Coût", 24), ("Partenaires", 60), ("Liens", 67))
+_COLUMNS = (("Action", 15), ("Exemple", 64), ("Échelle", 33), ("Coût", 24), ("Partenaires", 58), ("Liens", 67))
 
 
 def _table(w: Writer, selection: Selection) -> None:
@@ -346,7 +346,7 @@ def _table(w: Writer, selection: Selection) -> None:
     for e in selection.exemples:
         action = cat.action(e.action)
         cells = table.add_row().cells
-        w.text(cells[0].paragraphs[0], f"{action.numero} (axe {cat.axe(action.axe).numero})")
+        w.text(cells[0].paragraphs[0], f"{action.numero}\naxe {cat.axe(action.axe).numero}")
         w.text(cells[1].paragraphs[0], e.titre, bold=True)
         id_line = cells[1].add_paragraph()
         w.text(id_line, e.id, italic=True).font.size = Pt(7.5)
