@@ -244,9 +244,10 @@ def _shade(cell, colour: str) -> None:
 
 def _header(w: Writer, selection: Selection) -> None:
     cited = selection.cited()
-    w.doc.core_properties.title = TITLE
-    w.doc.core_properties.subject = selection.description()
-    w.doc.core_properties.comments = "Source : " + " ; ".join(cited)
+    # Word's document properties hold at most 255 characters.
+    w.doc.core_properties.title = TITLE[:255]
+    w.doc.core_properties.subject = _clean(selection.description())[:255]
+    w.doc.core_properties.comments = _clean("Source : " + " ; ".join(cited))[:255]
     w.doc.add_heading(TITLE, 0)
     p = w.paragraph()
     w.text(p, f"Export du {date_fr(export_date())} par qpv {__version__}.", italic=True)
@@ -383,7 +384,7 @@ def render_one(catalogue: Catalogue, e: Exemple) -> bytes:
     """One record as a Word sheet (`qpv show ID --format docx -o fiche.docx`)."""
     w = Writer()
     source = citation(catalogue.meta) if e.source == "rapport" else source_label(e, catalogue)
-    w.doc.core_properties.title = e.titre[:250]
+    w.doc.core_properties.title = _clean(e.titre)[:255]
     w.doc.add_heading(_clean(e.titre), 0)
     action = catalogue.action(e.action)
     axe = catalogue.axe(action.axe)
