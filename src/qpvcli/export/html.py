@@ -51,12 +51,14 @@ table.faits th, table.faits td { border: 1px solid var(--line); padding: .25rem 
 @media print {
   @page { size: A4; margin: 16mm 15mm; }
   body { font-size: 10.5pt; max-width: none; padding: 0; }
-  .filtre, .no-print { display: none !important; }
+  .filtre { display: none !important; }
+  nav.sommaire { background: none; padding: 0; }
   main h2 { break-before: page; }
-  h2, h3, h4 { break-after: avoid; }
-  article.exemple { break-inside: avoid; border: none; padding: 0; border-top: 1px solid var(--line); border-radius: 0; }
+  h2, h3, h4 { break-after: avoid; break-inside: avoid; }
+  article.exemple { border: none; padding: 0; border-top: 1px solid var(--line); border-radius: 0; }
+  table.faits tr { break-inside: avoid; }
   a { color: inherit; }
-  table.faits a[href^="http"]::after { content: " <" attr(href) ">"; font-size: .85em; color: var(--muted); }
+  a.libelle::after { content: " <" attr(href) ">"; font-size: .85em; color: var(--muted); overflow-wrap: anywhere; }
 }
 """
 
@@ -104,7 +106,9 @@ def _link(label: str, url: str | None) -> str:
     safe = web_url(url)
     if safe is None:
         return _t(f"{label} ({url})" if url and label != url else (url or label))
-    return f'<a href="{escape(safe)}" rel="noopener noreferrer">{_t(label)}</a>'
+    # On paper, a link whose text is not its address is followed by the address.
+    css = ' class="libelle"' if label != safe else ""
+    return f'<a href="{escape(safe)}"{css} rel="noopener noreferrer">{_t(label)}</a>'
 
 
 def _value(e: Exemple, name: str | None, text: str) -> str:
