@@ -363,13 +363,14 @@ def _page(text: str) -> _Page:
     return p
 
 
-def test_html_golden(qpv, tmp_path):
-    target = tmp_path / "action-8.html"
-    assert qpv("export", "--action", "8", "-o", str(target)).code == 0
+@pytest.mark.parametrize(("name", "args"), [("action-8.html", ["--action", "8"]), ("complet.html", [])])
+def test_html_golden(qpv, tmp_path, name, args):
+    target = tmp_path / name
+    assert qpv("export", *args, "-o", str(target)).code == 0
     data = target.read_bytes()
     if UPDATE:
-        (GOLDEN / "action-8.html").write_bytes(data)
-    assert data == (GOLDEN / "action-8.html").read_bytes(), "QPV_UPDATE_GOLDEN=1 to accept"
+        (GOLDEN / name).write_bytes(data)
+    assert data == (GOLDEN / name).read_bytes(), "QPV_UPDATE_GOLDEN=1 to accept"
 
 
 def test_html_is_self_contained_with_working_anchors(catalogue):
