@@ -75,7 +75,7 @@ def test_source_is_shown_and_exported(qpv, mine):
     data = json.loads(qpv("--data", str(mine), "export", "--territoire", "94", "--format", "json").out)
     assert [(e["id"], e["source"]) for e in data["exemples"]][-1] == ("ivry-jardin-partage", str(mine))
     csv_text = qpv("--data", str(mine), "export", "--action", "8", "--format", "csv", "--csv-standard").out
-    assert csv_text.splitlines()[-1].endswith(str(mine))
+    assert csv_text.splitlines()[-1].endswith(f"{mine} (Initiatives du 94)")
 
 
 def test_id_collision_names_both_files_and_lines(qpv, mine, tmp_path):

@@ -411,11 +411,36 @@ def show(
         str,
         typer.Argument(help="Identifiant de l'exemple (voir « qpv list »).", autocompletion=_complete_id, metavar="ID"),
     ],
-    format: Annotated[str, typer.Option("--format", "-f", help="auto, table, texte, json ou md.")] = "auto",
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help="auto, table, texte, json, md ou docx (Word, avec -o). Avec -o : selon l'extension."
+        ),
+    ] = "auto",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Fichier à écrire : .md, .json ou .docx (fiche Word).", dir_okay=False),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Remplacer le fichier s'il existe.")] = False,
 ) -> None:
-    """Lire un exemple en entier : tous ses champs, liens, contacts et corrections."""
+    """Lire un exemple en entier : tous ses champs, liens, contacts, corrections et sa source.
+
+    Exemple : qpv show paris-ilots-de-fraicheur --format docx -o fiche.docx
+    """
     from .render import Output, exemple_json, print_show
 
+    formats = ("auto", "table", "texte", "json", "md", "docx")
+    if format not in formats:
+        raise UsageError(f"--format : « {format} » inconnu. Valeurs possibles : {', '.join(formats)}.")
+    if output is not None:
+        from .export import resolve_format
+
+        fmt = resolve_format(None if format == "auto" else format, output)
+        if fmt not in ("md", "json", "docx"):
+            raise UsageError(f"--output : une fiche s'écrit en .md, .json ou .docx, pas en {fmt}.")
+        format = fmt
+    elif format == "docx" and stdout_isatty():
+        raise UsageError("--format docx : un fichier Word ne s'affiche pas dans le terminal ; ajoutez -o fiche.docx")
     qpv = _state(ctx).qpv()
     cat = qpv.catalogue
     ex = qpv.get(id)
@@ -423,17 +448,31 @@ def show(
         close = qpv.closest_ids(id)
         hint = " Vouliez-vous dire : " + ", ".join(close) + " ?" if close else " Voir « qpv list »."
         raise QpvError(f"Aucun exemple « {id} ».{hint}")
+    if format in ("auto", "table", "texte"):
+        tty = stdout_isatty() if format == "auto" else format == "table"
+        print_show(Output(sys.stdout, tty), cat, ex)
+        return
     if format == "json":
-        Output(sys.stdout, False).json(exemple_json(ex))
+        import json
+
+        data = (json.dumps(exemple_json(ex), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     elif format == "md":
         from .export import md
 
-        sys.stdout.write(md.render_one(cat, ex))
-    elif format in ("auto", "table", "texte"):
-        tty = stdout_isatty() if format == "auto" else format == "table"
-        print_show(Output(sys.stdout, tty), cat, ex)
+        data = md.render_one(cat, ex).encode("utf-8")
     else:
-        raise UsageError(f"--format : « {format} » inconnu. Valeurs possibles : auto, table, texte, json, md.")
+        from .export import docx
+
+        data = docx.render_one(cat, ex)
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    from .files import write_output
+
+    write_output(output, data, force=force, protected=tuple(_state(ctx).paths))
+    typer.echo(f"fiche « {ex.id} » écrite dans {output}", err=True)
 
 
 @app.command()
@@ -519,14 +558,29 @@ def export(
     territoire: TerritoireOpt = None,
     tri: TriOpt = None,
     format: Annotated[
-        str, typer.Option("--format", "-f", help="md (rapport), csv (Excel), json ou toml (catalogue réutilisable).")
-    ] = "md",
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="md (ou markdown), csv, json, toml, docx (Word), xlsx (ou excel), html ou sqlite (Datasette)."
+            " Par défaut, celui qu'indique l'extension du fichier -o, sinon md.",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Fichier à écrire (sinon la sortie standard).", dir_okay=False)
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Fichier à écrire (sinon la sortie standard) ; son extension donne le format"
+            " (.md, .csv, .json, .toml, .docx, .xlsx, .html, .db).",
+            dir_okay=False,
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Remplacer le fichier s'il existe.")] = False,
     compact: Annotated[
-        bool, typer.Option("--compact", help="Markdown : un seul tableau, une ligne par exemple.")
+        bool,
+        typer.Option("--compact", help="Markdown, Word : un seul tableau, une ligne par exemple (Word : paysage)."),
     ] = False,
     csv_standard: Annotated[
         bool,
@@ -541,16 +595,27 @@ def export(
             help="CSV : ne pas neutraliser les cellules commençant par = + - @ (risque d'injection de formule dans Excel).",
         ),
     ] = False,
+    entetes_lisibles: Annotated[
+        bool,
+        typer.Option(
+            "--entetes-lisibles",
+            help="CSV : en-têtes de colonnes en français (« Coût (euros) ») au lieu des noms techniques (cout_eur).",
+        ),
+    ] = False,
 ) -> None:
-    """Exporter une sélection en Markdown (rapport), CSV (Excel), JSON ou TOML.
+    """Exporter une sélection : Markdown, CSV, JSON, TOML, Word, Excel, page web ou base SQLite.
 
-    Exemple : qpv export --axe habitabilite --format csv -o habitabilite.csv
+    Exemple : qpv export --axe habitabilite -o habitabilite.docx
     """
-    from .export import FORMATS, Selection, render
+    from .export import BINARY, Selection, render, resolve_format
     from .files import write_output
 
-    if format not in FORMATS:
-        raise UsageError(f"--format : « {format} » inconnu. Valeurs possibles : {', '.join(FORMATS)}.")
+    fmt = resolve_format(format, output)
+    if output is None and fmt in BINARY and stdout_isatty():
+        raise UsageError(
+            f"--format {fmt} : un fichier binaire ne s'affiche pas dans le terminal ;"
+            f" indiquez un fichier, par exemple -o selection.{'db' if fmt == 'sqlite' else fmt}"
+        )
     state = _state(ctx)
     if query is not None and not query.strip():
         raise UsageError("la requête est vide : retirez-la pour exporter toute la sélection.")
@@ -558,10 +623,13 @@ def export(
     cat = qpv.catalogue
     filtres = _filtres(ctx)
     chosen, scores = qpv.selection(query, filtres, tri)
-    command = _command_line(state, query, filtres, tri, format, compact, csv_standard, csv_brut)
+    command = _command_line(state, query, filtres, tri, fmt, compact, csv_standard, csv_brut, entetes_lisibles)
     selection = Selection(cat, chosen, query, filtres.describe(cat), command, scores)
-    data = render(format, selection, compact=compact, excel=not csv_standard, neutralise=not csv_brut)
-    if not chosen:
+    data = render(
+        fmt, selection, compact=compact, excel=not csv_standard, neutralise=not csv_brut, labels=entetes_lisibles
+    )
+    n = len(chosen)
+    if not n:
         _no_result()
     if output is None:
         sys.stdout.flush()
@@ -569,13 +637,10 @@ def export(
         sys.stdout.buffer.flush()
         return
     write_output(output, data, force=force, protected=tuple(state.paths))
-    typer.echo(
-        f"{len(chosen)} exemple{'s' if len(chosen) > 1 else ''} exporté{'s' if len(chosen) > 1 else ''} dans {output}",
-        err=True,
-    )
+    typer.echo(f"{n} exemple{'s' if n > 1 else ''} exporté{'s' if n > 1 else ''} dans {output}", err=True)
 
 
-def _command_line(state: State, query, filtres, tri, fmt, compact, csv_standard, csv_brut) -> str:
+def _command_line(state: State, query, filtres, tri, fmt, compact, csv_standard, csv_brut, entetes=False) -> str:
     """The command that reproduces an export, with the catalogues it read."""
     import shlex
 
@@ -590,9 +655,13 @@ def _command_line(state: State, query, filtres, tri, fmt, compact, csv_standard,
     if tri:
         parts.append(f"--tri {tri}")
     parts.append(f"--format {fmt}")
-    parts += [
-        flag for flag, on in (("--compact", compact), ("--csv-standard", csv_standard), ("--csv-brut", csv_brut)) if on
-    ]
+    flags = (
+        ("--compact", compact),
+        ("--csv-standard", csv_standard),
+        ("--csv-brut", csv_brut),
+        ("--entetes-lisibles", entetes),
+    )
+    parts += [flag for flag, on in flags if on]
     return " ".join(parts)
 
 

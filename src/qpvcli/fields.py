@@ -189,10 +189,15 @@ def text_value(e: Exemple, field: Field, sep: str = " ; ") -> str:
 
 def source_label(e: Exemple, catalogue: Catalogue | None = None) -> str:
     """Where a record comes from, in words: the report, or the user's file and its title."""
-    if e.source == "rapport":
+    return catalogue_label(e.source, catalogue)
+
+
+def catalogue_label(source: str, catalogue: Catalogue | None = None) -> str:
+    """A source (`Exemple.source`) in words: the report, or the user's file and its title."""
+    if source == "rapport":
         return "rapport (catalogue intégré)"
-    title = catalogue.source_titles.get(e.source) if catalogue is not None else None
-    return f"{e.source} ({title})" if title else e.source
+    title = catalogue.source_titles.get(source) if catalogue is not None else None
+    return f"{source} ({title})" if title else source
 
 
 def detail_rows(catalogue: Catalogue, e: Exemple, sep: str = "\n") -> list[tuple[str, str]]:
@@ -283,7 +288,7 @@ def columns() -> list[Column]:
             )
         if f.name == "cout_eur":
             cols.append(Column("cout_tranche", "Tranche de coût", lambda c, e: e.cout_tranche, width=16))
-    cols.append(Column("source", "Source", lambda c, e: e.source, width=24))
+    cols.append(Column("source", "Source", lambda c, e: source_label(e, c), width=30))
     return cols
 
 

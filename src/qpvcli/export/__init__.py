@@ -1,17 +1,104 @@
-"""Exporters: a selection of records -> Markdown, CSV, JSON or a TOML catalogue.
+"""Exporters: a selection of records -> Markdown, CSV, JSON, TOML, Word, Excel, HTML or SQLite.
 
-Every exporter takes the same `Selection` and returns bytes, ready for stdout or a file.
+Every exporter takes the same `Selection` and returns bytes, ready for stdout or a file. They
+all read the one description of a record's fields (`fields`): labels, columns, detail rows.
+`selection.exemples` may be an `api.Selected` (re-iterable, streamed from the store): an
+exporter iterates it, once per pass, and never turns it into a list.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from ..model import Catalogue, Exemple
+from ..errors import UsageError
+from ..model import Action, Axe, Catalogue, Exemple
 
-FORMATS = ("md", "csv", "json", "toml")
+FORMATS = ("md", "csv", "json", "toml", "docx", "xlsx", "html", "sqlite")
+ALIASES = {"markdown": "md", "excel": "xlsx", "word": "docx", "htm": "html", "db": "sqlite", "sqlite3": "sqlite"}
+# The format a file name asks for.
+EXTENSIONS = {
+    ".md": "md",
+    ".markdown": "md",
+    ".csv": "csv",
+    ".json": "json",
+    ".toml": "toml",
+    ".docx": "docx",
+    ".xlsx": "xlsx",
+    ".html": "html",
+    ".htm": "html",
+    ".db": "sqlite",
+    ".sqlite": "sqlite",
+    ".sqlite3": "sqlite",
+}
+BINARY = frozenset({"docx", "xlsx", "sqlite"})
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+TITLE = "Actions clés pour la résilience des quartiers prioritaires — sélection d'exemples"
+
+
+def resolve_format(given: str | None, output: Path | None) -> str:
+    """The format to write: `--format` (aliases allowed) and the output file's extension must
+    agree; without `--format`, the extension decides; without either, Markdown."""
+    fmt = None
+    if given is not None:
+        fmt = ALIASES.get(given.strip().lower(), given.strip().lower())
+        if fmt not in FORMATS:
+            names = ", ".join(FORMATS)
+            raise UsageError(f"--format : « {given} » inconnu. Valeurs possibles : {names} (ou markdown, excel).")
+    if output is None:
+        return fmt or "md"
+    suffix = output.suffix.lower()
+    by_name = EXTENSIONS.get(suffix)
+    if fmt is None:
+        if by_name is None:
+            known = ", ".join(sorted(EXTENSIONS))
+            what = f"l'extension « {suffix} »" if suffix else "un nom sans extension"
+            raise UsageError(
+                f"--output : {what} ne dit pas le format de {output}. Extensions connues : {known} ;"
+                f" ou précisez --format ({', '.join(FORMATS)})."
+            )
+        return by_name
+    if by_name is not None and by_name != fmt:
+        raise UsageError(
+            f"--format {fmt} contredit l'extension « {suffix} » de {output} (format {by_name}) :"
+            f" changez le nom du fichier ou retirez --format."
+        )
+    return fmt
+
+
+_WEB = re.compile(r"^https?://[^\s<>\"'`\\\x00-\x1f\x7f]+$", re.IGNORECASE)
+_MAIL = re.compile(
+    r"^[^\s<>()\[\]\\,;:\"'`@\x00-\x1f\x7f]+@[^\s<>()\[\]\\,;:\"'`@\x00-\x1f\x7f]+\.[^\s<>()\[\]\\,;:\"'`@.\x00-\x1f\x7f]+$"
+)
+
+
+def web_url(url: str | None) -> str | None:
+    """The address if it is a plain http(s) link that is safe to make clickable, else None
+    (`javascript:`, `file:`, quotes, spaces or control characters are never made links)."""
+    return url if url and _WEB.match(url) else None
+
+
+def mail_address(email: str | None) -> str | None:
+    """The e-mail address if it is plain enough to make a `mailto:` link, else None."""
+    return email if email and _MAIL.match(email) else None
 
 
 def export_date() -> dt.date:
@@ -22,34 +109,94 @@ def export_date() -> dt.date:
     return dt.date.today()
 
 
+def date_fr(d: dt.date) -> str:
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def citation(meta: dict) -> str:
+    """A catalogue's header as a plain-text citation: title, publisher, co-pilots, date."""
+    parts = [str(meta.get("titre", "Catalogue"))]
+    if meta.get("editeur"):
+        parts.append(str(meta["editeur"]))
+    if meta.get("copilotes"):
+        parts.append("copiloté par " + ", ".join(meta["copilotes"]))
+    if meta.get("date"):
+        year, _, month = str(meta["date"]).partition("-")
+        month = month[:2]
+        parts.append(
+            f"{MONTHS[int(month) - 1]} {year}" if month.isdigit() and 1 <= int(month) <= 12 else str(meta["date"])
+        )
+    return ", ".join(parts) + "."
+
+
 @dataclass
 class Selection:
     catalogue: Catalogue
-    exemples: list[Exemple]
+    exemples: Iterable[Exemple]  # a list, or an api.Selected (re-iterable, with len)
     query: str | None = None
     criteria: list[str] = field(default_factory=list)  # the filters, in words
     command: str = "qpv export"  # the command line that reproduces the selection
     scores: dict[str, float] = field(default_factory=dict)
+    _sources: list[str] | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.exemples)  # type: ignore[arg-type]
 
     def description(self) -> str:
         parts = []
         if self.query:
             parts.append(f"recherche « {self.query} »")
         parts += self.criteria
-        n = len(self.exemples)
+        n = len(self)
         head = f"{n} exemple{'s' if n > 1 else ''}"
         return head + (" : " + " ; ".join(parts) if parts else " : tout le catalogue")
 
+    def sources(self) -> list[str]:
+        """The sources of the selected records (`Exemple.source`), the report first, then the
+        user's files in the order they were given. One pass over the records, kept."""
+        if self._sources is None:
+            seen = list(dict.fromkeys(e.source for e in self.exemples))
+            self._sources = [s for s in seen if s == "rapport"] + [s for s in seen if s != "rapport"]
+        return self._sources
+
+    def cited(self) -> list[str]:
+        """Each source of the selection in words: the report's full citation, or the user's file
+        with the title of its [catalogue] header."""
+        from ..fields import catalogue_label
+
+        return [
+            citation(self.catalogue.meta) if s == "rapport" else catalogue_label(s, self.catalogue)
+            for s in self.sources()
+        ] or [citation(self.catalogue.meta)]
+
+
+def grouped(selection: Selection) -> Iterator[tuple[Axe, Action, Iterator[Exemple]]]:
+    """The records by axis and action, in the report's order (and the selection's order within
+    an action): one pass to find the actions, then one per action. Nothing is kept but the
+    action numbers, so memory does not grow with the selection."""
+    cat = selection.catalogue
+    used = {e.action for e in selection.exemples}
+    for action in sorted(
+        (cat.action(n) for n in used), key=lambda a: ([x.id for x in cat.axes].index(a.axe), a.numero)
+    ):
+        yield cat.axe(action.axe), action, (e for e in selection.exemples if e.action == action.numero)
+
 
 def render(fmt: str, selection: Selection, **options: bool) -> bytes:
+    compact = options.get("compact", False)
     if fmt == "md":
         from . import md
 
-        return md.render(selection, compact=options.get("compact", False)).encode("utf-8")
+        return md.render(selection, compact=compact).encode("utf-8")
     if fmt == "csv":
         from . import csv
 
-        return csv.render(selection, excel=options.get("excel", True), neutralise=options.get("neutralise", True))
+        return csv.render(
+            selection,
+            excel=options.get("excel", True),
+            neutralise=options.get("neutralise", True),
+            labels=options.get("labels", False),
+        )
     if fmt == "json":
         from . import json
 
@@ -58,4 +205,20 @@ def render(fmt: str, selection: Selection, **options: bool) -> bytes:
         from . import toml
 
         return toml.render(selection).encode("utf-8")
+    if fmt == "docx":
+        from . import docx
+
+        return docx.render(selection, compact=compact)
+    if fmt == "xlsx":
+        from . import xlsx
+
+        return xlsx.render(selection)
+    if fmt == "html":
+        from . import html
+
+        return html.render(selection).encode("utf-8")
+    if fmt == "sqlite":
+        from . import sqlite
+
+        return sqlite.render(selection)
     raise ValueError(fmt)

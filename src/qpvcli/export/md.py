@@ -1,218 +1,273 @@
-"""Report-ready Markdown (CommonMark/GFM): paste into a note or convert with pandoc."""
+"""Report-ready Markdown (CommonMark/GFM, and pandoc's Markdown): paste into a note or convert
+with pandoc.
+
+No raw HTML: the table of contents links to the headings' own identifiers, written so that
+pandoc (`pandoc export.md -o note.docx`) and GitHub derive the same one (see `heading`).
+Everything from the data is escaped: raw HTML and link syntax show as text, a line that would
+start a list, a heading or a quote is escaped, and only http(s) and e-mail addresses become links.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from urllib.parse import urlsplit
 
 from .. import __version__
+from ..fields import BY_NAME, detail_rows, source_label
 from ..model import Catalogue, Exemple
-from . import Selection, export_date
+from . import TITLE, Selection, date_fr, export_date, grouped, mail_address, web_url
 
-_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~$^])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What starts a list, a quote, a definition or a heading at the start of a line, in CommonMark
+# or in pandoc's Markdown (fancy lists: « a) », « iv. », « (1) », « #. »).
+_LIST_MARKER = re.compile(r"^(\(?)([0-9]+|[A-Za-z]|[ivxlcdmIVXLCDM]+|\\#)([.)])(?=\s|$)")
+_LINE_START = set("-+=:%")
+_SPACES = re.compile(r"[ \t\f\v]+")
 
 
-def escape(text: str) -> str:
-    """Inline Markdown text: every character with a meaning is escaped, lines joined."""
-    text = _CONTROL.sub("", text)
+def _line(text: str, start: bool = True) -> str:
+    """One line of text, escaped; at the start of a line (`start`), what would make it a
+    block marker (list, heading underline, definition) is neutralised too."""
     text = _SPECIAL.sub(r"\\\1", text)
     text = _ENTITY.sub(r"\\&", text)
-    lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    text = "<br>".join(line for line in lines if line)
-    # A line starting with "1." or "-" would become a list, "=" a heading underline.
-    if text and text[0] in "-+=":
+    if not start:
+        return text
+    if text and text[0] in _LINE_START:
         return "\\" + text
-    return re.sub(r"^(\d+)\.", r"\1\\.", text)
+    return _LIST_MARKER.sub(lambda m: f"{m[1]}{m[2]}\\{m[3]}", text)
+
+
+def _lines(text: str) -> list[str]:
+    text = _CONTROL.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    # Runs of spaces and tabs become one space; no-break spaces (French typography) are kept.
+    return [_SPACES.sub(" ", line).strip(" ") for line in text.split("\n") if line.strip()]
+
+
+def escape(text: str, start: bool = False) -> str:
+    """Inline Markdown text on one line: every character with a meaning escaped (and block
+    markers too if it starts a line or a list item: `start`)."""
+    return _line(" ".join(_lines(text)), start)
+
+
+def block(text: str, indent: str = "", start: bool = True) -> str:
+    """Text that may hold several lines: each escaped, joined by hard line breaks; every line
+    after the first starts a line."""
+    return ("\\\n" + indent).join(_line(line, start or i > 0) for i, line in enumerate(_lines(text)))
+
+
+def code(text: str) -> str:
+    """A code span that holds any text (a fence longer than any run of backticks inside)."""
+    text = " ".join(_lines(text))
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def cell(text: str) -> str:
-    """A GFM table cell: as inline text (`|` escaped), line breaks as <br>."""
+    """A table cell: inline text (`|` escaped, line breaks as spaces)."""
     return escape(text) or " "
 
 
 def link(label: str, url: str) -> str:
-    return f"[{escape(label)}](<{url}>)"
+    """A link if `url` is a plain http(s) address, else the label and the address as text."""
+    safe = web_url(url)
+    if safe is None:
+        return escape(f"{label} ({url})" if label and label != url else url)
+    return f"[{escape(label)}](<{safe}>)"
 
 
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+def mail(email: str) -> str:
+    safe = mail_address(email)
+    return f"[{escape(safe)}](mailto:{safe})" if safe else escape(email)
 
 
-def _date_fr(d) -> str:
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+# ---------------------------------------------------------------------------- heading ids
 
 
-def _source(catalogue: Catalogue) -> str:
-    meta = catalogue.meta
-    title = meta.get("titre", "Catalogue")
-    parts = [f"*{escape(title)}*"]
-    if meta.get("editeur"):
-        parts.append(escape(meta["editeur"]))
-    if meta.get("copilotes"):
-        parts.append("copiloté par " + escape(", ".join(meta["copilotes"])))
-    if meta.get("date"):
-        year, _, month = str(meta["date"]).partition("-")
-        parts.append(
-            f"{MONTHS[int(month) - 1]} {year}"
-            if month.isdigit() and 1 <= int(month) <= 12
-            else escape(str(meta["date"]))
-        )
-    return ", ".join(parts) + "."
+def _kept_by_github(c: str) -> bool:
+    return c in "-_ " or unicodedata.category(c)[0] in "LNM"
 
 
-def _ressource(r) -> str:
+def github_slug(text: str) -> str:
+    """GitHub's heading anchor (github-slugger): lower case, punctuation and symbols dropped,
+    each space a hyphen."""
+    return "".join(c for c in text.lower() if _kept_by_github(c)).replace(" ", "-")
+
+
+def pandoc_slug(text: str) -> str:
+    """pandoc's `auto_identifiers`: lower case, keep letters, digits, `_-.`, words joined by
+    one hyphen, everything before the first letter dropped; « section » if nothing is left."""
+    kept = "".join(c for c in text.lower() if c.isspace() or c.isalnum() or c in "_-.")
+    ident = "-".join(kept.split())
+    ident = ident[next((i for i, c in enumerate(ident) if c.isalpha()), len(ident)) :]
+    return ident or "section"
+
+
+def heading(text: str, prefix: str = "Exemple") -> str:
+    """A heading's text, adjusted (as French typography would have it) so that pandoc and
+    GitHub give it the same identifier: a punctuation mark standing alone is tied to the word
+    before it by a no-break space, a full stop becomes a one-dot leader (`․`), and a heading
+    that does not start with a letter gets `prefix`."""
+    text = unicodedata.normalize("NFC", " ".join(" ".join(_lines(text)).split()))
+    text = "".join(
+        "\u2024" if c == "." else c if len(c.lower()) == 1 else c.lower()[0]  # « İ »: one letter in every lower case
+        for c in text
+        if not (unicodedata.category(c)[0] == "M" or (unicodedata.category(c) == "Pc" and c != "_"))
+    )
+    first = next((c for c in text.lower() if _kept_by_github(c) and c != " "), "")
+    if not first.isalpha():
+        text = f"{prefix} : {text}" if text else prefix
+    words: list[str] = []
+    for word in text.split(" "):
+        if words and not (any(_kept_by_github(c) for c in word) and any(_kept_by_github(c) for c in words[-1])):
+            words[-1] += "\u00a0" + word
+        else:
+            words.append(word)
+    return " ".join(words)
+
+
+class Ids:
+    """Identifiers given so far in a document: a repeated one gets -1, -2 (as both do)."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def add(self, text: str) -> str:
+        base = ident = github_slug(text)
+        n = 0
+        while ident in self.used:
+            n += 1
+            ident = f"{base}-{n}"
+        self.used.add(ident)
+        return ident
+
+
+# ---------------------------------------------------------------------------- parts
+
+
+def _ressource(r, short: bool = False) -> str:
     if r.url:
-        return link(r.libelle or r.url, r.url)
-    label = f"{escape(r.libelle)} : " if r.libelle else ""
-    return f"{label}`{r.fichier}` (fichier cité sans lien dans la source)"
+        label = r.libelle or ((urlsplit(r.url).hostname or r.url) if short else r.url)
+        return link(label, r.url)
+    label = f"{r.libelle} : " if r.libelle else ""
+    return escape(f"{label}{r.fichier} (fichier cité sans lien dans la source)")
 
 
 def _contact(c) -> str:
     who = escape(", ".join(x for x in (c.nom, c.fonction) if x))
     if c.email:
-        mail = f"[{escape(c.email)}](mailto:{c.email})"
-        return f"{who} {mail}" if who else mail
+        return f"{who} {mail(c.email)}" if who else mail(c.email)
     return who
 
 
-def _fields(catalogue: Catalogue, e: Exemple) -> list[tuple[str, str]]:
-    places = "; ".join(
-        t.nom
-        + (
-            f" ({', '.join(x for x in (t.departement, t.region, t.pays) if x)})"
-            if (t.departement or t.region or t.pays)
-            else ""
-        )
-        for t in e.territoires
-    )
-    echelle = escape(e.echelle or "")
-    if e.niveau:
-        echelle += f" — niveau : {escape(', '.join(e.niveau))}"
-    cout = escape(e.cout or "")
-    if e.cout_eur is not None:
-        amount = f"{e.cout_eur:,}".replace(",", "\u202f")
-        cout = f"{cout} ({amount} €, {e.cout_tranche})" if cout else f"{amount} €"
-    rows = [
-        ("Partenaires", escape(" ; ".join(e.partenaires))),
-        ("Partenaires (texte du rapport)", escape(e.partenaires_texte or "")),
-        ("Échelle", echelle),
-        ("Territoires", escape(places)),
-        ("Méthode", escape(e.methode or "")),
-        ("Résultats", escape(e.resultats or "")),
-        ("Coût", cout),
-        ("Durée", escape(e.duree or "")),
-        ("Pilotage", escape(e.pilotage or "")),
-        ("Prise en main", escape(e.prise_en_main or "")),
-        ("Ressources", " ; ".join(_ressource(r) for r in e.ressources)),
-        ("Contacts", " ; ".join(_contact(c) for c in e.contacts)),
-        ("Crédit photo", escape(e.credit_photo or "")),
-        ("Source", "" if e.source == "rapport" else escape(e.source)),
-    ]
-    return [(k, v) for k, v in rows if v]
+_LABEL_TO_FIELD = {f.label: f.name for f in BY_NAME.values()}
 
 
-def _exemple(catalogue: Catalogue, e: Exemple, level: int) -> list[str]:
-    out = [f'<a id="{e.id}"></a>', "", f"{'#' * level} {escape(e.titre)}", ""]
-    out += [f"Identifiant : `{e.id}` — action {e.action}", ""]
-    out += [escape(e.description), ""]
-    out += [f"- **{label} :** {value}" for label, value in _fields(catalogue, e)]
-    if e.corrections:
-        out += ["- **Corrections du texte source :**"]
-        out += [
-            f"  - {escape(c.champ)} : « {escape(c.avant)} » → « {escape(c.apres)} » ({escape(c.raison)})"
-            for c in e.corrections
-        ]
-    out.append("")
+def _rows(catalogue: Catalogue, e: Exemple) -> list[str]:
+    """The record's facts as a list (labels and order from `fields.detail_rows`)."""
+    out = []
+    for label, text in detail_rows(catalogue, e):
+        name = _LABEL_TO_FIELD.get(label)
+        if name == "description":
+            continue
+        if name == "ressources":
+            value = " ; ".join(_ressource(r) for r in e.ressources)
+        elif name == "contacts":
+            value = " ; ".join(_contact(c) for c in e.contacts)
+        elif name == "corrections":
+            out.append(f"- **{escape(label)} :**")
+            out += [f"  - {escape(line, start=True)}" for line in text.split("\n")]
+            continue
+        else:
+            value = block(text, "  ", start=False)
+        out.append(f"- **{escape(label)} :** {value}")
     return out
 
 
-def _header(selection: Selection, title: str) -> list[str]:
-    cat = selection.catalogue
+def _exemple(catalogue: Catalogue, e: Exemple) -> list[str]:
+    return [block(e.description), "", *_rows(catalogue, e), ""]
+
+
+def _header(selection: Selection, ids: Ids) -> list[str]:
+    cited = selection.cited()
+    ids.add(heading(TITLE))
     return [
-        f"# {escape(title)}",
+        f"# {escape(heading(TITLE))}",
         "",
-        f"Export du {_date_fr(export_date())} par qpv {__version__}.",
+        f"Export du {date_fr(export_date())} par qpv {__version__}.",
         "",
         f"- **Sélection :** {escape(selection.description())}",
-        f"- **Pour la reproduire :** `{selection.command}`",
-        f"- **Source :** {_source(cat)}",
+        f"- **Pour la reproduire :** {code(selection.command)}",
+        f"- **Source{'s' if len(cited) > 1 else ''} :** {escape(' ; '.join(cited))}",
         "",
     ]
 
 
 def render(selection: Selection, *, compact: bool = False) -> str:
     cat = selection.catalogue
-    title = "Actions clés pour la résilience des quartiers prioritaires — sélection d'exemples"
-    out = _header(selection, title)
+    ids = Ids()
+    out = _header(selection, ids)
     if compact:
         out += _table(selection)
         return "\n".join(out).rstrip("\n") + "\n"
 
-    groups: dict[str, dict[int, list[Exemple]]] = {}
-    for e in selection.exemples:
-        groups.setdefault(cat.action(e.action).axe, {}).setdefault(e.action, []).append(e)
-    axes = [a for a in cat.axes if a.id in groups]
+    # Two passes over the records: the table of contents, then the records themselves.
+    sommaire = heading("Sommaire")
+    ids.add(sommaire)
+    out += [f"## {sommaire}", ""]
+    current = None
+    toc: list[str] = []
+    body: list[str] = []
+    for axe, action, records in grouped(selection):
+        if not toc or axe.numero != current:
+            title = heading(f"Axe {axe.numero} — {axe.titre}")
+            toc.append(f"- [{escape(title)}](#{ids.add(title)})")
+            body += [f"## {escape(title)}", ""]
+            current = axe.numero
+        title = heading(f"Action {action.numero} — {action.titre}")
+        toc.append(f"  - [{escape(title)}](#{ids.add(title)})")
+        body += [f"### {escape(title)}", ""]
+        if action.sous_actions:
+            body += [f"- {escape(s, start=True)}" for s in action.sous_actions] + [""]
+        for e in records:
+            title = heading(e.titre)
+            toc.append(f"    - [{escape(title)}](#{ids.add(title)})")
+            body += [f"#### {escape(title)}", "", *_exemple(cat, e)]
+    out += [*toc, ""]
+    return "\n".join(out + body).rstrip("\n") + "\n"
 
-    out += ["## Sommaire", ""]
-    for axe in axes:
-        out.append(f"- [Axe {axe.numero} — {escape(axe.titre)}](#axe-{axe.id})")
-        for numero in sorted(groups[axe.id]):
-            action = cat.action(numero)
-            out.append(f"  - [Action {numero} — {escape(action.titre)}](#action-{numero})")
-            out += [f"    - [{escape(e.titre)}](#{e.id})" for e in groups[axe.id][numero]]
-    out.append("")
 
-    for axe in axes:
-        out += [f'<a id="axe-{axe.id}"></a>', "", f"## Axe {axe.numero} — {escape(axe.titre)}", ""]
-        for numero in sorted(groups[axe.id]):
-            action = cat.action(numero)
-            out += [f'<a id="action-{numero}"></a>', "", f"### Action {numero} — {escape(action.titre)}", ""]
-            if action.sous_actions:
-                out += [f"- {escape(s)}" for s in action.sous_actions] + [""]
-            for e in groups[axe.id][numero]:
-                out += _exemple(cat, e, 4)
-    return "\n".join(out).rstrip("\n") + "\n"
+# The compact table's columns and their share of the page width: pandoc sizes a wide pipe
+# table's columns by the number of dashes under each header.
+_TABLE = (("Action", 7), ("Exemple", 30), ("Échelle", 11), ("Coût", 11), ("Partenaires", 21), ("Liens", 20))
 
 
 def _table(selection: Selection) -> list[str]:
     cat = selection.catalogue
-    head = ["Axe", "Action", "Exemple", "Échelle", "Coût", "Partenaires", "Contacts", "Ressources"]
-    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows = ["| " + " | ".join(name for name, _ in _TABLE) + " |", "|" + "|".join("-" * w for _, w in _TABLE) + "|"]
     for e in selection.exemples:
         action = cat.action(e.action)
         cost = e.cout_tranche if e.cout_eur is not None else (e.cout or "non précisé")
+        links = [_contact(c) for c in e.contacts] + [_ressource(r, short=True) for r in e.ressources]
         cells = [
-            cell(str(cat.axe(action.axe).numero)),
-            cell(str(e.action)),
-            f"{cell(e.titre)}<br>`{e.id}`",
+            cell(f"{action.numero} (axe {cat.axe(action.axe).numero})"),
+            cell(e.titre),
             cell(", ".join(e.niveau) or (e.echelle or "")),
             cell(cost),
             cell(" ; ".join(e.partenaires)),
-            " ; ".join(_contact(c) for c in e.contacts) or " ",
-            " ; ".join(_ressource(r) for r in e.ressources) or " ",
+            " ; ".join(links) or " ",
         ]
         rows.append("| " + " | ".join(cells) + " |")
     return [*rows, ""]
 
 
 def render_one(catalogue: Catalogue, e: Exemple) -> str:
-    action = catalogue.action(e.action)
-    axe = catalogue.axe(action.axe)
-    out = [f"# {escape(e.titre)}", ""]
-    out += [f"Axe {axe.numero} — {escape(axe.titre)} › Action {action.numero} — {escape(action.titre)}", ""]
-    out += [f"Source : {_source(catalogue)}", ""]
-    body = _exemple(catalogue, e, 2)[4:]  # no anchor nor heading: the title is the page's
-    return "\n".join(out + body).rstrip("\n") + "\n"
+    """One record (`qpv show --format md`), with the catalogue it comes from."""
+    from . import citation
+
+    source = citation(catalogue.meta) if e.source == "rapport" else source_label(e, catalogue)
+    out = [f"# {escape(heading(e.titre))}", "", f"Source : {escape(source)}", ""]
+    return "\n".join(out + _exemple(catalogue, e)).rstrip("\n") + "\n"

@@ -8,6 +8,7 @@ from typing import Any
 
 import tomli_w
 
+from ..fields import source_label
 from ..sources import SCHEMA_VERSION
 from . import Selection
 
@@ -23,7 +24,8 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def document(selection: Selection) -> dict[str, Any]:
+def header(selection: Selection) -> dict[str, Any]:
+    """The [catalogue] table, axes and actions of the selection (the records are streamed)."""
     cat = selection.catalogue
     used_actions = sorted({e.action for e in selection.exemples})
     used_axes = {cat.action(n).axe for n in used_actions}
@@ -33,8 +35,11 @@ def document(selection: Selection) -> dict[str, Any]:
         "catalogue": meta,
         "axes": [a.to_dict() for a in cat.axes if a.id in used_axes],
         "actions": [cat.action(n).to_dict() for n in used_actions],
-        "exemples": [e.to_dict() for e in selection.exemples],
     }
+
+
+def document(selection: Selection) -> dict[str, Any]:
+    return {**header(selection), "exemples": [e.to_dict() for e in selection.exemples]}
 
 
 def _comment(text: str) -> str:
@@ -67,14 +72,19 @@ def record_lines(record: dict[str, Any]) -> list[str]:
 
 
 def render(selection: Selection) -> str:
-    doc = document(selection)
+    doc = header(selection)
     out = [
         f"# Catalogue qpv exporté : {_comment(selection.description())}",
         f"# Pour le reproduire : {_comment(selection.command)}",
+        *(f"# Source : {_comment(s)}" for s in selection.cited()),
         "",
     ]
     out += ["[catalogue]", *record_lines(doc["catalogue"]), ""]
-    for table in ("axes", "actions", "exemples"):
+    for table in ("axes", "actions"):
         for record in doc[table]:
             out += [f"[[{table}]]", *record_lines(record), ""]
+    for e in selection.exemples:
+        if e.source != "rapport":
+            out.append(f"# Source : {_comment(source_label(e, selection.catalogue))}")
+        out += ["[[exemples]]", *record_lines(e.to_dict()), ""]
     return "\n".join(out)
