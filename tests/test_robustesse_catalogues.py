@@ -131,15 +131,16 @@ def test_folder_given_as_catalogue(qpv, tmp_path):
 
 
 def test_unreadable_file(qpv, tmp_path, monkeypatch):
+    from qpvcli import sources
+
     path = write(tmp_path, GOOD)
-    original = type(path).read_bytes
 
-    def refuse(self):
-        if self == path:
+    def refuse(name, *args, **kwargs):
+        if str(name) == str(path):
             raise PermissionError(13, "Permission denied")
-        return original(self)
+        return open(name, *args, **kwargs)
 
-    monkeypatch.setattr(type(path), "read_bytes", refuse)
+    monkeypatch.setattr(sources, "open", refuse, raising=False)  # root reads a chmod 000 file
     r = load(qpv, path)
     assert_clean_error(r)
     assert r.err == f"qpv : {path}: lecture refusée (permissions du fichier)\n"
