@@ -572,7 +572,7 @@ def nouveau(
     record = add_example(
         output,
         with_report=state.with_report,
-        other_paths=[p for p in state.paths if p != output],
+        other_paths=list(state.paths),  # the output itself, however spelt, is read once (authoring)
         identifiant=identifiant,
         action=values["action"],
         titre=values["titre"],
