@@ -902,10 +902,8 @@ def _catch_signals():
         signum = getattr(signal, name, None)
         if signum is None:
             continue
-        try:
+        with contextlib.suppress(ValueError, OSError):  # not the main thread, or not allowed here
             previous[signum] = signal.signal(signum, stop)
-        except (ValueError, OSError):  # not the main thread, or not allowed here
-            pass
 
     def restore() -> None:
         for signum, handler in previous.items():
