@@ -119,9 +119,9 @@ def analyse(text: str) -> list[str]:
     for records, queries and filters. Compounds give their parts and the glued whole."""
     out: list[str] = []
     append = out.append
-    for word in _WORD.findall(fold_text(normalise(text))):
-        if len(word) > MAX_TOKEN_CHARS:  # no word is that long: bounded, not dropped
-            word = word[:MAX_TOKEN_CHARS].strip("-")
+    for found in _WORD.findall(fold_text(normalise(text))):
+        # no word is that long: bounded, not dropped
+        word = found if len(found) <= MAX_TOKEN_CHARS else found[:MAX_TOKEN_CHARS].strip("-")
         if "-" in word:
             parts = [p for p in word.split("-") if p]
             out.extend(p for p in parts if len(p) > 1 and p not in STOP_WORDS)
