@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -162,7 +163,7 @@ def _catalogue(tmp_path, evil: str, **extra: str) -> str:
         + body
         + f"partenaires = [{q('Asso ' + evil)}]\n"
         + '\n[[exemples]]\nid = "evil-2"\naction = 8\n'
-        + f"titre = {q('Jardin ' + evil + ' partage')}\ndescription = \"D\"\n"
+        + f'titre = {q("Jardin " + evil + " partage")}\ndescription = "D"\n'
     )
     path = tmp_path / "evil.toml"
     path.write_text(text, encoding="utf-8")
@@ -194,7 +195,7 @@ def _no_raw_control(screen: bytes) -> None:
         ["export", "--format", "toml"],
         ["list", "--format", "json"],
     ],
-    ids=lambda c: " ".join(c),
+    ids=" ".join,
 )
 def test_data_and_tables_on_a_real_terminal_are_made_safe(tmp_path, evil, command):
     code, screen, err = on_terminal(["--data", _catalogue(tmp_path, evil), *command])
@@ -213,7 +214,7 @@ def test_messages_are_made_safe_whatever_the_output(qpv, tmp_path, evil):
     assert "presque identiques" in r.out or "aucun contact" in r.out
     # An error quoting a value from the catalogue (duplicate id with a hostile title around).
     dup = tmp_path / "dup.toml"
-    dup.write_text(open(path, encoding="utf-8").read().replace('id = "evil-2"', 'id = "evil"'), encoding="utf-8")
+    dup.write_text(Path(path).read_text(encoding="utf-8").replace('id = "evil-2"', 'id = "evil"'), encoding="utf-8")
     r = qpv("--data", str(dup), "list")
     assert r.code == 1
     _no_raw_control(r.err.encode())
