@@ -33,8 +33,20 @@ def writer(n: int, target: Path, stop: float, env: dict[str, str], out: dict) ->
         ident = f"w{n}-{i}"
         started = time.monotonic()
         r = subprocess.run(
-            [*QPV, "nouveau", "-o", str(target), "--id", ident, "--action", "8", "--titre", f"Écrit par {ident}"]
-            + ["--description", f"Enregistrement {ident} du test de charge."],
+            [
+                *QPV,
+                "nouveau",
+                "-o",
+                str(target),
+                "--id",
+                ident,
+                "--action",
+                "8",
+                "--titre",
+                f"Écrit par {ident}",
+                "--description",
+                f"Enregistrement {ident} du test de charge.",
+            ],
             capture_output=True,
             env=env,
             check=False,
@@ -95,10 +107,14 @@ def main() -> int:
 
     print(f"durée {elapsed:.0f} s, {args.writers} écrivains, {args.readers} lecteurs, dossier {folder}")
     print(f"nouveau : {len(out['added'])} « ajouté », {len(out['refused'])} refusés")
-    print(f"  latence médiane {lat[len(lat) // 2]:.2f} s, 95e centile {lat[int(len(lat) * 0.95) - 1]:.2f} s, max {lat[-1]:.2f} s")
+    print(
+        f"  latence médiane {lat[len(lat) // 2]:.2f} s, 95e centile {lat[int(len(lat) * 0.95) - 1]:.2f} s, max {lat[-1]:.2f} s"
+    )
     print(f"lectures : {sum(out['reads'].values())} ({dict(out['reads'])}), {len(out['read_errors'])} en erreur")
     print(f"fichier : {len(in_file)} exemples, valide : {'oui' if valid else 'NON'}")
-    print(f"perdus : {len(lost)}, inattendus : {len(unexpected)}, doublons : {len(duplicates)}, temporaires : {len(leftovers)}")
+    print(
+        f"perdus : {len(lost)}, inattendus : {len(unexpected)}, doublons : {len(duplicates)}, temporaires : {len(leftovers)}"
+    )
     for item in out["refused"][:5]:
         print("  refus :", item)
     for item in out["read_errors"][:5]:
