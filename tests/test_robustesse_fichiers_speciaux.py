@@ -236,3 +236,13 @@ def test_sigterm_during_export_to_fifo_without_reader(tmp_path):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 143 and err.decode() == "qpv : interrompu (SIGTERM).\n"
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+@pytest.mark.parametrize("device", ["/dev/stdout", "/dev/stderr", "/dev/fd/1"])
+def test_export_to_a_standard_stream_in_a_pipe(device):
+    from .procs import shell
+
+    redirect = "2>&1 >/dev/null" if device == "/dev/stderr" else ""
+    r = shell(f"qpv export --action 8 --format csv -o {device} --force {redirect} | head -c 3 | od -An -c")
+    assert r.returncode == 0, r.stderr
+    assert b"Traceback" not in r.stderr and b"357 273 277" in r.stdout.replace(b"  ", b" ")  # the CSV's BOM

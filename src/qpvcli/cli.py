@@ -660,7 +660,7 @@ def _french_usage(err: BaseException) -> str:
         ),
         (r"Invalid value for '([^']+)'(?: / '[^']+')?: (.*)", lambda m: f"{m[1]} : valeur invalide ({m[2]})"),
         (
-            r"Got unexpected extra arguments? \((.*)\)",
+            r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)",
             lambda m: f"argument(s) en trop : {m[1]} (mettez la requête entre guillemets)",
         ),
     ]

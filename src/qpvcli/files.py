@@ -166,7 +166,8 @@ def target_of(path: Path, *, force: bool, protected: tuple[Path, ...] = ()) -> T
 def _special(target: Target) -> Iterator[BinaryIO]:
     """A FIFO, device or terminal, opened as a shell redirect opens it (`>`)."""
     try:
-        f = open(target.real, "wb")  # noqa: SIM115 - closed below
+        # The name as given: a pipe reached through /dev/stdout has no real path to reopen.
+        f = open(target.path, "wb")  # noqa: SIM115 - closed below
     except OSError as err:
         raise _problem(target.path, err) from None
     try:

@@ -72,7 +72,7 @@ def input_timeout() -> float:
         return PIPE_TIMEOUT_S
 
 
-PIPE_TIMEOUT_S = 10.0
+PIPE_TIMEOUT_S = 5.0
 _CHUNK = 1 << 20
 
 
