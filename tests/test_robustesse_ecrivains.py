@@ -308,3 +308,41 @@ def test_stdin_closed_for_nouveau(tmp_path):
     )
     assert r.returncode == 2 and "options manquantes : --titre, --description" in r.stderr.decode()
     assert b"Traceback" not in r.stderr
+
+
+def test_editor_saving_while_nouveau_runs_real_processes(tmp_path):
+    """A big catalogue (validation takes a while) edited over and over by an « editor » process
+    while nouveau runs: whatever the timing, the editor's last save and qpv's record are both
+    in the file at the end."""
+    import sys
+
+    target = tmp_path / "gros.toml"
+    records = "".join(RECORD.format(id=f"r{i}", titre=f"Titre {i}") for i in range(3000))
+    target.write_text(HEAD + records, encoding="utf-8")
+    editor = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import os, sys, time\n"
+            "path = sys.argv[1]\n"
+            "for n in range(30):\n"
+            "    text = open(path, encoding='utf-8').read()\n"
+            '    text += \'\\n[[exemples]]\\nid = "edit-%d"\\naction = 8\\ntitre = "Edit %d"\\ndescription = "D"\\n\' % (n, n)\n'
+            "    tmp = path + '.editeur'\n"
+            "    open(tmp, 'w', encoding='utf-8').write(text)\n"
+            "    os.replace(tmp, path)\n"
+            "    time.sleep(0.05)\n",
+            str(target),
+        ]
+    )
+    writer = subprocess.run(
+        [*QPV, *nouveau(target, "Pendant l'édition")], capture_output=True, timeout=120, check=False
+    )
+    editor.wait(60)
+    ids = ids_in(target)
+    err = writer.stderr.decode()
+    assert writer.returncode == 0 or "change sans cesse" in err or "modifié par un autre programme" in err, err
+    # qpv never undid a save of the editor: every edit is there, nothing twice. (qpv's own
+    # record can only be lost by the editor itself, which re-reads then writes unlocked.)
+    assert [i for i in ids if i.startswith("edit-")] == [f"edit-{n}" for n in range(30)]
+    assert "r2999" in ids and len(ids) == len(set(ids))
