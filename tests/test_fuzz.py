@@ -10,6 +10,7 @@ longer by hand with, for example:
 from __future__ import annotations
 
 import os
+import re
 import time
 
 from hypothesis import HealthCheck, given, settings
@@ -78,3 +79,102 @@ def test_query_path_survives_any_unicode(qpv, query):
 def test_option_values_survive_anything(qpv, value, option):
     r = qpv("list", option, value)
     _clean(r)
+
+
+# ---------------------------------------------------------------------------- option values, everywhere
+
+# Characters a terminal would execute: C0 (but tab and line feed), DEL, C1, bidi controls.
+_EXECUTED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+HOSTILE_TEXT = st.lists(
+    st.one_of(
+        st.characters(blacklist_categories=("Cs",)),
+        st.sampled_from(["\x1b", "\x1b[2J", "\x1b]0;t\x07", "\x9b", "\u202e", "\u2066", "\r", "\x08", "\u0301", "[b]"]),
+    ),
+    max_size=30,
+).map("".join)
+OPTION_CALLS = st.sampled_from(
+    [
+        ["list", "--axe"],
+        ["list", "--echelle"],
+        ["list", "--partenaire"],
+        ["list", "--territoire"],
+        ["list", "--tri"],
+        ["list", "--cout-max"],
+        ["list", "--action"],
+        ["list", "--format"],
+        ["search", "jardin", "--limit"],
+        ["search", "jardin", "--format"],
+        ["show"],
+        ["show", "paris-ilots-de-fraicheur", "--format"],
+        ["facettes", "--territoire"],
+        ["actions", "--axe"],
+        ["export", "--format"],
+        ["export", "--tri"],
+        ["--data"],
+        ["valider"],
+    ]
+)
+
+
+def _no_executed_controls(text: str) -> None:
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text)  # qpv's own colours
+    assert not _EXECUTED.search(plain), repr(plain[:200])
+
+
+@FUZZ
+@given(call=OPTION_CALLS, value=HOSTILE_TEXT, tty=st.booleans())
+def test_every_option_value_survives_and_messages_are_safe(qpv, call, value, tty):
+    args = [*call, value] if call != ["--data"] else ["--data", value, "list"]
+    start = time.perf_counter()
+    r = qpv(*args, tty=tty)
+    assert time.perf_counter() - start < TIME_BOUND
+    _clean(r)
+    _no_executed_controls(r.err)
+
+
+@FUZZ
+@given(value=HOSTILE_TEXT, target=st.sampled_from(["-o", "--output"]))
+def test_output_option_values_survive(qpv, tmp_path_factory, value, target):
+    folder = tmp_path_factory.mktemp("sortie")
+    name = value.replace("/", "_").replace("\x00", "") or "vide"
+    r = qpv("export", "--action", "1", target, str(folder / name))
+    _clean(r)
+    _no_executed_controls(r.err)
+
+
+# ---------------------------------------------------------------------------- catalogue text reaching the terminal
+
+
+@FUZZ
+@given(titre=HOSTILE_TEXT, description=HOSTILE_TEXT, partenaire=HOSTILE_TEXT)
+def test_catalogue_text_never_reaches_the_terminal_raw(qpv, tmp_path_factory, titre, description, partenaire):
+    import json
+
+    def q(s: str) -> str:
+        return json.dumps(s)  # a valid TOML basic string for any text
+
+    path = tmp_path_factory.mktemp("fuzz") / "c.toml"
+    path.write_text(
+        '[catalogue]\nversion_schema = 1\n\n[[exemples]]\nid = "fuzz"\naction = 8\n'
+        f"titre = {q('Jardin ' + titre)}\ndescription = {q('Texte ' + description)}\n"
+        f"partenaires = [{q('Asso ' + partenaire)}]\n",
+        encoding="utf-8",
+    )
+    for args in (["list"], ["show", "fuzz"], ["search", "jardin", "--explique"], ["facettes"], ["valider", str(path)]):
+        full = args if args[0] == "valider" else ["--data", str(path), *args]
+        for tty in (True, False):
+            r = qpv(*full, tty=tty)
+            _clean(r)
+            _no_executed_controls(r.out)
+            _no_executed_controls(r.err)
+
+
+@FUZZ
+@given(text=st.text(max_size=200))
+def test_sanitiser_is_total_visible_and_idempotent(text):
+    from qpvcli.terminal import safe
+
+    once = safe(text)
+    assert not _EXECUTED.search(once)
+    assert safe(once) == once
+    assert len(once) == len(text)

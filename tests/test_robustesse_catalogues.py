@@ -136,15 +136,16 @@ def test_folder_given_as_catalogue(qpv, tmp_path):
 
 
 def test_unreadable_file(qpv, tmp_path, monkeypatch):
+    from qpvcli import sources
+
     path = write(tmp_path, GOOD)
-    original = type(path).read_bytes
 
-    def refuse(self):
-        if self == path:
+    def refuse(name, *args, **kwargs):
+        if str(name) == str(path):
             raise PermissionError(13, "Permission denied")
-        return original(self)
+        return open(name, *args, **kwargs)
 
-    monkeypatch.setattr(type(path), "read_bytes", refuse)
+    monkeypatch.setattr(sources, "open", refuse, raising=False)  # root reads a chmod 000 file
     r = load(qpv, path)
     assert_clean_error(r)
     assert r.err.startswith(f"qpv : {path}: lecture refusée (permissions du fichier)\n{path} vient de --data")
@@ -155,3 +156,52 @@ def test_many_errors_are_summarised(qpv, tmp_path):
     r = load(qpv, write(tmp_path, "[catalogue]\nversion_schema = 1\n" + blocks))
     assert_clean_error(r)
     assert "… et 10 autres erreurs (voir « qpv valider »)" in r.err
+
+
+# ---------------------------------------------------------------------------- shapes TOML allows, qpv would ignore
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (
+            '[catalogue]\nversion_schema = 1\nexemples = [{ id = "x", action = 8, titre = "T", description = "D" }]\n',
+            "exemples",
+        ),
+        ('[catalogue]\nversion_schema = 1\n[catalogue.exemples]\nid = "x"\n', "exemples"),
+        ('[catalogue]\nversion_schema = 1\n[[catalogue.exemples]]\nid = "x"\n', "exemples"),
+        ('[catalogue]\nversion_schema = 1\nactions = [{ numero = 20, axe = "cohesion", titre = "T" }]\n', "actions"),
+        ("[catalogue]\nversion_schema = 1\naxes = []\n", "axes"),
+    ],
+    ids=["inline-exemples", "sub-table", "sub-array", "inline-actions", "empty-axes"],
+)
+def test_records_written_inside_catalogue_are_reported(qpv, tmp_path, text, key):
+    path = write(tmp_path, text)
+    for r in (qpv("valider", str(path)), load(qpv, path)):
+        assert r.code == 1
+        assert f"« {key} » est écrit dans la section [catalogue]" in r.out + r.err
+    assert "0 erreur" not in qpv("valider", str(path)).err
+
+
+def test_inline_exemples_before_catalogue_are_read(qpv, tmp_path):
+    text = 'exemples = [{ id = "x-y", action = 8, titre = "T", description = "D" }]\n[catalogue]\nversion_schema = 1\n'
+    r = load(qpv, write(tmp_path, text))
+    assert r.code == 0 and "x-y" in r.out
+
+
+@pytest.mark.parametrize("big", [False, True], ids=["small", "streamed"])
+@pytest.mark.parametrize("table", ["[extras]\na = 1\n", "[[extras]]\na = 1\n", "extras = { a = 1 }\n"])
+def test_unknown_top_level_table_is_reported(qpv, tmp_path, big, table):
+    records = (
+        GOOD
+        if not big
+        else GOOD
+        + "".join(
+            f'\n[[exemples]]\nid = "x{i}"\naction = 8\ntitre = "Titre {i}"\ndescription = "{"D" * 200}"\n'
+            for i in range(5000)
+        )
+    )
+    text = table + records if table.startswith("extras") else records + "\n" + table
+    path = write(tmp_path, text)
+    for r in (qpv("valider", str(path)), load(qpv, path)):
+        assert r.code == 1 and "section « extras » inconnue" in r.out + r.err

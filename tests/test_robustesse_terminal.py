@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +134,130 @@ def test_long_fields_wrap_in_the_terminal(qpv, monkeypatch):
     lines = [re.sub(r"\x1b\[[0-9;]*m|\x1b\]8;[^\x1b]*\x1b\\", "", line) for line in r.out.splitlines()]
     # Text wraps; a web address longer than the column is printed whole (the terminal wraps it).
     assert max(len(line) for line in lines if "https://" not in line) <= 60
+
+
+# ---------------------------------------------------------------------------- one sanitiser, every route
+
+from .procs import on_terminal  # noqa: E402
+
+ESC_TITLE = "\x1b]0;fenêtre piégée\x07"
+EVIL = {
+    "window-title": "\x1b]0;piège\x07",
+    "clear-screen": "\x1b[2J\x1b[H",
+    "osc8-link": "\x1b]8;;http://evil\x1b\\clic\x1b]8;;\x1b\\",
+    "c1-csi": "\x9b31m",
+    "bidi": "\u202e\u2066\u200f",
+    "backspace-cr": "\x08\r\x7f",
+}
+RAW = [b"\x1b", b"\x07", b"\xc2\x9b", "\u202e".encode(), "\u2066".encode(), "\u200f".encode(), b"\x08", b"\r", b"\x7f"]
+
+
+def _catalogue(tmp_path, evil: str, **extra: str) -> str:
+    import json
+
+    def q(s: str) -> str:
+        return json.dumps(s, ensure_ascii=True)  # a TOML basic string: \\uXXXX escapes
+
+    fields = {"titre": f"Jardin {evil} partagé", "description": f"Texte {evil} fin", **extra}
+    body = "".join(f"{k} = {q(v)}\n" for k, v in fields.items())
+    text = (
+        '[catalogue]\nversion_schema = 1\n\n[[exemples]]\nid = "evil"\naction = 8\n'
+        + body
+        + f"partenaires = [{q('Asso ' + evil)}]\n"
+        + '\n[[exemples]]\nid = "evil-2"\naction = 8\n'
+        + f'titre = {q("Jardin " + evil + " partage")}\ndescription = "D"\n'
+    )
+    path = tmp_path / "evil.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def _no_raw_control(screen: bytes) -> None:
+    # qpv's own styling (SGR, from rich) is allowed; nothing else that a terminal executes.
+    import re as _re
+
+    stripped = _re.sub(rb"\x1b\[[0-9;]*m", b"", screen).replace(b"\r\n", b"\n")
+    for raw in RAW:
+        assert raw not in stripped, (raw, stripped[:300])
+
+
+@pytest.mark.parametrize("evil", list(EVIL.values()), ids=list(EVIL))
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list"],
+        ["show", "evil"],
+        ["show", "evil", "--format", "json"],
+        ["show", "evil", "--format", "md"],
+        ["search", "jardin", "--explique"],
+        ["facettes"],
+        ["export", "--format", "csv"],
+        ["export", "--format", "json"],
+        ["export", "--format", "md"],
+        ["export", "--format", "toml"],
+        ["list", "--format", "json"],
+    ],
+    ids=" ".join,
+)
+def test_data_and_tables_on_a_real_terminal_are_made_safe(tmp_path, evil, command):
+    code, screen, err = on_terminal(["--data", _catalogue(tmp_path, evil), *command])
+    assert code == 0, err
+    _no_raw_control(screen)
+    _no_raw_control(err)
+
+
+@pytest.mark.parametrize("evil", list(EVIL.values()), ids=list(EVIL))
+def test_messages_are_made_safe_whatever_the_output(qpv, tmp_path, evil):
+    """Errors and warnings quote the catalogue and file names: sanitised, terminal or not."""
+    path = _catalogue(tmp_path, evil)
+    # valider: near-identical titles warning quotes both titles; no contact warning.
+    r = qpv("valider", path)
+    _no_raw_control(r.out.encode())
+    assert "presque identiques" in r.out or "aucun contact" in r.out
+    # An error quoting a value from the catalogue (duplicate id with a hostile title around).
+    dup = tmp_path / "dup.toml"
+    dup.write_text(Path(path).read_text(encoding="utf-8").replace('id = "evil-2"', 'id = "evil"'), encoding="utf-8")
+    r = qpv("--data", str(dup), "list")
+    assert r.code == 1
+    _no_raw_control(r.err.encode())
+    # Suggestions and an echo of the user's value.
+    for args in (["show", f"ev{evil}il"], ["search", f"zzqx{evil}"], ["list", "--partenaire", f"x{evil}"]):
+        r = qpv("--data", path, *args)
+        _no_raw_control(r.err.encode())
+
+
+@pytest.mark.parametrize("evil", [EVIL["window-title"], EVIL["bidi"]], ids=["escape", "bidi"])
+def test_file_names_in_messages_are_made_safe(qpv, tmp_path, evil):
+    name = tmp_path / f"cat{evil}.toml"
+    name.write_text("[catalogue]\nversion_schema = 1\n[[exemples]]\nid = 3\n", encoding="utf-8")
+    for args in (["valider", str(name)], ["--data", str(name), "list"], ["--data", str(tmp_path / f"x{evil}"), "list"]):
+        r = qpv(*args)
+        assert r.code in (1, 2)
+        _no_raw_control((r.out + r.err).encode())
+    r = qpv("export", "-o", str(tmp_path / f"absent{evil}" / "x.md"))
+    _no_raw_control(r.err.encode())
+
+
+def test_file_names_on_a_real_terminal_stderr(tmp_path):
+    import subprocess
+    import sys
+
+    name = tmp_path / f"cat{EVIL['window-title']}.toml"
+    name.write_text("pas du toml", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "qpvcli", "valider", str(name)], capture_output=True, check=False)
+    _no_raw_control(r.stdout + r.stderr)
+
+
+@pytest.mark.parametrize("fmt", ["json", "md", "toml", "csv"])
+def test_data_in_a_pipe_or_a_file_stays_byte_exact(qpv, tmp_path, fmt):
+    """Not a terminal: the export is the data, hostile characters included (JSON escapes C0 itself)."""
+    evil = "\u202e\x9b\x1b]0;x\x07"
+    path = _catalogue(tmp_path, evil)
+    r = run(["--data", path, "export", "--action", "8", "--format", fmt])
+    assert r.returncode == 0
+    assert "\u202e".encode() in r.stdout and "\x9b".encode() in r.stdout
+    if fmt == "csv":  # JSON and TOML escape C0 controls themselves, Markdown drops them
+        assert b"\x1b]0;x\x07" in r.stdout
+    target = tmp_path / f"x.{fmt}"
+    assert run(["--data", path, "export", "--action", "8", "--format", fmt, "-o", str(target)]).returncode == 0
+    assert target.read_bytes() == r.stdout

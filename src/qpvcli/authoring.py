@@ -1,17 +1,27 @@
 """Adding a record to a user's catalogue: id, validation, and an append that keeps every byte
-already in the file (comments and layout included), written atomically."""
+already in the file (comments and layout included), written atomically.
+
+Writers cooperate: each takes an exclusive lock (a lock file beside the catalogue, `flock` on
+POSIX, `msvcrt.locking` on Windows), reads the file under it, appends, validates and replaces
+the file atomically. An editor does not take the lock: the file is compared with what was read
+just before it is replaced, and the append is done again on the new content when it changed
+(refused, with a French message, when the record no longer fits it). A symlink's target is
+written, the link kept; a read-only file, a special file, a non-UTF-8 file are refused; the
+file's byte-order mark and line endings are kept."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .catalogue import Source, build, read_sources
 from .errors import CatalogueError, QpvError
 from .export.toml import record_lines
-from .files import atomic_write_bytes
-from .sources import SCHEMA_VERSION, decode, read_bytes
+from .files import atomic_write_bytes, new_file_mode
+from .sources import SCHEMA_VERSION, decode, encoding_of, read_bytes
 from .territoires import DEPARTEMENTS, normalise_code
 from .text import fold_text
 
@@ -40,11 +50,191 @@ def unique_id(base: str, taken: set[str]) -> str:
     return f"{base}-{n}"
 
 
+LOCK_TIMEOUT_S = 60.0
+ATTEMPTS = 3
+
+
+def _say(path: Path | str) -> str:
+    from .terminal import line
+
+    return line(str(path))
+
+
+def _lock_timeout() -> float:
+    import os
+
+    try:
+        return max(0.1, float(os.environ.get("QPV_DELAI_VERROU", "") or LOCK_TIMEOUT_S))
+    except ValueError:
+        return LOCK_TIMEOUT_S
+
+
+def lock_path(real: Path) -> Path:
+    """The lock file of a catalogue: beside it, hidden (kept: removing it would let two writers
+    hold locks on two different files)."""
+    return real.parent / f".{real.name[:240]}.lock"
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (BlockingIOError, PermissionError):
+        return False
+    return True
+
+
+@contextmanager
+def catalogue_lock(real: Path, label: Path) -> Iterator[None]:
+    """Hold the exclusive lock of a catalogue; wait for it at most QPV_DELAI_VERROU seconds."""
+    import os
+    import time
+
+    try:
+        fd = os.open(lock_path(real), os.O_RDWR | os.O_CREAT, new_file_mode())
+    except OSError as err:
+        from .files import _problem
+
+        raise _problem(label, err) from None
+    try:
+        timeout = _lock_timeout()
+        deadline = time.monotonic() + timeout
+        while not _try_lock(fd):
+            if time.monotonic() > deadline:
+                raise QpvError(
+                    f"{_say(label)} : une autre commande qpv y ajoute un exemple depuis plus de {timeout:g} s ; "
+                    "réessayez dans un moment (rien n'a été écrit)."
+                )
+            time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _target(path: Path) -> tuple[Path, int | None]:
+    """The file really written (a symlink's target) and its permissions (None: new file)."""
+    import errno
+    import os
+    import stat
+
+    from .files import _check_names, _problem, _same
+    from .sources import bundled_path
+
+    _check_names(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as err:
+        raise _problem(path, err) from None
+    real = Path(os.path.realpath(path))
+    bundled = bundled_path()
+    if bundled is not None and (_same(bundled, path) or _same(bundled, real)):
+        raise QpvError(f"{_say(path)} : c'est le catalogue du rapport, livré avec qpv : il ne sera pas modifié.")
+    if st is None:
+        if not real.parent.is_dir():
+            raise QpvError(f"{_say(path)} : le dossier « {_say(real.parent)} » n'existe pas.")
+        return real, None
+    if stat.S_ISDIR(st.st_mode):
+        raise _problem(path, OSError(errno.EISDIR, "Is a directory"))
+    if not stat.S_ISREG(st.st_mode):
+        raise QpvError(
+            f"{_say(path)} n'est pas un fichier ordinaire (tube, périphérique, terminal) : "
+            "« qpv nouveau » ajoute à un fichier catalogue .toml."
+        )
+    if not os.access(real, os.W_OK) or not st.st_mode & 0o222:
+        raise QpvError(
+            f"{_say(path)} est en lecture seule : l'exemple n'a pas été ajouté (chmod u+w {_say(path)} pour l'autoriser)."
+        )
+    return real, stat.S_IMODE(st.st_mode)
+
+
+def _snapshot(real: Path, label: str) -> bytes | None:
+    return read_bytes(real, label) if real.exists() else None
+
+
 def add_example(
     path: Path,
     *,
     with_report: bool,
     other_paths: list[Path],
+    **fields: Any,
+) -> dict[str, Any]:
+    """Validate the new record against everything loaded with it, then append it, under the
+    catalogue's lock. `other_paths` may name `path` itself (QPV_DATA, --data): it is then read
+    once, as the file being written, whatever its spelling (relative, absolute, a symlink)."""
+    from .files import _same
+
+    real, mode = _target(path)
+    others = [p for p in other_paths if not _same(p, path) and not _same(p, real)]
+    sources = read_sources(others, with_report=with_report)
+    with catalogue_lock(real, path):
+        changed = False
+        for _ in range(ATTEMPTS):
+            existing = _snapshot(real, str(path))
+            try:
+                record, data = _appended(path, existing, sources, fields)
+            except CatalogueError as err:
+                if not changed:
+                    raise
+                raise QpvError(
+                    f"{_say(path)} a été modifié par un autre programme pendant l'ajout, et l'exemple ne peut plus "
+                    f"y être ajouté : rien n'a été écrit. Relancez la commande.\n{err}"
+                ) from None
+            if _snapshot(real, str(path)) != existing:  # saved by an editor meanwhile: again
+                changed = True
+                continue
+            atomic_write_bytes(real, data, mode=mode)
+            return record
+    raise QpvError(
+        f"{_say(path)} change sans cesse (un autre programme l'écrit) : l'exemple n'a pas été ajouté. "
+        "Fermez-le dans votre éditeur et relancez la commande."
+    )
+
+
+def _appended(
+    path: Path, existing: bytes | None, sources: list[Source], fields: dict[str, Any]
+) -> tuple[dict[str, Any], bytes]:
+    """The record and the file's new bytes: `existing` (kept to the byte) plus the record."""
+    if existing is not None:
+        encoding = encoding_of(existing)
+        if encoding not in ("utf-8", "utf-8-sig"):
+            raise QpvError(
+                f"{_say(path)} est en {encoding.upper()} : « qpv nouveau » n'écrit qu'en UTF-8. Convertissez-le "
+                f"d'abord (dans votre éditeur : « enregistrer sous », codage UTF-8 ; ou : iconv -f {encoding.upper()} "
+                f"-t UTF-8 {_say(path.name)} > {_say(path.stem)}-utf8.toml), puis relancez."
+            )
+        text = decode(existing, str(path))
+    else:
+        text = HEADER
+    newline = "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
+    label = str(path)
+    catalogue, _ = build([*sources, Source(label, text)])  # the file as it is must already be valid
+    record = _record(catalogue, **fields)
+
+    block = newline.join(["", "[[exemples]]", *record_lines(record), ""])
+    new_text = text + ("" if text.endswith("\n") or not text else newline) + block
+    try:
+        build([*sources, Source(label, new_text)])
+    except CatalogueError as err:
+        problems = [p for p in err.problems if p.fichier == label]
+        raise CatalogueError(problems or err.problems) from None
+    prefix = existing if existing is not None else HEADER.encode("utf-8")
+    return record, prefix + new_text[len(text) :].encode("utf-8")
+
+
+def _record(
+    catalogue: Any,
+    *,
     identifiant: str | None,
     action: int,
     titre: str,
@@ -59,12 +249,6 @@ def add_example(
     contacts: list[str],
     liens: list[str],
 ) -> dict[str, Any]:
-    """Validate the new record against everything loaded with it, then append it."""
-    existing = read_bytes(path, str(path)) if path.exists() else None
-    text = decode(existing, str(path)) if existing is not None else HEADER
-    sources = [*read_sources(other_paths, with_report=with_report), Source(str(path), text)]
-    catalogue, _ = build(sources)  # the file as it is must already be valid
-
     record: dict[str, Any] = {
         "id": identifiant or unique_id(slugify(titre), {e.id for e in catalogue.exemples}),
         "action": action,
@@ -97,19 +281,4 @@ def add_example(
     if contacts:
         record["contacts"] = [{"email": c.strip()} for c in contacts]
 
-    block = "\n".join(["", "[[exemples]]", *record_lines(record), ""])
-    new_text = text + ("" if text.endswith("\n") else "\n") + block
-    try:
-        build([*sources[:-1], Source(str(path), new_text)])
-    except CatalogueError as err:
-        problems = [p for p in err.problems if p.fichier == str(path)]
-        raise CatalogueError(problems or err.problems) from None
-    prefix = existing if existing is not None else HEADER.encode("utf-8")
-    addition = new_text[len(text) :].encode("utf-8")
-    try:
-        atomic_write_bytes(path, prefix + addition)
-    except PermissionError:
-        raise QpvError(f"{path} : écriture refusée (permissions du dossier ou du fichier).") from None
-    except OSError as err:
-        raise QpvError(f"{path} : écriture impossible ({err.strerror or err}).") from None
     return record

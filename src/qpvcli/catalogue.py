@@ -90,6 +90,17 @@ def build(
             )
         else:
             _check_version(check, src, header)
+            for key in ("exemples", "axes", "actions"):
+                if key in header:  # « exemples = [...] » written after [catalogue] belongs to it
+                    check.problems.append(
+                        Problem(
+                            src.label,
+                            f"« {key} » est écrit dans la section [catalogue] (toute clé écrite après "
+                            f"[catalogue] lui appartient) : il serait ignoré. Écrivez chaque élément sous "
+                            f"[[{key}]], ou placez « {key} = [...] » avant [catalogue]",
+                            *_top_line(src.text, key),
+                        )
+                    )
             if not meta:
                 meta = dict(header)
             if isinstance(header.get("titre"), str):

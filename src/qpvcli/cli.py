@@ -4,6 +4,7 @@ No `from __future__ import annotations` here: typer would then evaluate every an
 string at each start (~10 ms for these commands).
 """
 
+import contextlib
 import os
 import sys
 from enum import StrEnum
@@ -332,12 +333,13 @@ def _main(
         bool, typer.Option("--version", help="Afficher la version et quitter.", callback=_version, is_eager=True)
     ] = False,
 ) -> None:
+    from .sources import option_path_problem
+
     for path in data or []:
         # A wrong option value is a usage error (2); a file that fails to load is an error (1).
-        if not path.exists():
-            raise UsageError(f"--data : fichier introuvable : {path}")
-        if path.is_dir():
-            raise UsageError(f"--data : {path} est un dossier ; indiquez un fichier .toml")
+        problem = option_path_problem(path)
+        if problem:
+            raise UsageError(f"--data : {problem}")
     ctx.obj = State(list(data or []), not sans_rapport)
 
 
@@ -767,7 +769,7 @@ def nouveau(
         record = add_example(
             output,
             with_report=state.with_report,
-            other_paths=[p for p in state.paths if p != output],
+            other_paths=list(state.paths),  # the output itself, however spelt, is read once (authoring)
             identifiant=identifiant,
             action=values["action"],
             titre=values["titre"],
@@ -1041,6 +1043,9 @@ def _french_usage(err: BaseException) -> str:
         close = _suggest(m[2], choices)
         hint = f" Vouliez-vous dire « {close} » ?" if close else ""
         return f"{m[1]} : « {m[2]} » inconnu. Valeurs possibles : {', '.join(choices)}.{hint}"
+    m = re.search(r"Invalid value for '([^']+)'(?: / '[^']+')?: (?:File|Directory|Path) '(.*)' is a directory", text)
+    if m:
+        return f"{m[1]} : « {m[2]} » est un dossier ; indiquez un nom de fichier"
     m = re.search(r"Invalid value for '([^']+)'(?: / '[^']+')?: (.*)", text)
     if m:
         return f"{m[1]} : valeur invalide ({m[2]})"
@@ -1110,18 +1115,38 @@ def _french_help(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run qpv; every failure becomes a French message and an exit code, never a traceback."""
-    args = sys.argv[1:] if argv is None else argv
-    if "--help" in args or "-h" in args:
-        import contextlib
-        import io
+    """Run qpv; every failure becomes a French message and an exit code, never a traceback.
 
-        buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer):
-            code = _run(args)
-        sys.stdout.write(_french_help(buffer.getvalue()))
-        return code
-    return _run(args)
+    The standard streams are guarded for the run (terminal.GuardedText): what reaches a terminal
+    is sanitised, a closed, full or non-UTF-8 output is a message; SIGTERM and SIGHUP end the
+    run like Ctrl-C (temporary files removed), with exit 128 + the signal's number."""
+    args = sys.argv[1:] if argv is None else argv
+    restore_streams = _guard_streams()
+    restore_signals = _catch_signals()
+    try:
+        try:
+            if "--help" in args or "-h" in args:
+                import contextlib
+                import io
+
+                buffer = io.StringIO()
+                with contextlib.redirect_stdout(buffer):
+                    code = _run(args)
+                sys.stdout.write(_french_help(buffer.getvalue()))
+            else:
+                code = _run(args)
+            sys.stdout.flush()
+            return code
+        except BrokenPipeError:
+            _silence_stdout()
+            return ExitStatus.SUCCESS
+        except OSError as err:
+            return _output_failed(err)
+        except KeyboardInterrupt:
+            return _interrupted()
+    finally:
+        restore_signals()
+        restore_streams()
 
 
 _GLOBAL_WITH_VALUE = {"--data", "-d"}
@@ -1194,10 +1219,19 @@ def _run(argv: list[str]) -> int:
     try:
         result = _trimmed_app(argv)(args=argv, prog_name="qpv", standalone_mode=False)
         if result == ExitStatus.INTERRUPTED:  # typer turns Ctrl-C into a return code
-            _error("interrompu.")
-        return int(result) if isinstance(result, int) else ExitStatus.SUCCESS
+            return _interrupted()
+        code = int(result) if isinstance(result, int) else ExitStatus.SUCCESS
+        sys.stdout.flush()
+        return code
     except exit_exc as err:
-        return int(getattr(err, "exit_code", 0) or 0)
+        code = int(getattr(err, "exit_code", 0) or 0)
+        sys.stdout.flush()  # `valider … | head -1`: a closed pipe is not an error
+        return code
+    except SystemExit as err:  # typer exits 1 itself on a pipe closed inside a command
+        if _pipe_closed():
+            _silence_stdout()
+            return ExitStatus.SUCCESS
+        return err.code if isinstance(err.code, int) else ExitStatus.ERROR
     except InvalidValue as err:
         _error(err.message(OPTION_OF.get(err.champ, err.champ)))
         return err.exit_status
@@ -1216,15 +1250,17 @@ def _run(argv: list[str]) -> int:
         _error(err.format_message())
         return ExitStatus.ERROR
     except KeyboardInterrupt:
-        _error("interrompu.")
-        return ExitStatus.INTERRUPTED
+        return _interrupted()
     except BrokenPipeError:
         _silence_stdout()
         return ExitStatus.SUCCESS
     except Exception as err:
         if type(err).__name__ == "Abort":
-            _error("interrompu.")
-            return ExitStatus.INTERRUPTED
+            return _interrupted()
+        from .terminal import OutputError
+
+        if isinstance(err, OutputError):
+            return _output_failed(err)
         if debug:
             raise
         _error(
@@ -1234,18 +1270,151 @@ def _run(argv: list[str]) -> int:
 
 
 def _error(message: str) -> None:
+    from .terminal import safe
+
     try:
-        sys.stderr.write(f"qpv : {message}\n")
+        sys.stderr.write(f"qpv : {safe(message)}\n")
         sys.stderr.flush()
-    except (BrokenPipeError, OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         pass
 
 
 def _silence_stdout() -> None:
-    """After the reader of a pipe went away (`qpv list | head -1`), exit quietly: point stdout
-    at /dev/null so the interpreter's final flush does not fail again."""
+    """After the reader of a pipe went away (`qpv list | head -1`), or the output failed,
+    exit quietly: point stdout at /dev/null so the interpreter's final flush does not fail
+    again."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
     except (OSError, ValueError, AttributeError):
+        pass
+
+
+# ---------------------------------------------------------------------------- dying outputs, signals
+
+_signal_received: list[int] = []  # the signal that ended the run (SIGINT when empty)
+
+
+def _interrupted() -> int:
+    import signal
+
+    signum = _signal_received[-1] if _signal_received else signal.SIGINT
+    if signum == signal.SIGINT:
+        _error("interrompu.")
+    else:
+        _error(f"interrompu ({signal.Signals(signum).name}).")
+    return 128 + int(signum)
+
+
+def _output_failed(err: OSError) -> int:
+    """stdout or stderr could not be written (full disk, closed by the shell)."""
+    import errno
+
+    from .terminal import OutputError
+
+    if isinstance(err, BrokenPipeError) or err.errno == errno.EPIPE:
+        _silence_stdout()
+        return ExitStatus.SUCCESS
+    if not isinstance(err, OutputError):
+        _error(f"écriture impossible ({err.strerror or err}).")
+        return ExitStatus.ERROR
+    if err.name == "stdout":
+        _silence_stdout()
+    _error(err.french())
+    return ExitStatus.ERROR
+
+
+def _pipe_closed() -> bool:
+    out = sys.stdout
+    if type(out).__name__ == "PacifyFlushWrapper":
+        return True
+    return bool(getattr(out, "broken_pipe", False) or getattr(getattr(out, "buffer", None), "broken_pipe", False))
+
+
+def _catch_signals():
+    """SIGTERM and SIGHUP end the run as Ctrl-C does (KeyboardInterrupt: temporary files are
+    removed on the way out); the exit code names the signal (143, 129, 130)."""
+    import signal
+
+    _signal_received.clear()
+
+    def stop(signum, frame):
+        _signal_received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        with contextlib.suppress(ValueError, OSError):  # not the main thread, or not allowed here
+            previous[signum] = signal.signal(signum, stop)
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            with contextlib.suppress(ValueError, OSError, TypeError):
+                signal.signal(signum, handler)
+
+    return restore
+
+
+def _guard_streams():
+    """Standard streams fit for the run: closed ones replaced (fds 0-2 kept busy so that no
+    file opened later takes their number), stdout and stderr guarded (terminal.GuardedText),
+    an encoding that cannot write French made lenient. Returns what restores them."""
+    from .terminal import GuardedText, closed_stream
+
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                new = os.open(os.devnull, os.O_RDWR)
+                if new != fd:
+                    os.dup2(new, fd)
+                    os.close(new)
+            except OSError:
+                pass
+    saved = (sys.stdin, sys.stdout, sys.stderr)
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the run
+    out = sys.stdout if sys.stdout is not None else closed_stream("stdout")
+    err = sys.stderr if sys.stderr is not None else open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    for stream in (out, err):
+        _lenient(stream)
+    sys.stdout = GuardedText(out, "stdout", sanitise=_isatty(out))
+    sys.stderr = GuardedText(err, "stderr", sanitise=True)
+
+    def restore() -> None:
+        sys.stdin, sys.stdout, sys.stderr = saved
+
+    return restore
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _lenient(stream) -> None:
+    """A terminal that cannot show a character gets a replacement mark; a file or a pipe gets
+    UTF-8 whatever the locale (PYTHONIOENCODING=ascii), as the documentation promises."""
+    import codecs
+
+    try:
+        utf8 = codecs.lookup(stream.encoding).name == "utf-8"
+    except (AttributeError, LookupError, TypeError):
+        return
+    try:
+        if _isatty(stream):
+            if not utf8 or stream.errors == "strict":
+                stream.reconfigure(errors="replace")
+        elif not utf8:
+            stream.reconfigure(encoding="utf-8", errors="surrogateescape")
+        elif stream.errors == "strict":
+            stream.reconfigure(errors="surrogateescape")
+    except (AttributeError, ValueError, OSError):
         pass

@@ -41,7 +41,9 @@ class Problem(NamedTuple):
             if self.colonne is not None:
                 where += f":{self.colonne}"
         prefix = "" if self.gravite == "erreur" else f"{self.gravite} : "
-        return f"{where}: {prefix}{self.message}"
+        from .terminal import line, safe  # a message quotes the catalogue: never raw controls
+
+        return f"{line(where)}: {prefix}{safe(self.message)}"
 
 
 class CatalogueError(QpvError):

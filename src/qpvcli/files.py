@@ -1,6 +1,13 @@
-"""Safe file writing: a temporary file in the same folder, then `os.replace`.
+"""Safe file writing: only regular files are replaced, and always atomically.
 
-A failure or Ctrl-C at any point leaves the previous file intact and no temporary file behind.
+A regular file (or a new one) is written to a temporary file in the same folder, then
+`os.replace`d: a failure, Ctrl-C, SIGTERM or SIGHUP at any point leaves the previous file
+intact and no temporary file behind. A symlink is followed: its target is replaced, the link
+kept. A FIFO, a character device or a terminal is written into directly, as a shell redirect
+(`>`) would, never replaced; a terminal gets the text made safe (terminal.safe). Never an
+output: the bundled catalogue, a catalogue being read (compared by real path, through
+symlinks and hard links), the cache folder. New files get the permissions the umask gives,
+as with a shell redirect.
 """
 
 from __future__ import annotations
@@ -8,54 +15,232 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO, NamedTuple
 
-from .errors import QpvError
+from .errors import QpvError, UsageError
+
+NAME_MAX = 255
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` atomically (OSError propagates, nothing is left behind)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def new_file_mode() -> int:
+    """The mode a shell redirect gives a new file (0666 less the umask)."""
+    return 0o666 & ~_umask()
+
+
+def _say(path: Path | str) -> str:
+    from .terminal import line
+
+    return line(str(path))
+
+
+def _problem(path: Path, err: OSError) -> QpvError:
+    """A French message for a failure to write `path`."""
+    code = err.errno
+    if isinstance(err, PermissionError) or code in (errno.EACCES, errno.EPERM):
+        return QpvError(f"{_say(path)} : écriture refusée (permissions du dossier ou du fichier).")
+    if code == errno.ENOSPC:
+        return QpvError(f"{_say(path)} : disque plein, le fichier n'a pas été écrit (l'ancien est intact).")
+    if code == errno.EDQUOT:
+        return QpvError(f"{_say(path)} : quota disque dépassé, le fichier n'a pas été écrit (l'ancien est intact).")
+    if code == errno.EROFS:
+        return QpvError(f"{_say(path)} : le disque est en lecture seule, rien n'a été écrit.")
+    if code == errno.ELOOP:
+        return QpvError(f"{_say(path)} : boucle de liens symboliques (un lien qui mène à lui-même).")
+    if code == errno.ENAMETOOLONG:
+        return QpvError(f"{_say(path)} : nom de fichier trop long (255 octets au plus par nom).")
+    if code == errno.ENOENT:
+        return QpvError(f"{_say(path)} : le dossier « {_say(path.parent)} » n'existe pas.")
+    if code == errno.ENOTDIR:
+        return QpvError(f"{_say(path)} : chemin invalide (une partie du chemin n'est pas un dossier).")
+    if code == errno.EISDIR:
+        return UsageError(f"{_say(path)} : c'est un dossier ; indiquez un nom de fichier.")
+    return QpvError(f"{_say(path)} : écriture impossible ({err.strerror or err}).")
+
+
+class Target(NamedTuple):
+    """Where an output really goes."""
+
+    path: Path  # as given (for messages)
+    real: Path  # the file written: a symlink's target, resolved
+    exists: bool
+    special: bool  # FIFO, character device, terminal: written into, never replaced
+    mode: int | None  # the existing regular file's permissions
+
+
+def _check_names(path: Path) -> None:
+    for part in path.parts:
+        if len(part.encode("utf-8", "surrogateescape")) > NAME_MAX:
+            raise QpvError(
+                f"{_say(path)[:80]}… : nom de fichier trop long "
+                f"({len(part.encode('utf-8', 'surrogateescape'))} octets ; 255 au plus par nom)."
+            )
+
+
+def _never_outputs(extra: tuple[Path, ...]) -> list[Path]:
+    from .sources import bundled_path
+
+    paths = [p for p in (bundled_path(), *extra) if p is not None]
+    return paths
+
+
+def _cache_folder() -> Path | None:
+    try:
+        from .cache import cache_dir
+
+        return cache_dir()
+    except Exception:  # the cache is only a speed-up: never fail an export over it
+        return None
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        if os.path.realpath(a) == os.path.realpath(b):
+            return True
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+def target_of(path: Path, *, force: bool, protected: tuple[Path, ...] = ()) -> Target:
+    """Check an output path and say where it really goes; French errors (exit 1, or 2 for a
+    folder given as a file name)."""
+    _check_names(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as err:
+        raise _problem(path, err) from None
+    except ValueError:
+        raise QpvError("nom de fichier invalide (caractère nul).") from None
+    try:
+        real = Path(os.path.realpath(path, strict=False))
+    except (OSError, ValueError) as err:
+        raise _problem(path, err if isinstance(err, OSError) else OSError(errno.ELOOP, "")) from None
+    if st is None and os.path.islink(path) and not real.parent.is_dir():
+        raise QpvError(f"{_say(path)} : lien symbolique vers « {_say(real)} », dont le dossier n'existe pas.")
+
+    for p in _never_outputs(protected):
+        if _same(p, path) or (st is not None and _same(p, real)):
+            raise QpvError(f"{_say(path)} : c'est un catalogue en cours de lecture, il ne sera pas écrasé.")
+    cache = _cache_folder()
+    if cache is not None:
+        cache_real = os.path.realpath(cache)
+        if real == Path(cache_real) or Path(cache_real) in real.parents:
+            raise QpvError(f"{_say(path)} : c'est le dossier du cache de qpv, il ne sera pas écrit.")
+
+    if st is not None:
+        mode = st.st_mode
+        if stat.S_ISDIR(mode):
+            raise UsageError(f"{_say(path)} : c'est un dossier ; indiquez un nom de fichier (-o dossier/export.md).")
+        if stat.S_ISBLK(mode):
+            raise QpvError(f"{_say(path)} : c'est un disque (périphérique bloc) : qpv n'y écrit pas.")
+        if stat.S_ISSOCK(mode):
+            raise QpvError(f"{_say(path)} : c'est une socket : qpv n'y écrit pas.")
+        if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+            return Target(path, real, True, True, None)
+        if not force:
+            raise QpvError(f"{_say(path)} existe déjà : ajoutez --force pour le remplacer.")
+        if not os.access(real, os.W_OK) or not mode & 0o222:
+            raise QpvError(
+                f"{_say(path)} est en lecture seule : il n'a pas été remplacé "
+                f"(chmod u+w {_say(path)} pour l'autoriser)."
+            )
+        return Target(path, real, True, False, stat.S_IMODE(mode))
+    if not real.parent.is_dir():
+        raise QpvError(f"{_say(path)} : le dossier « {_say(path.parent)} » n'existe pas.")
+    return Target(path, real, False, False, None)
+
+
+@contextlib.contextmanager
+def _special(target: Target) -> Iterator[BinaryIO]:
+    """A FIFO, device or terminal, opened as a shell redirect opens it (`>`)."""
+    try:
+        # The name as given: a pipe reached through /dev/stdout has no real path to reopen.
+        f = open(target.path, "wb")  # noqa: SIM115 - closed below
+    except OSError as err:
+        raise _problem(target.path, err) from None
+    try:
+        if f.isatty():
+            from .terminal import GuardedBinary
+
+            stream: BinaryIO = GuardedBinary(f, str(target.path), True, "utf-8")  # type: ignore[assignment]
+        else:
+            stream = f
+        yield stream
+        f.flush()
+    except BrokenPipeError:
+        pass  # the reader of a FIFO went away: as `cmd > fifo` does, stop writing
+    except OSError as err:
+        if err.errno == errno.EPIPE:
+            pass
+        else:
+            raise _problem(target.path, err) from None
+    finally:
+        with contextlib.suppress(OSError):
+            f.close()
+
+
+@contextlib.contextmanager
+def _atomic(real: Path, label: Path, mode: int | None) -> Iterator[BinaryIO]:
+    """A temporary file beside `real`, renamed over it once written; removed on any failure."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name[:200]}.", suffix=".tmp")
+    except OSError as err:
+        raise _problem(label, err) from None
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
-        if path.exists():
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, mode if mode is not None else new_file_mode())
+        os.replace(tmp, real)
+    except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(err, OSError) and not isinstance(err, BrokenPipeError):
+            raise _problem(label, err) from None
         raise
+
+
+@contextlib.contextmanager
+def open_output(path: Path, *, force: bool, protected: tuple[Path, ...] = ()) -> Iterator[BinaryIO]:
+    """A binary stream for a user's output file. A regular file is written to a temporary file
+    renamed into place when the block ends without error, and removed otherwise (error,
+    KeyboardInterrupt, SIGTERM); a FIFO, device or terminal is written into directly. Every
+    failure is a French message (QpvError, exit 1)."""
+    target = target_of(path, force=force, protected=protected)
+    if target.special:
+        with _special(target) as stream:
+            yield stream
+        return
+    with _atomic(target.real, target.path, target.mode) as stream:
+        yield stream
 
 
 def write_output(path: Path, data: bytes, *, force: bool, protected: tuple[Path, ...] = ()) -> None:
     """Write a user's output file, refusing to overwrite without --force or to touch a catalogue
     being read; every failure is a French message (exit 1)."""
-    try:
-        target = path.resolve()
-    except OSError:
-        target = path.absolute()
-    for p in protected:
-        try:
-            if p.exists() and target.exists() and os.path.samefile(p, target):
-                raise QpvError(f"{path} : c'est un catalogue en cours de lecture, il ne sera pas écrasé.")
-        except OSError:
-            continue
-    if path.is_dir():
-        raise QpvError(f"{path} : c'est un dossier ; indiquez un nom de fichier.")
-    if path.exists() and not force:
-        raise QpvError(f"{path} existe déjà : ajoutez --force pour le remplacer.")
-    if not path.parent.exists():
-        raise QpvError(f"{path} : le dossier « {path.parent} » n'existe pas.")
-    try:
-        atomic_write_bytes(path, data)
-    except PermissionError:
-        raise QpvError(f"{path} : écriture refusée (permissions du dossier ou du fichier).") from None
-    except OSError as err:
-        if err.errno == errno.ENOSPC:
-            raise QpvError(f"{path} : disque plein, le fichier n'a pas été écrit (l'ancien est intact).") from None
-        raise QpvError(f"{path} : écriture impossible ({err.strerror or err}).") from None
+    with open_output(path, force=force, protected=protected) as f:
+        f.write(data)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    """Write `data` to the regular file `path` atomically (QpvError on failure, nothing left
+    behind); an existing file keeps its permissions, a new one gets the umask's."""
+    if mode is None:
+        with contextlib.suppress(OSError):
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+    with _atomic(path, path, mode) as f:
+        f.write(data)

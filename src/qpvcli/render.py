@@ -1,7 +1,8 @@
 """Terminal output: rich on a terminal, tab-separated text in a pipe, JSON on request.
 
 rich is imported only on the terminal path. Catalogue text is always printed as data: never
-as rich markup, and with control characters made visible instead of reaching the terminal.
+as rich markup, and with control characters made visible (terminal.safe, the one sanitiser)
+instead of reaching the terminal: every text given to rich below goes through `safe`.
 """
 
 from __future__ import annotations
@@ -13,18 +14,10 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
 from .model import Catalogue, Exemple
+from .terminal import safe, trusted
 
 if TYPE_CHECKING:
     from .api import Found
-
-# C0/C1 controls and DEL (ESC sequences could move the cursor or recolour the terminal), and
-# bidirectional overrides (which can make a line read differently from what it contains).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def safe(text: str) -> str:
-    """Text fit for a terminal: control characters shown as visible symbols."""
-    return _CONTROL.sub(lambda m: chr(0x2400 + ord(m.group())) if ord(m.group()) < 0x20 else "\ufffd", text)
 
 
 def cell(text: Any) -> str:
@@ -40,7 +33,7 @@ class Output(NamedTuple):
         from rich.console import Console
 
         return Console(
-            file=self.stream,
+            file=trusted(self.stream),  # its styling passes; what it is given is made safe here
             highlight=False,
             force_terminal=self.is_tty,
             no_color=bool(os.environ.get("NO_COLOR")) or None,
@@ -186,7 +179,8 @@ def print_search(out: Output, hits: Sequence[Found], *, explain: bool) -> None:
             console.print(Text(f"    score {h.score:.2f}, {words}", style="magenta"))
             for word, ms in h.matches.items():
                 for s, how, fields in ms:
-                    console.print(Text(f"      « {word} » → {s} ({how}) dans {', '.join(fields)}", style="magenta"))
+                    explained = f"      « {word} » → {s} ({how}) dans {', '.join(fields)}"
+                    console.print(Text(safe(explained), style="magenta"))
         console.print()
 
 
@@ -216,9 +210,9 @@ def print_show(out: Output, catalogue: Catalogue, e: Exemple) -> None:
         for label, value in rows:
             lines = [safe(v) for v in value.split("\n")]
             if len(lines) == 1:
-                out.stream.write(f"{label} : {lines[0]}\n")
+                out.stream.write(f"{safe(label)} : {lines[0]}\n")
             else:
-                out.stream.write(f"{label} :\n" + "".join(f"  {v}\n" for v in lines))
+                out.stream.write(f"{safe(label)} :\n" + "".join(f"  {v}\n" for v in lines))
         return
     from rich.table import Table
     from rich.text import Text
@@ -268,7 +262,7 @@ def _linked(text: str) -> Any:
 
     out = Text(safe(text))
     for m in _URL.finditer(out.plain):
-        if not _CONTROL.search(m.group()):
+        if m.group().isascii() and m.group().isprintable():  # a plain address, nothing smuggled in
             out.stylize(Style(link=m.group().rstrip(".,;)"), underline=True), m.start(), m.end())
     return out
 
@@ -285,7 +279,7 @@ def print_actions(out: Output, catalogue: Catalogue, axes: Sequence[str], counts
 
     console = out.console()
     for axe in chosen:
-        console.print(Text(f"Axe {axe.numero} — {safe(axe.titre)}  [{axe.id}]", style="bold"))
+        console.print(Text(safe(f"Axe {axe.numero} — {axe.titre}  [{axe.id}]"), style="bold"))
         for a in catalogue.actions:
             if a.axe != axe.id:
                 continue
@@ -322,7 +316,7 @@ def print_facets(out: Output, facets: dict[str, list[tuple[str, int]]], total: i
     for key, values in facets.items():
         if not values:
             continue
-        console.print(Text(FACET_LABELS[key], style="bold"))
+        console.print(Text(safe(FACET_LABELS.get(key, key)), style="bold"))
         table = Table(show_header=False, box=None, padding=(0, 1))
         table.add_column(ratio=1)
         table.add_column(justify="right")

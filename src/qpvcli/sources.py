@@ -57,53 +57,281 @@ def user_origins(options: Sequence[Path] = (), env: str | None = None) -> dict[P
     return out
 
 
+def bundled_path() -> Path | None:
+    """The file the bundled catalogue is read from, when it is a plain file (never an output)."""
+    for candidate in (
+        Path(__file__).with_name("data") / "examples.toml",
+        Path(__file__).resolve().parents[2] / "data" / "examples.toml",
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def is_regular(path: Path) -> bool:
-    """A regular file (or one that cannot be examined: reading it will say why). Pipes,
-    /dev/stdin and devices are read once and never cached."""
+    """A regular file. Pipes, /dev/stdin, devices and paths that cannot be examined are read
+    once, through `read_bytes` (which says why it cannot), and never cached."""
     import stat
 
     try:
         return stat.S_ISREG(path.stat().st_mode)
-    except OSError:
-        return True
+    except (OSError, ValueError):
+        return False
+
+
+def input_timeout() -> float:
+    """Seconds a pipe may stay silent before reading it is abandoned (QPV_DELAI_ENTREE)."""
+    try:
+        return max(0.1, float(os.environ.get("QPV_DELAI_ENTREE", "") or PIPE_TIMEOUT_S))
+    except ValueError:
+        return PIPE_TIMEOUT_S
+
+
+PIPE_TIMEOUT_S = 5.0
+_CHUNK = 1 << 20
+
+
+def _size(n: int) -> str:
+    return f"{n // 2**20} Mo" if n >= 2**20 else f"{n} octets"
+
+
+def path_problem(path: Path, err: OSError) -> str:
+    """What is wrong with a path, in French, from the error the system gave."""
+    import errno
+
+    if err.errno == errno.ELOOP:
+        return "boucle de liens symboliques (un lien qui mène à lui-même) : corrigez ou supprimez le lien"
+    if err.errno == errno.ENAMETOOLONG:
+        longest = max((len(p.encode("utf-8", "surrogateescape")) for p in path.parts), default=0)
+        return f"nom de fichier trop long ({longest} octets ; 255 au plus par nom)"
+    if err.errno == errno.ENOENT:
+        return "fichier introuvable"
+    if err.errno == errno.ENOTDIR:
+        return "chemin invalide (une partie du chemin n'est pas un dossier)"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return "lecture refusée (permissions du fichier)"
+    if err.errno == errno.EISDIR:
+        return "c'est un dossier, pas un fichier de catalogue"
+    return f"lecture impossible ({err.strerror or err})"
+
+
+def option_path_problem(path: Path) -> str | None:
+    """Why a path given as --data cannot be a catalogue, said before anything is loaded."""
+    import stat
+
+    from .terminal import line
+
+    try:
+        st = os.stat(path)
+    except OSError as err:
+        reason = path_problem(path, err)
+        return (
+            f"fichier introuvable : {line(str(path))}"
+            if reason == "fichier introuvable"
+            else f"{line(str(path))[:300]} : {reason}"
+        )
+    except ValueError:
+        return "nom de fichier invalide (caractère nul)"
+    if stat.S_ISDIR(st.st_mode):
+        return f"{line(str(path))} est un dossier ; indiquez un fichier .toml"
+    return None
 
 
 def read_bytes(path: Path, label: str) -> bytes:
-    """A catalogue file's bytes, with French errors for a missing, unreadable or huge file."""
+    """A catalogue file's bytes, bounded: a regular file up to MAX_FILE_BYTES; a pipe (or
+    /dev/stdin, `<(…)`) up to the same size and while it does not stay silent longer than
+    `input_timeout()`; a folder, a device, a socket, a symlink loop are refused in French."""
+    import stat
+
+    def fail(message: str) -> CatalogueError:
+        return CatalogueError([Problem(label, message)])
+
     try:
-        if path.is_dir():
-            raise CatalogueError([Problem(label, "c'est un dossier, pas un fichier de catalogue")])
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CatalogueError([Problem(label, f"fichier trop gros ({size // 2**20} Mo, maximum 512 Mo)")])
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise CatalogueError([Problem(label, "fichier introuvable")]) from None
-    except PermissionError:
-        raise CatalogueError([Problem(label, "lecture refusée (permissions du fichier)")]) from None
-    except IsADirectoryError:
-        raise CatalogueError([Problem(label, "c'est un dossier, pas un fichier de catalogue")]) from None
+        st = os.stat(path)
     except OSError as err:
-        raise CatalogueError([Problem(label, f"lecture impossible ({err.strerror or err})")]) from None
+        raise fail(path_problem(path, err)) from None
+    except ValueError:  # a NUL byte in the name
+        raise fail("nom de fichier invalide (caractère nul)") from None
+    mode = st.st_mode
+    if stat.S_ISDIR(mode):
+        raise fail("c'est un dossier, pas un fichier de catalogue")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise fail(
+            "c'est un périphérique (comme /dev/zero ou un terminal), pas un fichier de catalogue : "
+            "indiquez un fichier .toml, ou un tube (commande | qpv --data /dev/stdin …)"
+        )
+    if stat.S_ISSOCK(mode):
+        raise fail("c'est une socket, pas un fichier de catalogue")
+    if stat.S_ISREG(mode) and st.st_size > MAX_FILE_BYTES:
+        raise fail(f"fichier trop gros ({_size(st.st_size)}, maximum {_size(MAX_FILE_BYTES)})")
+    try:
+        if stat.S_ISFIFO(mode):
+            return _read_pipe(path, label)
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except CatalogueError:
+        raise
+    except OSError as err:
+        raise fail(path_problem(path, err)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise fail(f"fichier trop gros (plus de {_size(MAX_FILE_BYTES)}, maximum {_size(MAX_FILE_BYTES)})")
+    return data
+
+
+def _read_pipe(path: Path, label: str) -> bytes:
+    """A pipe read without blocking: opened at once even with no writer, then read until its
+    end, the size cap, or `input_timeout()` seconds without data."""
+    import selectors
+    import time
+
+    timeout = input_timeout()
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            deadline = time.monotonic() + timeout
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    waited = f"{timeout:g} s"
+                    why = "aucune donnée" if not total else "plus de données"
+                    raise CatalogueError(
+                        [
+                            Problem(
+                                label,
+                                f"{why} reçue depuis {waited} sur ce tube (aucun programme n'y écrit ?) : "
+                                "lecture abandonnée (QPV_DELAI_ENTREE=secondes pour attendre plus)",
+                            )
+                        ]
+                    )
+                try:
+                    chunk = os.read(fd, _CHUNK)
+                except BlockingIOError:
+                    continue
+                if not chunk:  # the end (Linux reports none before a writer came and went)
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+                deadline = time.monotonic() + timeout
+                if total > MAX_FILE_BYTES:
+                    raise CatalogueError(
+                        [
+                            Problem(
+                                label,
+                                f"données trop grosses sur ce tube (plus de {_size(MAX_FILE_BYTES)}) : lecture arrêtée",
+                            )
+                        ]
+                    )
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+_FIX = (
+    "rouvrez-le dans votre éditeur et enregistrez-le en « UTF-8 » "
+    "(ou : iconv -f {enc} -t UTF-8 {name} > {stem}-utf8.toml)"
+)
+
+
+def _encoding_problem(label: str, what: str, enc: str) -> CatalogueError:
+    name = Path(label).name or label
+    stem = Path(name).stem or "catalogue"
+    return CatalogueError([Problem(label, f"{what} : {_FIX.format(enc=enc, name=name, stem=stem)}", 1, 1)])
+
+
+def _utf16_32_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 or UTF-32 text without a byte-order mark, told by where the zero bytes fall."""
+    sample = data[:4096]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+        return None
+    n4 = len(sample) // 4 * 4
+    if n4 >= 4:
+        quads = [sample[i : i + 4] for i in range(0, n4, 4)]
+        if sum(q[1:] == b"\0\0\0" and q[0] for q in quads) > len(quads) * 0.6:
+            return "UTF-32 (petit-boutiste)", "UTF-32LE"
+        if sum(q[:3] == b"\0\0\0" and q[3] for q in quads) > len(quads) * 0.6:
+            return "UTF-32 (gros-boutiste)", "UTF-32BE"
+    pairs = len(sample) // 2
+    if sum(1 for i in range(0, pairs * 2, 2) if sample[i + 1] == 0 and sample[i]) > pairs * 0.6:
+        return "UTF-16 (petit-boutiste)", "UTF-16LE"
+    if sum(1 for i in range(0, pairs * 2, 2) if sample[i] == 0 and sample[i + 1]) > pairs * 0.6:
+        return "UTF-16 (gros-boutiste)", "UTF-16BE"
+    return None
+
+
+def encoding_of(data: bytes) -> str:
+    """The encoding `decode` reads these bytes with: utf-8, utf-8-sig, utf-16 or utf-32."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if data.startswith((b"\xff\xfe\0\0", b"\0\0\xfe\xff")):
+        return "utf-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return "utf-8"
 
 
 def decode(data: bytes, label: str) -> str:
-    """UTF-8 text (a byte-order mark accepted, UTF-16 with its BOM too), or a French error
-    pointing at the first byte that is not UTF-8."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    """UTF-8 text (a byte-order mark accepted, UTF-16 and UTF-32 with their BOM too), or a
+    French error saying what the file is and how to convert it: UTF-16/32 without a BOM,
+    Windows-1252 or Latin-1 (the first byte that is not UTF-8), old Mac line ends, NUL bytes."""
+    encoding = encoding_of(data)
+    if encoding in ("utf-16", "utf-32"):
         try:
-            return data.decode("utf-16")
+            text = data.decode(encoding)
         except UnicodeDecodeError:
-            pass
+            raise _encoding_problem(
+                label, f"le fichier commence comme de l'{encoding.upper()} mais est abîmé", encoding.upper()
+            ) from None
+        return _checked_text(text, label)
+    if encoding == "utf-8-sig":
+        data = data[3:]
+    guessed = _utf16_32_without_bom(data) if b"\0" in data[:4096] else None
+    if guessed:
+        what, enc = guessed
+        raise _encoding_problem(label, f"le fichier est en {what}, sans marque d'ordre des octets", enc)
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         col = err.start - data.rfind(b"\n", 0, err.start)
         message = (
             "le fichier n'est pas en UTF-8 (enregistré en Windows-1252 ou Latin-1 ?) : "
-            "rouvrez-le et enregistrez-le en « UTF-8 »"
+            "rouvrez-le et enregistrez-le en « UTF-8 » (ou : iconv -f WINDOWS-1252 -t UTF-8 "
+            f"{Path(label).name} > {Path(label).stem or 'catalogue'}-utf8.toml)"
         )
         raise CatalogueError([Problem(label, message, line, col)]) from None
+    return _checked_text(text, label)
+
+
+def _checked_text(text: str, label: str) -> str:
+    if "\0" in text:
+        at = text.index("\0")
+        line = text.count("\n", 0, at) + 1
+        col = at - text.rfind("\n", 0, at)
+        raise CatalogueError(
+            [
+                Problem(
+                    label,
+                    "octet nul (NUL) dans le fichier : ce n'est pas un texte, ou il est abîmé "
+                    "(retirez ce caractère, ou enregistrez à nouveau le fichier en UTF-8)",
+                    line,
+                    col,
+                )
+            ]
+        )
+    if "\r" in text and "\n" not in text:
+        raise CatalogueError(
+            [
+                Problem(
+                    label,
+                    "fins de ligne de l'ancien Mac OS (retour chariot seul, CR) : enregistrez le fichier "
+                    "avec des fins de ligne « LF » ou « CRLF » (Windows) dans votre éditeur "
+                    f"(ou : tr '\\r' '\\n' < {Path(label).name} > {Path(label).stem or 'catalogue'}-lf.toml)",
+                    1,
+                    1,
+                )
+            ]
+        )
+    return text

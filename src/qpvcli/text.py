@@ -40,12 +40,27 @@ _STOP_WORDS_TEXT = (
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split()) | _ELISIONS
 
 MAX_QUERY_CHARS = 500
+# Bounds at analysis time, whatever a catalogue holds: a run of combining marks longer than
+# any language needs is cut (Unicode's stream-safe format allows 30; French needs 1 or 2), and
+# a token longer than any word is cut, so that normalising, stemming and typo tolerance stay
+# linear and cheap on hostile text (a title made of 100,000 accents, a 1 MB "word").
+MAX_COMBINING_RUN = 4
+MAX_TOKEN_CHARS = 64
+_MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u0610-\u061a\u064b-\u065f\u0e31-\u0e3a\u0e47-\u0e4e\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a\ufe20-\ufe2f"
+_MARK_FLOOD = re.compile(f"([{_MARKS}]{{{MAX_COMBINING_RUN}}})[{_MARKS}]+")
 
 
 def normalise(text: str) -> str:
-    """Compose accents (NFC), drop invisible characters, unify apostrophes and dashes."""
+    """Compose accents (NFC), drop invisible characters, unify apostrophes and dashes; a flood
+    of combining marks is cut to MAX_COMBINING_RUN."""
+    text = bound_marks(text)
     text = unicodedata.normalize("NFC", text)
     return text.translate(_TRANSLATE) if _TO_TRANSLATE.search(text) else text
+
+
+def bound_marks(text: str) -> str:
+    """Runs of more than MAX_COMBINING_RUN combining marks cut to that many."""
+    return _MARK_FLOOD.sub(r"\1", text) if _MARK_FLOOD.search(text) else text
 
 
 @lru_cache(maxsize=200_000)
@@ -56,7 +71,7 @@ def fold(word: str) -> str:
 
 def fold_text(text: str) -> str:
     """`fold` for a whole text at once (C-speed string operations, no per-character loop)."""
-    text = text.casefold()
+    text = bound_marks(text).casefold()
     if _TO_UNLIGATE.search(text):
         text = text.translate(_LIGATURES)
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
@@ -104,7 +119,9 @@ def analyse(text: str) -> list[str]:
     for records, queries and filters. Compounds give their parts and the glued whole."""
     out: list[str] = []
     append = out.append
-    for word in _WORD.findall(fold_text(normalise(text))):
+    for found in _WORD.findall(fold_text(normalise(text))):
+        # no word is that long: bounded, not dropped
+        word = found if len(found) <= MAX_TOKEN_CHARS else found[:MAX_TOKEN_CHARS].strip("-")
         if "-" in word:
             parts = [p for p in word.split("-") if p]
             out.extend(p for p in parts if len(p) > 1 and p not in STOP_WORDS)

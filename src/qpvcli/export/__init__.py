@@ -54,6 +54,15 @@ MONTHS = (
 TITLE = "Actions clés pour la résilience des quartiers prioritaires — sélection d'exemples"
 
 
+def _special(path: Path) -> bool:
+    import stat
+
+    try:
+        return not stat.S_ISREG(path.stat().st_mode) and not stat.S_ISDIR(path.stat().st_mode)
+    except OSError:
+        return False
+
+
 def resolve_format(given: str | None, output: Path | None) -> str:
     """The format to write: `--format` (aliases allowed) and the output file's extension must
     agree; without `--format`, the extension decides; without either, Markdown."""
@@ -68,6 +77,8 @@ def resolve_format(given: str | None, output: Path | None) -> str:
     suffix = output.suffix.lower()
     by_name = EXTENSIONS.get(suffix)
     if fmt is None:
+        if by_name is None and not suffix and _special(output):
+            return "md"  # a pipe or a device (/dev/stdout) is written as standard output would be
         if by_name is None:
             known = ", ".join(sorted(EXTENSIONS))
             what = f"l'extension « {suffix} »" if suffix else "un nom sans extension"
