@@ -248,6 +248,17 @@ class Selected:
     def __bool__(self) -> bool:
         return len(self) > 0
 
+    def actions(self) -> set[int]:
+        """The action numbers of the selected records (one query, no record decoded)."""
+        where = f"WHERE {self.where}" if self.where else ""
+        sql = f"SELECT DISTINCT e.action FROM exemples e {where}"
+        return {n for (n,) in self.qpv._run(lambda: self.qpv.store.query(sql, self.params))}
+
+    def of_action(self, numero: int) -> Selected:
+        """The selected records of one action, in the same order."""
+        where = f"({self.where}) AND e.action = ?" if self.where else "e.action = ?"
+        return Selected(self.qpv, where, [*self.params, numero], self.order)
+
 
 def open(paths: Sequence[Path | str] = (), **options: Any) -> Qpv:
     """`Qpv.open`: the front door as a function."""

@@ -609,8 +609,8 @@ def export(
 
     Exemple : qpv export --axe habitabilite -o habitabilite.docx
     """
-    from .export import BINARY, Selection, render, resolve_format
-    from .files import write_output
+    from .export import BINARY, Selection, resolve_format, write
+    from .files import open_output
 
     fmt = resolve_format(format, output)
     if output is None and fmt in BINARY and stdout_isatty():
@@ -627,18 +627,17 @@ def export(
     chosen, scores = qpv.selection(query, filtres, tri)
     command = _command_line(state, query, filtres, tri, fmt, compact, csv_standard, csv_brut, entetes_lisibles)
     selection = Selection(cat, chosen, query, filtres.describe(cat), command, scores)
-    data = render(
-        fmt, selection, compact=compact, excel=not csv_standard, neutralise=not csv_brut, labels=entetes_lisibles
-    )
+    options = {"compact": compact, "excel": not csv_standard, "neutralise": not csv_brut, "labels": entetes_lisibles}
     n = len(chosen)
     if not n:
         _no_result()
     if output is None:
         sys.stdout.flush()
-        sys.stdout.buffer.write(data)
+        write(fmt, selection, sys.stdout.buffer, **options)
         sys.stdout.buffer.flush()
         return
-    write_output(output, data, force=force, protected=tuple(state.paths))
+    with open_output(output, force=force, protected=tuple(state.paths)) as stream:
+        write(fmt, selection, stream, **options)
     typer.echo(f"{n} exemple{'s' if n > 1 else ''} exporté{'s' if n > 1 else ''} dans {output}", err=True)
 
 

@@ -9,11 +9,15 @@ exporter iterates it, once per pass, and never turns it into a list.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import UsageError
 from ..model import Action, Axe, Catalogue, Exemple
@@ -186,50 +190,58 @@ def grouped(selection: Selection) -> Iterator[tuple[Axe, Action, Iterator[Exempl
     an action): one pass to find the actions, then one per action. Nothing is kept but the
     action numbers, so memory does not grow with the selection."""
     cat = selection.catalogue
-    used = {e.action for e in selection.exemples}
+    records = selection.exemples
+    # A selection read from the store (api.Selected) is split by action in SQL.
+    by_sql = hasattr(records, "of_action")
+    used = records.actions() if by_sql else {e.action for e in records}  # type: ignore[attr-defined]
     for action in sorted(
         (cat.action(n) for n in used), key=lambda a: ([x.id for x in cat.axes].index(a.axe), a.numero)
     ):
-        yield cat.axe(action.axe), action, (e for e in selection.exemples if e.action == action.numero)
+        if by_sql:
+            yield cat.axe(action.axe), action, iter(records.of_action(action.numero))  # type: ignore[attr-defined]
+        else:
+            yield cat.axe(action.axe), action, (e for e in records if e.action == action.numero)
 
 
-def render(fmt: str, selection: Selection, **options: bool) -> bytes:
+def write(fmt: str, selection: Selection, stream: BinaryIO, **options: bool) -> None:
+    """Write a selection in a format to a binary stream, piece by piece: the text formats a
+    record at a time, the zipped or database formats built in a temporary file then copied, so
+    that memory does not grow with the selection."""
     compact = options.get("compact", False)
-    if fmt == "md":
-        from . import md
-
-        return md.render(selection, compact=compact).encode("utf-8")
     if fmt == "csv":
         from . import csv
 
-        return csv.render(
-            selection,
-            excel=options.get("excel", True),
-            neutralise=options.get("neutralise", True),
-            labels=options.get("labels", False),
-        )
-    if fmt == "json":
-        from . import json
+        labels = options.get("labels", False)
+        excel, neutralise = options.get("excel", True), options.get("neutralise", True)
+        stream.writelines(csv.chunks(selection, excel=excel, neutralise=neutralise, labels=labels))
+        return
+    if fmt in ("md", "json", "toml"):
+        from importlib import import_module
 
-        return json.render(selection).encode("utf-8")
-    if fmt == "toml":
-        from . import toml
-
-        return toml.render(selection).encode("utf-8")
-    if fmt == "docx":
-        from . import docx
-
-        return docx.render(selection, compact=compact)
-    if fmt == "xlsx":
-        from . import xlsx
-
-        return xlsx.render(selection)
+        module = import_module(f".{fmt}", __name__)
+        pieces = module.chunks(selection, compact=compact) if fmt == "md" else module.chunks(selection)
+        stream.writelines(piece.encode("utf-8") for piece in pieces)
+        return
     if fmt == "html":
         from . import html
 
-        return html.render(selection).encode("utf-8")
-    if fmt == "sqlite":
-        from . import sqlite
+        stream.write(html.render(selection).encode("utf-8"))
+        return
+    if fmt in ("docx", "xlsx", "sqlite"):
+        from importlib import import_module
 
-        return sqlite.render(selection)
+        module = import_module(f".{fmt}", __name__)
+        with tempfile.TemporaryDirectory(prefix="qpv-export-") as folder:
+            path = Path(folder) / f"export.{fmt}"
+            module.write_file(selection, path, compact=compact)
+            with path.open("rb") as built:
+                shutil.copyfileobj(built, stream, 1 << 20)
+        return
     raise ValueError(fmt)
+
+
+def render(fmt: str, selection: Selection, **options: bool) -> bytes:
+    """The whole file as bytes (tests, small selections): `write` into memory."""
+    buffer = io.BytesIO()
+    write(fmt, selection, buffer, **options)
+    return buffer.getvalue()

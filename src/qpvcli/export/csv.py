@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 
 from ..fields import Column, columns
 from ..model import Exemple
@@ -47,11 +48,14 @@ def _field(text: str, sep: str) -> str:
     return text
 
 
-def render(selection: Selection, *, excel: bool = True, neutralise: bool = True, labels: bool = False) -> bytes:
+def chunks(
+    selection: Selection, *, excel: bool = True, neutralise: bool = True, labels: bool = False
+) -> Iterator[bytes]:
+    """The file, a row at a time (memory does not grow with the selection)."""
     cols = columns()
     sep, end = (";", "\r\n") if excel else (",", "\n")
-    out = io.StringIO(newline="")
-    out.write(sep.join(_field(c.label if labels else c.name, sep) for c in cols) + end)
+    header = sep.join(_field(c.label if labels else c.name, sep) for c in cols) + end
+    yield (b"\xef\xbb\xbf" if excel else b"") + header.encode("utf-8")
     cat = selection.catalogue
     for e in selection.exemples:
         cells = []
@@ -60,9 +64,11 @@ def render(selection: Selection, *, excel: bool = True, neutralise: bool = True,
             if neutralise and not c.numeric:
                 text = neutralise_cell(text)
             cells.append(_field(text, sep))
-        out.write(sep.join(cells) + end)
-    data = out.getvalue().encode("utf-8")
-    return b"\xef\xbb\xbf" + data if excel else data
+        yield (sep.join(cells) + end).encode("utf-8")
+
+
+def render(selection: Selection, *, excel: bool = True, neutralise: bool = True, labels: bool = False) -> bytes:
+    return b"".join(chunks(selection, excel=excel, neutralise=neutralise, labels=labels))
 
 
 def parse(data: bytes, *, excel: bool = True, neutralised: bool = True, labels: bool = False) -> list[dict[str, str]]:

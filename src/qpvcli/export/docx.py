@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from .. import __version__
@@ -265,6 +266,10 @@ def _header(w: Writer, selection: Selection) -> None:
 def _short(cited: str) -> str:
     """The source as the footer says it: the title only (the header gives the full citation)."""
     return cited.split(",", maxsplit=1)[0].rstrip(".") if "—" in cited.split(",", maxsplit=1)[0] else cited
+
+
+def write_file(selection: Selection, path: Path, *, compact: bool = False, **_options: bool) -> None:
+    path.write_bytes(render(selection, compact=compact))
 
 
 def render(selection: Selection, *, compact: bool = False) -> bytes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from collections.abc import Iterator
 
 from .. import __version__
 from ..model import Exemple
@@ -56,14 +57,17 @@ def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False, default=str)
 
 
-def render(selection: Selection) -> str:
+def chunks(selection: Selection) -> Iterator[str]:
     """The document, the records written one at a time (the same text as `_dumps(document())`)."""
     top = _dumps({**head(selection), "exemples": []})
     assert top.endswith('"exemples": []\n}')
-    parts = [top[: -len("[]\n}")]]
+    yield top[: -len("[]\n}")]
     first = True
     for e in selection.exemples:
-        parts.append(("[\n" if first else ",\n") + textwrap.indent(_dumps(record(selection, e)), "    "))
+        yield ("[\n" if first else ",\n") + textwrap.indent(_dumps(record(selection, e)), "    ")
         first = False
-    parts.append("[]\n}\n" if first else "\n  ]\n}\n")
-    return "".join(parts)
+    yield "[]\n}\n" if first else "\n  ]\n}\n"
+
+
+def render(selection: Selection) -> str:
+    return "".join(chunks(selection))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from .. import __version__
@@ -207,37 +208,70 @@ def _header(selection: Selection, ids: Ids) -> list[str]:
 
 
 def render(selection: Selection, *, compact: bool = False) -> str:
+    return "".join(chunks(selection, compact=compact))
+
+
+def _joined(groups: Iterable[list[str]]) -> Iterator[str]:
+    """Groups of lines as one text, piece by piece: the same as "\\n".join(all lines) with the
+    trailing blank lines cut and one final newline (blank lines are held back until more text
+    follows them)."""
+    first, pending = True, 0
+    for lines in groups:
+        n = len(lines)
+        while n and lines[n - 1] == "":
+            n -= 1
+        if not n:
+            pending += len(lines)
+            continue
+        head = "" if first else "\n" * (pending + 1)
+        yield head + "\n".join(lines[:n])
+        first, pending = False, len(lines) - n
+    yield "\n"
+
+
+def chunks(selection: Selection, *, compact: bool = False) -> Iterator[str]:
+    """The document in pieces: the header and table of contents (titles only, a first pass),
+    then each record (a second pass); memory does not grow with the selection."""
+    return _joined(_groups(selection, compact=compact))
+
+
+def _groups(selection: Selection, *, compact: bool) -> Iterator[list[str]]:
     cat = selection.catalogue
     ids = Ids()
     out = _header(selection, ids)
     if compact:
-        out += _table(selection)
-        return "\n".join(out).rstrip("\n") + "\n"
+        yield out
+        yield from ([row] for row in _table(selection))
+        return
 
-    # Two passes over the records: the table of contents, then the records themselves.
     sommaire = heading("Sommaire")
     ids.add(sommaire)
     out += [f"## {sommaire}", ""]
+    # Headings get their ids in document order: the first pass meets them in that order.
     current = None
-    toc: list[str] = []
-    body: list[str] = []
     for axe, action, records in grouped(selection):
-        if not toc or axe.numero != current:
+        if current is None or axe.numero != current:
             title = heading(f"Axe {axe.numero} — {axe.titre}")
-            toc.append(f"- [{escape(title)}](#{ids.add(title)})")
-            body += [f"## {escape(title)}", ""]
+            out.append(f"- [{escape(title)}](#{ids.add(title)})")
             current = axe.numero
         title = heading(f"Action {action.numero} — {action.titre}")
-        toc.append(f"  - [{escape(title)}](#{ids.add(title)})")
-        body += [f"### {escape(title)}", ""]
-        if action.sous_actions:
-            body += [f"- {escape(s, start=True)}" for s in action.sous_actions] + [""]
+        out.append(f"  - [{escape(title)}](#{ids.add(title)})")
         for e in records:
             title = heading(e.titre)
-            toc.append(f"    - [{escape(title)}](#{ids.add(title)})")
-            body += [f"#### {escape(title)}", "", *_exemple(cat, e)]
-    out += [*toc, ""]
-    return "\n".join(out + body).rstrip("\n") + "\n"
+            out.append(f"    - [{escape(title)}](#{ids.add(title)})")
+    yield [*out, ""]
+    current = None
+    for axe, action, records in grouped(selection):
+        body: list[str] = []
+        if current is None or axe.numero != current:
+            body += [f"## {escape(heading(f'Axe {axe.numero} — {axe.titre}'))}", ""]
+            current = axe.numero
+        body += [f"### {escape(heading(f'Action {action.numero} — {action.titre}'))}", ""]
+        if action.sous_actions:
+            body += [f"- {escape(s, start=True)}" for s in action.sous_actions] + [""]
+        yield body
+        for e in records:
+            yield [f"#### {escape(heading(e.titre))}", "", *_exemple(cat, e)]
 
 
 # The compact table's columns and their share of the page width: pandoc sizes a wide pipe

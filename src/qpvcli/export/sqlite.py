@@ -9,10 +9,8 @@ the source, the selection and the command that reproduces it.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sqlite3
-import tempfile
+from pathlib import Path
 
 from .. import __version__
 from ..fields import FIELDS, columns
@@ -27,20 +25,19 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def render(selection: Selection) -> bytes:
-    fd, path = tempfile.mkstemp(suffix=".db")
-    os.close(fd)
+def write_file(selection: Selection, path: Path, **_options: bool) -> None:
+    """The database, written to `path` (a new file)."""
+    conn = sqlite3.connect(path)
     try:
-        conn = sqlite3.connect(path)
-        try:
-            _write(conn, selection)
-        finally:
-            conn.close()
-        with open(path, "rb") as f:
-            return f.read()
+        _write(conn, selection)
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
+        conn.close()
+
+
+def render(selection: Selection) -> bytes:
+    from . import render as render_format
+
+    return render_format("sqlite", selection)
 
 
 def _write(conn: sqlite3.Connection, selection: Selection) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import tomli_w
@@ -71,7 +72,8 @@ def record_lines(record: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render(selection: Selection) -> str:
+def chunks(selection: Selection) -> Iterator[str]:
+    """The catalogue, a record at a time."""
     doc = header(selection)
     out = [
         f"# Catalogue qpv exporté : {_comment(selection.description())}",
@@ -83,8 +85,14 @@ def render(selection: Selection) -> str:
     for table in ("axes", "actions"):
         for record in doc[table]:
             out += [f"[[{table}]]", *record_lines(record), ""]
+    yield "\n".join(out)
     for e in selection.exemples:
+        lines = []
         if e.source != "rapport":
-            out.append(f"# Source : {_comment(source_label(e, selection.catalogue))}")
-        out += ["[[exemples]]", *record_lines(e.to_dict()), ""]
-    return "\n".join(out)
+            lines.append(f"# Source : {_comment(source_label(e, selection.catalogue))}")
+        lines += ["[[exemples]]", *record_lines(e.to_dict()), ""]
+        yield "\n" + "\n".join(lines)
+
+
+def render(selection: Selection) -> str:
+    return "".join(chunks(selection))

@@ -11,8 +11,7 @@ A text cell that a spreadsheet could run as a formula gets a leading apostrophe,
 
 from __future__ import annotations
 
-import os
-import tempfile
+from pathlib import Path
 
 from .. import __version__
 from ..fields import columns
@@ -29,19 +28,19 @@ def _lines(text: str, width: int) -> int:
     return sum(1 + len(part) // max(1, int(width * 1.1)) for part in text.split("\n"))
 
 
-def render(selection: Selection) -> bytes:
+def write_file(selection: Selection, path: Path, **_options: bool) -> None:
+    """The workbook, written row by row (XlsxWriter's constant memory mode) to `path`."""
     import xlsxwriter
 
-    fd, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(fd)
-    try:
-        book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False})
-        _write(book, selection)
-        book.close()
-        with open(path, "rb") as f:
-            return f.read()
-    finally:
-        os.unlink(path)
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    _write(book, selection)
+    book.close()
+
+
+def render(selection: Selection) -> bytes:
+    from . import render as render_format
+
+    return render_format("xlsx", selection)
 
 
 def _write(book, selection: Selection) -> None:
