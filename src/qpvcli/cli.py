@@ -190,6 +190,12 @@ def _complete_niveau(incomplete: str) -> list[str]:
     return [n for n in NIVEAUX if n.startswith(incomplete.lower())]
 
 
+def _complete_theme(incomplete: str) -> list[str]:
+    from .thematiques import load
+
+    return [t for t in load() if t.startswith(incomplete.lower())]
+
+
 def _complete_action(incomplete: str) -> list[str]:
     return [str(n) for n in range(1, 12) if str(n).startswith(incomplete)]
 
@@ -267,6 +273,16 @@ TerritoireOpt = Annotated[
         rich_help_panel="Filtres",
     ),
 ]
+ThemeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--theme",
+        metavar="THÈME",
+        help="Thématique : sante, chaleur-adaptation, emploi-insertion… (ou son nom, « santé »). Répétable (OU).",
+        autocompletion=_complete_theme,
+        rich_help_panel="Filtres",
+    ),
+]
 TriOpt = Annotated[
     str | None,
     typer.Option(
@@ -299,6 +315,7 @@ def _filtres(ctx: typer.Context):
             gratuit=p["gratuit"],
             partenaires=p["partenaire"] or (),
             territoires=p["territoire"] or (),
+            themes=p["theme"] or (),
         )
     )
 
@@ -386,6 +403,7 @@ def list_(
     gratuit: GratuitOpt = False,
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
+    theme: ThemeOpt = None,
     tri: TriOpt = None,
     format: FormatOpt = "auto",
 ) -> None:
@@ -495,6 +513,7 @@ def search(
     gratuit: GratuitOpt = False,
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
+    theme: ThemeOpt = None,
     limit: Annotated[
         int, typer.Option("--limit", "-n", metavar="NOMBRE", help="Nombre de résultats au plus (0 : tous).")
     ] = 10,
@@ -558,6 +577,7 @@ def export(
     gratuit: GratuitOpt = False,
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
+    theme: ThemeOpt = None,
     tri: TriOpt = None,
     format: Annotated[
         str | None,
@@ -904,6 +924,7 @@ def facettes(
     gratuit: GratuitOpt = False,
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
+    theme: ThemeOpt = None,
     format: FormatOpt = "auto",
 ) -> None:
     """Compter les exemples de la sélection par axe, action, échelle, coût, partenaire et département."""
@@ -1158,6 +1179,7 @@ OPTION_OF: dict[str, str | None] = {
     "cout_max": "--cout-max",
     "partenaire": "--partenaire",
     "territoire": "--territoire",
+    "theme": "--theme",
     "tri": "--tri",
     "limite": "--limit",
     "requete": None,

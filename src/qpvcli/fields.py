@@ -203,6 +203,8 @@ def catalogue_label(source: str, catalogue: Catalogue | None = None) -> str:
 def detail_rows(catalogue: Catalogue, e: Exemple, sep: str = "\n") -> list[tuple[str, str]]:
     """Every shown field of a record as (label, text), in reading order, the action and axis
     spelt out, the cost with its band, the period from the years: the full view of `show`."""
+    from .model import cost_band
+
     action = catalogue.action(e.action)
     axe = catalogue.axe(action.axe)
     rows: list[tuple[str, str]] = [("Identifiant", e.id), ("Axe", f"{axe.numero}. {axe.titre}")]
@@ -212,7 +214,7 @@ def detail_rows(catalogue: Catalogue, e: Exemple, sep: str = "\n") -> list[tuple
         if f.name == "action":
             rows.append((f.label, f"{action.numero}. {action.titre}"))
         elif f.name == "cout_eur":
-            rows.append((f.label, "" if e.cout_eur is None else f"{_amount(e)} ({e.cout_tranche})"))
+            rows.append((f.label, "" if e.cout_eur is None else f"{_amount(e)} ({cost_band(e.cout_eur)})"))
         elif f.name == "thematiques":
             rows.append((f.label, theme_labels(e, catalogue)))
         elif f.name in ("ressources", "contacts", "corrections"):

@@ -36,6 +36,16 @@ COUT_PORTEES = {
     "financement": "financements cités, pas le coût complet",
 }
 
+# The same, said in a table cell beside a cost band.
+COUT_PORTEES_COURTES = {
+    "total": "total",
+    "par-unite": "par unité",
+    "par-an": "par an",
+    "par-personne": "par personne",
+    "partiel": "en partie",
+    "financement": "aides citées",
+}
+
 # Cost bands, as Plus fraîche ma ville shows them beside the raw figure.
 COST_BANDS = (
     ("gratuit", "gratuit", 0, 0),
@@ -164,7 +174,15 @@ class Exemple(_ExempleBase):
         return out
 
     @property
+    def cout_total(self) -> int | None:
+        """The cost of the whole action, when the amount is one (not per unit, per year...)."""
+        return self.cout_eur if self.cout_portee in (None, "total") else None
+
+    @property
     def cout_tranche(self) -> str:
+        """The cost band; an amount that is not the total says what it covers (« par unité »)."""
+        if self.cout_eur is not None and self.cout_total is None:
+            return f"{cost_band(self.cout_eur)}, {COUT_PORTEES_COURTES[self.cout_portee]}"
         return cost_band(self.cout_eur)
 
     @classmethod

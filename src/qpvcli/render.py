@@ -296,7 +296,8 @@ FACET_LABELS = {
     "axe": "Axe",
     "action": "Action",
     "niveau": "Échelle",
-    "cout": "Coût",
+    "cout": "Coût (total de l'action)",
+    "thematique": "Thématique",
     "partenaire": "Partenaires (cités dans au moins 2 exemples)",
     "departement": "Département",
 }

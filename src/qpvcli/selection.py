@@ -146,6 +146,24 @@ def resolve_montant(value: int | str) -> int:
     return int(float(number.replace(",", ".")) * scale)
 
 
+def resolve_theme(value: str, catalogue: Catalogue) -> str:
+    """A theme id from what the user typed: its id, label or one of its words, accents and
+    small typos forgiven (« santé », « chaleur », « biodiversté »)."""
+    from .thematiques import closest
+
+    found = closest(value)
+    if found is None:
+        ids = tuple(sorted(catalogue.themes or ())) or _theme_ids()
+        raise InvalidValue("theme", value, f"« {value} » inconnu.", ids)
+    return found
+
+
+def _theme_ids() -> tuple[str, ...]:
+    from .thematiques import load
+
+    return tuple(load())
+
+
 def resolve_tri(value: str) -> str:
     key = fold(value.strip())
     if key in SORT_KEYS:
@@ -163,6 +181,7 @@ class Filtres(NamedTuple):
     gratuit: bool = False
     partenaires: tuple[str, ...] = ()
     territoires: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
 
     @classmethod
     def from_options(
@@ -176,6 +195,7 @@ class Filtres(NamedTuple):
         gratuit: bool = False,
         partenaires: Sequence[str] = (),
         territoires: Sequence[str] = (),
+        themes: Sequence[str] = (),
     ) -> Filtres:
         if cout_max is not None:
             cout_max = resolve_montant(cout_max)
@@ -190,6 +210,7 @@ class Filtres(NamedTuple):
             gratuit=gratuit,
             partenaires=tuple(partenaires),
             territoires=tuple(territoires),
+            themes=tuple(dict.fromkeys(resolve_theme(t, catalogue) for t in themes)),
         )
 
     def __bool__(self) -> bool:
@@ -201,6 +222,7 @@ class Filtres(NamedTuple):
             or self.gratuit
             or self.partenaires
             or self.territoires
+            or self.themes
         )
 
     def where(self, store: Store) -> tuple[str, list[Any]]:
@@ -221,11 +243,16 @@ class Filtres(NamedTuple):
             marks = ",".join("?" * len(self.niveaux))
             clauses.append(f"e.doc IN (SELECT doc FROM niveaux WHERE niveau IN ({marks}))")
             params.extend(self.niveaux)
+        # Only a total cost is known to be under a ceiling: 297 000 € « par unité » is not.
         if self.cout_max is not None:
-            clauses.append("e.cout_eur IS NOT NULL AND e.cout_eur <= ?")
+            clauses.append("e.cout_total IS NOT NULL AND e.cout_total <= ?")
             params.append(self.cout_max)
         if self.gratuit:
-            clauses.append("e.cout_eur = 0")
+            clauses.append("e.cout_total = 0")
+        if self.themes:
+            marks = ",".join("?" * len(self.themes))
+            clauses.append(f"e.doc IN (SELECT doc FROM thematiques WHERE theme IN ({marks}))")
+            params.extend(self.themes)
         if self.partenaires:
             ids = [
                 pid for pid, name, mots in store.partner_names() if any(_words_match(p, mots) for p in self.partenaires)
@@ -255,6 +282,9 @@ class Filtres(NamedTuple):
             parts.append("partenaire " + " ou ".join(f"« {p} »" for p in self.partenaires))
         if self.territoires:
             parts.append("territoire " + " ou ".join(f"« {t} »" for t in self.territoires))
+        if self.themes:
+            labels = catalogue.themes or {}
+            parts.append("thème " + " ou ".join(f"« {labels.get(t, t)} »" for t in self.themes))
         return parts
 
     def as_options(self) -> list[str]:
@@ -269,6 +299,7 @@ class Filtres(NamedTuple):
             opts.append("--gratuit")
         opts += [f"--partenaire {_shell_quote(p)}" for p in self.partenaires]
         opts += [f"--territoire {_shell_quote(t)}" for t in self.territoires]
+        opts += [f"--theme {t}" for t in self.themes]
         return opts
 
 
@@ -339,8 +370,14 @@ def facets(store: Store, where: str, params: Sequence[Any]) -> tuple[int, dict[s
         )
     )
     by_cost: Counter[str] = Counter()
-    for cout, n in store.query(f"SELECT e.cout_eur, count(*) FROM exemples e {cond} GROUP BY 1", params):
+    for cout, n in store.query(f"SELECT e.cout_total, count(*) FROM exemples e {cond} GROUP BY 1", params):
         by_cost[cost_band(cout)] += n
+    by_theme = dict(
+        store.query(
+            f"SELECT t.theme, count(*) FROM thematiques t JOIN exemples e ON e.doc = t.doc {cond} GROUP BY 1", params
+        )
+    )
+    labels = cat.themes or {}
     partner_names: dict[str, str] = {}
     by_partner: Counter[str] = Counter()
     partner_cond = f"{cond} AND" if cond else "WHERE"
@@ -364,6 +401,10 @@ def facets(store: Store, where: str, params: Sequence[Any]) -> tuple[int, dict[s
         "action": [(f"{a.numero} {a.titre}", by_action[a.numero]) for a in cat.actions if by_action.get(a.numero)],
         "niveau": [(n, by_niveau[n]) for n in NIVEAUX if by_niveau.get(n)],
         "cout": [(b, by_cost[b]) for b in band_order if by_cost[b]],
+        "thematique": [
+            (labels.get(t, t), n)
+            for t, n in sorted(by_theme.items(), key=lambda kv: (-kv[1], labels.get(kv[0], kv[0])))
+        ],
         "partenaire": [
             (partner_names[p], n) for p, n in sorted(by_partner.items(), key=lambda kv: (-kv[1], kv[0])) if n > 1
         ][:20],

@@ -27,7 +27,7 @@ from .fields import action_search_text, search_texts
 from .model import Action, Axe, Catalogue, Exemple
 from .text import analyse, fold
 
-STORE_FORMAT = 2
+STORE_FORMAT = 3
 APPLICATION_ID = 0x51505631  # "QPV1": a database of ours, not any SQLite file
 
 SCHEMA = """
@@ -42,9 +42,11 @@ CREATE TABLE exemples (
     source TEXT NOT NULL,
     titre_tri TEXT NOT NULL,
     cout_eur INTEGER,
+    cout_total INTEGER,
     data TEXT NOT NULL
 );
 CREATE TABLE niveaux (doc INTEGER NOT NULL, niveau TEXT NOT NULL);
+CREATE TABLE thematiques (doc INTEGER NOT NULL, theme TEXT NOT NULL);
 CREATE TABLE partenaires (partenaire INTEGER PRIMARY KEY, nom TEXT NOT NULL UNIQUE, mots TEXT NOT NULL);
 CREATE TABLE exemple_partenaires (doc INTEGER NOT NULL, partenaire INTEGER NOT NULL, role TEXT NOT NULL);
 CREATE TABLE territoires (
@@ -62,6 +64,7 @@ CREATE TABLE expansions (cle TEXT NOT NULL, stems TEXT NOT NULL, comment TEXT NO
 # Indexes are created once the rows are in: faster than maintaining them row by row.
 INDEXES = """
 CREATE INDEX niveaux_niveau ON niveaux (niveau, doc);
+CREATE INDEX thematiques_theme ON thematiques (theme, doc);
 CREATE INDEX exemple_partenaires_partenaire ON exemple_partenaires (partenaire, doc);
 CREATE INDEX exemple_partenaires_doc ON exemple_partenaires (doc);
 CREATE INDEX exemple_territoires_territoire ON exemple_territoires (territoire, doc);
@@ -113,6 +116,7 @@ class Writer:
         self.rows: dict[str, list[tuple[Any, ...]]] = {
             "exemples": [],
             "niveaux": [],
+            "thematiques": [],
             "exemple_partenaires": [],
             "exemple_territoires": [],
         }
@@ -124,8 +128,10 @@ class Writer:
         action = actions[ex.action]
         data = json.dumps({**raw, "source": ex.source}, ensure_ascii=False)
         rows = self.rows
-        rows["exemples"].append((doc, ex.id, ex.action, action.axe, ex.source, sort_title(ex.titre), ex.cout_eur, data))
+        row = (doc, ex.id, ex.action, action.axe, ex.source, sort_title(ex.titre), ex.cout_eur, ex.cout_total, data)
+        rows["exemples"].append(row)
         rows["niveaux"] += [(doc, n) for n in ex.niveau]
+        rows["thematiques"] += [(doc, t) for t in ex.thematiques]
         names = [(p, "partenaire") for p in dict.fromkeys(ex.partenaires)]
         if ex.pilotage:
             names.append((ex.pilotage, "pilotage"))
@@ -149,8 +155,9 @@ class Writer:
 
     def _flush(self) -> None:
         sql = {
-            "exemples": "INSERT INTO exemples VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "exemples": "INSERT INTO exemples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             "niveaux": "INSERT INTO niveaux VALUES (?, ?)",
+            "thematiques": "INSERT INTO thematiques VALUES (?, ?)",
             "exemple_partenaires": "INSERT INTO exemple_partenaires VALUES (?, ?, ?)",
             "exemple_territoires": "INSERT INTO exemple_territoires VALUES (?, ?)",
         }

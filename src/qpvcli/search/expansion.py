@@ -16,7 +16,7 @@ PENALTY_PREFIX = 0.7  # the last query word as a prefix (being typed)
 PENALTY_SYNONYM = 0.6
 PENALTY_TYPO = (1.0, 0.75, 0.55)  # by number of typos
 PENALTY_PHONETIC = 0.55  # same sound key (« dunkerke » / « dunkerque »)
-THEME_WEIGHT = 0.4  # the word names one of the record's themes (thematiques.toml)
+THEME_WEIGHT = 0.5  # the word names one of the record's themes (thematiques.toml)
 MIN_FAMILY_PREFIX = 6
 MAX_PREFIX_EXPANSIONS = 30
 

@@ -208,7 +208,8 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
             v = impact * weight
             if v > get(d, 0.0):
                 best[d] = v
-                weights[d] = max(weights.get(d, 0.0), weight)
+                # What the record covers of the term: the route's own weight (not the capped one).
+                weights[d] = max(weights.get(d, 0.0), penalty)
     for stems, weight, _how in q.phrases:
         found_all = [index.postings(s) for s in stems]
         if any(f is None for f in found_all):

@@ -1,0 +1,197 @@
+"""Each ranking rule of the search, with a query that would fail without it; the thesaurus and
+themes; filters and facets by theme; costs that are not a total."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from qpvcli.api import Qpv
+from qpvcli.sources import bundled_text
+
+REPORT = tomllib.loads(bundled_text())
+
+
+@pytest.fixture(scope="module")
+def qpv():
+    return Qpv.open(use_cache=False)
+
+
+def ids(qpv, query, n=10, **filters):
+    f = qpv.filtres(**filters) if filters else None
+    return [h.exemple.id for h in qpv.search(query, f, limit=n).hits]
+
+
+def small(tmp_path: Path, *records: dict) -> Qpv:
+    """A catalogue of a few records on the report's actions, without the report."""
+    data = {"catalogue": {"version_schema": 1}, "axes": REPORT["axes"], "actions": REPORT["actions"]}
+    data["exemples"] = list(records)
+    path = tmp_path / "petit.toml"
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return Qpv.open([path], with_report=False, use_cache=False)
+
+
+BODY = "Un projet mené avec les habitants et le bailleur social du quartier. "
+
+
+def test_a_variant_never_outranks_the_word_itself(tmp_path):
+    """« recyclage » is common here, « réemploi » (its synonym) rare: the rare synonym's idf
+    must not lift it above the records that have the word typed."""
+    records = [
+        {"id": f"recyclage-{i}", "action": 10, "titre": f"Atelier {i}", "description": BODY + "Recyclage des déchets."}
+        for i in range(6)
+    ]
+    records.append({"id": "reemploi", "action": 10, "titre": "Atelier", "description": BODY + "Réemploi des déchets."})
+    found = ids(small(tmp_path, *records), "recyclage", 10)
+    assert found[-1] == "reemploi" and len(found) == 7
+
+
+def test_families_need_a_derivational_ending(qpv):
+    """« mobilier » and « mobilité » share a beginning, not a meaning."""
+    assert "stains-punaises-de-lit" not in ids(qpv, "mobilité", 40)  # « mobilier infesté »
+    assert "stains-punaises-de-lit" in ids(qpv, "mobilier", 5)
+    assert set(ids(qpv, "recyclés", 40)) & set(ids(qpv, "recyclage", 40))  # recycl / recyclag
+
+
+def test_question_words_weigh_little(qpv):
+    """« lutter contre la chaleur » is about heat, not about « lutter »."""
+    top = ids(qpv, "lutter contre la chaleur", 3)
+    assert top[0] == "toulon-surchauffe" or "chaleur" in qpv.get(top[0]).description.lower()
+    assert "laval-zero-chomeur" not in top and "rotterdam-financements-habitants" not in top
+    assert set(top) & {"paris-ilots-de-fraicheur", "ademe-plus-fraiche-ma-ville", "toulon-surchauffe"}
+
+
+def test_the_cut_off_keeps_the_main_word_in_a_body(tmp_path):
+    """One record has the words in its title; another the main word only in its body. Both
+    cover the query's information: the strong title match must not remove the other."""
+    qpv = small(
+        tmp_path,
+        {"id": "titre", "action": 8, "titre": "Îlots de fraîcheur en ville", "description": BODY * 3 + "Îlots."},
+        {"id": "corps", "action": 8, "titre": "Cours d'école", "description": BODY * 6 + "Des îlots de fraîcheur."},
+    )
+    assert ids(qpv, "îlots de fraîcheur") == ["titre", "corps"]
+
+
+def test_the_three_cool_examples_come_for_cool_islands(qpv):
+    found = ids(qpv, "îlots de fraîcheur", 10)
+    assert found[0] == "paris-ilots-de-fraicheur"
+    assert {"ademe-plus-fraiche-ma-ville", "toulon-surchauffe"} <= set(found)
+
+
+def test_an_absent_subject_gives_nothing(qpv):
+    for query in ("station de ski", "téléphérique", "comment construire un téléphérique", "casino"):
+        assert ids(qpv, query) == [], query
+    result = qpv.search("station de ski")
+    assert result.unknown == ["ski"]
+
+
+def test_a_short_unknown_word_is_not_completed(qpv):
+    """« ski » must not become « skills » or any word that starts like it."""
+    assert qpv.search("ski").hits == []
+
+
+def test_suggestions_only_for_words_found_nowhere(qpv):
+    assert qpv.search("punèses de lit").suggestions == ["punaises"]
+    assert qpv.search("santé mentale").suggestions == []  # « santé » was found: nothing to suggest for it
+
+
+def test_departement_by_name_finds_every_example_located_there(qpv):
+    by_code = {e.id for e in qpv.select(qpv.filtres(territoires=["93"]))}
+    assert len(by_code) >= 5
+    assert set(ids(qpv, "Seine-Saint-Denis", 40)) >= by_code
+    assert set(ids(qpv, "seine saint denis", 40)) >= by_code
+
+
+def test_region_alias(qpv):
+    paca = {e.id for e in qpv.select(qpv.filtres(territoires=["Provence-Alpes-Côte d'Azur"]))}
+    assert paca and set(ids(qpv, "PACA", 40)) >= paca
+
+
+def test_acronyms_expand_one_way(qpv):
+    assert "laval-zero-chomeur" in ids(qpv, "TZCLD", 5)
+    assert "crepy-en-valois-eaux-pluviales" in ids(qpv, "SfN", 5)  # « solutions fondées sur la nature »
+    # One way: the expansion does not bring the acronym's other meanings back.
+    assert "laval-zero-chomeur" in ids(qpv, "ESS", 5)  # « économie sociale et solidaire »
+
+
+def test_english_jargon_finds_the_official_french_term(qpv):
+    assert "mulhouse-patrimoine-textile" in ids(qpv, "upcycling", 3)  # « surcyclage » in its text
+    assert ids(qpv, "empowerment", 10)
+    assert ids(qpv, "serious game", 3)[0] == "cerema-jeu-sante-cite"
+
+
+def test_everyday_words_find_formal_ones(qpv):
+    assert ids(qpv, "chômeurs", 10)
+    assert "laval-zero-chomeur" in ids(qpv, "chômeurs", 10)
+    assert {"paris-ilots-de-fraicheur", "ademe-plus-fraiche-ma-ville"} <= set(ids(qpv, "pas cher", 10))  # libre accès
+
+
+def test_a_theme_word_finds_the_theme_below_the_word_itself(qpv):
+    found = qpv.search("santé", limit=None).hits
+    how = {h.exemple.id: {m[1] for ms in h.matches.values() for m in ms} for h in found}
+    by_theme = [i for i, hows in how.items() if hows == {"thème"}]
+    by_word = [i for i, hows in how.items() if "exact" in hows]
+    assert by_theme and by_word
+    order = [h.exemple.id for h in found]
+    assert max(order.index(i) for i in by_word) < min(order.index(i) for i in by_theme)
+
+
+def test_theme_filter_and_facet(qpv):
+    sante = [e.id for e in qpv.select(qpv.filtres(themes=["santé"]))]
+    assert "miramas-urbanisme-sante" in sante and "paris-ilots-de-fraicheur" not in sante
+    assert [e.id for e in qpv.select(qpv.filtres(themes=["sante", "chaleur"]))] != sante  # OR
+    total, facets = qpv.facets(qpv.filtres(themes=["sante"]))
+    assert total == len(sante)
+    assert ("Santé et bien-être", total) in facets["thematique"] or facets["thematique"][0][1] == total
+
+
+def test_unknown_theme_lists_the_valid_ones(qpv):
+    from qpvcli.errors import InvalidValue
+
+    with pytest.raises(InvalidValue) as err:
+        qpv.filtres(themes=["plage"])
+    assert err.value.champ == "theme" and "chaleur-adaptation" in str(err.value)
+
+
+def test_a_cost_per_unit_is_not_a_total(qpv):
+    """Creil: 297 000 € « pour une école » of nine: not under a 300 000 € ceiling."""
+    creil = qpv.get("creil-cours-oasis")
+    assert creil.cout_portee == "par-unite" and creil.cout_total is None
+    assert creil.cout_tranche == "200 k€ – 1 M€, par unité"
+    under = [e.id for e in qpv.select(qpv.filtres(cout_max=300_000))]
+    assert "creil-cours-oasis" not in under
+    assert "paris-ilots-de-fraicheur" in under  # libre accès: 0 €, a total
+
+
+def test_a_multi_level_scale_is_found_at_each_level(qpv):
+    communes = [e.id for e in qpv.select(qpv.filtres(echelles=["commune"]))]
+    assert "perpignan-atelier-textile" in communes  # quartier « et élargissement à la Ville »
+
+
+def test_a_bad_thesaurus_is_a_clear_error_when_the_store_is_built(tmp_path, monkeypatch):
+    from qpvcli import thesaurus
+
+    bad = tmp_path / "thesaurus.toml"
+    bad.write_text(
+        '[[sigles]]\nsigle = "ESS"\n\n[[synonymes]]\nmots = ["vélo"]\n[[inconnus]]\nx = 1\n', encoding="utf-8"
+    )
+    monkeypatch.setattr(thesaurus, "THESAURUS_FILE", bad)
+    thesaurus.load.cache_clear()
+    try:
+        with pytest.raises(thesaurus.ThesaurusError) as err:
+            Qpv.open(use_cache=False)
+        text = str(err.value)
+        assert "section « inconnus » inconnue" in text
+        assert "« sens » doit être une liste de textes non vides" in text
+        assert "un groupe de synonymes a au moins deux mots" in text
+    finally:
+        thesaurus.load.cache_clear()
+
+
+def test_the_thesaurus_file_is_valid():
+    from qpvcli.thesaurus import THESAURUS_FILE, check
+
+    assert check(tomllib.loads(THESAURUS_FILE.read_text(encoding="utf-8"))) == []
