@@ -163,6 +163,13 @@ class Qpv:
         """How many records pass the filters, and their counts by axis, action, niveau, cost
         band, partner and département."""
         where, params = (filtres or Filtres()).where(self.store)
+        if not where:  # the whole catalogue: counted once, when the store was built
+            import json
+
+            cached = self.store.meta.get("facettes")
+            if cached:
+                total, found = json.loads(cached)
+                return total, {k: [tuple(v) for v in vals] for k, vals in found.items()}
         return self._run(lambda: facets(self.store, where, params))
 
     def summary(self) -> dict[int, int]:

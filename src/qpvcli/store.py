@@ -27,7 +27,7 @@ from .fields import action_search_text, search_texts
 from .model import Action, Axe, Catalogue, Exemple
 from .text import analyse, fold
 
-STORE_FORMAT = 3
+STORE_FORMAT = 4
 APPLICATION_ID = 0x51505631  # "QPV1": a database of ours, not any SQLite file
 
 SCHEMA = """
@@ -198,6 +198,13 @@ class Writer:
         }
         conn.executemany("INSERT INTO meta VALUES (?, ?)", values.items())
         conn.executescript(INDEXES)
+        # The facets of the whole catalogue, counted once here: `qpv facettes` reads them.
+        from .selection import facets
+
+        store = Store(conn)
+        conn.execute(
+            "INSERT INTO meta VALUES ('facettes', ?)", (json.dumps(facets(store, "", []), ensure_ascii=False),)
+        )
         conn.commit()
 
 

@@ -14,6 +14,7 @@ import heapq
 from collections import Counter
 from collections.abc import Callable
 from itertools import pairwise
+from operator import itemgetter
 from typing import NamedTuple
 
 from ..text import MAX_QUERY_CHARS, analyse, normalise
@@ -290,13 +291,14 @@ def run(
     coverage: Counter[int] = Counter()
     for _, weights_q in information:
         coverage.update(weights_q.keys())
-    scores: dict[int, float] = {}
-    for m in sorted(term_maps, key=len, reverse=True):
+    term_maps.sort(key=len, reverse=True)
+    scores = dict(term_maps[0])  # the largest copied at C speed, the others added to it
+    for m in term_maps[1:]:
         get = scores.get
         for d, v in m.items():
             scores[d] = get(d, 0.0) + v
-    # A record matching only generic words is not an answer.
-    scores = {d: v for d, v in scores.items() if coverage[d]}
+    if len(subject) < len(qterms):  # a record matching only generic words is not an answer
+        scores = {d: v for d, v in scores.items() if coverage[d]}
     if n > 1:
         # Records matching fewer words come after those matching the most, if they cover enough:
         # one word may be missing from two or three, two from four or five...
@@ -311,29 +313,40 @@ def run(
     # The share of the query's information a record covers: each subject term counts by its
     # idf, times the weight of the variant found (1 for the word itself).
     total_information = sum(idf for idf, _ in information) or 1.0
-    covered = {
-        d: sum(idf * weights_q.get(d, 0.0) for idf, weights_q in information) / total_information for d in scores
-    }
+    if len(information) == 1:  # one subject word: what a record covers is its route's weight
+        covered = information[0][1]
+    else:
+        covered = dict.fromkeys(scores, 0.0)
+        for idf, weights_q in information:
+            share = idf / total_information
+            for d, w in weights_q.items():
+                if d in covered:
+                    covered[d] += share * w
 
-    # (coverage, score, record) tuples compare in C: no Python key function per record.
-    ranking = [(coverage[d], v, d) for d, v in scores.items()]
     depth = RERANK_DEPTH if limit is None else max(limit, RERANK_DEPTH)
-    head = [d for _, _, d in heapq.nlargest(depth, ranking)]
+    if n > 1:
+        # (coverage, score, record) tuples compare in C: no Python key function per record.
+        ranking = [(coverage[d], v, d) for d, v in scores.items()]
+        head = [d for _, _, d in heapq.nlargest(depth, ranking)]
+    else:  # every record covers the one subject word: by score alone
+        head = [d for d, _ in heapq.nlargest(depth, scores.items(), key=itemgetter(1))]
     if texts is not None and len(qterms) > 1:
         scores = dict(scores)
         _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index.stem_of)
         head.sort(key=lambda d: (coverage[d], scores[d]), reverse=True)
     top = max(scores[d] for d in head)
-    best_covered = max(covered.values())
+    min_covered = COVERAGE_CUTOFF * max(covered[d] for d in scores)
+    min_score = RELATIVE_CUTOFF * top
 
     def kept(d: int) -> bool:
-        return covered[d] >= COVERAGE_CUTOFF * best_covered and scores[d] >= RELATIVE_CUTOFF * top
+        return covered[d] >= min_covered and scores[d] >= min_score
 
     # One count for the total and the list: the same scores (proximity included), the same rule.
-    total = sum(1 for d in scores if kept(d))
+    total = sum(1 for d, v in scores.items() if v >= min_score and covered[d] >= min_covered)
     if limit is None:
         in_head = set(head)
-        rest = [d for _, _, d in sorted(ranking, reverse=True) if d not in in_head]
+        ordered = sorted(scores, key=lambda d: (coverage[d], scores[d]), reverse=True)
+        rest = [d for d in ordered if d not in in_head]
         ranked = [d for d in head + rest if kept(d)]
     else:
         ranked = [d for d in head if kept(d)][:limit]
