@@ -70,7 +70,24 @@ class _Closed(io.RawIOBase):
         raise OSError(errno.EBADF, "Bad file descriptor")
 
 
-class GuardedBinary(io.RawIOBase):
+class _Guard:
+    """What both guarded streams do with a failed write or flush: a closed pipe is noted (the
+    command ends quietly), any other error becomes an OutputError with a French message."""
+
+    name_: str
+    broken_pipe: bool
+
+    def _guarded(self, action: Any, *args: Any) -> Any:
+        try:
+            return action(*args)
+        except BrokenPipeError:
+            self.broken_pipe = True
+            raise
+        except OSError as err:
+            raise OutputError(self.name_, err) from None
+
+
+class GuardedBinary(_Guard, io.RawIOBase):
     """The `.buffer` of a GuardedText: bytes written as they are, or decoded (UTF-8), made safe
     and re-encoded when the stream is a terminal."""
 
@@ -91,23 +108,11 @@ class GuardedBinary(io.RawIOBase):
         out = data
         if self.sanitise:
             out = safe(self._decoder.decode(data)).encode(self.encoding, "replace")
-        try:
-            self.inner.write(out)
-        except BrokenPipeError:
-            self.broken_pipe = True
-            raise
-        except OSError as err:
-            raise OutputError(self.name_, err) from None
+        self._guarded(self.inner.write, out)
         return len(data)
 
     def flush(self) -> None:
-        try:
-            self.inner.flush()
-        except BrokenPipeError:
-            self.broken_pipe = True
-            raise
-        except OSError as err:
-            raise OutputError(self.name_, err) from None
+        self._guarded(self.inner.flush)
 
     def fileno(self) -> int:
         return self.inner.fileno()
@@ -116,7 +121,7 @@ class GuardedBinary(io.RawIOBase):
         return self.inner.isatty()
 
 
-class GuardedText(io.TextIOBase):
+class GuardedText(_Guard, io.TextIOBase):
     """A standard stream that sanitises what it is given (when `sanitise`) and turns write
     failures into OutputError. `trusted` writes qpv's own styling (rich) without sanitising:
     what rich is given is made safe by render.py with the same `safe`."""
@@ -151,22 +156,10 @@ class GuardedText(io.TextIOBase):
         return len(s)
 
     def _write(self, s: str) -> None:
-        try:
-            self.inner.write(s)
-        except BrokenPipeError:
-            self.broken_pipe = True
-            raise
-        except OSError as err:
-            raise OutputError(self.name_, err) from None
+        self._guarded(self.inner.write, s)
 
     def flush(self) -> None:
-        try:
-            self.inner.flush()
-        except BrokenPipeError:
-            self.broken_pipe = True
-            raise
-        except OSError as err:
-            raise OutputError(self.name_, err) from None
+        self._guarded(self.inner.flush)
 
     def fileno(self) -> int:
         return self.inner.fileno()
