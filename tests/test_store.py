@@ -264,3 +264,11 @@ def test_cli_follows_the_sources(qpv, user):
     user.write_text(USER.replace("ivry-jardin", "ivry-verger").replace("Jardin", "Verger"), encoding="utf-8")
     assert qpv("--data", str(user), "search", "verger ivry").out.splitlines()[1].split("\t")[1] == "ivry-verger"
     assert qpv("--data", str(user), "search", "jardin ivry").out.count("ivry-jardin") == 0
+
+
+def test_the_store_key_covers_the_data_files_it_is_built_from():
+    from qpvcli.thematiques import THEMES_FILE
+    from qpvcli.thesaurus import THESAURUS_FILE
+
+    here = Path(cache.__file__).parent
+    assert {here / name for name in cache.DATA_FILES} == {THESAURUS_FILE, THEMES_FILE}

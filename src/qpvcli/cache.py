@@ -34,6 +34,9 @@ try:  # hashlib's import also loads OpenSSL (~4 ms); BLAKE2 is built into CPytho
 except ImportError:  # pragma: no cover - other interpreters
     from hashlib import blake2b
 
+# The data files a store is built from besides the catalogues (thesaurus.THESAURUS_FILE,
+# thematiques.THEMES_FILE).
+DATA_FILES = ("thesaurus.toml", "thematiques.toml")
 RACY_NS = 3_000_000_000  # timestamps as coarse as FAT's (2 s), with a margin
 LOCK_WAIT_S = 600.0  # another process building a very large store
 
@@ -85,11 +88,10 @@ class _Sources:
         self.paths = list(paths)
         self.with_report = with_report
         self.bundled = bundled_text() if with_report else None
-        from .thematiques import THEMES_FILE
-        from .thesaurus import THESAURUS_FILE
-
-        # Everything a store is made of besides the user's files: a change rebuilds it.
-        fixed = [(self.bundled or "").encode(), THESAURUS_FILE.read_bytes(), THEMES_FILE.read_bytes()]
+        # Everything a store is made of besides the user's files: a change rebuilds it. (The
+        # files are read by name: their modules are imported only when a store is built.)
+        here = Path(__file__).parent
+        fixed = [(self.bundled or "").encode(), *((here / name).read_bytes() for name in DATA_FILES)]
         self.fixed_key = _digest(fixed)
         self._raw: list[bytes] | None = None
 
