@@ -269,3 +269,12 @@ def test_sort_with_accents(qpv, value):
 @pytest.mark.parametrize(("alias", "real"), [("tableau", "table"), ("tabulations", "tsv"), ("JSON", "json")])
 def test_format_aliases(qpv, alias, real):
     assert qpv("list", "--action", "1", "--format", alias).out == qpv("list", "--action", "1", "--format", real).out
+
+
+def test_show_format_aliases(qpv):
+    md = qpv("show", "paris-ilots-de-fraicheur", "--format", "md")
+    assert qpv("show", "paris-ilots-de-fraicheur", "--format", "markdown").out == md.out != ""
+    assert qpv("show", "paris-ilots-de-fraicheur", "-f", "Markdown").out == md.out
+    r = qpv("show", "paris-ilots-de-fraicheur", "--format", "jsn")
+    assert r.code == 2 and r.err.startswith("qpv : --format : « jsn » inconnu. Valeurs possibles : auto, table")
+    assert "Vouliez-vous dire « json » ?" in r.err

@@ -450,8 +450,12 @@ def show(
     from .render import Output, exemple_json, print_show
 
     formats = ("auto", "table", "texte", "json", "md", "docx")
+    aliases = {"markdown": "md", "word": "docx", "text": "texte", "tableau": "table"}
+    format = aliases.get(format.strip().lower(), format.strip().lower())
     if format not in formats:
-        raise UsageError(f"--format : « {format} » inconnu. Valeurs possibles : {', '.join(formats)}.")
+        close = _suggest(format, [*formats, *aliases])
+        hint = f" Vouliez-vous dire « {aliases.get(close, close)} » ?" if close else ""
+        raise UsageError(f"--format : « {format} » inconnu. Valeurs possibles : {', '.join(formats)}.{hint}")
     if output is not None:
         from .export import resolve_format
 
