@@ -65,6 +65,7 @@ def test_stdout_closed(folder, command):
     err = _clean(r.stderr)
     assert r.returncode == 1
     assert err.endswith("qpv : la sortie standard est fermée : rien n'a pu y être écrit.\n")
+    assert err.count("qpv : la sortie standard est fermée") == 1, "said once"
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -73,6 +74,7 @@ def test_stdout_full(folder, command):
     err = _clean(r.stderr)
     assert r.returncode == 1
     assert "qpv : la sortie standard est pleine (disque plein)" in err
+    assert err.count("qpv : la sortie standard est pleine") == 1, "said once"
 
 
 def test_commands_that_do_not_use_stdout_work_with_it_closed(folder):

@@ -978,6 +978,7 @@ def main(argv: list[str] | None = None) -> int:
     is sanitised, a closed, full or non-UTF-8 output is a message; SIGTERM and SIGHUP end the
     run like Ctrl-C (temporary files removed), with exit 128 + the signal's number."""
     args = sys.argv[1:] if argv is None else argv
+    _reported_failures.clear()
     restore_streams = _guard_streams()
     restore_signals = _catch_signals()
     try:
@@ -994,7 +995,8 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stdout.write(french_help(buffer.getvalue()))
             else:
                 code = _run(args)
-            sys.stdout.flush()
+            if not _reported_failures:  # a standard stream that already failed is not tried again
+                sys.stdout.flush()
             return code
         except BrokenPipeError:
             _silence_stdout()
@@ -1169,8 +1171,11 @@ def _interrupted() -> int:
     return 128 + int(signum)
 
 
+_reported_failures: list[str] = []  # the standard streams whose failure was already said
+
+
 def _output_failed(err: OSError) -> int:
-    """stdout or stderr could not be written (full disk, closed by the shell)."""
+    """stdout or stderr could not be written (full disk, closed by the shell): said once."""
     import errno
 
     from .terminal import OutputError
@@ -1183,7 +1188,9 @@ def _output_failed(err: OSError) -> int:
         return ExitStatus.ERROR
     if err.name == "stdout":
         _silence_stdout()
-    _error(err.french())
+    if err.name not in _reported_failures:
+        _reported_failures.append(err.name)
+        _error(err.french())
     return ExitStatus.ERROR
 
 
