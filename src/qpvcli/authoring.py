@@ -75,49 +75,22 @@ def lock_path(real: Path) -> Path:
     return real.parent / f".{real.name[:240]}.lock"
 
 
-def _try_lock(fd: int) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # Windows
-        import msvcrt
-
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-        except OSError:
-            return False
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except (BlockingIOError, PermissionError):
-        return False
-    return True
-
-
 @contextmanager
 def catalogue_lock(real: Path, label: Path) -> Iterator[None]:
     """Hold the exclusive lock of a catalogue; wait for it at most QPV_DELAI_VERROU seconds."""
-    import os
-    import time
+    from .files import LockTimeout, _problem, exclusive_lock
 
+    timeout = _lock_timeout()
     try:
-        fd = os.open(lock_path(real), os.O_RDWR | os.O_CREAT, new_file_mode())
-    except OSError as err:
-        from .files import _problem
-
+        with exclusive_lock(lock_path(real), timeout, new_file_mode()):
+            yield
+    except LockTimeout:
+        raise QpvError(
+            f"{_say(label)} : une autre commande qpv y ajoute un exemple depuis plus de {timeout:g} s ; "
+            "réessayez dans un moment (rien n'a été écrit)."
+        ) from None
+    except OSError as err:  # the lock file cannot be made beside the catalogue
         raise _problem(label, err) from None
-    try:
-        timeout = _lock_timeout()
-        deadline = time.monotonic() + timeout
-        while not _try_lock(fd):
-            if time.monotonic() > deadline:
-                raise QpvError(
-                    f"{_say(label)} : une autre commande qpv y ajoute un exemple depuis plus de {timeout:g} s ; "
-                    "réessayez dans un moment (rien n'a été écrit)."
-                )
-            time.sleep(0.02)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
 
 
 def _target(path: Path) -> tuple[Path, int | None]:

@@ -137,15 +137,20 @@ def open_store(paths: Sequence[Path] = (), *, with_report: bool = True, use_cach
     store = _trusted(path, sources)
     if store is not None:
         return Opened(store, [])
+    from .files import LockTimeout, exclusive_lock  # only to build: tempfile costs at every start
+
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with _Lock(path.with_suffix(".lock")):
+        with exclusive_lock(path.with_suffix(".lock"), LOCK_WAIT_S):
             store = _trusted(path, sources)  # built meanwhile by another process
             if store is None:
                 _build_file(path, sources)
                 store = _trusted(path, sources)
-    except (OSError, sqlite3.Error, _LockTimeout) as err:
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err) or type(err).__name__
+    except (OSError, sqlite3.Error, LockTimeout) as err:
+        if isinstance(err, LockTimeout):
+            reason = "un autre qpv construit le cache depuis trop longtemps"
+        else:
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err) or type(err).__name__
         notice = f"dossier de cache inutilisable ({folder} : {reason}) ; catalogue chargé en mémoire."
         return Opened(_in_memory(sources), [notice])
     if store is None:  # written but not readable back: the disk lies, do without it
@@ -235,40 +240,3 @@ def _build_file(path: Path, sources: _Sources) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-
-
-class _LockTimeout(Exception):
-    def __str__(self) -> str:
-        return "un autre qpv construit le cache depuis trop longtemps"
-
-
-class _Lock:
-    """An exclusive lock on a file beside the store (fcntl; no lock where fcntl is missing:
-    then two first runs both build, and both succeed)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.fd: int | None = None
-
-    def __enter__(self) -> _Lock:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows
-            return self
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + LOCK_WAIT_S
-        while True:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return self
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    os.close(self.fd)
-                    self.fd = None
-                    raise _LockTimeout from None
-                time.sleep(0.05)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.fd is not None:
-            os.close(self.fd)  # closing releases the lock
-            self.fd = None

@@ -244,3 +244,47 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
             mode = stat.S_IMODE(os.stat(path).st_mode)
     with _atomic(path, path, mode) as f:
         f.write(data)
+
+
+# ---------------------------------------------------------------------------- locks
+
+
+class LockTimeout(Exception):
+    """Another process held the lock for longer than we would wait."""
+
+
+def _try_lock(fd: int) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (BlockingIOError, PermissionError):
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def exclusive_lock(lock_file: Path, timeout: float, mode: int = 0o644) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_file` (created if needed; `flock` on POSIX, `msvcrt` on
+    Windows), waiting for it at most `timeout` seconds (LockTimeout). Closing the file releases
+    the lock, so a killed process never leaves it held. OSError if the file cannot be made."""
+    import time
+
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, mode)
+    try:
+        deadline = time.monotonic() + timeout
+        while not _try_lock(fd):
+            if time.monotonic() > deadline:
+                raise LockTimeout
+            time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)
