@@ -20,7 +20,7 @@ from typing import Any
 from .catalogue import Source, build, read_sources
 from .errors import CatalogueError, QpvError
 from .export.toml import record_lines
-from .files import atomic_write_bytes, new_file_mode
+from .files import _say, atomic_write_bytes, new_file_mode
 from .sources import SCHEMA_VERSION, decode, encoding_of, read_bytes
 from .territoires import DEPARTEMENTS, normalise_code
 from .text import fold_text
@@ -52,12 +52,6 @@ def unique_id(base: str, taken: set[str]) -> str:
 
 LOCK_TIMEOUT_S = 60.0
 ATTEMPTS = 3
-
-
-def _say(path: Path | str) -> str:
-    from .terminal import line
-
-    return line(str(path))
 
 
 def _lock_timeout() -> float:

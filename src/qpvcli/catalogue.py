@@ -11,13 +11,13 @@ from .errors import CatalogueError, Problem
 from .model import Action, Axe, Catalogue, Exemple
 from .reading import Locator, Source, _ChunkFailed, _records, _top_line, parse_toml
 from .sources import BUNDLED_SOURCE, SCHEMA_VERSION, bundled_text, decode, read_bytes
+from .text import closest
 from .validation import (
     TOP_LEVEL_KEYS,
     _check_actions,
     _check_axes,
     _check_exemple,
     _Checker,
-    _closest,
     _lint_exemple,
     _lint_titles,
 )
@@ -106,7 +106,7 @@ def build(
             if isinstance(header.get("titre"), str):
                 titles[src.label] = header["titre"]
         for key in sorted(set(data) - TOP_LEVEL_KEYS):
-            hint = _closest(key, TOP_LEVEL_KEYS)
+            hint = closest(key, TOP_LEVEL_KEYS)
             if hint in ("exemples", "axes", "actions") and isinstance(data[key], list):
                 message = f"section [[{key}]] inconnue : écrivez [[{hint}]]" + (
                     ", avec un s" if hint == key + "s" else ""

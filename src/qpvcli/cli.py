@@ -158,10 +158,9 @@ def _format(value: str, command: str) -> Format:
 
 
 def _suggest(word: str, choices) -> str | None:
-    from difflib import get_close_matches
+    from .text import closest
 
-    found = get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return found[0] if found else None
+    return closest(word, choices)
 
 
 def _output(fmt: Format = Format.auto):

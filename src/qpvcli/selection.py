@@ -12,7 +12,7 @@ from .errors import InvalidValue
 from .model import COST_BANDS, NIVEAUX, Catalogue, Exemple, cost_band
 from .store import sort_title
 from .territoires import DEPARTEMENTS, departement_name, normalise_code
-from .text import analyse, fold
+from .text import analyse, fold, typo_budget
 
 if TYPE_CHECKING:
     from .store import Store
@@ -39,14 +39,10 @@ _NIVEAU_ALIASES = {
 }
 
 
-def _typo_budget(token: str) -> int:
-    return 0 if len(token) < 5 else 1 if len(token) < 9 else 2
-
-
 def _token_matches(query: str, candidates: Iterable[str]) -> bool:
     from rapidfuzz.distance import Levenshtein
 
-    budget = _typo_budget(query)
+    budget = typo_budget(query)
     for cand in candidates:
         if cand == query:
             return True

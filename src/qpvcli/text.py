@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 # Zero-width characters, soft hyphen, word joiner, BOM: pasted from PDFs and web pages.
@@ -75,6 +76,23 @@ def fold_text(text: str) -> str:
     if _TO_UNLIGATE.search(text):
         text = text.translate(_LIGATURES)
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+
+
+def typo_budget(term: str) -> int:
+    """How many typos a word may carry and still be recognised (Meilisearch's defaults): none
+    under 5 letters, 1 from 5, 2 from 9; numbers exact."""
+    if term.isdigit() or len(term) < 5:
+        return 0
+    return 1 if len(term) < 9 else 2
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice spelt most like `word` (difflib's ratio ≥ 0.6), for « vouliez-vous dire » :
+    a mistyped option, field name or value."""
+    from difflib import get_close_matches
+
+    found = get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
 
 
 _stemmer = None

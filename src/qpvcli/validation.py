@@ -5,7 +5,6 @@ Every problem is collected with its place, never just the first."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
 
 from .errors import Problem
@@ -13,7 +12,7 @@ from .fields import FIELDS, KINDS, REQUIRED, SUB_TABLES
 from .model import COUT_PORTEES, NIVEAUX, Action, Axe, Contact, Correction, Exemple, Ressource, Territoire
 from .reading import Locator
 from .sources import BUNDLED_SOURCE
-from .text import fold_text
+from .text import closest, fold_text
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DEPARTEMENT_PATTERN = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])$")
@@ -31,13 +30,6 @@ SUB_FIELDS = {
     for key, subs in SUB_TABLES.items()
 }
 TOP_LEVEL_KEYS = {"catalogue", "axes", "actions", "exemples"}
-
-
-def _closest(word: str, choices: Iterable[str]) -> str | None:
-    from difflib import get_close_matches
-
-    found = get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return found[0] if found else None
 
 
 # ---------------------------------------------------------------------------- validating
@@ -80,7 +72,7 @@ def _check_themes(check: _Checker, index: int, name: str, ids: list[str]) -> boo
 
 def _closest_portee(value: str) -> str | None:
     key = re.sub(r"[^a-z0-9]+", "-", fold_text(value)).strip("-")
-    return key if key in COUT_PORTEES else _closest(key, COUT_PORTEES)
+    return key if key in COUT_PORTEES else closest(key, COUT_PORTEES)
 
 
 def _record_name(table: str, index: int, record: dict[str, Any]) -> str:
@@ -97,7 +89,7 @@ def _build_sub(check: _Checker, index: int, name: str, key: str, items: list[dic
     for item in items:
         bad = sorted(set(item) - allowed)
         for k in bad:
-            hint = _closest(k, allowed)
+            hint = closest(k, allowed)
             check.add(
                 "exemples",
                 index,
@@ -124,7 +116,7 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
     name = _record_name("exemples", index, raw)
     ok = True
     for key in sorted(raw.keys() - _EXEMPLE_KEYS):
-        hint = _closest(key, EXEMPLE_FIELDS)
+        hint = closest(key, EXEMPLE_FIELDS)
         check.add(
             "exemples",
             index,
@@ -170,7 +162,7 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
     niveaux = ((raw["niveau"],) if isinstance(raw["niveau"], str) else tuple(raw["niveau"])) if valid("niveau") else ()
     for niveau in niveaux:
         if niveau not in NIVEAUX:
-            hint = _closest(niveau, NIVEAUX)
+            hint = closest(niveau, NIVEAUX)
             check.add(
                 "exemples",
                 index,

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from .expansion import typo_budget
+from ..text import typo_budget
 from .highlight import highlight_spans, snippet
 from .index import FIELD_NAMES, Index, IndexBuilder
 from .ranking import Hit, QueryTerm, Result, parse_query, run

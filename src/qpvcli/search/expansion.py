@@ -7,7 +7,7 @@ Suggestions (« Vouliez-vous dire … ? ») come from the catalogue's own vocabu
 
 from __future__ import annotations
 
-from ..text import phonetic, stem
+from ..text import phonetic, stem, typo_budget
 from .index import THEME, Index
 
 # How much a match found by each route counts, against an exact match (1.0).
@@ -19,13 +19,6 @@ PENALTY_PHONETIC = 0.55  # same sound key (« dunkerke » / « dunkerque »)
 THEME_WEIGHT = 0.5  # the word names one of the record's themes (thematiques.toml)
 MIN_FAMILY_PREFIX = 6
 MAX_PREFIX_EXPANSIONS = 30
-
-
-def typo_budget(term: str) -> int:
-    """Meilisearch's defaults: no typo under 5 letters, 1 from 5, 2 from 9; digits exact."""
-    if term.isdigit() or len(term) < 5:
-        return 0
-    return 1 if len(term) < 9 else 2
 
 
 # What may follow a shorter stem for two stems to be one family: French derivational endings
