@@ -246,7 +246,7 @@ CoutMaxOpt = Annotated[
     typer.Option(
         "--cout-max",
         metavar="MONTANT",
-        help="Coût connu et au plus ce montant en euros (ex. 40000, « 40 000 », 40k, « 1,5 M€ »).",
+        help="Coût total connu et au plus ce montant en euros (ex. 40000, « 40 000 », 40k, « 1,5 M€ »).",
         rich_help_panel="Filtres",
     ),
 ]
