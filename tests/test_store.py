@@ -51,6 +51,22 @@ def first_hit(qpv: Qpv, query: str) -> str:
     return qpv.search(query).hits[0].exemple.id
 
 
+def first_id(piped_search: str) -> str:
+    """The id of the first result of a piped `qpv search` (TSV: score, id, ...)."""
+    return piped_search.splitlines()[1].split("\t")[1]
+
+
+def start(folder: Path, *args: str) -> subprocess.Popen:
+    """The real CLI in a new process, with its own cache folder."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "qpvcli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "QPV_CACHE_DIR": str(folder)},
+    )
+
+
 def test_second_run_reads_the_store_it_built(user):
     Qpv.open([user])
     (store,) = stores()
@@ -210,29 +226,19 @@ def test_stdin_source_is_read_and_leaves_no_store(tmp_path):
         timeout=60,
     )
     assert run.returncode == 0, run.stderr
-    assert run.stdout.splitlines()[1].split("\t")[1] == "ivry-jardin"
+    assert first_id(run.stdout) == "ivry-jardin"
     assert not folder.exists() or not list(folder.iterdir())
 
 
 def test_concurrent_first_runs_all_succeed_and_build_once(user, tmp_path):
     """Six processes started together on an empty cache: all answer, one store is left."""
     folder = tmp_path / "cache"
-    env = {**os.environ, "QPV_CACHE_DIR": str(folder)}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "qpvcli", "--data", str(user), "search", "jardin ivry"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        for _ in range(6)
-    ]
+    procs = [start(folder, "--data", str(user), "search", "jardin ivry") for _ in range(6)]
     results = [(p.wait(timeout=120), *p.communicate()) for p in procs]
     for code, out, err in results:
         assert code == 0, err
         assert err == ""
-        assert out.splitlines()[1].split("\t")[1] == "ivry-jardin"
+        assert first_id(out) == "ivry-jardin"
     assert len(list(folder.glob("*.sqlite3"))) == 1
     assert not list(folder.glob("*.tmp"))
 
@@ -240,19 +246,10 @@ def test_concurrent_first_runs_all_succeed_and_build_once(user, tmp_path):
 def test_search_while_the_catalogue_is_rewritten(user, tmp_path):
     """Readers and a writer at once: every reader answers, from the old or the new text."""
     folder = tmp_path / "cache"
-    env = {**os.environ, "QPV_CACHE_DIR": str(folder)}
     readers = []
     for i in range(8):
         user.write_text(USER.replace("Ivry", f"Ivry {i}"), encoding="utf-8")
-        readers.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "qpvcli", "--data", str(user), "show", "ivry-jardin"],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=env,
-            )
-        )
+        readers.append(start(folder, "--data", str(user), "show", "ivry-jardin"))
     for p in readers:
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
@@ -260,9 +257,9 @@ def test_search_while_the_catalogue_is_rewritten(user, tmp_path):
 
 
 def test_cli_follows_the_sources(qpv, user):
-    assert qpv("--data", str(user), "search", "jardin ivry").out.splitlines()[1].split("\t")[1] == "ivry-jardin"
+    assert first_id(qpv("--data", str(user), "search", "jardin ivry").out) == "ivry-jardin"
     user.write_text(USER.replace("ivry-jardin", "ivry-verger").replace("Jardin", "Verger"), encoding="utf-8")
-    assert qpv("--data", str(user), "search", "verger ivry").out.splitlines()[1].split("\t")[1] == "ivry-verger"
+    assert first_id(qpv("--data", str(user), "search", "verger ivry").out) == "ivry-verger"
     assert qpv("--data", str(user), "search", "jardin ivry").out.count("ivry-jardin") == 0
 
 
