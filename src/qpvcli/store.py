@@ -27,7 +27,7 @@ from .fields import action_search_text, search_texts
 from .model import Action, Axe, Catalogue, Exemple
 from .text import analyse, fold
 
-STORE_FORMAT = 4
+STORE_FORMAT = 5
 APPLICATION_ID = 0x51505631  # "QPV1": a database of ours, not any SQLite file
 
 SCHEMA = """
@@ -54,8 +54,8 @@ CREATE TABLE territoires (
     UNIQUE (nom, departement, region, pays)
 );
 CREATE TABLE exemple_territoires (doc INTEGER NOT NULL, territoire INTEGER NOT NULL);
-CREATE TABLE postings (stem TEXT PRIMARY KEY, docs BLOB NOT NULL, impacts BLOB NOT NULL, masks BLOB NOT NULL)
-    WITHOUT ROWID;
+CREATE TABLE postings (stem TEXT NOT NULL, segment INTEGER NOT NULL, docs BLOB NOT NULL, impacts BLOB NOT NULL,
+    masks BLOB NOT NULL);
 CREATE TABLE vocabulaire (mot TEXT PRIMARY KEY, stem TEXT NOT NULL, df INTEGER NOT NULL, longueur INTEGER NOT NULL,
     son TEXT) WITHOUT ROWID;
 CREATE TABLE synonymes (stem TEXT NOT NULL, autre TEXT NOT NULL);
@@ -63,6 +63,7 @@ CREATE TABLE expansions (cle TEXT NOT NULL, stems TEXT NOT NULL, comment TEXT NO
 """
 # Indexes are created once the rows are in: faster than maintaining them row by row.
 INDEXES = """
+CREATE UNIQUE INDEX postings_stem ON postings (stem, segment);
 CREATE INDEX niveaux_niveau ON niveaux (niveau, doc);
 CREATE INDEX thematiques_theme ON thematiques (theme, doc);
 CREATE INDEX exemple_partenaires_partenaire ON exemple_partenaires (partenaire, doc);
@@ -107,7 +108,7 @@ class Writer:
         conn.execute(f"PRAGMA user_version = {STORE_FORMAT}")
         conn.executescript(SCHEMA)
         conn.execute("BEGIN")
-        self.index = IndexBuilder()
+        self.index = IndexBuilder(conn)
         self.doc = 0
         self.partenaires: dict[str, int] = {}
         self.territoires: dict[tuple[str, str | None, str | None, str | None], int] = {}

@@ -72,7 +72,12 @@ def fold(word: str) -> str:
 
 def fold_text(text: str) -> str:
     """`fold` for a whole text at once (C-speed string operations, no per-character loop)."""
-    text = bound_marks(text).casefold()
+    return _fold_bounded(bound_marks(text))
+
+
+def _fold_bounded(text: str) -> str:
+    """`fold_text` of a text whose runs of combining marks are already bounded."""
+    text = text.casefold()
     if _TO_UNLIGATE.search(text):
         text = text.translate(_LIGATURES)
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
@@ -132,20 +137,30 @@ def terms(word: str) -> list[str]:
     return [*parts, "".join(parts)]
 
 
+def tokens(text: str) -> list[str]:
+    """The raw words of a text, normalised and folded, in order: what `token_terms` analyses."""
+    return _WORD.findall(_fold_bounded(normalise(text)))
+
+
+@lru_cache(maxsize=200_000)
+def token_terms(found: str) -> tuple[str, ...]:
+    """The index terms of one raw word (see `tokens`): none for a stop word or a single
+    letter; a compound gives its parts and the glued whole (« seine-saint-denis »: « seine »,
+    « saint », « denis », « seinesaintdenis »)."""
+    # no word is that long: bounded, not dropped
+    word = found if len(found) <= MAX_TOKEN_CHARS else found[:MAX_TOKEN_CHARS].strip("-")
+    if "-" in word:
+        parts = [p for p in word.split("-") if p]
+        return (*(p for p in parts if len(p) > 1 and p not in STOP_WORDS), "".join(parts))
+    return (word,) if len(word) > 1 and word not in STOP_WORDS else ()
+
+
 def analyse(text: str) -> list[str]:
     """Folded, stop-word-free terms of a text, in order (not stemmed): the one analysis used
     for records, queries and filters. Compounds give their parts and the glued whole."""
     out: list[str] = []
-    append = out.append
-    for found in _WORD.findall(fold_text(normalise(text))):
-        # no word is that long: bounded, not dropped
-        word = found if len(found) <= MAX_TOKEN_CHARS else found[:MAX_TOKEN_CHARS].strip("-")
-        if "-" in word:
-            parts = [p for p in word.split("-") if p]
-            out.extend(p for p in parts if len(p) > 1 and p not in STOP_WORDS)
-            append("".join(parts))
-        elif len(word) > 1 and word not in STOP_WORDS:
-            append(word)
+    for found in tokens(text):
+        out += token_terms(found)
     return out
 
 
@@ -172,11 +187,17 @@ _PHONETIC_RULES = (
 )
 
 
+@lru_cache(maxsize=1)
+def _phonetic_rules() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Compiled once, when first needed (not at every start)."""
+    return tuple((re.compile(pattern), repl) for pattern, repl in _PHONETIC_RULES)
+
+
 @lru_cache(maxsize=100_000)
 def phonetic(folded: str) -> str:
     """A rough French sound key, so that « dunkerke » meets « dunkerque » and « cartografie »
     meets « cartographie »: the last resort for words that typo tolerance cannot reach."""
     key = folded
-    for pattern, repl in _PHONETIC_RULES:
-        key = re.sub(pattern, repl, key)  # re caches compiled patterns; only misspellings get here
+    for pattern, repl in _phonetic_rules():
+        key = pattern.sub(repl, key)
     return key

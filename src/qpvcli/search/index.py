@@ -11,10 +11,9 @@ from __future__ import annotations
 import math
 import sqlite3
 from array import array
-from collections import Counter
 
 from ..fields import SEARCH_FIELDS
-from ..text import analyse, phonetic, stem
+from ..text import phonetic, stem, token_terms, tokens
 
 K1, B = 1.2, 0.75
 FIELD_NAMES = tuple(name for name, _ in SEARCH_FIELDS)
@@ -27,116 +26,165 @@ SHARED_FIELDS = frozenset({"action", "lieux", "partenaires"})
 _TOP = "\U0010ffff"  # above every character: `prefix + _TOP` bounds a range of words
 
 
-class IndexBuilder:
-    """Accumulates postings record by record, then writes them into the store.
+class _Ids(dict):
+    """Raw word -> number, numbering a new word on first sight (lookups run at C speed with
+    `map(ids.__getitem__, words)`)."""
 
-    BM25F normalises each field's term frequency by the field's average length, known only
-    once every record is read. The averages are taken on the first SAMPLE_FOR_LENGTHS records
-    (all of them in a small catalogue), which are held back until then; on a large catalogue
-    a sample of this size gives the average within a few percent, and the records need not
-    be kept. The idf, which needs every record, is applied when writing.
+    def __missing__(self, key: str) -> int:
+        value = self[key] = len(self)
+        return value
+
+
+class IndexBuilder:
+    """Indexes records as they come and writes the postings into the store by segments.
+
+    A record's texts are only cut into raw words here, numbered at C speed; every
+    SEGMENT_WORDS words, the segment is inverted at once with numpy (sorting by stem and
+    record): each stem's records, BM25F impacts and field masks are written as one row per
+    segment, so memory is bounded by a segment, not by the catalogue. A stem's postings are
+    its rows in segment order (record numbers ascending); its idf is applied at query time.
+
+    BM25F normalises each field's term frequency by the field's average length: it is taken on
+    the first segment (all of a small catalogue; on a large one, a sample of thousands of
+    records gives the average within a few percent).
     """
 
-    SAMPLE_FOR_LENGTHS = 2000
+    SEGMENT_WORDS = 2_000_000
+    SHARED_CACHE = 10_000
 
-    def __init__(self) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        import numpy as np
+
+        self.np = np
+        self.conn = conn
         self.n = 0
-        self.word_stem: dict[str, str] = {}
-        self.vocab_df: dict[str, int] = {}
-        self.postings: dict[str, tuple[array, array, array]] = {}
-        self.pending: list[tuple[list[Counter[str]], list[int]]] = []
+        self.segment = 0
+        self.ids = _Ids()  # raw word -> number
+        # Per raw word, its index terms (numbers in `words`): filled at each segment's inversion.
+        self.term_start = array("q", [0])  # raw word i's terms are term_flat[start[i]:start[i + 1]]
+        self.term_flat = array("i")
+        self.words = _Ids()  # index term (a folded word) -> number
+        self.word_stem = array("i")  # word number -> stem number
+        self.word_theme = array("i")  # word number -> number of THEME + stem
+        self.stems = _Ids()  # stem -> number
+        self.df = np.zeros(0, dtype=np.int64)  # word number -> records it appears in
         self.norms: list[tuple[float, float]] | None = None  # per field: (weight, avg length)
-        self.length_sums = [0] * len(SEARCH_FIELDS)
-        self.analysed: dict[str, tuple[Counter[str], int]] = {}
-
-    def _analyse(self, text: str, shared: bool) -> tuple[Counter[str], int]:
-        found = self.analysed.get(text) if shared else None
-        if found is None:
-            toks = analyse(text)
-            found = (Counter(toks), len(toks))
-            if shared and len(self.analysed) < 10_000 and len(text) < 2000:
-                self.analysed[text] = found
-        return found
+        self.occurrences = array("i")  # raw word numbers of the segment, record by record, field by field
+        self.counts = array("i")  # raw words per (record, field) of the segment
+        self.shared: dict[str, array] = {}
 
     def add(self, rec: dict[str, str]) -> None:
-        counts = []
-        lens = []
-        seen: set[str] = set()
-        for i, name in enumerate(FIELD_NAMES):
-            c, length = self._analyse(rec.get(name, ""), name in SHARED_FIELDS)
-            counts.append(c)
-            lens.append(length)
-            self.length_sums[i] += length
-            if i != _THEME_FIELD:  # the vocabulary (typos, suggestions) is the records' own words
-                seen.update(c)
-        df = self.vocab_df
-        for w in seen:
-            df[w] = df.get(w, 0) + 1
-        if self.norms is None:
-            self.pending.append((counts, lens))
-            if len(self.pending) >= self.SAMPLE_FOR_LENGTHS:
-                self._flush()
-        else:
-            self._post(self.n, counts, lens)
+        occurrences, counts, ids = self.occurrences, self.counts, self.ids
+        for name in FIELD_NAMES:
+            text = rec.get(name, "")
+            if name in SHARED_FIELDS:
+                found = self.shared.get(text)
+                if found is None:
+                    found = array("i", map(ids.__getitem__, tokens(text)))
+                    if len(self.shared) < self.SHARED_CACHE and len(text) < 2000:
+                        self.shared[text] = found
+                occurrences.extend(found)
+                counts.append(len(found))
+            else:
+                before = len(occurrences)
+                occurrences.extend(map(ids.__getitem__, tokens(text)))
+                counts.append(len(occurrences) - before)
         self.n += 1
+        if len(occurrences) >= self.SEGMENT_WORDS:
+            self._flush()
+
+    def _analyse_new_words(self) -> None:
+        """Index terms, stems and theme stems of the raw words numbered since the last segment."""
+        raw = list(self.ids)
+        words, stems = self.words, self.stems
+        for found in raw[len(self.term_start) - 1 :]:
+            for term in token_terms(found):
+                w = words[term]
+                if w == len(self.word_stem):  # a new index term
+                    s = stem(term)
+                    self.word_stem.append(stems[s])
+                    self.word_theme.append(stems[THEME + s])
+                self.term_flat.append(w)
+            self.term_start.append(len(self.term_flat))
 
     def _flush(self) -> None:
-        n = max(1, len(self.pending))
-        self.norms = [(w, (self.length_sums[i] / n) or 1.0) for i, (_, w) in enumerate(SEARCH_FIELDS)]
-        for doc, (counts, lens) in enumerate(self.pending):
-            self._post(doc, counts, lens)
-        self.pending = []
+        """Invert the segment: one row per stem (records, impacts, masks) into the store."""
+        np = self.np
+        n_fields = len(FIELD_NAMES)
+        counts = np.frombuffer(self.counts, dtype=np.int32)
+        if not len(counts):
+            return
+        self._analyse_new_words()
+        raw = np.frombuffer(self.occurrences, dtype=np.int32)
+        starts = np.frombuffer(self.term_start, dtype=np.int64)
+        n_terms = (starts[1:] - starts[:-1])[raw]  # index terms of each raw word (0: a stop word)
+        # Each index term of each occurrence, with its (record, field) slot.
+        slot = np.repeat(np.repeat(np.arange(len(counts), dtype=np.int32), counts), n_terms)
+        first = np.repeat(starts[:-1][raw] - np.cumsum(n_terms) + n_terms, n_terms)
+        word = np.frombuffer(self.term_flat, dtype=np.int32)[first + np.arange(len(first))]
+        lengths = np.bincount(slot, minlength=len(counts)).reshape(-1, n_fields)
+        n_docs = len(lengths)
+        if self.norms is None:
+            avg = lengths.mean(axis=0)
+            self.norms = [(w, float(avg[i]) or 1.0) for i, (_, w) in enumerate(SEARCH_FIELDS)]
+        weight = np.array([w for w, _ in self.norms])
+        avg = np.array([a for _, a in self.norms])
+        per_slot = (weight / (1 - B + B * lengths / avg)).ravel()
+        field = slot % n_fields
+        doc = slot // n_fields
+        in_theme = field == _THEME_FIELD
+        stem_of = np.where(
+            in_theme,
+            np.frombuffer(self.word_theme, dtype=np.int32)[word],
+            np.frombuffer(self.word_stem, dtype=np.int32)[word],
+        ).astype(np.int64)
 
-    def _post(self, doc: int, counts: list[Counter[str]], lens: list[int]) -> None:
-        assert self.norms is not None
-        word_stem = self.word_stem
-        acc: dict[str, list[float]] = {}
-        for i, c in enumerate(counts):
-            if not c:
-                continue
-            weight, avg = self.norms[i]
-            w = weight / (1 - B + B * lens[i] / avg)
-            bit = 1 << i
-            for word, count in c.items():
-                s = word_stem.get(word)
-                if s is None:
-                    s = word_stem[word] = stem(word)
-                if i == _THEME_FIELD:
-                    s = THEME + s
-                slot = acc.get(s)
-                if slot is None:
-                    acc[s] = [count * w, bit]
-                else:
-                    slot[0] += count * w
-                    slot[1] = int(slot[1]) | bit
-        postings = self.postings
-        for s, (tfw, mask) in acc.items():
-            lists = postings.get(s)
-            if lists is None:
-                lists = postings[s] = (array("i"), array("f"), array("H"))
-            lists[0].append(doc)
-            lists[1].append(tfw * (K1 + 1) / (tfw + K1))  # saturated; times idf when written
-            lists[2].append(int(mask))
+        # Records each word appears in (the vocabulary's own words: themes are not counted).
+        pairs = np.sort(word[~in_theme].astype(np.int64) * n_docs + doc[~in_theme])
+        distinct = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
+        df = np.bincount(distinct // n_docs, minlength=len(self.word_stem))
+        if len(self.df) < len(df):
+            self.df = np.concatenate([self.df, np.zeros(len(df) - len(self.df), dtype=np.int64)])
+        self.df[: len(df)] += df
+
+        key = stem_of * n_docs + doc
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        bounds = np.flatnonzero(np.diff(key)) + 1
+        heads = np.concatenate([[0], bounds])
+        tfw = np.add.reduceat(per_slot[slot[order]], heads)
+        masks = np.bitwise_or.reduceat((np.uint16(1) << field[order].astype(np.uint16)), heads)
+        impacts = (tfw * (K1 + 1) / (tfw + K1)).astype(np.float32)  # saturated; idf at query time
+        key = key[heads]
+        stem_ids = key // n_docs
+        docs = (key % n_docs + (self.n - n_docs)).astype(np.int32)
+        cuts = [0, *(np.flatnonzero(np.diff(stem_ids)) + 1).tolist(), len(stem_ids)]
+        names = list(self.stems)
+        ids = stem_ids[cuts[:-1]].tolist()
+        segment = self.segment
+        self.conn.executemany(
+            "INSERT INTO postings VALUES (?, ?, ?, ?, ?)",
+            (
+                (names[s], segment, docs[a:b].tobytes(), impacts[a:b].tobytes(), masks[a:b].tobytes())
+                for s, a, b in zip(ids, cuts, cuts[1:], strict=False)
+            ),
+        )
+        self.segment += 1
+        self.occurrences = array("i")
+        self.counts = array("i")
 
     def write(self, conn: sqlite3.Connection) -> None:
         from ..thesaurus import load as load_thesaurus
 
-        if self.norms is None:
-            self._flush()
-        n = self.n
-
-        def rows():
-            for s, (d, f, m) in self.postings.items():
-                idf = math.log(1 + (n - len(d) + 0.5) / (len(d) + 0.5))
-                yield s, d.tobytes(), array("f", [x * idf for x in f]).tobytes(), m.tobytes()
-
-        conn.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", rows())
-        self.postings.clear()
+        self._flush()
+        stems = list(self.stems)
+        df = self.df.tolist()
         conn.executemany(
             "INSERT INTO vocabulaire VALUES (?, ?, ?, ?, ?)",
             (
-                (w, self.word_stem[w], df, len(w), phonetic(w) if len(w) >= 4 and not w.isdigit() else None)
-                for w, df in self.vocab_df.items()
+                (w, stems[s], d, len(w), phonetic(w) if len(w) >= 4 and not w.isdigit() else None)
+                for w, s, d in zip(self.words, self.word_stem, df, strict=False)
+                if d
             ),
         )
         synonyms, expansions = load_thesaurus()
@@ -163,29 +211,33 @@ class Index:
         self._words: dict[str, tuple[str, int] | None] = {}
 
     def postings(self, s: str) -> tuple[array, array, array] | None:
-        """Record numbers (ascending), impacts and field masks of one stem."""
+        """Record numbers (ascending), impacts (idf applied) and field masks of one stem."""
         if s in self._postings:
             return self._postings[s]
-        row = self.conn.execute("SELECT docs, impacts, masks FROM postings WHERE stem = ?", (s,)).fetchone()
+        rows = self.conn.execute(
+            "SELECT docs, impacts, masks FROM postings WHERE stem = ? ORDER BY segment", (s,)
+        ).fetchall()
         found = None
-        if row is not None:
+        if rows:
             docs, impacts, masks = array("i"), array("f"), array("H")
             try:
-                docs.frombytes(row[0])
-                impacts.frombytes(row[1])
-                masks.frombytes(row[2])
+                for row in rows:
+                    docs.frombytes(row[0])
+                    impacts.frombytes(row[1])
+                    masks.frombytes(row[2])
             except (ValueError, TypeError):
                 raise DamagedIndex(s) from None
-            if not len(docs) == len(impacts) == len(masks) or (docs and not 0 <= docs[-1] < self.n_docs):
+            if not len(docs) == len(impacts) == len(masks) or not 0 <= docs[-1] < self.n_docs:
                 raise DamagedIndex(s)
-            found = (docs, impacts, masks)
+            idf = _idf(self.n_docs, len(docs))
+            found = (docs, array("f", map(idf.__mul__, impacts)), masks)
         self._postings[s] = found
         return found
 
     def has(self, s: str) -> bool:
         if s in self._postings:
             return self._postings[s] is not None
-        return self.conn.execute("SELECT 1 FROM postings WHERE stem = ?", (s,)).fetchone() is not None
+        return self.conn.execute("SELECT 1 FROM postings WHERE stem = ? LIMIT 1", (s,)).fetchone() is not None
 
     def word(self, w: str) -> tuple[str, int] | None:
         """(stem, document frequency) of a folded vocabulary word."""
@@ -209,7 +261,8 @@ class Index:
 
     def stems_extending(self, s: str) -> list[str]:
         """Indexed stems that start with `s` and are longer."""
-        return [x for (x,) in self.conn.execute("SELECT stem FROM postings WHERE stem > ? AND stem < ?", (s, s + _TOP))]
+        sql = "SELECT DISTINCT stem FROM postings WHERE stem > ? AND stem < ?"
+        return [x for (x,) in self.conn.execute(sql, (s, s + _TOP))]
 
     def words_of_length(self, lo: int, hi: int, first: str | None = None) -> list[str]:
         """Vocabulary words of lengths lo..hi, starting with `first` when given."""
@@ -234,7 +287,8 @@ class Index:
     def idf(self, s: str) -> float:
         """Inverse document frequency of a stem (0 when it is in no record)."""
         found = self.postings(s)
-        if found is None:
-            return 0.0
-        df = len(found[0])
-        return math.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
+        return 0.0 if found is None else _idf(self.n_docs, len(found[0]))
+
+
+def _idf(n_docs: int, df: int) -> float:
+    return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
