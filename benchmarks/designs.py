@@ -2,6 +2,7 @@
 
 Run:  python benchmarks/designs.py --file CATALOGUE.toml [--workdir /tmp/qpv-designs]
                                    [--runs 7] [--passes 5] [--json FILE]
+      python benchmarks/designs.py --report FILE.json   (the table again, from a saved run)
 Needs qpv installed (`pip install .`: the `qpv` command next to this Python) and `tantivy`.
 
 The designs:
@@ -291,11 +292,11 @@ def cold_argv(design: str, file: Path, workdir: Path) -> list[str]:
 # ---- the run ---------------------------------------------------------------------------
 
 
-def store_tables(cache: Path) -> dict[str, int]:
-    """Bytes of each table and index of qpv's store (SQLite's dbstat, names as found), if the
-    SQLite here has dbstat; the store's layout is not assumed."""
+def table_sizes(files: list[Path]) -> dict[str, int]:
+    """Bytes of each table and index of these SQLite files (dbstat, names as found: qpv's
+    store layout is not assumed); empty if this SQLite has no dbstat."""
     sizes: dict[str, int] = {}
-    for db in cache.glob("*"):
+    for db in files:
         if not db.is_file():
             continue
         try:
@@ -336,7 +337,7 @@ def run(file: Path, workdir: Path, runs: int, passes: int) -> dict:
     builds = {}
     seconds, peak, _ = measured(cold_argv("qpv search", file, workdir), qpv_env(workdir))
     builds["qpv"] = {"seconds": seconds, "peak_mb": peak, "bytes": disk_size(qpv_cache(workdir))}
-    builds["qpv"]["tables"] = store_tables(qpv_cache(workdir))
+    builds["qpv"]["tables"] = table_sizes(sorted(qpv_cache(workdir).glob("*")))
     log(f"qpv build: {builds['qpv']}")
     built = snapshot(qpv_cache(workdir))
     for design in ("fts5", "tantivy"):
@@ -348,6 +349,9 @@ def run(file: Path, workdir: Path, runs: int, passes: int) -> dict:
         )
         if design == "tantivy":
             b["index_bytes"] = disk_size(tantivy_dir(workdir))
+        else:  # the index and the ids, without the records' JSON
+            tables = table_sizes([fts5_db(workdir)])
+            b["index_bytes"] = sum(v for k, v in tables.items() if k != "records") if tables else None
         builds[design] = b
         log(f"{design} build: {b}")
     result["build"] = builds
@@ -398,6 +402,8 @@ def run(file: Path, workdir: Path, runs: int, passes: int) -> dict:
         hits[design] = end["hits"]
         warm[design] = {**latency_ms(times[design]), "peak_mb": peak if peak is not None else end["vm_hwm_mb"]}
         warm[design]["samples"] = len(times[design])
+        per_query = [times[design][i :: len(queries)] for i in range(len(queries))]  # pass after pass
+        warm[design]["by_query_ms"] = {q: 1000 * statistics.median(t) for q, t in zip(queries, per_query, strict=True)}
     result["warm"] = warm
     result["hits"] = hits
     log(f"warm: {warm}")
@@ -449,7 +455,7 @@ def report(r: dict) -> None:
         else:
             cold = f"`python -c` {num(1000 * c[d]['median_s'])} ms, {mb(c[d]['peak_mb'])}"
         disk = f"{num(b[d]['bytes'] / 1e6)} Mo"
-        if d == "tantivy":
+        if b[d].get("index_bytes"):
             disk += f" (index {num(b[d]['index_bytes'] / 1e6)} Mo)"
         print(
             f"| {NAMES[d]} | {num(b[d]['seconds'], 1)} s ; {mb(b[d]['peak_mb'])} | {disk} | {cold} "
@@ -480,6 +486,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="cold runs of each design")
     parser.add_argument("--passes", type=int, default=5, help="warm passes over the query list")
     parser.add_argument("--json", type=Path, help="write every figure there")
+    parser.add_argument("--report", type=Path, help="print the table of an earlier run's --json file, run nothing")
     parser.add_argument("--child", nargs=2, metavar=("STEP", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--worker", nargs=2, metavar=("DESIGN", "FILE"), help=argparse.SUPPRESS)
     parser.add_argument("--queries", help=argparse.SUPPRESS)
@@ -489,6 +496,9 @@ def main() -> None:
         return
     if args.worker:
         worker(args.worker[0], Path(args.worker[1]), args.workdir, json.loads(args.queries))
+        return
+    if args.report:
+        report(json.loads(args.report.read_text(encoding="utf-8")))
         return
     if args.file is None:
         parser.error("--file is required (generate one with benchmarks/synthetic.py)")
