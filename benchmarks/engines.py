@@ -101,22 +101,15 @@ def toml_loads():
         return tomllib.loads
 
 
-def iter_records(path: Path) -> Iterator[tuple[str, str, str, str, str]]:
-    """(id, title, partners, places, body) of each [[exemples]], parsing one table at a time
-    so that memory does not grow with the file."""
+def iter_tables(path: Path) -> Iterator[dict]:
+    """Each [[exemples]] table of the file as parsed, one table at a time so that memory does
+    not grow with the file."""
     loads = toml_loads()
     block: list[str] = []
 
-    def flush() -> Iterator[tuple[str, str, str, str, str]]:
+    def flush() -> Iterator[dict]:
         if block and block[0].strip() == "[[exemples]]":
-            for r in loads("".join(block))["exemples"]:
-                places = [
-                    v for t in r.get("territoires", ()) for v in (t.get("nom"), t.get("region"), t.get("pays")) if v
-                ]
-                if r.get("echelle"):
-                    places.append(r["echelle"])
-                body = " ".join(r.get(k, "") for k in ("description", "methode", "resultats"))
-                yield r["id"], r["titre"], " ; ".join(r.get("partenaires", ())), " ; ".join(places), body
+            yield from loads("".join(block))["exemples"]
 
     with path.open(encoding="utf-8") as f:
         for line in f:
@@ -125,6 +118,20 @@ def iter_records(path: Path) -> Iterator[tuple[str, str, str, str, str]]:
                 block = []
             block.append(line)
     yield from flush()
+
+
+def fields_of(r: dict) -> tuple[str, str, str, str, str]:
+    """(id, title, partners, places, body) of a parsed record."""
+    places = [v for t in r.get("territoires", ()) for v in (t.get("nom"), t.get("region"), t.get("pays")) if v]
+    if r.get("echelle"):
+        places.append(r["echelle"])
+    body = " ".join(r.get(k, "") for k in ("description", "methode", "resultats"))
+    return r["id"], r["titre"], " ; ".join(r.get("partenaires", ())), " ; ".join(places), body
+
+
+def iter_records(path: Path) -> Iterator[tuple[str, str, str, str, str]]:
+    """(id, title, partners, places, body) of each [[exemples]], streamed."""
+    return map(fields_of, iter_tables(path))
 
 
 def rare_words(path: Path, k: int = N_RARE) -> list[str]:
@@ -215,7 +222,9 @@ def index_path(engine: str, workdir: Path) -> Path:
     return workdir / ("fts5.sqlite" if engine == "sqlite" else "tantivy")
 
 
-def build_sqlite(path: Path, out: Path) -> None:
+def build_sqlite(path: Path, out: Path, records: bool = False) -> None:
+    """The FTS5 index (contentless) and the ids; with `records`, each record's JSON too, in a
+    `records` table of the same database (rowid = the index's rowid)."""
     import sqlite3
 
     out.unlink(missing_ok=True)
@@ -230,19 +239,30 @@ def build_sqlite(path: Path, out: Path) -> None:
     )
     weights = ", ".join(map(str, WEIGHTS))
     db.execute("INSERT INTO docs(docs, rank) VALUES ('rank', ?)", (f"bm25({weights})",))
+    if records:
+        db.execute("CREATE TABLE records (rowid INTEGER PRIMARY KEY, json TEXT NOT NULL)")
     with db:
-        for rowid, (rid, *fields) in enumerate(iter_records(path), 1):
+        for rowid, table in enumerate(iter_tables(path), 1):
+            rid, *fields = fields_of(table)
             db.execute("INSERT INTO ids VALUES (?, ?)", (rowid, rid))
             db.execute(
                 "INSERT INTO docs(rowid, title, partners, places, body) VALUES (?, ?, ?, ?, ?)", (rowid, *fields)
             )
+            if records:
+                db.execute(
+                    "INSERT INTO records VALUES (?, ?)", (rowid, json.dumps(table, ensure_ascii=False, default=str))
+                )
     with db:
         db.execute("INSERT INTO docs(docs) VALUES ('optimize')")
     db.execute("VACUUM")
     db.close()
 
 
-def build_tantivy(path: Path, out: Path) -> None:
+def build_tantivy(path: Path, out: Path, records: Path | None = None) -> None:
+    """The tantivy index in the folder `out`; with `records`, each record's JSON in that SQLite
+    file beside it (table records: id primary key, json)."""
+    import sqlite3
+
     import tantivy
 
     ns: dict = {}
@@ -257,10 +277,22 @@ def build_tantivy(path: Path, out: Path) -> None:
     index = tantivy.Index(schema, path=str(out), reuse=False)
     index.register_tokenizer("fr", ns["analyzer"]())
     writer = index.writer(heap_size=256_000_000)
-    for rid, *fields in iter_records(path):
+    db = None
+    if records is not None:
+        records.unlink(missing_ok=True)
+        db = sqlite3.connect(records)
+        db.execute("CREATE TABLE records (id TEXT PRIMARY KEY, json TEXT NOT NULL)")
+        db.execute("BEGIN")
+    for table in iter_tables(path):
+        rid, *fields = fields_of(table)
         writer.add_document(tantivy.Document(id=rid, **dict(zip(FIELDS, fields, strict=True))))
+        if db is not None:
+            db.execute("INSERT INTO records VALUES (?, ?)", (rid, json.dumps(table, ensure_ascii=False, default=str)))
     writer.commit()
     writer.wait_merging_threads()
+    if db is not None:
+        db.commit()
+        db.close()
 
 
 def disk_size(path: Path) -> int:
