@@ -59,3 +59,44 @@ def test_big_file_with_sections_after_the_examples_is_parsed_whole():
     )
     (catalogue, _) = build([Source("gros.toml", text)])
     assert len(catalogue.exemples) == 4000 and catalogue.action(12).titre == "Après"
+
+
+# ---------------------------------------------------------------------------- files in turn
+
+
+def test_files_are_read_one_at_a_time_and_once_each():
+    """A store's build reads each file when its turn comes, once: the texts of several large
+    catalogues are never in memory together (and a file is not read twice)."""
+    from qpvcli.catalogue import FileSource
+
+    reads: list[str] = []
+
+    def reader(label: str, text: str):
+        def read() -> str:
+            reads.append(label)
+            return text
+
+        return read
+
+    first = big_catalogue(3)
+    second = big_catalogue(2).replace('id = "exemple-', 'id = "autre-')
+    seen: list[tuple[str, list[str]]] = []
+    build(
+        [FileSource("a.toml", reader("a.toml", first)), FileSource("b.toml", reader("b.toml", second))],
+        sink=lambda e, *_: seen.append((e.id, list(reads))),
+    )
+    assert reads == ["a.toml", "b.toml"]
+    assert [r for i, r in seen if i.startswith("exemple-")] == [["a.toml"]] * 3
+    assert [r for i, r in seen if i.startswith("autre-")] == [["a.toml", "b.toml"]] * 2
+
+
+def test_a_duplicate_across_files_still_names_the_first_files_line():
+    """The one message that needs an earlier file's text reads it again."""
+    from qpvcli.catalogue import FileSource
+    from qpvcli.errors import CatalogueError
+
+    first = big_catalogue(3)
+    second = big_catalogue(1).replace('titre = "Exemple 0"', 'titre = "Autre exemple"')
+    with pytest.raises(CatalogueError) as err:
+        build([FileSource("a.toml", lambda: first), FileSource("b.toml", lambda: second)])
+    assert any("a.toml:" in p.message and "exemple-0" in p.message for p in err.value.problems)

@@ -15,12 +15,13 @@ store). When the cache folder cannot be used, or a source is not a regular file 
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -61,10 +62,11 @@ class Opened(NamedTuple):
     notices: list[str]  # what the user should know (the cache could not be used...)
 
 
-def _digest(parts: Sequence[bytes]) -> str:
+def _digest(*parts: Iterable[bytes]) -> str:
+    """One key for byte strings taken one at a time (a large file is hashed, then let go)."""
     h = blake2b(digest_size=32)
     h.update(f"qpv {__version__} store {STORE_FORMAT}".encode())
-    for p in parts:
+    for p in itertools.chain(*parts):
         h.update(len(p).to_bytes(8, "little"))
         h.update(p)
     return h.hexdigest()
@@ -82,7 +84,9 @@ def _signature(paths: Sequence[Path]) -> list[list[int | str]] | None:
 
 
 class _Sources:
-    """The sources of one run: their labels, and their bytes once read (read at most once)."""
+    """The sources of one run: their labels, read when needed. A regular file is read again for
+    each use, one at a time (a large catalogue is never held twice, nor beside the others); a
+    pipe can be read once only, so its bytes are kept."""
 
     def __init__(self, paths: Sequence[Path], with_report: bool):
         self.paths = list(paths)
@@ -93,31 +97,29 @@ class _Sources:
         here = Path(__file__).parent
         fixed = [(self.bundled or "").encode(), *((here / name).read_bytes() for name in DATA_FILES)]
         self.fixed_key = _digest(fixed)
-        self._raw: list[bytes] | None = None
+        self._piped: dict[Path, bytes] = {}
 
-    def raw(self) -> list[bytes]:
-        if self._raw is None:
-            self._raw = [read_bytes(p, str(p)) for p in self.paths]
-        return self._raw
-
-    def forget(self) -> None:
-        """Read the files again next time (their signature is about to be taken)."""
-        self._raw = None
+    def raw(self, path: Path) -> bytes:
+        if path in self._piped:
+            return self._piped[path]
+        data = read_bytes(path, str(path))
+        if not is_regular(path):
+            self._piped[path] = data
+        return data
 
     def content_key(self) -> str:
         return _digest(
-            [
-                self.fixed_key.encode(),
-                *(str(p).encode() + b"\0" + d for p, d in zip(self.paths, self.raw(), strict=True)),
-            ]
+            [self.fixed_key.encode()],
+            (str(p).encode() + b"\0" + self.raw(p) for p in self.paths),
         )
 
     def build(self, conn: sqlite3.Connection, meta: dict[str, str]) -> None:
         from . import catalogue
 
-        sources = [catalogue.Source(BUNDLED_SOURCE, self.bundled)] if self.bundled is not None else []
-        sources += [catalogue.Source(str(p), decode(d, str(p))) for p, d in zip(self.paths, self.raw(), strict=True)]
-        self._raw = None  # the decoded text is all the build needs: free the bytes (hundreds of MB)
+        sources: list[catalogue.Source | catalogue.FileSource] = (
+            [catalogue.Source(BUNDLED_SOURCE, self.bundled)] if self.bundled is not None else []
+        )
+        sources += [catalogue.FileSource(str(p), lambda p=p: decode(self.raw(p), str(p))) for p in self.paths]
         writer = Writer(conn)
         cat, _ = catalogue.build(sources, sink=writer.add)
         writer.finish(cat, meta)
@@ -220,7 +222,6 @@ def _build_file(path: Path, sources: _Sources) -> None:
     # The signature is taken before the content is read: an edit in between is seen next time.
     signed_at = time.time_ns()
     signature = _signature(sources.paths)
-    sources.forget()
     try:
         conn = sqlite3.connect(tmp)
         try:

@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import CatalogueError, Problem
 from .model import Action, Axe, Catalogue, Exemple
-from .reading import Locator, Source, _ChunkFailed, _records, _top_line, parse_toml
+from .reading import FileSource, Locator, Source, _ChunkFailed, _records, _top_line, parse_toml
 from .sources import BUNDLED_SOURCE, SCHEMA_VERSION, bundled_text, decode, read_bytes
 from .text import closest
 from .validation import (
@@ -22,11 +22,11 @@ from .validation import (
     _lint_titles,
 )
 
-__all__ = ["Source", "build", "load", "load_bundled", "read_sources", "validate"]
+__all__ = ["FileSource", "Source", "build", "load", "load_bundled", "read_sources", "validate"]
 
 
 def build(
-    sources: Sequence[Source],
+    sources: Sequence[Source | FileSource],
     *,
     strict_header: bool = True,
     lint: bool = False,
@@ -54,15 +54,16 @@ def build(
     titles: dict[str, str] = {}
 
     for src in sources:
-        locator = Locator(src.text)
+        text = src.text  # read once here: a FileSource reads its file at each `.text`
+        locator = Locator(text)
         check = _Checker(src.label, locator)
         try:
-            data, raws = _records(src.text, src.label)
+            data, raws = _records(text, src.label)
         except CatalogueError as err:
             problems.extend(err.problems)
             continue
         header = data.get("catalogue")
-        if header is None and strict_header and _top_line(src.text, "exemples") == (None, None):
+        if header is None and strict_header and _top_line(text, "exemples") == (None, None):
             check.problems.append(
                 Problem(
                     src.label,
@@ -85,11 +86,9 @@ def build(
                     )
                 )
         elif not isinstance(header, dict):
-            check.problems.append(
-                Problem(src.label, "[catalogue] doit être une table", *_top_line(src.text, "catalogue"))
-            )
+            check.problems.append(Problem(src.label, "[catalogue] doit être une table", *_top_line(text, "catalogue")))
         else:
-            _check_version(check, src, header)
+            _check_version(check, src.label, text, header)
             for key in ("exemples", "axes", "actions"):
                 if key in header:  # « exemples = [...] » written after [catalogue] belongs to it
                     check.problems.append(
@@ -98,7 +97,7 @@ def build(
                             f"« {key} » est écrit dans la section [catalogue] (toute clé écrite après "
                             f"[catalogue] lui appartient) : il serait ignoré. Écrivez chaque élément sous "
                             f"[[{key}]], ou placez « {key} = [...] » avant [catalogue]",
-                            *_top_line(src.text, key),
+                            *_top_line(text, key),
                         )
                     )
             if not meta:
@@ -117,7 +116,7 @@ def build(
                 Problem(
                     src.label,
                     message,
-                    *_top_line(src.text, key),
+                    *_top_line(text, key),
                 )
             )
         for table in ("axes", "actions", "exemples"):
@@ -126,7 +125,7 @@ def build(
                     Problem(
                         src.label,
                         f"« {table} » doit s'écrire [[{table}]] (liste de tables)",
-                        *_top_line(src.text, table),
+                        *_top_line(text, table),
                     )
                 )
                 data[table] = []
@@ -146,7 +145,7 @@ def build(
             actions.setdefault(action.numero, action)
         if not isinstance(raws, Iterator):
             raws = iter(raws)
-        for i, raw in _enumerate_records(raws, src, check):
+        for i, raw in _enumerate_records(raws, src.label, text, check):
             ex = _check_exemple(check, i, raw, actions)
             if ex is None:
                 continue
@@ -188,6 +187,8 @@ def build(
                 if src.label != BUNDLED_SOURCE:
                     _lint_exemple(check, i, ex)
         problems.extend(check.problems)
+        if not lint:  # let this file's text go before the next one is read
+            del text, locator, check, data, raws
     if lint:
         _lint_titles(problems, linted)
 
@@ -205,7 +206,7 @@ def build(
     return catalogue, problems
 
 
-def _enumerate_records(raws: Iterator[Any], src: Source, check: _Checker) -> Iterator[tuple[int, Any]]:
+def _enumerate_records(raws: Iterator[Any], label: str, text: str, check: _Checker) -> Iterator[tuple[int, Any]]:
     """Records with their index; a streamed block that fails to parse alone sends the whole
     file through the parser, which either reads it (the split was wrong) or locates the error."""
     index = 0
@@ -217,7 +218,7 @@ def _enumerate_records(raws: Iterator[Any], src: Source, check: _Checker) -> Ite
             index += 1
     except _ChunkFailed:
         try:
-            data = parse_toml(src.text, src.label)
+            data = parse_toml(text, label)
         except CatalogueError as err:
             check.problems.extend(err.problems)
             return
@@ -225,9 +226,9 @@ def _enumerate_records(raws: Iterator[Any], src: Source, check: _Checker) -> Ite
         if not isinstance(rest, list):
             check.problems.append(
                 Problem(
-                    src.label,
+                    label,
                     "« exemples » doit s'écrire [[exemples]] (liste de tables)",
-                    *_top_line(src.text, "exemples"),
+                    *_top_line(text, "exemples"),
                 )
             )
             return
@@ -240,18 +241,18 @@ def _content_hash(ex: Exemple) -> int:
     return hash(ex._replace(source=""))
 
 
-def _check_version(check: _Checker, src: Source, header: dict[str, Any]) -> None:
+def _check_version(check: _Checker, label: str, text: str, header: dict[str, Any]) -> None:
     """No version_schema: the current one (an information); another one: a French error."""
-    where = _top_line(src.text, "version_schema")
+    where = _top_line(text, "version_schema")
     if where == (None, None):
-        where = _top_line(src.text, "catalogue")
+        where = _top_line(text, "catalogue")
     if "version_schema" not in header:
-        if src.label != BUNDLED_SOURCE:
+        if label != BUNDLED_SOURCE:
             message = (
                 f"pas de « version_schema » dans [catalogue] : lu comme la version {SCHEMA_VERSION} "
                 f"(ajoutez « version_schema = {SCHEMA_VERSION} » pour le préciser)"
             )
-            check.problems.append(Problem(src.label, message, *where, "information"))
+            check.problems.append(Problem(label, message, *where, "information"))
         return
     version = header["version_schema"]
     if version == SCHEMA_VERSION and type(version) is int:
@@ -263,15 +264,15 @@ def _check_version(check: _Checker, src: Source, header: dict[str, Any]) -> None
     else:
         shown = f"« {version} »" if isinstance(version, str) else str(version).lower()
         found = f"{shown} ; ce qpv lit la version {SCHEMA_VERSION} : écrivez version_schema = {SCHEMA_VERSION}"
-    check.problems.append(Problem(src.label, f"version_schema : trouvé {found}", *where))
+    check.problems.append(Problem(label, f"version_schema : trouvé {found}", *where))
 
 
-def _place(sources: Sequence[Source], label: str, index: int | None) -> str:
+def _place(sources: Sequence[Source | FileSource], label: str, index: int | None) -> str:
     line = _line_in(sources, label, index)
     return f"{label}:{line}" if line else label
 
 
-def _line_in(sources: Sequence[Source], label: str, index: int | None) -> int | None:
+def _line_in(sources: Sequence[Source | FileSource], label: str, index: int | None) -> int | None:
     for src in sources:
         if src.label == label:
             return Locator(src.text).locate("exemples", index, "id")[0]

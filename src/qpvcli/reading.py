@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from .errors import CatalogueError, Problem
@@ -237,6 +237,18 @@ class Source(NamedTuple):
 
     label: str
     text: str
+
+
+class FileSource(NamedTuple):
+    """A catalogue file read when its turn comes (`read()` gives its text), so that the
+    texts of several large files are never in memory together."""
+
+    label: str
+    read: Callable[[], str]
+
+    @property
+    def text(self) -> str:
+        return self.read()
 
 
 STREAM_ABOVE_BYTES = 1_000_000
