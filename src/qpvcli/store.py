@@ -27,7 +27,7 @@ from .fields import action_search_text, search_texts
 from .model import Action, Axe, Catalogue, Exemple
 from .text import analyse, fold
 
-STORE_FORMAT = 4
+STORE_FORMAT = 5
 APPLICATION_ID = 0x51505631  # "QPV1": a database of ours, not any SQLite file
 
 SCHEMA = """
@@ -71,6 +71,8 @@ CREATE INDEX exemple_territoires_territoire ON exemple_territoires (territoire, 
 CREATE INDEX exemple_territoires_doc ON exemple_territoires (doc);
 CREATE INDEX territoires_departement ON territoires (departement);
 CREATE INDEX exemples_action ON exemples (action, doc);
+CREATE INDEX exemples_cout_total ON exemples (cout_total, doc);
+CREATE INDEX exemples_cout_eur ON exemples (cout_eur, doc);
 CREATE INDEX vocabulaire_longueur ON vocabulaire (longueur);
 CREATE INDEX vocabulaire_son ON vocabulaire (son);
 CREATE INDEX synonymes_stem ON synonymes (stem);

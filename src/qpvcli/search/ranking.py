@@ -18,6 +18,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from ..text import MAX_QUERY_CHARS, analyse, normalise
+from . import cost
 from .expansion import expand, suggest
 from .index import FIELD_NAMES, Index
 
@@ -145,9 +146,10 @@ def parse_query(text: str) -> tuple[list[str], bool]:
     return list(dict.fromkeys(found)), is_prefix
 
 
-def understand(index: Index, query: str) -> list[QueryTerm]:
+def understand(index: Index, query: str, *, other_subject: bool = False) -> list[QueryTerm]:
     """The query as terms: thesaurus phrases (longest first: « pas cher », « Seine-Saint-Denis »,
-    « ESS »), then single words with their variants; question words marked generic."""
+    « ESS »), then single words with their variants; question words marked generic. A query of
+    generic words alone searches them, unless it asks something else (`other_subject`: a cost)."""
     words_, is_prefix = parse_query(query)
     stems_ = [index.stem_of(w) for w in words_]
     terms: list[QueryTerm] = []
@@ -170,7 +172,7 @@ def understand(index: Index, query: str) -> list[QueryTerm]:
             if not found or not any(t.variants == term.variants and t.phrases == term.phrases for t in terms):
                 terms.append(term)
         i += size
-    if terms and all(t.generic for t in terms):  # « comment faire » : the generic words are the subject
+    if terms and all(t.generic for t in terms) and not other_subject:  # « comment faire »: they are the subject
         terms = [t._replace(generic=False) for t in terms]
     return terms
 
@@ -272,9 +274,12 @@ def run(
     A subject word that no record contains, even approximately, is reported in `unknown`; when
     half the subject words or more are unknown, nothing is returned rather than records that
     match only the rest (« station de ski » must not list every « station »)."""
-    qterms = understand(index, query)
+    intent, query = cost.read(query)
+    qterms = understand(index, query, other_subject=intent is not None)
     subject = [q for q in qterms if not q.generic]
     unknown = [q.word for q in subject if not q.variants and not any(index.has(s) for p in q.phrases for s in p[0])]
+    if intent is not None and not subject:  # « pas cher », « projets coûteux »: by cost
+        return _by_cost(index, intent, qterms, accept, limit)
     if not qterms or len(unknown) * 2 >= max(1, len(subject)):
         return Result([], qterms, _suggestions(index, qterms), 0, unknown)
     qterms = [q for q in qterms if q.word not in unknown]
@@ -299,6 +304,13 @@ def run(
             scores[d] = get(d, 0.0) + v
     if len(subject) < len(qterms):  # a record matching only generic words is not an answer
         scores = {d: v for d, v in scores.items() if coverage[d]}
+    asked, typed_fits, cost_fits = None, set(), set()
+    if intent is not None:  # the cost asked counts as one more word matched (a soft preference)
+        asked = _CostAsked.read(index, intent)
+        typed_fits = set(asked.typed)
+        cost_fits = (typed_fits | asked.said.keys()).intersection(scores)
+        coverage.update(cost_fits)
+        n += 1
     if n > 1:
         # Records matching fewer words come after those matching the most, if they cover enough:
         # one word may be missing from two or three, two from four or five...
@@ -358,8 +370,55 @@ def run(
             found = _explain(index, q, d)
             if found:
                 matches[q.word] = [found]
+        if asked is not None and d in cost_fits:
+            matches[asked.intent.said] = asked.match(index, d, typed_fits)
         hits.append(Hit(d, scores[d], coverage[d], matches))
     return Result(hits, qterms, [], total, unknown)
+
+
+class _CostAsked(NamedTuple):
+    """What a cost intent finds: records by typed cost (in cost order), and the thesaurus term
+    whose equivalents say it in a text (« libre accès », « budgets frugaux ») with its scores."""
+
+    intent: cost.CostIntent
+    typed: list[int]
+    term: QueryTerm | None
+    said: dict[int, float]
+
+    @classmethod
+    def read(cls, index: Index, intent: cost.CostIntent) -> _CostAsked:
+        term, said = None, {}
+        if intent.evidence is not None:
+            key = tuple(index.stem_of(w) for w in analyse(intent.evidence))
+            phrases = [(alt, THESAURUS_WEIGHT, how) for alt, how in index.expansions(key)]
+            if phrases:
+                term = QueryTerm(intent.said, {}, phrases, False)
+                said = _term_scores(index, term)[0]
+        return cls(intent, cost.fitting(index.conn, intent), term, said)
+
+    def match(self, index: Index, doc: int, typed: set[int]) -> list[tuple[str, str, tuple[str, ...]]]:
+        """How a record meets the cost asked, for --explique."""
+        found = None if doc in typed or self.term is None else _explain(index, self.term, doc)
+        return [found or (self.intent.describe(), "coût", ("cout_eur",))]
+
+
+def _by_cost(
+    index: Index,
+    intent: cost.CostIntent,
+    qterms: list[QueryTerm],
+    accept: Callable[[int], bool] | None,
+    limit: int | None,
+) -> Result:
+    """A query of cost words alone: the records whose typed cost meets it, by cost (cheapest
+    first, or costliest for « coûteux »), then those whose text says it (« libre accès »)."""
+    asked = _CostAsked.read(index, intent)
+    typed = set(asked.typed)
+    by_text = sorted(asked.said.items(), key=lambda kv: (-kv[1], kv[0]))
+    ordered = asked.typed + [d for d, _ in by_text if d not in typed]
+    if accept is not None:
+        ordered = [d for d in ordered if accept(d)]
+    hits = [Hit(d, 1.0, 1, {intent.said: asked.match(index, d, typed)}) for d in ordered[:limit]]
+    return Result(hits, qterms, [], len(ordered), [])
 
 
 def _proximity_bonus(
