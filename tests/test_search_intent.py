@@ -1,6 +1,6 @@
-"""What a query asks beyond its subject words, one test per rule, each with a query that fails
+"""How a query is understood beyond its words, one test per rule, each with a query that fails
 without it: a cost (« pas cher », « moins de 20 000 € », « coûteux ») read as a condition on the
-typed cost."""
+typed cost; long questions whose subject is a few words among many."""
 
 from __future__ import annotations
 
@@ -150,3 +150,44 @@ def test_the_cost_read_is_one_indexed_range(qpv):
     (sql,) = plans
     plan = " ".join(str(row) for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
     assert "INDEX exemples_cout_total" in plan
+
+
+# ---------------------------------------------------------------------------- long questions
+
+
+def test_one_rare_detail_does_not_cut_the_rest_of_a_long_question(qpv):
+    """« impliquer » is in two records: counted at full idf it outweighed « jeunes » and cut
+    every record about young people that does not say « impliquer »."""
+    found = ids(qpv, "comment impliquer les jeunes des quartiers dans les projets ?")
+    assert found[0] == "grenoble-emergences"
+    assert "banlieues-climat-jeunes" in found[:3]
+
+
+def test_words_always_found_together_are_one_notion(qpv):
+    """« longue » and « durée » are in the same record only: two words, one notion, whose
+    information must not count twice against the records about unemployment."""
+    found = ids(qpv, "comment aider les chômeurs de longue durée à retrouver un emploi ?")
+    assert found[0] == "laval-zero-chomeur"
+    assert {"perpignan-atelier-textile", "jardins-de-cocagne", "gpsea-clause-insertion"} & set(found[1:])
+
+
+def test_a_word_found_only_in_shared_labels_counts_less(qpv):
+    """« transition écologique » is in the label of every action of axis 4: the record that says
+    « socio-écologique » of its own comes before records that only share that label."""
+    assert ids(qpv, "que peut faire un bailleur social pour la transition écologique ?", 1) == [
+        "haute-savoie-habitat-redirection"
+    ]
+
+
+def test_conjugated_question_verbs_are_not_subjects(qpv):
+    """« existent » (Snowball leaves it whole) is a question verb, not a subject to look for."""
+    from qpvcli.search.ranking import understand
+
+    qpv.search("existent")
+    terms = {t.word: t for t in understand(qpv._index, "quels outils existent pour aider les élus ?")}
+    assert terms["existent"].generic and terms["quels"].generic and not terms["elus"].generic
+
+
+def test_thesaurus_heat_finds_cooling_and_participation_its_devices(qpv):
+    assert "ademe-plus-fraiche-ma-ville" in ids(qpv, "lutter contre la chaleur", 5)
+    assert "laval-convention-citoyenne" in ids(qpv, "participation des habitants", 5)

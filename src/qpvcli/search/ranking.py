@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import statistics
+from array import array
 from collections import Counter
 from collections.abc import Callable
-from itertools import pairwise
+from itertools import compress, pairwise
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -29,6 +31,11 @@ RERANK_DEPTH = 15
 THESAURUS_WEIGHT = 0.7  # a phrase the thesaurus gives for what was typed (sigle, équivalent...)
 GENERIC_WEIGHT = 0.2  # question words and generic verbs: they match, but say little
 MAX_KEY_WORDS = 5
+# Fields whose text many records share (an action's labels, a theme's words): a word found only
+# there says less of a record than a word of its own text.
+SHARED_LABELS = ("action", "thematiques")
+_OWN_FIELDS = sum(1 << i for i, name in enumerate(FIELD_NAMES) if name not in SHARED_LABELS)
+COLLOCATION = 0.8  # two adjacent query words found in (nearly) the same records: one notion
 
 # Words of questions and requests, which carry no subject (« comment lutter contre la chaleur
 # dans un quartier ? »). Folded forms; they are stemmed like every query word.
@@ -107,6 +114,18 @@ GENERIC_WORDS = frozenset(
         "meilleures",
         "pratique",
         "pratiques",
+        "existent",
+        "exister",
+        "peux",
+        "pouvons",
+        "pourrait",
+        "doit",
+        "doivent",
+        "mieux",
+        "concret",
+        "concrete",
+        "concrets",
+        "concretement",
     ]
 )
 
@@ -181,9 +200,10 @@ def _mask_fields(mask: int) -> tuple[str, ...]:
     return tuple(name for i, name in enumerate(FIELD_NAMES) if mask >> i & 1)
 
 
-def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int, float]]:
-    """Record -> best contribution of any variant of one query term, and record -> the weight of
-    that variant (1.0 for the word itself).
+def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int, float], set[int]]:
+    """Record -> best contribution of any variant of one query term, record -> the weight of
+    that variant (1.0 for the word itself), and the records that have it in their own text (not
+    only in the labels of their action or themes, shared with other records).
 
     A variant never counts more than the word itself would: its idf is capped at the exact
     word's (a rare synonym or typo would otherwise outrank a common exact word). The hot loop of
@@ -192,13 +212,15 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
     """
     best: dict[int, float] = {}
     weights: dict[int, float] = {}
+    own: set[int] = set()
     exact = [s for s, (_, how) in q.variants.items() if how == "exact"]
     cap = index.idf(exact[0]) if exact else None
     for s, (penalty, _how) in sorted(q.variants.items(), key=lambda kv: -kv[1][0]):
         found = index.postings(s)
         if found is None:
             continue
-        docs, impacts, _ = found
+        docs, impacts, masks = found
+        own.update(compress(docs, map(_OWN_FIELDS.__and__, masks)))  # at C speed
         if penalty == 1.0 and not best:
             best = dict(zip(docs, impacts, strict=True))
             weights = dict.fromkeys(best, 1.0)
@@ -219,6 +241,7 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
             continue
         maps = [dict(zip(f[0], f[1], strict=True)) for f in found_all]  # type: ignore[index]
         shared = set(maps[0]).intersection(*maps[1:])
+        own.update(set.intersection(*(set(compress(f[0], map(_OWN_FIELDS.__and__, f[2]))) for f in found_all)))  # type: ignore[index]
         for d in shared:
             v = weight * sum(m[d] for m in maps) / len(maps)
             if v > best.get(d, 0.0):
@@ -226,7 +249,24 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
                 weights[d] = max(weights.get(d, 0.0), weight)
     if q.generic:
         best = {d: v * GENERIC_WEIGHT for d, v in best.items()}
-    return best, weights
+    return best, weights, own
+
+
+def _exact_docs(index: Index, q: QueryTerm) -> array | None:
+    """The records that contain the word itself (already read for its scores)."""
+    exact = [s for s, (_, how) in q.variants.items() if how == "exact"]
+    found = index.postings(exact[0]) if exact else None
+    return None if found is None else found[0]
+
+
+def _one_notion(a: array | None, b: array | None) -> bool:
+    """Whether two adjacent query words are found in (nearly) the same records, Jaccard index
+    at least COLLOCATION (« longue durée », « Plaine Commune »): one notion, whose information
+    counts once. Records of very different numbers are told apart without building a set."""
+    if a is None or b is None or min(len(a), len(b)) < COLLOCATION * max(len(a), len(b)):
+        return False
+    shared = len(set(a).intersection(b))
+    return shared >= COLLOCATION * (len(a) + len(b) - shared)
 
 
 def _term_information(index: Index, q: QueryTerm) -> float:
@@ -286,16 +326,24 @@ def run(
     subject = [q for q in qterms if not q.generic]
 
     term_maps = []
-    information = []  # (idf, record -> variant weight) of each subject term
+    information = []  # (idf, record -> variant weight) of each subject notion
+    # The order: how many subject notions a record matches, counted twice when found in its own
+    # text, once when only in the labels of its action or themes (shared by many records).
+    coverage: Counter[int] = Counter()
+    order: Counter[int] = Counter()
+    previous = None
     for q in qterms:
-        scores_q, weights_q = _term_scores(index, q)
+        scores_q, weights_q, own_q = _term_scores(index, q)
         term_maps.append(scores_q)
         if not q.generic:
-            information.append((_term_information(index, q), weights_q))
-    n = len(subject)
-    coverage: Counter[int] = Counter()
-    for _, weights_q in information:
-        coverage.update(weights_q.keys())
+            docs = _exact_docs(index, q)
+            if not _one_notion(previous, docs):  # « longue durée »: counted once
+                information.append((_term_information(index, q), weights_q))
+                coverage.update(weights_q.keys())
+                order.update(weights_q.keys())
+                order.update(own_q)
+            previous = docs
+    n = len(information)
     term_maps.sort(key=len, reverse=True)
     scores = dict(term_maps[0])  # the largest copied at C speed, the others added to it
     for m in term_maps[1:]:
@@ -310,6 +358,8 @@ def run(
         typed_fits = set(asked.typed)
         cost_fits = (typed_fits | asked.said.keys()).intersection(scores)
         coverage.update(cost_fits)
+        order.update(cost_fits)
+        order.update(cost_fits)
         n += 1
     if n > 1:
         # Records matching fewer words come after those matching the most, if they cover enough:
@@ -323,7 +373,12 @@ def run(
         return Result([], qterms, [], 0, unknown)
 
     # The share of the query's information a record covers: each subject term counts by its
-    # idf, times the weight of the variant found (1 for the word itself).
+    # idf, times the weight of the variant found (1 for the word itself). From three terms on,
+    # no term counts more than the median one: in a long question, one rare detail (« entre
+    # voisins ») must not outweigh the rest and cut every record that lacks it.
+    if len(information) >= 3:
+        cap = statistics.median(idf for idf, _ in information)
+        information = [(min(idf, cap), w) for idf, w in information]
     total_information = sum(idf for idf, _ in information) or 1.0
     if len(information) == 1:  # one subject word: what a record covers is its route's weight
         covered = information[0][1]
@@ -338,14 +393,14 @@ def run(
     depth = RERANK_DEPTH if limit is None else max(limit, RERANK_DEPTH)
     if n > 1:
         # (coverage, score, record) tuples compare in C: no Python key function per record.
-        ranking = [(coverage[d], v, d) for d, v in scores.items()]
+        ranking = [(order[d], v, d) for d, v in scores.items()]
         head = [d for _, _, d in heapq.nlargest(depth, ranking)]
     else:  # every record covers the one subject word: by score alone
         head = [d for d, _ in heapq.nlargest(depth, scores.items(), key=itemgetter(1))]
     if texts is not None and len(qterms) > 1:
         scores = dict(scores)
         _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index.stem_of)
-        head.sort(key=lambda d: (coverage[d], scores[d]), reverse=True)
+        head.sort(key=lambda d: (order[d], scores[d]), reverse=True)
     top = max(scores[d] for d in head)
     min_covered = COVERAGE_CUTOFF * max(covered[d] for d in scores)
     min_score = RELATIVE_CUTOFF * top
@@ -357,7 +412,7 @@ def run(
     total = sum(1 for d, v in scores.items() if v >= min_score and covered[d] >= min_covered)
     if limit is None:
         in_head = set(head)
-        ordered = sorted(scores, key=lambda d: (coverage[d], scores[d]), reverse=True)
+        ordered = sorted(scores, key=lambda d: (order[d], scores[d]), reverse=True)
         rest = [d for d in ordered if d not in in_head]
         ranked = [d for d in head + rest if kept(d)]
     else:
