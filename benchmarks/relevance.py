@@ -72,7 +72,17 @@ def evaluate(rank) -> dict:
         "judged": len(ndcgs),
         "nonsense": f"{nonsense_ok}/{nonsense}",
         "details": details,
+        "by_category": by_category(details),
     }
+
+
+def by_category(details: list[tuple]) -> dict[str, tuple[int, float]]:
+    """Category -> (number of judged queries, mean nDCG@5)."""
+    out: dict[str, list[float]] = {}
+    for _, cat, score, _ in details:
+        if cat != "absurde":
+            out.setdefault(cat, []).append(float(score.split()[1]))
+    return {c: (len(v), sum(v) / len(v)) for c, v in sorted(out.items())}
 
 
 def qpv_ranker():
@@ -144,6 +154,10 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- |")
     for name, r in rows:
         print(f"| {name} | {r['ndcg5']:.3f} | {r['mrr']:.3f} | {r['precision']:.3f} | {r['nonsense']} |")
+    print(
+        "\nnDCG@5 de qpv par catégorie : "
+        + ", ".join(f"{c} {v:.3f} ({n})" for c, (n, v) in rows[0][1]["by_category"].items())
+    )
     if "--details" in sys.argv:
         print()
         for q, cat, score, ranked in rows[0][1]["details"]:

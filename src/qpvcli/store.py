@@ -72,6 +72,8 @@ CREATE INDEX exemple_territoires_territoire ON exemple_territoires (territoire, 
 CREATE INDEX exemple_territoires_doc ON exemple_territoires (doc);
 CREATE INDEX territoires_departement ON territoires (departement);
 CREATE INDEX exemples_action ON exemples (action, doc);
+CREATE INDEX exemples_cout_total ON exemples (cout_total, doc);
+CREATE INDEX exemples_cout_eur ON exemples (cout_eur, doc);
 CREATE INDEX vocabulaire_longueur ON vocabulaire (longueur);
 CREATE INDEX vocabulaire_son ON vocabulaire (son);
 CREATE INDEX synonymes_stem ON synonymes (stem);

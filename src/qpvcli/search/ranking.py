@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import statistics
+from array import array
 from collections import Counter
 from collections.abc import Callable
-from itertools import pairwise
+from itertools import compress, pairwise
 from operator import itemgetter
 from typing import NamedTuple
 
 from ..text import MAX_QUERY_CHARS, analyse, normalise
+from . import cost
 from .expansion import expand, suggest
 from .index import FIELD_NAMES, Index
 
@@ -28,6 +31,11 @@ RERANK_DEPTH = 15
 THESAURUS_WEIGHT = 0.7  # a phrase the thesaurus gives for what was typed (sigle, équivalent...)
 GENERIC_WEIGHT = 0.2  # question words and generic verbs: they match, but say little
 MAX_KEY_WORDS = 5
+# Fields whose text many records share (an action's labels, a theme's words): a word found only
+# there says less of a record than a word of its own text.
+SHARED_LABELS = ("action", "thematiques")
+_OWN_FIELDS = sum(1 << i for i, name in enumerate(FIELD_NAMES) if name not in SHARED_LABELS)
+COLLOCATION = 0.8  # two adjacent query words found in (nearly) the same records: one notion
 
 # Words of questions and requests, which carry no subject (« comment lutter contre la chaleur
 # dans un quartier ? »). Folded forms; they are stemmed like every query word.
@@ -106,6 +114,18 @@ GENERIC_WORDS = frozenset(
         "meilleures",
         "pratique",
         "pratiques",
+        "existent",
+        "exister",
+        "peux",
+        "pouvons",
+        "pourrait",
+        "doit",
+        "doivent",
+        "mieux",
+        "concret",
+        "concrete",
+        "concrets",
+        "concretement",
     ]
 )
 
@@ -145,9 +165,10 @@ def parse_query(text: str) -> tuple[list[str], bool]:
     return list(dict.fromkeys(found)), is_prefix
 
 
-def understand(index: Index, query: str) -> list[QueryTerm]:
+def understand(index: Index, query: str, *, other_subject: bool = False) -> list[QueryTerm]:
     """The query as terms: thesaurus phrases (longest first: « pas cher », « Seine-Saint-Denis »,
-    « ESS »), then single words with their variants; question words marked generic."""
+    « ESS »), then single words with their variants; question words marked generic. A query of
+    generic words alone searches them, unless it asks something else (`other_subject`: a cost)."""
     words_, is_prefix = parse_query(query)
     stems_ = [index.stem_of(w) for w in words_]
     terms: list[QueryTerm] = []
@@ -170,7 +191,7 @@ def understand(index: Index, query: str) -> list[QueryTerm]:
             if not found or not any(t.variants == term.variants and t.phrases == term.phrases for t in terms):
                 terms.append(term)
         i += size
-    if terms and all(t.generic for t in terms):  # « comment faire » : the generic words are the subject
+    if terms and all(t.generic for t in terms) and not other_subject:  # « comment faire »: they are the subject
         terms = [t._replace(generic=False) for t in terms]
     return terms
 
@@ -179,9 +200,10 @@ def _mask_fields(mask: int) -> tuple[str, ...]:
     return tuple(name for i, name in enumerate(FIELD_NAMES) if mask >> i & 1)
 
 
-def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int, float]]:
-    """Record -> best contribution of any variant of one query term, and record -> the weight of
-    that variant (1.0 for the word itself).
+def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int, float], set[int]]:
+    """Record -> best contribution of any variant of one query term, record -> the weight of
+    that variant (1.0 for the word itself), and the records that have it in their own text (not
+    only in the labels of their action or themes, shared with other records).
 
     A variant never counts more than the word itself would: its idf is capped at the exact
     word's (a rare synonym or typo would otherwise outrank a common exact word). The hot loop of
@@ -190,13 +212,15 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
     """
     best: dict[int, float] = {}
     weights: dict[int, float] = {}
+    own: set[int] = set()
     exact = [s for s, (_, how) in q.variants.items() if how == "exact"]
     cap = index.idf(exact[0]) if exact else None
     for s, (penalty, _how) in sorted(q.variants.items(), key=lambda kv: -kv[1][0]):
         found = index.postings(s)
         if found is None:
             continue
-        docs, impacts, _ = found
+        docs, impacts, masks = found
+        own.update(compress(docs, map(_OWN_FIELDS.__and__, masks)))  # at C speed
         if penalty == 1.0 and not best:
             best = dict(zip(docs, impacts, strict=True))
             weights = dict.fromkeys(best, 1.0)
@@ -217,6 +241,7 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
             continue
         maps = [dict(zip(f[0], f[1], strict=True)) for f in found_all]  # type: ignore[index]
         shared = set(maps[0]).intersection(*maps[1:])
+        own.update(set.intersection(*(set(compress(f[0], map(_OWN_FIELDS.__and__, f[2]))) for f in found_all)))  # type: ignore[index]
         for d in shared:
             v = weight * sum(m[d] for m in maps) / len(maps)
             if v > best.get(d, 0.0):
@@ -224,7 +249,24 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
                 weights[d] = max(weights.get(d, 0.0), weight)
     if q.generic:
         best = {d: v * GENERIC_WEIGHT for d, v in best.items()}
-    return best, weights
+    return best, weights, own
+
+
+def _exact_docs(index: Index, q: QueryTerm) -> array | None:
+    """The records that contain the word itself (already read for its scores)."""
+    exact = [s for s, (_, how) in q.variants.items() if how == "exact"]
+    found = index.postings(exact[0]) if exact else None
+    return None if found is None else found[0]
+
+
+def _one_notion(a: array | None, b: array | None) -> bool:
+    """Whether two adjacent query words are found in (nearly) the same records, Jaccard index
+    at least COLLOCATION (« longue durée », « Plaine Commune »): one notion, whose information
+    counts once. Records of very different numbers are told apart without building a set."""
+    if a is None or b is None or min(len(a), len(b)) < COLLOCATION * max(len(a), len(b)):
+        return False
+    shared = len(set(a).intersection(b))
+    return shared >= COLLOCATION * (len(a) + len(b) - shared)
 
 
 def _term_information(index: Index, q: QueryTerm) -> float:
@@ -272,25 +314,36 @@ def run(
     A subject word that no record contains, even approximately, is reported in `unknown`; when
     half the subject words or more are unknown, nothing is returned rather than records that
     match only the rest (« station de ski » must not list every « station »)."""
-    qterms = understand(index, query)
+    intent, query = cost.read(query)
+    qterms = understand(index, query, other_subject=intent is not None)
     subject = [q for q in qterms if not q.generic]
     unknown = [q.word for q in subject if not q.variants and not any(index.has(s) for p in q.phrases for s in p[0])]
+    if intent is not None and not subject:  # « pas cher », « projets coûteux »: by cost
+        return _by_cost(index, intent, qterms, accept, limit)
     if not qterms or len(unknown) * 2 >= max(1, len(subject)):
         return Result([], qterms, _suggestions(index, qterms), 0, unknown)
     qterms = [q for q in qterms if q.word not in unknown]
     subject = [q for q in qterms if not q.generic]
 
     term_maps = []
-    information = []  # (idf, record -> variant weight) of each subject term
+    information = []  # (idf, record -> variant weight) of each subject notion
+    # The order: how many subject notions a record matches, counted twice when found in its own
+    # text, once when only in the labels of its action or themes (shared by many records).
+    coverage: Counter[int] = Counter()
+    order: Counter[int] = Counter()
+    previous = None
     for q in qterms:
-        scores_q, weights_q = _term_scores(index, q)
+        scores_q, weights_q, own_q = _term_scores(index, q)
         term_maps.append(scores_q)
         if not q.generic:
-            information.append((_term_information(index, q), weights_q))
-    n = len(subject)
-    coverage: Counter[int] = Counter()
-    for _, weights_q in information:
-        coverage.update(weights_q.keys())
+            docs = _exact_docs(index, q)
+            if not _one_notion(previous, docs):  # « longue durée »: counted once
+                information.append((_term_information(index, q), weights_q))
+                coverage.update(weights_q.keys())
+                order.update(weights_q.keys())
+                order.update(own_q)
+            previous = docs
+    n = len(information)
     term_maps.sort(key=len, reverse=True)
     scores = dict(term_maps[0])  # the largest copied at C speed, the others added to it
     for m in term_maps[1:]:
@@ -299,6 +352,15 @@ def run(
             scores[d] = get(d, 0.0) + v
     if len(subject) < len(qterms):  # a record matching only generic words is not an answer
         scores = {d: v for d, v in scores.items() if coverage[d]}
+    asked, typed_fits, cost_fits = None, set(), set()
+    if intent is not None:  # the cost asked counts as one more word matched (a soft preference)
+        asked = _CostAsked.read(index, intent)
+        typed_fits = set(asked.typed)
+        cost_fits = (typed_fits | asked.said.keys()).intersection(scores)
+        coverage.update(cost_fits)
+        order.update(cost_fits)
+        order.update(cost_fits)
+        n += 1
     if n > 1:
         # Records matching fewer words come after those matching the most, if they cover enough:
         # one word may be missing from two or three, two from four or five...
@@ -311,7 +373,12 @@ def run(
         return Result([], qterms, [], 0, unknown)
 
     # The share of the query's information a record covers: each subject term counts by its
-    # idf, times the weight of the variant found (1 for the word itself).
+    # idf, times the weight of the variant found (1 for the word itself). From three terms on,
+    # no term counts more than the median one: in a long question, one rare detail (« entre
+    # voisins ») must not outweigh the rest and cut every record that lacks it.
+    if len(information) >= 3:
+        cap = statistics.median(idf for idf, _ in information)
+        information = [(min(idf, cap), w) for idf, w in information]
     total_information = sum(idf for idf, _ in information) or 1.0
     if len(information) == 1:  # one subject word: what a record covers is its route's weight
         covered = information[0][1]
@@ -326,14 +393,14 @@ def run(
     depth = RERANK_DEPTH if limit is None else max(limit, RERANK_DEPTH)
     if n > 1:
         # (coverage, score, record) tuples compare in C: no Python key function per record.
-        ranking = [(coverage[d], v, d) for d, v in scores.items()]
+        ranking = [(order[d], v, d) for d, v in scores.items()]
         head = [d for _, _, d in heapq.nlargest(depth, ranking)]
     else:  # every record covers the one subject word: by score alone
         head = [d for d, _ in heapq.nlargest(depth, scores.items(), key=itemgetter(1))]
     if texts is not None and len(qterms) > 1:
         scores = dict(scores)
         _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index.stem_of)
-        head.sort(key=lambda d: (coverage[d], scores[d]), reverse=True)
+        head.sort(key=lambda d: (order[d], scores[d]), reverse=True)
     top = max(scores[d] for d in head)
     min_covered = COVERAGE_CUTOFF * max(covered[d] for d in scores)
     min_score = RELATIVE_CUTOFF * top
@@ -345,7 +412,7 @@ def run(
     total = sum(1 for d, v in scores.items() if v >= min_score and covered[d] >= min_covered)
     if limit is None:
         in_head = set(head)
-        ordered = sorted(scores, key=lambda d: (coverage[d], scores[d]), reverse=True)
+        ordered = sorted(scores, key=lambda d: (order[d], scores[d]), reverse=True)
         rest = [d for d in ordered if d not in in_head]
         ranked = [d for d in head + rest if kept(d)]
     else:
@@ -358,8 +425,55 @@ def run(
             found = _explain(index, q, d)
             if found:
                 matches[q.word] = [found]
+        if asked is not None and d in cost_fits:
+            matches[asked.intent.said] = asked.match(index, d, typed_fits)
         hits.append(Hit(d, scores[d], coverage[d], matches))
     return Result(hits, qterms, [], total, unknown)
+
+
+class _CostAsked(NamedTuple):
+    """What a cost intent finds: records by typed cost (in cost order), and the thesaurus term
+    whose equivalents say it in a text (« libre accès », « budgets frugaux ») with its scores."""
+
+    intent: cost.CostIntent
+    typed: list[int]
+    term: QueryTerm | None
+    said: dict[int, float]
+
+    @classmethod
+    def read(cls, index: Index, intent: cost.CostIntent) -> _CostAsked:
+        term, said = None, {}
+        if intent.evidence is not None:
+            key = tuple(index.stem_of(w) for w in analyse(intent.evidence))
+            phrases = [(alt, THESAURUS_WEIGHT, how) for alt, how in index.expansions(key)]
+            if phrases:
+                term = QueryTerm(intent.said, {}, phrases, False)
+                said = _term_scores(index, term)[0]
+        return cls(intent, cost.fitting(index.conn, intent), term, said)
+
+    def match(self, index: Index, doc: int, typed: set[int]) -> list[tuple[str, str, tuple[str, ...]]]:
+        """How a record meets the cost asked, for --explique."""
+        found = None if doc in typed or self.term is None else _explain(index, self.term, doc)
+        return [found or (self.intent.describe(), "coût", ("cout_eur",))]
+
+
+def _by_cost(
+    index: Index,
+    intent: cost.CostIntent,
+    qterms: list[QueryTerm],
+    accept: Callable[[int], bool] | None,
+    limit: int | None,
+) -> Result:
+    """A query of cost words alone: the records whose typed cost meets it, by cost (cheapest
+    first, or costliest for « coûteux »), then those whose text says it (« libre accès »)."""
+    asked = _CostAsked.read(index, intent)
+    typed = set(asked.typed)
+    by_text = sorted(asked.said.items(), key=lambda kv: (-kv[1], kv[0]))
+    ordered = asked.typed + [d for d, _ in by_text if d not in typed]
+    if accept is not None:
+        ordered = [d for d in ordered if accept(d)]
+    hits = [Hit(d, 1.0, 1, {intent.said: asked.match(index, d, typed)}) for d in ordered[:limit]]
+    return Result(hits, qterms, [], len(ordered), [])
 
 
 def _proximity_bonus(

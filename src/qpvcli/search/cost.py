@@ -1,0 +1,151 @@
+"""Cost intent: the words of a query that ask for a price (« pas cher », « petit budget »,
+« gratuit », « moins de 20 000 € », « projet coûteux », « plusieurs millions d'euros »).
+
+They are not subjects to look for in the texts: they become a condition on the typed cost of a
+record (`cout_total`, or `cout_eur` as a lower bound when it is only part of the cost), read from
+the store's indexed columns. With other words, a record that meets the condition comes before
+one that does not (a soft preference); alone, they list the records that meet it, by cost.
+
+The bounds of « cheap » and « costly » are the cost bands of the catalogue (`model.COST_BANDS`,
+those of Plus fraîche ma ville): cheap is free or under 40 k€, costly 200 k€ and more.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from ..model import COST_BANDS
+from ..text import fold_text, normalise
+
+_BANDS = {band: (low, high) for band, _, low, high in COST_BANDS}
+CHEAP_MAX = _BANDS["moins-40k"][1]  # free or under 40 k€
+COSTLY_MIN = _BANDS["200k-1m"][0]  # 200 k€ and more
+
+
+class CostIntent(NamedTuple):
+    low: int | None  # at least this many euros (a partial cost counts: the total is at least it)
+    high: int | None  # at most this many euros, as a known total
+    said: str  # the words that said it, as typed (folded)
+    evidence: str | None  # a phrase whose thesaurus equivalents say it in a text (« libre accès »)
+
+    @property
+    def descending(self) -> bool:
+        """Costly first (« projet coûteux »), else cheapest first."""
+        return self.high is None
+
+    def describe(self) -> str:
+        """« ≤ 39 999 € », « ≥ 200 000 € », « 10 000 € – 50 000 € », « 0 € »: for --explique."""
+
+        def eur(n: int) -> str:
+            return f"{n:,} €".replace(",", "\u202f")
+
+        if self.low is not None and self.high is not None:
+            return eur(self.high) if self.low == self.high else f"{eur(self.low)} – {eur(self.high)}"
+        return f"≥ {eur(self.low or 0)}" if self.high is None else f"≤ {eur(self.high)}"
+
+
+# Folded text (no accents, lower case, apostrophes straight).
+_NUMBER = r"\d+(?:[ \u202f.]\d{3})*(?:,\d+)?|\d+(?:\.\d+)?"
+_UNIT = r"k|m|md|mds|mrd|milles?|milliers?|millions?|milliards?"
+_CURRENCY = r"€|eur\b|euros?\b"
+_AMOUNT = rf"(?P<n>{_NUMBER})\s*(?:(?P<u>{_UNIT})(?![a-z])\s*(?:d'\s*|de\s+)?(?:{_CURRENCY})?|(?:{_CURRENCY}))"
+_FRAME = r"(?:(?:un|une|le|la|avec|pour|d'un|d'une)\s+)?(?:budgets?|couts?|prix|montants?|enveloppes?)\s+(?:total\s+|global\s+)?(?:de\s+|d'|a\s+)?"
+_VERB = r"(?:qui\s+)?(?:coute|coutent|coutant|coutera)\s+"
+_AT_MOST = r"moins\s+de|pas\s+plus\s+de|au\s+plus|au\s+maximum|maximum|max|jusqu'a|inferieurs?\s+a|sous|en\s+dessous\s+de|<=?|≤"
+_AT_LEAST = r"plus\s+de|au\s+moins|minimum|superieurs?\s+a|au[ -]dela\s+de|a\s+partir\s+de|>=?|≥"
+_AMOUNT_EXPR = re.compile(
+    rf"(?:{_FRAME})?(?:{_VERB})?(?:(?P<most>{_AT_MOST})|(?P<least>{_AT_LEAST}))?\s*{_AMOUNT}"
+    r"(?:\s+(?:de\s+|d')?(?:budget|cout)s?\b)?"
+)
+_BETWEEN = re.compile(
+    rf"(?:{_FRAME})?(?:{_VERB})?entre\s+(?P<a>{_NUMBER})\s*(?P<au>{_UNIT})?\s*(?:{_CURRENCY})?\s+et\s+{_AMOUNT}"
+)
+_MANY = re.compile(
+    rf"(?:{_FRAME})?(?:plusieurs|des|quelques)\s+(?P<u>millions|milliards|centaines\s+de\s+milliers)(?:\s+(?:d'|de\s+)(?:{_CURRENCY}))?"
+)
+_SCALE = {"k": 10**3, "mille": 10**3, "milles": 10**3, "millier": 10**3, "milliers": 10**3}
+_SCALE |= dict.fromkeys(("m", "million", "millions"), 10**6)
+_SCALE |= dict.fromkeys(("md", "mds", "mrd", "milliard", "milliards"), 10**9)
+_MANY_MIN = {"millions": 10**6, "milliards": 10**9}
+
+# Words, by what they ask; the longest alternatives first (« pas cher » before « cher »).
+_ADJ = r"(?:s|e|es)?"
+_FREE = re.compile(r"\b(?:gratuit(?:e|s|es|ement)?|sans\s+(?:frais|cout|budget)|zero\s+euro)\b")
+_CHEAP = re.compile(
+    r"\b(?:"
+    rf"(?:pas|peu|moins|pas\s+trop|pas\s+tres|le\s+moins|les\s+moins)\s+cher{_ADJ}"
+    rf"|(?:pas|peu|moins|pas\s+trop|pas\s+tres)\s+(?:couteu(?:x|se|ses)|onereu(?:x|se|ses))"
+    r"|bon\s+marche|low[ -]?cost|a\s+moindre\s+cout|a\s+(?:bas|faible|petit)\s+cout"
+    rf"|(?:petit|faible|modeste|maigre|mini){_ADJ}\s+budgets?"
+    rf"|budgets?\s+(?:reduit|limite|modeste|serre|faible|restreint|frugal|frugaux){_ADJ}"
+    rf"|(?:faible|bas|moindre|petit){_ADJ}\s+couts?"
+    rf"|couts?\s+(?:reduit|faible|modeste|limite|bas|maitrise){_ADJ}"
+    r"|peu\s+de\s+(?:moyens|budget|argent)|sans\s+(?:argent|moyens)"
+    r")\b"
+)
+_COSTLY = re.compile(
+    r"\b(?:"
+    rf"(?:tres\s+|trop\s+|le\s+plus\s+|les\s+plus\s+)?cher{_ADJ}"
+    r"|(?:tres\s+|trop\s+)?(?:couteu(?:x|se|ses)|onereu(?:x|se|ses)|dispendieu(?:x|se|ses))"
+    rf"|(?:gros|grand|enorme|important|lourd){_ADJ}\s+(?:budgets?|investissements?)"
+    rf"|(?:budgets?|investissements?|couts?)\s+(?:important|eleve|consequent|considerable|lourd){_ADJ}"
+    r")\b"
+)
+
+
+def _euros(number: str, unit: str | None) -> int | None:
+    digits = re.sub(r"[ \u202f]", "", number)
+    scale = _SCALE.get(unit or "", 1)
+    if scale == 1 and re.fullmatch(r"\d{1,3}(?:\.\d{3})+", digits):
+        digits = digits.replace(".", "")  # « 20.000 »: thousands
+    try:
+        return int(float(digits.replace(",", ".")) * scale)
+    except ValueError:
+        return None
+
+
+def read(query: str) -> tuple[CostIntent | None, str]:
+    """The cost intent of a query, if any, and the query without the words that said it."""
+    text = fold_text(normalise(query))
+    found: CostIntent | None = None
+
+    def cut(m: re.Match[str], intent: CostIntent) -> None:
+        nonlocal text, found
+        text = text[: m.start()] + " " + text[m.end() :]
+        found = found or intent
+
+    m = _BETWEEN.search(text)
+    if m:
+        low, high = _euros(m["a"], m["au"] or m["u"]), _euros(m["n"], m["u"])
+        if low is not None and high is not None:
+            cut(m, CostIntent(min(low, high), max(low, high), m.group().strip(), None))
+    for m in reversed(list(_AMOUNT_EXPR.finditer(text))):
+        amount = _euros(m["n"], m["u"])
+        if amount is not None:
+            low, high = (amount, None) if m["least"] else (None, amount)
+            cut(m, CostIntent(low, high, m.group().strip(), "gratuit" if amount == 0 else None))
+    m = _MANY.search(text)
+    if m:
+        cut(m, CostIntent(_MANY_MIN.get(m["u"], 10**5), None, m.group().strip(), None))
+    for pattern, intent in (
+        (_FREE, CostIntent(0, 0, "", "gratuit")),
+        (_CHEAP, CostIntent(None, CHEAP_MAX, "", "pas cher")),
+        (_COSTLY, CostIntent(COSTLY_MIN, None, "", None)),
+    ):
+        m = pattern.search(text)
+        if m:
+            cut(m, intent._replace(said=m.group().strip()))
+    return found, text
+
+
+def fitting(conn, intent: CostIntent) -> list[int]:
+    """Records whose typed cost meets the intent, in the order a query of cost words alone lists
+    them: cheapest first, or costliest first for a lower bound only. One indexed range read."""
+    if intent.high is not None:
+        sql = "SELECT doc FROM exemples WHERE cout_total BETWEEN ? AND ? ORDER BY cout_total, doc"
+        params: tuple[int, ...] = (intent.low or 0, intent.high)
+    else:
+        sql = "SELECT doc FROM exemples WHERE cout_eur >= ? ORDER BY cout_eur DESC, doc"
+        params = (intent.low or 0,)
+    return [d for (d,) in conn.execute(sql, params)]

@@ -1,0 +1,193 @@
+"""How a query is understood beyond its words, one test per rule, each with a query that fails
+without it: a cost (« pas cher », « moins de 20 000 € », « coûteux ») read as a condition on the
+typed cost; long questions whose subject is a few words among many."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from qpvcli.api import Qpv
+from qpvcli.search.cost import CHEAP_MAX, COSTLY_MIN, read
+from qpvcli.sources import bundled_text
+
+REPORT = tomllib.loads(bundled_text())
+BODY = "Un projet mené avec les habitants et le bailleur social du quartier. "
+
+
+@pytest.fixture(scope="module")
+def qpv():
+    return Qpv.open(use_cache=False)
+
+
+def ids(qpv, query, n=10, **filters):
+    f = qpv.filtres(**filters) if filters else None
+    return [h.exemple.id for h in qpv.search(query, f, limit=n).hits]
+
+
+def small(tmp_path: Path, *records: dict) -> Qpv:
+    data = {"catalogue": {"version_schema": 1}, "axes": REPORT["axes"], "actions": REPORT["actions"]}
+    data["exemples"] = list(records)
+    path = tmp_path / "petit.toml"
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return Qpv.open([path], with_report=False, use_cache=False)
+
+
+# ---------------------------------------------------------------------------- reading a cost
+
+
+@pytest.mark.parametrize(
+    ("query", "low", "high", "rest"),
+    [
+        ("pas cher", None, CHEAP_MAX, ""),
+        ("jardins partagés à petit budget", None, CHEAP_MAX, "jardins partages a"),
+        ("peu coûteux", None, CHEAP_MAX, ""),
+        ("bon marché", None, CHEAP_MAX, ""),
+        ("outil gratuit", 0, 0, "outil"),
+        ("moins de 20 000 €", None, 20_000, ""),
+        ("budget de 50 k€", None, 50_000, ""),
+        ("qui coûte au plus 1,5 M€", None, 1_500_000, ""),
+        ("plus de 200 000 euros", 200_000, None, ""),
+        ("entre 10 000 et 50 000 €", 10_000, 50_000, ""),
+        ("plusieurs millions d'euros", 1_000_000, None, ""),
+        ("projet coûteux", COSTLY_MIN, None, "projet"),
+        ("gros budget", COSTLY_MIN, None, ""),
+    ],
+)
+def test_cost_words_are_read_as_bounds(query, low, high, rest):
+    intent, left = read(query)
+    assert intent is not None and (intent.low, intent.high) == (low, high)
+    assert " ".join(left.split()) == rest
+
+
+@pytest.mark.parametrize("query", ["budget", "coût", "20 000 emplois", "économie circulaire", "93"])
+def test_words_that_do_not_ask_a_cost(query):
+    """A cost noun alone, a number without a currency, « économie »: subjects, not a price."""
+    assert read(query)[0] is None
+
+
+def test_reading_a_hostile_query_stays_fast():
+    import time
+
+    start = time.perf_counter()
+    read("1 " * 400 + "€ " + "moins de " * 50)
+    assert time.perf_counter() - start < 0.5
+
+
+# ---------------------------------------------------------------------------- ranking by cost
+
+
+def test_cost_words_alone_list_the_records_by_cost(qpv):
+    """« pas cher » : records of a known total under 40 k€, cheapest first (before: the records
+    whose text says « frugal », then any); « coûteux » : the costliest first."""
+    cheap = [qpv.get(i) for i in ids(qpv, "pas cher", 40)]
+    typed = [e for e in cheap if e.cout_total is not None]
+    assert typed and cheap[: len(typed)] == typed and all(e.cout_total <= CHEAP_MAX for e in typed)
+    costly = ids(qpv, "projet coûteux", 3)
+    assert costly == ["saint-etienne-dalle-vegetalisee", "rotterdam-financements-habitants", "lille-butte-acoustique"]
+
+
+def test_an_amount_is_a_ceiling_not_words(qpv):
+    """« 20 000 » must not find « 20 000 emplois » (Dunkerque): it is a price."""
+    found = [qpv.get(i) for i in ids(qpv, "moins de 20 000 €", 40)]
+    assert found and all(e.cout_total is not None and e.cout_total <= 20_000 for e in found)
+
+
+def test_a_cost_with_a_subject_is_a_soft_preference(tmp_path):
+    """The record that meets the cost comes first, the other still follows."""
+    engine = small(
+        tmp_path,
+        {"id": "cher", "action": 8, "titre": "Jardin partagé", "description": BODY + "Jardin.", "cout_eur": 500_000},
+        {"id": "gratuit", "action": 8, "titre": "Cour", "description": BODY + "Un jardin.", "cout_eur": 0},
+        {"id": "autre", "action": 8, "titre": "Cour gratuite", "description": BODY, "cout_eur": 0},
+    )
+    assert ids(engine, "jardin") == ["cher", "gratuit"]
+    assert ids(engine, "jardin pas cher") == ["gratuit", "cher"]
+    assert ids(engine, "jardin coûteux") == ["cher", "gratuit"]
+
+
+def test_a_text_that_says_the_cost_counts_when_none_is_typed(tmp_path):
+    """A user's catalogue may say « libre accès » without a `cout_eur`."""
+    engine = small(
+        tmp_path,
+        {"id": "guide", "action": 8, "titre": "Guide des cours", "description": BODY + "Un guide des cours d'école."},
+        {"id": "libre", "action": 8, "titre": "Cours", "description": BODY + "Un guide en libre accès."},
+    )
+    assert ids(engine, "guide") == ["guide", "libre"]
+    assert ids(engine, "guide gratuit") == ["libre", "guide"]
+
+
+def test_a_cost_does_not_rescue_an_absent_subject(qpv):
+    assert ids(qpv, "téléphérique pas cher") == []
+    assert ids(qpv, "xyzzy gratuit") == []
+
+
+def test_cost_words_alone_obey_the_filters(qpv):
+    found = [qpv.get(i) for i in ids(qpv, "gratuit", 40, axes=["habitabilite"])]
+    assert found and all(e.cout_total == 0 and qpv.get(e.id).action in (6, 7, 8) for e in found)
+
+
+def test_explain_says_the_cost_met(qpv):
+    hit = qpv.search("outil gratuit de cartographie").hits[0]
+    assert hit.matches["gratuit"][0][1] == "coût"
+
+
+def test_the_cost_read_is_one_indexed_range(qpv):
+    """No scan of every record: the store's cost columns are indexed."""
+    from qpvcli.search.cost import fitting
+
+    conn = qpv.store.conn
+    plans = []
+    conn.set_trace_callback(plans.append)
+    try:
+        intent, _ = read("pas cher")
+        fitting(conn, intent)
+    finally:
+        conn.set_trace_callback(None)
+    (sql,) = plans
+    plan = " ".join(str(row) for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+    assert "INDEX exemples_cout_total" in plan
+
+
+# ---------------------------------------------------------------------------- long questions
+
+
+def test_one_rare_detail_does_not_cut_the_rest_of_a_long_question(qpv):
+    """« impliquer » is in two records: counted at full idf it outweighed « jeunes » and cut
+    every record about young people that does not say « impliquer »."""
+    found = ids(qpv, "comment impliquer les jeunes des quartiers dans les projets ?")
+    assert found[0] == "grenoble-emergences"
+    assert "banlieues-climat-jeunes" in found[:3]
+
+
+def test_words_always_found_together_are_one_notion(qpv):
+    """« longue » and « durée » are in the same record only: two words, one notion, whose
+    information must not count twice against the records about unemployment."""
+    found = ids(qpv, "comment aider les chômeurs de longue durée à retrouver un emploi ?")
+    assert found[0] == "laval-zero-chomeur"
+    assert {"perpignan-atelier-textile", "jardins-de-cocagne", "gpsea-clause-insertion"} & set(found[1:])
+
+
+def test_a_word_found_only_in_shared_labels_counts_less(qpv):
+    """« transition écologique » is in the label of every action of axis 4: the record that says
+    « socio-écologique » of its own comes before records that only share that label."""
+    assert ids(qpv, "que peut faire un bailleur social pour la transition écologique ?", 1) == [
+        "haute-savoie-habitat-redirection"
+    ]
+
+
+def test_conjugated_question_verbs_are_not_subjects(qpv):
+    """« existent » (Snowball leaves it whole) is a question verb, not a subject to look for."""
+    from qpvcli.search.ranking import understand
+
+    qpv.search("existent")
+    terms = {t.word: t for t in understand(qpv._index, "quels outils existent pour aider les élus ?")}
+    assert terms["existent"].generic and terms["quels"].generic and not terms["elus"].generic
+
+
+def test_thesaurus_heat_finds_cooling_and_participation_its_devices(qpv):
+    assert "ademe-plus-fraiche-ma-ville" in ids(qpv, "lutter contre la chaleur", 5)
+    assert "laval-convention-citoyenne" in ids(qpv, "participation des habitants", 5)
