@@ -1,8 +1,9 @@
 """Relevance of `qpv search` on the judged queries: nDCG@5, MRR, and nonsense handling.
 
-Run:  python benchmarks/relevance.py [--blind] [--details]
-`--blind` reports on tests/relevance/blind.toml (written from the records before any tuning,
-never used to tune); the default is the development set, tests/relevance/judged.toml.
+Run:  python benchmarks/relevance.py [--blind | --blind2] [--details]
+`--blind` and `--blind2` report on tests/relevance/blind.toml and blind2.toml (each written
+from the records before any run of the engine, never used to tune); the default is the
+development set, tests/relevance/judged.toml.
 Also compares with baselines the search notes cite (substring, rapidfuzz over full text, SQLite
 FTS5 with bm25 and prefix queries).
 """
@@ -20,7 +21,9 @@ from qpvcli.fields import action_search_text, search_texts
 from qpvcli.text import fold
 
 RELEVANCE = Path(__file__).resolve().parents[1] / "tests" / "relevance"
-JUDGED = RELEVANCE / ("blind.toml" if "--blind" in sys.argv else "judged.toml")
+JUDGED = RELEVANCE / (
+    "blind2.toml" if "--blind2" in sys.argv else "blind.toml" if "--blind" in sys.argv else "judged.toml"
+)
 
 
 def load_judged() -> list[dict]:

@@ -92,3 +92,32 @@ def test_unknown_option_suggests(qpv):
 def test_missing_argument(qpv):
     r = qpv("show")
     assert r.code == 2 and "indiquez l'identifiant d'un exemple" in r.err
+
+
+def test_every_run_of_the_catalogues_own_words_is_answered():
+    """Every two and three consecutive words of every record's title and description, as a
+    query: each goes through the ranking rules (collocations counted once, cost words,
+    coverage) and gets an answer, never an exception, with one total whatever the limit.
+    (Seven such pairs, « changement climatique » among them, once raised a KeyError.)"""
+    import re
+    import tomllib
+
+    from qpvcli.api import Qpv
+    from qpvcli.sources import bundled_text
+
+    engine = Qpv.open(use_cache=False)
+    queries: set[str] = set()
+    for e in tomllib.loads(bundled_text())["exemples"]:
+        words = re.findall(r"[\w'-]+", e["titre"] + " . " + e["description"])
+        for size in (2, 3):
+            queries.update(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))
+    failures = []
+    for query in sorted(queries):
+        try:
+            limited, whole = engine.search(query, limit=5), engine.search(query)
+        except Exception as err:  # the failing queries are the report
+            failures.append(f"{query}: {type(err).__name__}")
+            continue
+        if limited.total != whole.total or len(limited.hits) > 5:
+            failures.append(f"{query}: {limited.total} != {whole.total}")
+    assert not failures, failures[:20]

@@ -171,6 +171,20 @@ def test_words_always_found_together_are_one_notion(qpv):
     assert {"perpignan-atelier-textile", "jardins-de-cocagne", "gpsea-clause-insertion"} & set(found[1:])
 
 
+def test_a_record_found_by_the_second_word_of_one_notion_is_ranked_not_lost(tmp_path):
+    """Two words found in nearly the same records count as one notion; a record that has only
+    the second one is still scored (it used to crash the search: KeyError)."""
+    together = [
+        {"id": f"rue-{i}", "action": 8, "titre": f"Rue ombragée {i}", "description": BODY + "Rue ombragée."}
+        for i in range(9)
+    ]
+    alone = {"id": "seule", "action": 8, "titre": "Place", "description": BODY + "Une place ombragée."}
+    engine = small(tmp_path, *together, alone)
+    found = ids(engine, "rue ombragée", n=20)
+    assert set(found) >= {f"rue-{i}" for i in range(9)}
+    assert found[-1] == "seule" or "seule" not in found
+
+
 def test_a_word_found_only_in_shared_labels_counts_less(qpv):
     """« transition écologique » is in the label of every action of axis 4: the record that says
     « socio-écologique » of its own comes before records that only share that label."""

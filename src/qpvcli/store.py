@@ -27,7 +27,7 @@ from .fields import action_search_text, search_texts
 from .model import Action, Axe, Catalogue, Exemple
 from .text import analyse, fold
 
-STORE_FORMAT = 5
+STORE_FORMAT = 6
 APPLICATION_ID = 0x51505631  # "QPV1": a database of ours, not any SQLite file
 
 SCHEMA = """

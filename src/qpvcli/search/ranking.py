@@ -402,14 +402,14 @@ def run(
         _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index.stem_of)
         head.sort(key=lambda d: (order[d], scores[d]), reverse=True)
     top = max(scores[d] for d in head)
-    min_covered = COVERAGE_CUTOFF * max(covered[d] for d in scores)
+    min_covered = COVERAGE_CUTOFF * max(covered.get(d, 0.0) for d in scores)
     min_score = RELATIVE_CUTOFF * top
 
     def kept(d: int) -> bool:
-        return covered[d] >= min_covered and scores[d] >= min_score
+        return covered.get(d, 0.0) >= min_covered and scores[d] >= min_score
 
     # One count for the total and the list: the same scores (proximity included), the same rule.
-    total = sum(1 for d, v in scores.items() if v >= min_score and covered[d] >= min_covered)
+    total = sum(1 for d, v in scores.items() if v >= min_score and covered.get(d, 0.0) >= min_covered)
     if limit is None:
         in_head = set(head)
         ordered = sorted(scores, key=lambda d: (order[d], scores[d]), reverse=True)
