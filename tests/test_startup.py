@@ -2,7 +2,8 @@
 
 Each case runs the real CLI in a fresh interpreter (the store already built, as on any run but
 the first) and lists the heavy modules it imported: rich only on a terminal, rapidfuzz only for
-typos and suggestions, the TOML parser and validator only when the store must be (re)built.
+typos and suggestions, the TOML parser and validator only when the store must be (re)built,
+the search package only for a search.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import json, sys
 from qpvcli import cli
 code = cli.main(sys.argv[1:])
 heavy = ("rich", "rapidfuzz", "tomli", "tomllib", "qpvcli.validation", "qpvcli.catalogue", "qpvcli.reading",
-         "Stemmer", "docx", "xlsxwriter", "openpyxl", "lxml", "pydantic", "numpy")
+         "Stemmer", "docx", "xlsxwriter", "openpyxl", "lxml", "pydantic", "numpy", "qpvcli.search")
 sys.stdout.flush()
 sys.stderr.write("\\nMODULES " + json.dumps([m for m in heavy if m in sys.modules]) + "\\n")
 """
@@ -56,10 +57,11 @@ def built(tmp_path_factory):
         (["show", "paris-ilots-de-fraicheur"], []),
         (["facettes"], []),
         (["actions"], []),
-        (["search", "vélo"], []),
-        (["search", "îlots de fraîcheur", "--echelle", "commune"], []),
+        # Only a search imports the search package (its index, ranking and expansion).
+        (["search", "vélo"], ["qpvcli.search"]),
+        (["search", "îlots de fraîcheur", "--echelle", "commune"], ["qpvcli.search"]),
         # A misspelt word needs the typo machinery, and the stemmer for a word the catalogue lacks.
-        (["search", "concierje"], ["rapidfuzz", "Stemmer"]),
+        (["search", "concierje"], ["qpvcli.search", "rapidfuzz", "Stemmer"]),
         (["export", "--format", "csv"], []),
     ],
 )
@@ -70,3 +72,27 @@ def test_piped_commands_import_only_what_they_need(built, args, allowed):
 def test_first_run_builds_then_validator_is_not_needed(tmp_path):
     assert "qpvcli.validation" in loaded(tmp_path, "list"), "the first run reads and validates the catalogue"
     assert "qpvcli.validation" not in loaded(tmp_path, "list")
+
+
+@pytest.mark.parametrize(
+    ("argv", "commands"),
+    [
+        (["--version"], []),  # answered by an eager option: no command is built
+        (["--data", "f.toml", "--version"], []),
+        (["list"], ["list"]),
+        (["--sans-rapport", "search", "jardin"], ["search"]),
+        (["chercher", "jardin"], ["chercher"]),
+    ],
+)
+def test_typer_builds_only_the_command_run(argv, commands):
+    from qpvcli import cli
+
+    built = cli._trimmed_app(argv).registered_commands
+    assert [c.name or c.callback.__name__ for c in built] == commands
+
+
+@pytest.mark.parametrize("argv", [[], ["--help"], ["list", "--help"], ["inconnue"], ["--data", "f.toml"]])
+def test_help_and_errors_see_every_command(argv):
+    from qpvcli import cli
+
+    assert cli._trimmed_app(argv) is cli.app

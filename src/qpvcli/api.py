@@ -13,6 +13,7 @@ the criterion and the value, never a command-line option.
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -41,6 +42,16 @@ class Recherche(NamedTuple):
     suggestions: list[str]
     truncated: bool  # the query was longer than MAX_QUERY_CHARS and was cut
     unknown: list[str]  # subject words no record contains, even approximately
+
+
+def _damaged() -> tuple[type[Exception], ...]:
+    """What a damaged store raises while being read. The search index's own error counts only
+    once its module is imported (it cannot be raised before): `list`, `show` or `export` do
+    not import the search package just to name it (~2 ms at every start)."""
+    index = sys.modules.get(f"{__package__}.search.index")
+    if index is None:
+        return (DamagedStore, sqlite3.DatabaseError)
+    return (DamagedStore, index.DamagedIndex, sqlite3.DatabaseError)
 
 
 class Qpv:
@@ -88,11 +99,9 @@ class Qpv:
 
     def _run(self, work):
         """Run a read; a store found damaged halfway is rebuilt once and the read done again."""
-        from .search.index import DamagedIndex
-
         try:
             return work()
-        except (DamagedStore, DamagedIndex, sqlite3.DatabaseError):
+        except _damaged():
             self._note("cache endommagé : reconstruit.")
             self._open(rebuild=True)
             return work()
@@ -232,14 +241,12 @@ class Selected:
         self._len: int | None = None
 
     def __iter__(self) -> Iterator[Exemple]:
-        from .search.index import DamagedIndex
-
         given = 0
         try:
             for e in self.qpv.store.iter_exemples(self.where, self.params, self.order):
                 given += 1
                 yield e
-        except (DamagedStore, DamagedIndex, sqlite3.DatabaseError) as err:
+        except _damaged() as err:
             self.qpv._open(rebuild=True)
             if given:  # rows already given cannot be taken back: start again from the user
                 message = "cache de qpv endommagé pendant la lecture : il a été reconstruit, relancez la commande."
