@@ -21,7 +21,12 @@ from qpvcli import cli
 code = cli.main(sys.argv[1:])
 heavy = ("rich", "rapidfuzz", "tomli", "tomllib", "qpvcli.validation", "qpvcli.catalogue", "qpvcli.reading",
          "Stemmer", "docx", "xlsxwriter", "openpyxl", "lxml", "pydantic", "numpy", "qpvcli.search")
+from qpvcli import terminal, text
+patterns = [n for n in ("_WORD", "_COMBINING", "_MARK_FLOOD", "_TO_TRANSLATE", "_TO_UNLIGATE")
+            if getattr(text, n).cache_info().currsize]
+patterns += ["terminal._CONTROL"] if terminal._control.cache_info().currsize else []
 sys.stdout.flush()
+sys.stderr.write("\\nPATTERNS " + json.dumps(patterns))
 sys.stderr.write("\\nMODULES " + json.dumps([m for m in heavy if m in sys.modules]) + "\\n")
 """
 
@@ -38,6 +43,13 @@ def loaded(folder, *args: str) -> list[str]:
     run = run_probe(folder, *args)
     assert run.returncode == 0, run.stderr
     return json.loads(run.stderr.rsplit("MODULES ", 1)[1])
+
+
+def compiled(folder, *args: str) -> list[str]:
+    """The regular expressions of text analysis and of the terminal sanitiser that a run compiled."""
+    run = run_probe(folder, *args)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stderr.rsplit("PATTERNS ", 1)[1].split("\n", 1)[0])
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +81,16 @@ def test_piped_commands_import_only_what_they_need(built, args, allowed):
     assert sorted(loaded(built, *args)) == sorted(allowed)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["--version"], ["list"], ["list", "--tri", "titre"], ["show", "paris-ilots-de-fraicheur"], ["actions"]],
+)
+def test_piped_commands_compile_no_pattern_for_ascii_options(built, args):
+    """Folding an ASCII option value and writing catalogue text to a pipe need none of the
+    Unicode patterns: they are compiled on first use (a search, an accented value)."""
+    assert compiled(built, *args) == []
+
+
 def test_first_run_builds_then_validator_is_not_needed(tmp_path):
     assert "qpvcli.validation" in loaded(tmp_path, "list"), "the first run reads and validates the catalogue"
     assert "qpvcli.validation" not in loaded(tmp_path, "list")
@@ -96,3 +118,28 @@ def test_help_and_errors_see_every_command(argv):
     from qpvcli import cli
 
     assert cli._trimmed_app(argv) is cli.app
+
+
+def test_unprintable_fast_path_misses_no_control_character():
+    """`terminal.safe` returns a printable text as it is, without its regular expression: every
+    character that expression catches must therefore be unprintable."""
+    import re
+
+    from qpvcli import terminal
+
+    control = re.compile(terminal._CONTROL)
+    caught = [chr(c) for c in range(0x110000) if control.match(chr(c))]
+    assert caught and not [c for c in caught if c.isprintable()]
+
+
+def test_ascii_fast_paths_agree_with_the_full_analysis():
+    """`text.fold_text` and `text.normalise` skip Unicode work for ASCII: same result."""
+    import string
+    import unicodedata
+
+    from qpvcli import text
+
+    ascii_text = "".join(map(chr, range(128))) + string.printable + "l`eau, d`un"
+    full_fold = text._COMBINING().sub("", unicodedata.normalize("NFKD", ascii_text.casefold()))
+    assert text.fold_text(ascii_text) == full_fold
+    assert text.normalise(ascii_text) == unicodedata.normalize("NFC", ascii_text).translate(text._TRANSLATE)

@@ -101,10 +101,8 @@ def resolve_action(value: int, catalogue: Catalogue) -> int:
     return value
 
 
-_AMOUNT = re.compile(
-    r"(?P<number>\d+(?:[.,]\d+)*)\s*(?P<unit>k|m|md|mds|mrd|milles?|millions?|milliards?)?\s*(?:€|eur|euros?)?",
-    re.IGNORECASE,
-)
+# Compiled when an amount is given (re caches it), not at every start.
+_AMOUNT = r"(?P<number>\d+(?:[.,]\d+)*)\s*(?P<unit>k|m|md|mds|mrd|milles?|millions?|milliards?)?\s*(?:€|eur|euros?)?"
 _SCALE = {
     **dict.fromkeys(("k", "mille", "milles"), 1_000),
     **dict.fromkeys(("m", "million", "millions"), 1_000_000),
@@ -122,7 +120,7 @@ def resolve_montant(value: int | str) -> int:
     text = re.sub(r"[\s\u00a0\u202f_']", "", str(value)).strip()
     if text.startswith("-"):
         raise InvalidValue("cout_max", value, "un montant positif en euros est attendu (ex. 40000).")
-    m = _AMOUNT.fullmatch(text)
+    m = re.fullmatch(_AMOUNT, text, re.IGNORECASE)
     if m is None:
         raise InvalidValue(
             "cout_max",
