@@ -3,7 +3,7 @@
 Each case runs the real CLI in a fresh interpreter (the store already built, as on any run but
 the first) and lists the heavy modules it imported: rich only on a terminal, rapidfuzz only for
 typos and suggestions, the TOML parser and validator only when the store must be (re)built,
-the search package only for a search.
+the search package only for a search, the départements only for what names them.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import json, sys
 from qpvcli import cli
 code = cli.main(sys.argv[1:])
 heavy = ("rich", "rapidfuzz", "tomli", "tomllib", "qpvcli.validation", "qpvcli.catalogue", "qpvcli.reading",
-         "Stemmer", "docx", "xlsxwriter", "openpyxl", "lxml", "pydantic", "numpy", "qpvcli.search")
+         "Stemmer", "docx", "xlsxwriter", "openpyxl", "lxml", "pydantic", "numpy", "qpvcli.search",
+         "qpvcli.territoires")
 from qpvcli import terminal, text
 patterns = [n for n in ("_WORD", "_COMBINING", "_MARK_FLOOD", "_TO_TRANSLATE", "_TO_UNLIGATE")
             if getattr(text, n).cache_info().currsize]
@@ -71,10 +72,11 @@ def built(tmp_path_factory):
         (["actions"], []),
         # Only a search imports the search package (its index, ranking and expansion).
         (["search", "vélo"], ["qpvcli.search"]),
-        (["search", "îlots de fraîcheur", "--echelle", "commune"], ["qpvcli.search"]),
+        # Several words: the proximity bonus reads the records' places (département names).
+        (["search", "îlots de fraîcheur", "--echelle", "commune"], ["qpvcli.search", "qpvcli.territoires"]),
         # A misspelt word needs the typo machinery, and the stemmer for a word the catalogue lacks.
         (["search", "concierje"], ["qpvcli.search", "rapidfuzz", "Stemmer"]),
-        (["export", "--format", "csv"], []),
+        (["export", "--format", "csv"], ["qpvcli.territoires"]),  # its département column
     ],
 )
 def test_piped_commands_import_only_what_they_need(built, args, allowed):
@@ -143,3 +145,17 @@ def test_ascii_fast_paths_agree_with_the_full_analysis():
     full_fold = text._COMBINING().sub("", unicodedata.normalize("NFKD", ascii_text.casefold()))
     assert text.fold_text(ascii_text) == full_fold
     assert text.normalise(ascii_text) == unicodedata.normalize("NFC", ascii_text).translate(text._TRANSLATE)
+
+
+@pytest.mark.parametrize("module", ["qpvcli.model", "qpvcli.errors", "qpvcli.selection", "qpvcli.api"])
+def test_named_tuples_built_at_every_start_have_evaluated_annotations(module):
+    """typing.NamedTuple compiles each annotation written as a string (~20 µs a field, the case
+    under `from __future__ import annotations`): the modules every command imports give types."""
+    import importlib
+
+    mod = importlib.import_module(module)
+    classes = [c for c in vars(mod).values() if isinstance(c, type) and c.__module__ == module]
+    named = [c for c in classes if issubclass(c, tuple) and hasattr(c, "_fields")]
+    assert named
+    for c in named:
+        assert not [k for k, v in c.__annotations__.items() if isinstance(v, str)], c.__name__

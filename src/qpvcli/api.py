@@ -10,8 +10,6 @@ The command line calls this and nothing else below it. Errors are typed (`errors
 the criterion and the value, never a command-line option.
 """
 
-from __future__ import annotations
-
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -78,7 +76,7 @@ class Qpv:
         with_report: bool = True,
         use_cache: bool = True,
         notify: Callable[[str], None] | None = None,
-    ) -> Qpv:
+    ) -> "Qpv":
         """The report's catalogue (unless `with_report=False`) and the user's files, from the
         cache when it can be trusted. Raises CatalogueError for a file that cannot be used.
         `notify` is called with each notice as it happens (else they are kept in `notices`)."""
@@ -150,7 +148,7 @@ class Qpv:
         partenaires, territoires); raises InvalidValue naming the criterion."""
         return Filtres.from_options(self.catalogue, **criteria)
 
-    def select(self, filtres: Filtres | None = None, tri: str = "rapport") -> Selected:
+    def select(self, filtres: Filtres | None = None, tri: str = "rapport") -> "Selected":
         """The records that pass the filters, in the order of `tri`: each pass over the result
         streams them from the store (memory does not grow with the catalogue)."""
         where, params = (filtres or Filtres()).where(self.store)
@@ -162,7 +160,7 @@ class Qpv:
 
     def selection(
         self, query: str | None, filtres: Filtres | None = None, tri: str | None = None
-    ) -> tuple[Selected | list[Exemple], dict[str, float]]:
+    ) -> "tuple[Selected | list[Exemple], dict[str, float]]":
         """The one selection path of list, search and export: the filters, then the search's
         ranking when there is a query (re-sorted only if `tri` is given), else `tri` (report
         order by default). Returns the records and, for a search, their scores by id."""
@@ -290,7 +288,7 @@ class Selected:
         sql = f"SELECT DISTINCT e.action FROM exemples e {where}"
         return {n for (n,) in self.qpv._run(lambda: self.qpv.store.query(sql, self.params))}
 
-    def of_action(self, numero: int) -> Selected:
+    def of_action(self, numero: int) -> "Selected":
         """The selected records of one action, in the same order."""
         where = f"({self.where}) AND e.action = ?" if self.where else "e.action = ?"
         return Selected(self.qpv, where, [*self.params, numero], self.order)
