@@ -159,3 +159,49 @@ def test_named_tuples_built_at_every_start_have_evaluated_annotations(module):
     assert named
     for c in named:
         assert not [k for k, v in c.__annotations__.items() if isinstance(v, str)], c.__name__
+
+
+def test_a_trusted_store_opens_without_reading_its_sources(tmp_path, monkeypatch):
+    """Signatures, not contents: a run served from the cache reads neither the report's
+    catalogue nor the data files (reading and hashing them cost ~0.5 ms at each start)."""
+    from pathlib import Path
+
+    from qpvcli import cache
+
+    monkeypatch.setenv("QPV_CACHE_DIR", str(tmp_path))
+    cache.open_store().store.close()  # built, with the signature of every source
+
+    def unread(*args, **kwargs):
+        raise AssertionError("a source was read")
+
+    monkeypatch.setattr(cache, "bundled_text", unread)
+    monkeypatch.setattr(Path, "read_bytes", unread)
+    opened = cache.open_store()
+    assert opened.store.count == 40
+    opened.store.close()
+
+
+def test_an_edited_report_catalogue_is_seen_though_not_read_when_untouched(tmp_path, monkeypatch):
+    """The report's catalogue is trusted by its signature: an edit (another size or date) makes
+    the run compare its content, and rebuild the store."""
+    import os
+
+    from qpvcli import cache, sources
+
+    report = tmp_path / "examples.toml"
+    report.write_bytes(sources.bundled_text().encode())
+    old = 1_600_000_000
+    os.utime(report, (old, old))  # long settled: no « racy clean » doubt
+    monkeypatch.setattr(cache, "bundled_path", lambda: report)
+    monkeypatch.setattr(cache, "bundled_text", lambda: report.read_text(encoding="utf-8"))
+    monkeypatch.setenv("QPV_CACHE_DIR", str(tmp_path / "cache"))
+    first = cache.open_store().store
+    title = first.exemple("paris-ilots-de-fraicheur").titre
+    first.close()
+
+    text = report.read_text(encoding="utf-8").replace(title, title + " (modifié)", 1)
+    report.write_text(text, encoding="utf-8")
+    os.utime(report, (old + 10, old + 10))
+    second = cache.open_store().store
+    assert second.exemple("paris-ilots-de-fraicheur").titre == title + " (modifié)"
+    second.close()
