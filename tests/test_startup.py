@@ -2,7 +2,8 @@
 
 Each case runs the real CLI in a fresh interpreter (the store already built, as on any run but
 the first) and lists the heavy modules it imported: rich only on a terminal, rapidfuzz only for
-typos and suggestions, the TOML parser and validator only when the store must be (re)built.
+typos and suggestions, the TOML parser and validator only when the store must be (re)built,
+the search package only for a search, the départements only for what names them.
 """
 
 from __future__ import annotations
@@ -19,8 +20,14 @@ import json, sys
 from qpvcli import cli
 code = cli.main(sys.argv[1:])
 heavy = ("rich", "rapidfuzz", "tomli", "tomllib", "qpvcli.validation", "qpvcli.catalogue", "qpvcli.reading",
-         "Stemmer", "docx", "xlsxwriter", "openpyxl", "lxml", "pydantic", "numpy")
+         "Stemmer", "docx", "xlsxwriter", "openpyxl", "lxml", "pydantic", "numpy", "qpvcli.search",
+         "qpvcli.territoires")
+from qpvcli import terminal, text
+patterns = [n for n in ("_WORD", "_COMBINING", "_MARK_FLOOD", "_TO_TRANSLATE", "_TO_UNLIGATE")
+            if getattr(text, n).cache_info().currsize]
+patterns += ["terminal._CONTROL"] if terminal._control.cache_info().currsize else []
 sys.stdout.flush()
+sys.stderr.write("\\nPATTERNS " + json.dumps(patterns))
 sys.stderr.write("\\nMODULES " + json.dumps([m for m in heavy if m in sys.modules]) + "\\n")
 """
 
@@ -37,6 +44,13 @@ def loaded(folder, *args: str) -> list[str]:
     run = run_probe(folder, *args)
     assert run.returncode == 0, run.stderr
     return json.loads(run.stderr.rsplit("MODULES ", 1)[1])
+
+
+def compiled(folder, *args: str) -> list[str]:
+    """The regular expressions of text analysis and of the terminal sanitiser that a run compiled."""
+    run = run_probe(folder, *args)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stderr.rsplit("PATTERNS ", 1)[1].split("\n", 1)[0])
 
 
 @pytest.fixture(scope="module")
@@ -56,17 +70,138 @@ def built(tmp_path_factory):
         (["show", "paris-ilots-de-fraicheur"], []),
         (["facettes"], []),
         (["actions"], []),
-        (["search", "vélo"], []),
-        (["search", "îlots de fraîcheur", "--echelle", "commune"], []),
+        # Only a search imports the search package (its index, ranking and expansion).
+        (["search", "vélo"], ["qpvcli.search"]),
+        # Several words: the proximity bonus reads the records' places (département names).
+        (["search", "îlots de fraîcheur", "--echelle", "commune"], ["qpvcli.search", "qpvcli.territoires"]),
         # A misspelt word needs the typo machinery, and the stemmer for a word the catalogue lacks.
-        (["search", "concierje"], ["rapidfuzz", "Stemmer"]),
-        (["export", "--format", "csv"], []),
+        (["search", "concierje"], ["qpvcli.search", "rapidfuzz", "Stemmer"]),
+        (["export", "--format", "csv"], ["qpvcli.territoires"]),  # its département column
     ],
 )
 def test_piped_commands_import_only_what_they_need(built, args, allowed):
     assert sorted(loaded(built, *args)) == sorted(allowed)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [["--version"], ["list"], ["list", "--tri", "titre"], ["show", "paris-ilots-de-fraicheur"], ["actions"]],
+)
+def test_piped_commands_compile_no_pattern_for_ascii_options(built, args):
+    """Folding an ASCII option value and writing catalogue text to a pipe need none of the
+    Unicode patterns: they are compiled on first use (a search, an accented value)."""
+    assert compiled(built, *args) == []
+
+
 def test_first_run_builds_then_validator_is_not_needed(tmp_path):
     assert "qpvcli.validation" in loaded(tmp_path, "list"), "the first run reads and validates the catalogue"
     assert "qpvcli.validation" not in loaded(tmp_path, "list")
+
+
+@pytest.mark.parametrize(
+    ("argv", "commands"),
+    [
+        (["--version"], []),  # answered by an eager option: no command is built
+        (["--data", "f.toml", "--version"], []),
+        (["list"], ["list"]),
+        (["--sans-rapport", "search", "jardin"], ["search"]),
+        (["chercher", "jardin"], ["chercher"]),
+    ],
+)
+def test_typer_builds_only_the_command_run(argv, commands):
+    from qpvcli import cli
+
+    built = cli._trimmed_app(argv).registered_commands
+    assert [c.name or c.callback.__name__ for c in built] == commands
+
+
+@pytest.mark.parametrize("argv", [[], ["--help"], ["list", "--help"], ["inconnue"], ["--data", "f.toml"]])
+def test_help_and_errors_see_every_command(argv):
+    from qpvcli import cli
+
+    assert cli._trimmed_app(argv) is cli.app
+
+
+def test_unprintable_fast_path_misses_no_control_character():
+    """`terminal.safe` returns a printable text as it is, without its regular expression: every
+    character that expression catches must therefore be unprintable."""
+    import re
+
+    from qpvcli import terminal
+
+    control = re.compile(terminal._CONTROL)
+    caught = [chr(c) for c in range(0x110000) if control.match(chr(c))]
+    assert caught and not [c for c in caught if c.isprintable()]
+
+
+def test_ascii_fast_paths_agree_with_the_full_analysis():
+    """`text.fold_text` and `text.normalise` skip Unicode work for ASCII: same result."""
+    import string
+    import unicodedata
+
+    from qpvcli import text
+
+    ascii_text = "".join(map(chr, range(128))) + string.printable + "l`eau, d`un"
+    full_fold = text._COMBINING().sub("", unicodedata.normalize("NFKD", ascii_text.casefold()))
+    assert text.fold_text(ascii_text) == full_fold
+    assert text.normalise(ascii_text) == unicodedata.normalize("NFC", ascii_text).translate(text._TRANSLATE)
+
+
+@pytest.mark.parametrize("module", ["qpvcli.model", "qpvcli.errors", "qpvcli.selection", "qpvcli.api"])
+def test_named_tuples_built_at_every_start_have_evaluated_annotations(module):
+    """typing.NamedTuple compiles each annotation written as a string (~20 µs a field, the case
+    under `from __future__ import annotations`): the modules every command imports give types."""
+    import importlib
+
+    mod = importlib.import_module(module)
+    classes = [c for c in vars(mod).values() if isinstance(c, type) and c.__module__ == module]
+    named = [c for c in classes if issubclass(c, tuple) and hasattr(c, "_fields")]
+    assert named
+    for c in named:
+        assert not [k for k, v in c.__annotations__.items() if isinstance(v, str)], c.__name__
+
+
+def test_a_trusted_store_opens_without_reading_its_sources(tmp_path, monkeypatch):
+    """Signatures, not contents: a run served from the cache reads neither the report's
+    catalogue nor the data files (reading and hashing them cost ~0.5 ms at each start)."""
+    from pathlib import Path
+
+    from qpvcli import cache
+
+    monkeypatch.setenv("QPV_CACHE_DIR", str(tmp_path))
+    cache.open_store().store.close()  # built, with the signature of every source
+
+    def unread(*args, **kwargs):
+        raise AssertionError("a source was read")
+
+    monkeypatch.setattr(cache, "bundled_text", unread)
+    monkeypatch.setattr(Path, "read_bytes", unread)
+    opened = cache.open_store()
+    assert opened.store.count == 40
+    opened.store.close()
+
+
+def test_an_edited_report_catalogue_is_seen_though_not_read_when_untouched(tmp_path, monkeypatch):
+    """The report's catalogue is trusted by its signature: an edit (another size or date) makes
+    the run compare its content, and rebuild the store."""
+    import os
+
+    from qpvcli import cache, sources
+
+    report = tmp_path / "examples.toml"
+    report.write_bytes(sources.bundled_text().encode())
+    old = 1_600_000_000
+    os.utime(report, (old, old))  # long settled: no « racy clean » doubt
+    monkeypatch.setattr(cache, "bundled_path", lambda: report)
+    monkeypatch.setattr(cache, "bundled_text", lambda: report.read_text(encoding="utf-8"))
+    monkeypatch.setenv("QPV_CACHE_DIR", str(tmp_path / "cache"))
+    first = cache.open_store().store
+    title = first.exemple("paris-ilots-de-fraicheur").titre
+    first.close()
+
+    text = report.read_text(encoding="utf-8").replace(title, title + " (modifié)", 1)
+    report.write_text(text, encoding="utf-8")
+    os.utime(report, (old + 10, old + 10))
+    second = cache.open_store().store
+    assert second.exemple("paris-ilots-de-fraicheur").titre == title + " (modifié)"
+    second.close()

@@ -10,9 +10,8 @@ The command line calls this and nothing else below it. Errors are typed (`errors
 the criterion and the value, never a command-line option.
 """
 
-from __future__ import annotations
-
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -21,7 +20,11 @@ from .errors import CatalogueError, InvalidValue, Problem, QpvError
 from .model import Catalogue, Exemple
 from .selection import ORDER_BY, Filtres, facets, resolve_tri, sort
 from .store import DamagedStore, Store
-from .text import MAX_QUERY_CHARS, normalise
+from .text import MAX_QUERY_CHARS, analyse, normalise
+
+# Search fields whose text is shared by every record of an action or a theme: the proximity
+# bonus does not read them (search.ranking._proximity_bonus).
+_SHARED_TEXTS = frozenset({"action", "thematiques"})
 
 
 class Found(NamedTuple):
@@ -41,6 +44,16 @@ class Recherche(NamedTuple):
     suggestions: list[str]
     truncated: bool  # the query was longer than MAX_QUERY_CHARS and was cut
     unknown: list[str]  # subject words no record contains, even approximately
+
+
+def _damaged() -> tuple[type[Exception], ...]:
+    """What a damaged store raises while being read. The search index's own error counts only
+    once its module is imported (it cannot be raised before): `list`, `show` or `export` do
+    not import the search package just to name it (~2 ms at every start)."""
+    index = sys.modules.get(f"{__package__}.search.index")
+    if index is None:
+        return (DamagedStore, sqlite3.DatabaseError)
+    return (DamagedStore, index.DamagedIndex, sqlite3.DatabaseError)
 
 
 class Qpv:
@@ -63,7 +76,7 @@ class Qpv:
         with_report: bool = True,
         use_cache: bool = True,
         notify: Callable[[str], None] | None = None,
-    ) -> Qpv:
+    ) -> "Qpv":
         """The report's catalogue (unless `with_report=False`) and the user's files, from the
         cache when it can be trusted. Raises CatalogueError for a file that cannot be used.
         `notify` is called with each notice as it happens (else they are kept in `notices`)."""
@@ -88,11 +101,9 @@ class Qpv:
 
     def _run(self, work):
         """Run a read; a store found damaged halfway is rebuilt once and the read done again."""
-        from .search.index import DamagedIndex
-
         try:
             return work()
-        except (DamagedStore, DamagedIndex, sqlite3.DatabaseError):
+        except _damaged():
             self._note("cache endommagé : reconstruit.")
             self._open(rebuild=True)
             return work()
@@ -137,7 +148,7 @@ class Qpv:
         partenaires, territoires); raises InvalidValue naming the criterion."""
         return Filtres.from_options(self.catalogue, **criteria)
 
-    def select(self, filtres: Filtres | None = None, tri: str = "rapport") -> Selected:
+    def select(self, filtres: Filtres | None = None, tri: str = "rapport") -> "Selected":
         """The records that pass the filters, in the order of `tri`: each pass over the result
         streams them from the store (memory does not grow with the catalogue)."""
         where, params = (filtres or Filtres()).where(self.store)
@@ -149,7 +160,7 @@ class Qpv:
 
     def selection(
         self, query: str | None, filtres: Filtres | None = None, tri: str | None = None
-    ) -> tuple[Selected | list[Exemple], dict[str, float]]:
+    ) -> "tuple[Selected | list[Exemple], dict[str, float]]":
         """The one selection path of list, search and export: the filters, then the search's
         ranking when there is a query (re-sorted only if `tri` is given), else `tri` (report
         order by default). Returns the records and, for a search, their scores by id."""
@@ -200,6 +211,7 @@ class Qpv:
         store = self.store
         if self._index is None:
             self._index = Index(store.conn, store.count)
+        index = self._index
         accept = None
         if filtres:
             where, params = filtres.where(store)
@@ -208,16 +220,33 @@ class Qpv:
 
         theme_texts = self._theme_texts()
 
+        decoded: dict[int, Exemple] = {}  # the records read for the proximity bonus, kept for the hits
+
         def texts(docs: list[int]) -> dict[int, dict[str, str]]:
             out = {}
-            for doc, e in store.exemples_by_doc(docs).items():
+            decoded.update(store.exemples_by_doc([d for d in docs if d not in decoded]))
+            for doc in docs:
+                e = decoded.get(doc)
+                if e is None:
+                    continue
                 action = cat.action(e.action)
                 out[doc] = search_texts(e, action_search_text(action, cat.axe(action.axe)), theme_texts)
+            # The proximity bonus stems every word of these texts but those shared by a whole
+            # action or theme: their stems are read from the vocabulary in one query, not one
+            # query per word (~1,000 for the first results). Only a speed-up: a word not learnt
+            # here is looked up when it is met.
+            index.learn(
+                w
+                for fields in out.values()
+                for name, text in fields.items()
+                if name not in _SHARED_TEXTS
+                for w in analyse(text)
+            )
             return out
 
-        result = run(self._index, query, accept=accept, texts=texts, limit=limit)
-        records = store.exemples_by_doc([h.doc for h in result.hits])
-        hits = [Found(records[h.doc], h.score, h.coverage, frozenset(h.stems), h.matches) for h in result.hits]
+        result = run(index, query, accept=accept, texts=texts, limit=limit)
+        decoded.update(store.exemples_by_doc([h.doc for h in result.hits if h.doc not in decoded]))
+        hits = [Found(decoded[h.doc], h.score, h.coverage, frozenset(h.stems), h.matches) for h in result.hits]
         return Recherche(
             query.strip(), hits, result.total, result.suggestions, len(query) > MAX_QUERY_CHARS, result.unknown
         )
@@ -232,14 +261,12 @@ class Selected:
         self._len: int | None = None
 
     def __iter__(self) -> Iterator[Exemple]:
-        from .search.index import DamagedIndex
-
         given = 0
         try:
             for e in self.qpv.store.iter_exemples(self.where, self.params, self.order):
                 given += 1
                 yield e
-        except (DamagedStore, DamagedIndex, sqlite3.DatabaseError) as err:
+        except _damaged() as err:
             self.qpv._open(rebuild=True)
             if given:  # rows already given cannot be taken back: start again from the user
                 message = "cache de qpv endommagé pendant la lecture : il a été reconstruit, relancez la commande."
@@ -261,7 +288,7 @@ class Selected:
         sql = f"SELECT DISTINCT e.action FROM exemples e {where}"
         return {n for (n,) in self.qpv._run(lambda: self.qpv.store.query(sql, self.params))}
 
-    def of_action(self, numero: int) -> Selected:
+    def of_action(self, numero: int) -> "Selected":
         """The selected records of one action, in the same order."""
         where = f"({self.where}) AND e.action = ?" if self.where else "e.action = ?"
         return Selected(self.qpv, where, [*self.params, numero], self.order)

@@ -1,8 +1,8 @@
 """Where stores live and when one can be trusted: one SQLite store per set of sources.
 
 A store is keyed on the content of its sources (the bundled catalogue, the synonym list, every
-user file) and on the program version. A later run trusts it without reading the sources when
-the file system shows them untouched (size, times and inode, as git's index does) and they were
+user file) and on the program version. A later run trusts it without reading the sources (the
+bundled catalogue and data files included) when the file system shows them untouched (size, times and inode, as git's index does) and they were
 not modified within the timestamp granularity of the moment the store was made (git's "racy
 clean" rule: a coarse-timestamp disk can hide a same-size edit made in the same second);
 otherwise the sources are read and their content key compared.
@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from . import __version__
 from .errors import CatalogueError, Problem
-from .sources import BUNDLED_SOURCE, bundled_text, decode, is_regular, read_bytes
+from .sources import BUNDLED_SOURCE, bundled_path, bundled_text, decode, is_regular, read_bytes
 from .store import STORE_FORMAT, DamagedStore, Store, Writer, connect
 
 try:  # hashlib's import also loads OpenSSL (~4 ms); BLAKE2 is built into CPython
@@ -84,20 +84,43 @@ def _signature(paths: Sequence[Path]) -> list[list[int | str]] | None:
 
 
 class _Sources:
-    """The sources of one run: their labels, read when needed. A regular file is read again for
-    each use, one at a time (a large catalogue is never held twice, nor beside the others); a
-    pipe can be read once only, so its bytes are kept."""
+    """The sources of one run: their labels, read when needed (not at all when their signature
+    shows them untouched). A regular file is read again for each use, one at a time (a large
+    catalogue is never held twice, nor beside the others); a pipe can be read once only, so its
+    bytes are kept."""
 
     def __init__(self, paths: Sequence[Path], with_report: bool):
         self.paths = list(paths)
         self.with_report = with_report
-        self.bundled = bundled_text() if with_report else None
         # Everything a store is made of besides the user's files: a change rebuilds it. (The
         # files are read by name: their modules are imported only when a store is built.)
         here = Path(__file__).parent
-        fixed = [(self.bundled or "").encode(), *((here / name).read_bytes() for name in DATA_FILES)]
-        self.fixed_key = _digest(fixed)
+        self.data_files = [here / name for name in DATA_FILES]
+        self._bundled: str | None = None
+        self._fixed_key: str | None = None
         self._piped: dict[Path, bytes] = {}
+
+    @property
+    def bundled(self) -> str | None:
+        """The report's catalogue (None without it), read on first use."""
+        if self.with_report and self._bundled is None:
+            self._bundled = bundled_text()
+        return self._bundled
+
+    @property
+    def fixed_key(self) -> str:
+        """The content key of the report's catalogue and the data files."""
+        if self._fixed_key is None:
+            self._fixed_key = _digest([(self.bundled or "").encode(), *(p.read_bytes() for p in self.data_files)])
+        return self._fixed_key
+
+    def signed_paths(self) -> tuple[list[Path], bool]:
+        """The files whose signature is recorded in a store: the data files, the report's
+        catalogue when it is a plain file, then the user's files; and whether they cover every
+        source but the user's (a zipped report is compared by content at each run)."""
+        report = bundled_path() if self.with_report else None
+        fixed = [*self.data_files, *([report] if report is not None else [])]
+        return fixed + self.paths, report is not None or not self.with_report
 
     def raw(self, path: Path) -> bytes:
         if path in self._piped:
@@ -106,6 +129,11 @@ class _Sources:
         if not is_regular(path):
             self._piped[path] = data
         return data
+
+    def forget(self) -> None:
+        """Read the fixed files again next time (their signature is about to be taken)."""
+        self._bundled = None
+        self._fixed_key = None
 
     def content_key(self) -> str:
         return _digest(
@@ -176,15 +204,19 @@ def _trusted(path: Path, sources: _Sources) -> Store | None:
         return None
     try:
         meta = store.meta
-        if meta.get("qpv") != __version__ or meta.get("fixe") != sources.fixed_key:
+        if meta.get("qpv") != __version__:
             store.close()
             return None
-        signature = _signature(sources.paths)
+        # The report, the data files and the user's files untouched since the store was made:
+        # nothing is read. Otherwise their contents are compared.
+        paths, covered = sources.signed_paths()
+        signature = _signature(paths)
         signed_at = int(meta.get("signe_le", "0"))
         unchanged = signature is not None and json.loads(meta.get("signature", "null")) == signature
-        if unchanged and all(s[2] < signed_at - RACY_NS and s[3] < signed_at - RACY_NS for s in signature):  # type: ignore[union-attr]
+        settled = unchanged and all(s[2] < signed_at - RACY_NS and s[3] < signed_at - RACY_NS for s in signature)  # type: ignore[union-attr]
+        if settled and (covered or meta.get("fixe") == sources.fixed_key):
             return store
-        if meta.get("cle") != sources.content_key():
+        if meta.get("fixe") != sources.fixed_key or meta.get("cle") != sources.content_key():
             store.close()
             return None
         _resign(path, signature)
@@ -221,7 +253,8 @@ def _build_file(path: Path, sources: _Sources) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     # The signature is taken before the content is read: an edit in between is seen next time.
     signed_at = time.time_ns()
-    signature = _signature(sources.paths)
+    signature = _signature(sources.signed_paths()[0])
+    sources.forget()
     try:
         conn = sqlite3.connect(tmp)
         try:

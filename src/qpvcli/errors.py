@@ -1,7 +1,5 @@
 """Error types and exit codes: the one place where failures become French messages."""
 
-from __future__ import annotations
-
 from enum import IntEnum
 from typing import NamedTuple
 

@@ -3,9 +3,10 @@
 Records are named tuples rather than frozen dataclasses: just as immutable, and about ten times
 cheaper to define (~0.1 ms against ~1 ms per class), which matters for a command whose start-up
 time is a goal. An example's fields come from the one table of fields (fields.FIELDS).
-"""
 
-from __future__ import annotations
+No `from __future__ import annotations` here (nor in errors, selection, api): typing.NamedTuple
+would compile every field's annotation string at each start (tests/test_startup.py).
+"""
 
 from collections import namedtuple
 from typing import Any, NamedTuple
@@ -186,7 +187,7 @@ class Exemple(_ExempleBase):
         return cost_band(self.cout_eur)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "rapport") -> Exemple:
+    def from_dict(cls, data: dict[str, Any], source: str = "rapport") -> "Exemple":
         """Rebuild a record already validated (from the store): no checks, just types."""
         values: dict[str, Any] = {}
         for f in FIELDS:

@@ -248,7 +248,7 @@ def print_show(out: Output, catalogue: Catalogue, e: Exemple) -> None:
         console.print(grid)
 
 
-_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+_URL = r"https?://[^\s<>\"]+"  # compiled on a terminal's first `show` (re caches it)
 
 
 def _has_long_word(text: str, width: int) -> bool:
@@ -261,7 +261,7 @@ def _linked(text: str) -> Any:
     from rich.text import Text
 
     out = Text(safe(text))
-    for m in _URL.finditer(out.plain):
+    for m in re.finditer(_URL, out.plain, re.IGNORECASE):
         if m.group().isascii() and m.group().isprintable():  # a plain address, nothing smuggled in
             out.stylize(Style(link=m.group().rstrip(".,;)"), underline=True), m.start(), m.end())
     return out

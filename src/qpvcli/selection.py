@@ -1,21 +1,15 @@
 """Filters and sort shared by list, search, facettes and export: one selection path."""
 
-from __future__ import annotations
-
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from .errors import InvalidValue
 from .model import COST_BANDS, NIVEAUX, Catalogue, Exemple, cost_band
-from .store import sort_title
-from .territoires import DEPARTEMENTS, departement_name, normalise_code
+from .store import Store, sort_title
 from .text import analyse, fold, typo_budget
-
-if TYPE_CHECKING:
-    from .store import Store
 
 SORT_KEYS = ("rapport", "action", "titre", "cout")
 
@@ -101,10 +95,8 @@ def resolve_action(value: int, catalogue: Catalogue) -> int:
     return value
 
 
-_AMOUNT = re.compile(
-    r"(?P<number>\d+(?:[.,]\d+)*)\s*(?P<unit>k|m|md|mds|mrd|milles?|millions?|milliards?)?\s*(?:€|eur|euros?)?",
-    re.IGNORECASE,
-)
+# Compiled when an amount is given (re caches it), not at every start.
+_AMOUNT = r"(?P<number>\d+(?:[.,]\d+)*)\s*(?P<unit>k|m|md|mds|mrd|milles?|millions?|milliards?)?\s*(?:€|eur|euros?)?"
 _SCALE = {
     **dict.fromkeys(("k", "mille", "milles"), 1_000),
     **dict.fromkeys(("m", "million", "millions"), 1_000_000),
@@ -122,7 +114,7 @@ def resolve_montant(value: int | str) -> int:
     text = re.sub(r"[\s\u00a0\u202f_']", "", str(value)).strip()
     if text.startswith("-"):
         raise InvalidValue("cout_max", value, "un montant positif en euros est attendu (ex. 40000).")
-    m = _AMOUNT.fullmatch(text)
+    m = re.fullmatch(_AMOUNT, text, re.IGNORECASE)
     if m is None:
         raise InvalidValue(
             "cout_max",
@@ -192,10 +184,12 @@ class Filtres(NamedTuple):
         partenaires: Sequence[str] = (),
         territoires: Sequence[str] = (),
         themes: Sequence[str] = (),
-    ) -> Filtres:
+    ) -> "Filtres":
         if cout_max is not None:
             cout_max = resolve_montant(cout_max)
         for value, champ in [(p, "partenaire") for p in partenaires] + [(t, "territoire") for t in territoires]:
+            from .territoires import normalise_code  # the départements: only for these filters
+
             if not analyse(value) and normalise_code(value) is None:
                 raise InvalidValue(champ, value, f"« {value} » ne contient aucun mot à chercher.")
         return cls(
@@ -319,6 +313,8 @@ def _words_match(query: str, analysed: str) -> bool:
 def territory_matches(query: str, place: Sequence[str | None]) -> bool:
     """A département code (« 93 », « 2A ») or name, a commune, a région, a country; `place` is
     (nom, departement, region, pays)."""
+    from .territoires import normalise_code
+
     nom, departement, region, pays = place
     code = normalise_code(query)
     if code is None:
@@ -330,6 +326,8 @@ def territory_matches(query: str, place: Sequence[str | None]) -> bool:
 
 @lru_cache(maxsize=1)
 def _departement_by_name() -> dict[str, str]:
+    from .territoires import DEPARTEMENTS
+
     return {fold(name).replace(" ", "-"): code for code, (name, _) in DEPARTEMENTS.items()}
 
 
@@ -355,6 +353,8 @@ def sort(exemples: Iterable[Exemple], key: str) -> list[Exemple]:
 def facets(store: Store, where: str, params: Sequence[Any]) -> tuple[int, dict[str, list[tuple[str, int]]]]:
     """How many records a selection holds, and their counts by axis, action, niveau, cost band,
     partner (cited at least twice) and département: SQL over the store."""
+    from .territoires import departement_name
+
     cat = store.catalogue
     cond = f"WHERE {where}" if where else ""
     total = store.count_where(where, params)

@@ -18,19 +18,15 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 def bundled_text() -> str:
     """The report's catalogue shipped inside the package.
 
-    Read as a plain file next to this module when it is one (an installed wheel), which spares
-    importing importlib.resources (~5 ms at every start); through importlib.resources
-    otherwise (zipped installs); from data/ in a source checkout.
+    Read as a plain file when it is one (`bundled_path`), which spares importing
+    importlib.resources (~5 ms); through importlib.resources otherwise (zipped installs).
     """
-    here = Path(__file__).with_name("data") / "examples.toml"
-    if here.is_file():
-        return here.read_text(encoding="utf-8")
+    path = bundled_path()
+    if path is not None:
+        return path.read_text(encoding="utf-8")
     from importlib import resources
 
-    resource = resources.files("qpvcli").joinpath("data/examples.toml")
-    if resource.is_file():
-        return resource.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parents[2] / "data" / "examples.toml").read_text(encoding="utf-8")
+    return resources.files("qpvcli").joinpath("data/examples.toml").read_text(encoding="utf-8")
 
 
 def user_paths(options: Sequence[Path] = (), env: str | None = None) -> list[Path]:
@@ -58,7 +54,9 @@ def user_origins(options: Sequence[Path] = (), env: str | None = None) -> dict[P
 
 
 def bundled_path() -> Path | None:
-    """The file the bundled catalogue is read from, when it is a plain file (never an output)."""
+    """The file the bundled catalogue is read from, when it is a plain file (never an output):
+    next to this module (an installed wheel), or in data/ of a source checkout; None when only
+    importlib.resources can read it (a zipped install)."""
     for candidate in (
         Path(__file__).with_name("data") / "examples.toml",
         Path(__file__).resolve().parents[2] / "data" / "examples.toml",

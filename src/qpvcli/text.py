@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from functools import lru_cache
+from collections.abc import Callable, Iterable
+from functools import cache, lru_cache
+
+
+def _compiled(pattern: str) -> Callable[[], re.Pattern[str]]:
+    """A regular expression compiled on first use: compiling costs 0.1-0.3 ms each, and a run
+    that folds only ASCII words (an option value, `qpv list`) needs none of these."""
+    return cache(lambda: re.compile(pattern))
+
 
 # Zero-width characters, soft hyphen, word joiner, BOM: pasted from PDFs and web pages.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u180e"), None)
@@ -19,17 +26,17 @@ _TRANSLATE = {**_INVISIBLE, **_APOSTROPHES, **_DASHES, 0xA0: " ", 0x202F: " "}
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"})
 # str.translate looks every character up in its table, slow on long texts: only texts that
 # contain one of the characters (a C-speed search finds them) are translated.
-_TO_TRANSLATE = re.compile("[" + "".join(map(chr, _TRANSLATE)) + "]")
-_TO_UNLIGATE = re.compile("[" + "".join(map(chr, _LIGATURES)) + "]")
+_TO_TRANSLATE = _compiled("[" + "".join(map(chr, _TRANSLATE)) + "]")
+_TO_UNLIGATE = _compiled("[" + "".join(map(chr, _LIGATURES)) + "]")
 
 # A word: letters and digits. Apostrophes split words (French elisions: l', d', qu'...);
 # hyphens join parts of a compound, which is also indexed glued together.
-_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+_WORD = _compiled(r"[^\W_]+(?:-[^\W_]+)*")
 
 # Elided articles and pronouns, once split at the apostrophe (Elasticsearch's French list).
 _ELISIONS = frozenset(["l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "lorsqu", "puisqu", "quoiqu"])
 # Combining marks left by NFKD decomposition (accents, cedillas...), removed in one pass.
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_COMBINING = _compiled(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 _STOP_WORDS_TEXT = (
     "a au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur leurs lui "
@@ -48,20 +55,25 @@ MAX_QUERY_CHARS = 500
 MAX_COMBINING_RUN = 4
 MAX_TOKEN_CHARS = 64
 _MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u0610-\u061a\u064b-\u065f\u0e31-\u0e3a\u0e47-\u0e4e\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a\ufe20-\ufe2f"
-_MARK_FLOOD = re.compile(f"([{_MARKS}]{{{MAX_COMBINING_RUN}}})[{_MARKS}]+")
+_MARK_FLOOD = _compiled(f"([{_MARKS}]{{{MAX_COMBINING_RUN}}})[{_MARKS}]+")
 
 
 def normalise(text: str) -> str:
     """Compose accents (NFC), drop invisible characters, unify apostrophes and dashes; a flood
     of combining marks is cut to MAX_COMBINING_RUN."""
+    if text.isascii():  # no mark, nothing to compose; the backquote is the one ASCII apostrophe
+        return text.replace("`", "'")
     text = bound_marks(text)
     text = unicodedata.normalize("NFC", text)
-    return text.translate(_TRANSLATE) if _TO_TRANSLATE.search(text) else text
+    return text.translate(_TRANSLATE) if _TO_TRANSLATE().search(text) else text
 
 
 def bound_marks(text: str) -> str:
     """Runs of more than MAX_COMBINING_RUN combining marks cut to that many."""
-    return _MARK_FLOOD.sub(r"\1", text) if _MARK_FLOOD.search(text) else text
+    if text.isascii():
+        return text
+    flood = _MARK_FLOOD()
+    return flood.sub(r"\1", text) if flood.search(text) else text
 
 
 @lru_cache(maxsize=200_000)
@@ -77,10 +89,12 @@ def fold_text(text: str) -> str:
 
 def _fold_bounded(text: str) -> str:
     """`fold_text` of a text whose runs of combining marks are already bounded."""
+    if text.isascii():  # no accent, ligature or mark: lower case is all there is to do
+        return text.lower()
     text = text.casefold()
-    if _TO_UNLIGATE.search(text):
+    if _TO_UNLIGATE().search(text):
         text = text.translate(_LIGATURES)
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return _COMBINING().sub("", unicodedata.normalize("NFKD", text))
 
 
 def typo_budget(term: str) -> int:
@@ -125,7 +139,7 @@ def stem(folded: str) -> str:
 
 def words(text: str) -> list[tuple[str, int, int]]:
     """Surface words with their position in `text` (after `normalise`), compounds kept whole."""
-    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    return [(m.group(), m.start(), m.end()) for m in _WORD().finditer(text)]
 
 
 def terms(word: str) -> list[str]:
@@ -139,7 +153,7 @@ def terms(word: str) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """The raw words of a text, normalised and folded, in order: what `token_terms` analyses."""
-    return _WORD.findall(_fold_bounded(normalise(text)))
+    return _WORD().findall(_fold_bounded(normalise(text)))
 
 
 @lru_cache(maxsize=200_000)
