@@ -269,3 +269,66 @@ def test_the_store_key_covers_the_data_files_it_is_built_from():
 
     here = Path(cache.__file__).parent
     assert {here / name for name in cache.DATA_FILES} == {THESAURUS_FILE, THEMES_FILE}
+
+
+# ---------------------------------------------------------------------------- parallel build
+
+
+def _table_rows(path: Path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+            for t in ("postings", "vocabulaire", "synonymes", "expansions", "exemples")
+        }
+    finally:
+        conn.close()
+
+
+def test_index_built_in_a_second_process_is_the_same(user, monkeypatch):
+    """Large catalogues index in a second process: the store must be exactly the one built in
+    a single process (postings, vocabulary, thesaurus, records), and no scratch file remains."""
+    monkeypatch.setattr(cache, "PARALLEL_ABOVE_BYTES", 10**12)
+    Qpv.open([user])
+    (alone,) = stores()
+    expected = _table_rows(alone)
+    alone.unlink()
+    monkeypatch.setattr(cache, "PARALLEL_ABOVE_BYTES", 0)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    from qpvcli.search import index
+
+    started = []
+    original = index.ParallelIndex.__init__
+
+    def init(self, *args):
+        started.append(args)
+        original(self, *args)
+
+    monkeypatch.setattr(index.ParallelIndex, "__init__", init)
+    assert first_hit(Qpv.open([user]), "jardin ivry") == "ivry-jardin"
+    assert started, "the second process was not used"
+    (store,) = stores()
+    assert _table_rows(store) == expected
+    assert [p.name for p in store.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_second_process_that_dies_falls_back_to_memory_and_leaves_nothing(user, monkeypatch):
+    monkeypatch.setattr(cache, "PARALLEL_ABOVE_BYTES", 0)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    from qpvcli.search import index
+
+    original = index.ParallelIndex.add
+
+    def add_after_killing(self, rec):
+        if self.worker.is_alive():
+            self.worker.kill()
+            self.worker.join()
+        self.BATCH = 1  # send at once: the dead worker is noticed on this record
+        original(self, rec)
+
+    monkeypatch.setattr(index.ParallelIndex, "add", add_after_killing)
+    qpv = Qpv.open([user])
+    assert any("second processus" in n for n in qpv.notices), qpv.notices
+    assert first_hit(qpv, "jardin ivry") == "ivry-jardin"  # answered from memory
+    folder = cache.cache_dir()
+    assert [p.name for p in folder.iterdir() if not p.name.endswith(".lock")] == []

@@ -38,6 +38,8 @@ except ImportError:  # pragma: no cover - other interpreters
 # The data files a store is built from besides the catalogues (thesaurus.THESAURUS_FILE,
 # thematiques.THEMES_FILE).
 DATA_FILES = ("thesaurus.toml", "thematiques.toml")
+# From about 5,000 records, the index is built in a second process (see search.index.ParallelIndex).
+PARALLEL_ABOVE_BYTES = 10_000_000
 RACY_NS = 3_000_000_000  # timestamps as coarse as FAT's (2 s), with a margin
 LOCK_WAIT_S = 600.0  # another process building a very large store
 
@@ -141,16 +143,31 @@ class _Sources:
             (str(p).encode() + b"\0" + self.raw(p) for p in self.paths),
         )
 
-    def build(self, conn: sqlite3.Connection, meta: dict[str, str]) -> None:
+    def build(self, conn: sqlite3.Connection, meta: dict[str, str], parallel: Path | None = None) -> None:
+        """Build the store into `conn`; `parallel`: a scratch file to index in a second process."""
         from . import catalogue
 
         sources: list[catalogue.Source | catalogue.FileSource] = (
             [catalogue.Source(BUNDLED_SOURCE, self.bundled)] if self.bundled is not None else []
         )
         sources += [catalogue.FileSource(str(p), lambda p=p: decode(self.raw(p), str(p))) for p in self.paths]
-        writer = Writer(conn)
-        cat, _ = catalogue.build(sources, sink=writer.add)
-        writer.finish(cat, meta)
+        writer = Writer(conn, parallel)
+        try:
+            cat, _ = catalogue.build(sources, sink=writer.add)
+            writer.finish(cat, meta)
+        finally:
+            writer.close()
+
+    def worth_a_second_process(self) -> bool:
+        """Whether the index is worth building in a second process: user files large enough
+        that the overlap pays for starting it, and a second core to run it."""
+        size = 0
+        for p in self.paths:
+            try:
+                size += p.stat().st_size
+            except OSError:
+                return False
+        return size >= PARALLEL_ABOVE_BYTES and (os.cpu_count() or 1) > 1
 
 
 def open_store(paths: Sequence[Path] = (), *, with_report: bool = True, use_cache: bool = True) -> Opened:
@@ -265,7 +282,8 @@ def _build_file(path: Path, sources: _Sources) -> None:
                 "signature": json.dumps(signature),
                 "signe_le": str(signed_at),
             }
-            sources.build(conn, meta)
+            scratch = tmp.with_name(f".{path.name}.{os.getpid()}.index.tmp")
+            sources.build(conn, meta, scratch if sources.worth_a_second_process() else None)
         finally:
             conn.close()
         with open(tmp, "rb+") as f:

@@ -21,11 +21,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .fields import action_search_text, search_texts
 from .model import Action, Axe, Catalogue, Exemple
 from .text import analyse, fold
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 STORE_FORMAT = 6
 APPLICATION_ID = 0x51505631  # "QPV1": a database of ours, not any SQLite file
@@ -54,6 +57,9 @@ CREATE TABLE territoires (
     UNIQUE (nom, departement, region, pays)
 );
 CREATE TABLE exemple_territoires (doc INTEGER NOT NULL, territoire INTEGER NOT NULL);
+"""
+# The search index's tables (see `search.index`), which a parallel build fills in a file of its own.
+INDEX_SCHEMA = """
 CREATE TABLE postings (stem TEXT NOT NULL, segment INTEGER NOT NULL, docs BLOB NOT NULL, impacts BLOB NOT NULL,
     masks BLOB NOT NULL);
 CREATE TABLE vocabulaire (mot TEXT PRIMARY KEY, stem TEXT NOT NULL, df INTEGER NOT NULL, longueur INTEGER NOT NULL,
@@ -98,9 +104,11 @@ class Writer:
 
     BATCH = 2000
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, parallel: Path | None = None):
+        """`parallel`: a scratch file for the index built in a second process (ParallelIndex),
+        for large catalogues; None builds it here."""
         from .fields import theme_search_text
-        from .search.index import IndexBuilder
+        from .search.index import IndexBuilder, ParallelIndex
         from .thematiques import load as load_themes
 
         self.conn = conn
@@ -108,9 +116,9 @@ class Writer:
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {STORE_FORMAT}")
-        conn.executescript(SCHEMA)
+        conn.executescript(SCHEMA + INDEX_SCHEMA)
         conn.execute("BEGIN")
-        self.index = IndexBuilder(conn)
+        self.index = IndexBuilder(conn) if parallel is None else ParallelIndex(parallel, INDEX_SCHEMA)
         self.doc = 0
         self.partenaires: dict[str, int] = {}
         self.territoires: dict[tuple[str, str | None, str | None, str | None], int] = {}
@@ -168,6 +176,10 @@ class Writer:
             if rows:
                 self.conn.executemany(sql[table], rows)
                 rows.clear()
+
+    def close(self) -> None:
+        """Stop a parallel index build that is still running (after an error), remove its file."""
+        self.index.close()
 
     def finish(self, catalogue: Catalogue, meta: dict[str, str]) -> None:
         """The table of contents, the filter tables, the index and the metadata; commit."""

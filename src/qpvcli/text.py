@@ -153,7 +153,18 @@ def terms(word: str) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """The raw words of a text, normalised and folded, in order: what `token_terms` analyses."""
-    return _WORD().findall(_fold_bounded(normalise(text)))
+    return _WORD().findall(prepare(text))
+
+
+def prepare(text: str) -> str:
+    """A text normalised and folded, ready to be cut into raw words (`cut`): the character-level
+    half of `tokens`, which a parallel build does in one process and the rest in another."""
+    return _fold_bounded(normalise(text))
+
+
+def cut(prepared: str) -> list[str]:
+    """The raw words of a `prepare`d text."""
+    return _WORD().findall(prepared)
 
 
 @lru_cache(maxsize=200_000)

@@ -8,13 +8,19 @@ A search reads only the rows of its terms and of their variants.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sqlite3
 from array import array
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from ..fields import SEARCH_FIELDS
-from ..text import phonetic, stem, token_terms, tokens
+from ..text import cut, phonetic, prepare, stem, token_terms
+
+if TYPE_CHECKING:  # a search imports this module: the parallel build's modules only when building
+    from multiprocessing.connection import Connection
+    from pathlib import Path
 
 K1, B = 1.2, 0.75
 FIELD_NAMES = tuple(name for name, _ in SEARCH_FIELDS)
@@ -36,6 +42,32 @@ class _Ids(dict):
         return value
 
 
+SHARED_CACHE = 10_000  # shared texts remembered (an action's labels...), each under 2,000 characters
+
+
+class Prepare:
+    """A record's searchable texts, prepared (`text.prepare`) field by field in FIELD_NAMES
+    order; the texts shared by many records are prepared once."""
+
+    def __init__(self) -> None:
+        self.shared: dict[str, str] = {}
+
+    def __call__(self, rec: dict[str, str]) -> list[str]:
+        out = []
+        for name in FIELD_NAMES:
+            text = rec.get(name, "")
+            if name in SHARED_FIELDS:
+                found = self.shared.get(text)
+                if found is None:
+                    found = prepare(text)
+                    if len(self.shared) < SHARED_CACHE and len(text) < 2000:
+                        self.shared[text] = found
+                out.append(found)
+            else:
+                out.append(prepare(text))
+        return out
+
+
 class IndexBuilder:
     """Indexes records as they come and writes the postings into the store by segments.
 
@@ -51,7 +83,6 @@ class IndexBuilder:
     """
 
     SEGMENT_WORDS = 2_000_000
-    SHARED_CACHE = 10_000
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         import numpy as np
@@ -73,26 +104,34 @@ class IndexBuilder:
         self.occurrences = array("i")  # raw word numbers of the segment, record by record, field by field
         self.counts = array("i")  # raw words per (record, field) of the segment
         self.shared: dict[str, array] = {}
+        self.prepare = Prepare()
 
     def add(self, rec: dict[str, str]) -> None:
+        """One record's searchable texts, by field."""
+        self.add_prepared(self.prepare(rec))
+
+    def add_prepared(self, fields: list[str]) -> None:
+        """One record's texts, prepared (`Prepare`), in FIELD_NAMES order."""
         occurrences, counts, ids = self.occurrences, self.counts, self.ids
-        for name in FIELD_NAMES:
-            text = rec.get(name, "")
+        for name, text in zip(FIELD_NAMES, fields, strict=True):
             if name in SHARED_FIELDS:
                 found = self.shared.get(text)
                 if found is None:
-                    found = array("i", map(ids.__getitem__, tokens(text)))
-                    if len(self.shared) < self.SHARED_CACHE and len(text) < 2000:
+                    found = array("i", map(ids.__getitem__, cut(text)))
+                    if len(self.shared) < SHARED_CACHE and len(text) < 2000:
                         self.shared[text] = found
                 occurrences.extend(found)
                 counts.append(len(found))
             else:
                 before = len(occurrences)
-                occurrences.extend(map(ids.__getitem__, tokens(text)))
+                occurrences.extend(map(ids.__getitem__, cut(text)))
                 counts.append(len(occurrences) - before)
         self.n += 1
         if len(occurrences) >= self.SEGMENT_WORDS:
             self._flush()
+
+    def close(self) -> None:
+        """Nothing to release (see ParallelIndex)."""
 
     def _analyse_new_words(self) -> None:
         """Index terms, stems and theme stems of the raw words numbered since the last segment."""
@@ -196,6 +235,102 @@ class IndexBuilder:
             "INSERT INTO expansions VALUES (?, ?, ?)",
             ((" ".join(key), " ".join(alt), how) for key, alts in expansions.items() for alt, how in alts),
         )
+
+
+class ParallelIndex:
+    """An IndexBuilder in a second process, fed through a pipe, for large catalogues: this
+    process reads, validates and stores the records and prepares their texts (the
+    character-level work), the other cuts them into words and inverts them into its own
+    database, which `write` copies into the store. On two cores, the two halves overlap.
+
+    Same interface as IndexBuilder. A worker that fails or dies is an OSError (the caller
+    falls back to building in memory); `close` stops it and removes its file in any case.
+    """
+
+    BATCH = 500  # records per message
+
+    def __init__(self, path: Path, schema: str) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context()
+        self.path = path
+        self.pipe, child = context.Pipe()
+        self.worker = context.Process(target=_index_worker, args=(str(path), schema, child), daemon=True)
+        self.worker.start()
+        child.close()
+        self.prepare = Prepare()
+        self.batch: list[list[str]] = []
+
+    def _send(self, message: object) -> None:
+        try:
+            self.pipe.send(message)
+        except OSError:  # the worker is gone: say why, if it could
+            raise self._failure() from None
+
+    def _failure(self) -> OSError:
+        detail = "arrêté"
+        try:
+            if self.pipe.poll(1):
+                detail = self.pipe.recv()[1]
+        except (OSError, EOFError):
+            pass
+        return OSError(0, f"l'indexation dans un second processus a échoué ({detail})")
+
+    def add(self, rec: dict[str, str]) -> None:
+        self.batch.append(self.prepare(rec))
+        if len(self.batch) >= self.BATCH:
+            self._send(self.batch)
+            self.batch = []
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        self._send(self.batch)
+        self._send(None)
+        try:
+            status, detail = self.pipe.recv()
+        except (OSError, EOFError):
+            status, detail = "erreur", "arrêté"
+        self.worker.join()
+        if status != "ok":
+            raise OSError(0, f"l'indexation dans un second processus a échoué ({detail})")
+        conn.commit()  # ATTACH is not allowed inside a transaction
+        conn.execute("ATTACH DATABASE ? AS indexation", (str(self.path),))
+        with conn:
+            for table in INDEX_TABLES:
+                conn.execute(f"INSERT INTO main.{table} SELECT * FROM indexation.{table}")
+        conn.execute("DETACH DATABASE indexation")
+        conn.execute("BEGIN")
+
+    def close(self) -> None:
+        if self.worker.is_alive():
+            self.worker.kill()
+        self.worker.join()
+        self.pipe.close()
+        self.path.unlink(missing_ok=True)
+
+
+INDEX_TABLES = ("postings", "vocabulaire", "synonymes", "expansions")
+
+
+def _index_worker(path: str, schema: str, pipe: Connection) -> None:
+    """The second process of a ParallelIndex: prepared records in, an index database out."""
+    try:
+        db = sqlite3.connect(path)
+        db.execute("PRAGMA journal_mode = OFF")
+        db.execute("PRAGMA synchronous = OFF")
+        db.executescript(schema)
+        db.execute("BEGIN")
+        builder = IndexBuilder(db)
+        while (batch := pipe.recv()) is not None:
+            for fields in batch:
+                builder.add_prepared(fields)
+        builder.write(db)
+        db.commit()
+        db.close()
+        pipe.send(("ok", ""))
+    except BaseException as err:  # whatever it is, the other process must know
+        with contextlib.suppress(OSError):
+            pipe.send(("erreur", f"{type(err).__name__} : {err}"))
+        raise SystemExit(1) from None
 
 
 class DamagedIndex(Exception):
