@@ -195,3 +195,27 @@ def test_the_thesaurus_file_is_valid():
     from qpvcli.thesaurus import THESAURUS_FILE, check
 
     assert check(tomllib.loads(THESAURUS_FILE.read_text(encoding="utf-8"))) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("fringues", {"perpignan-atelier-textile", "mulhouse-patrimoine-textile"}),  # → textile
+        ("poubelles", {"roubaix-economie-circulaire", "plaine-commune-cagettes"}),  # → déchets
+        ("verdure", {"saint-etienne-dalle-vegetalisee", "saint-georges-de-reneins-vegetalisation"}),
+        ("gardien", {"dunkerque-concierge-quartier"}),  # → concierge
+        ("TVB", {"montreuil-bagnolet-biodiversite"}),  # → continuités écologiques
+    ],
+)
+def test_an_everyday_word_finds_the_formal_record(qpv, query, expected):
+    """None of these words is in the catalogue: only the thesaurus's everyday words and
+    acronyms find the records that say it formally."""
+    assert expected <= set(ids(qpv, query, n=len(expected)))
+
+
+def test_an_old_region_finds_its_departements_not_the_whole_merged_region(qpv):
+    picardie = set(ids(qpv, "Picardie"))
+    assert picardie == {"creil-cours-oasis", "crepy-en-valois-eaux-pluviales"}  # Oise (60)
+    assert "lille-butte-acoustique" not in picardie  # Hauts-de-France, but Nord-Pas-de-Calais
+    in_93 = set(ids(qpv, "93", n=20))
+    assert set(ids(qpv, "neuf-trois", n=len(in_93))) == in_93
