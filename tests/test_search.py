@@ -89,6 +89,13 @@ def test_phonetic_key():
     assert phonetic("dunkerke") == phonetic("dunkerque")
     assert phonetic("cartografie") == phonetic("cartographie")
     assert phonetic("velo") != phonetic("ville")
+    # « è » typed for « ai », two edits away: the silent endings must not eat the word
+    assert phonetic("puneses") == phonetic("punaises") and len(phonetic("punaises")) >= 4
+    assert phonetic("habitans") == phonetic("habitants")
+
+
+def test_a_misspelling_beyond_the_typo_budget_is_found_by_its_sound(engine):
+    assert top_ids(engine, "punèses de lit", 1) == ["stains-punaises-de-lit"]
 
 
 def test_typo_budget_scales_with_length():

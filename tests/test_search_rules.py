@@ -94,7 +94,7 @@ def test_a_short_unknown_word_is_not_completed(qpv):
 
 
 def test_suggestions_only_for_words_found_nowhere(qpv):
-    assert qpv.search("punèses de lit").suggestions == ["punaises"]
+    assert qpv.search("végétalizassion").suggestions == ["vegetalisation"]  # beyond typos and sound
     assert qpv.search("santé mentale").suggestions == []  # « santé » was found: nothing to suggest for it
 
 
@@ -219,3 +219,14 @@ def test_an_old_region_finds_its_departements_not_the_whole_merged_region(qpv):
     assert "lille-butte-acoustique" not in picardie  # Hauts-de-France, but Nord-Pas-de-Calais
     in_93 = set(ids(qpv, "93", n=20))
     assert set(ids(qpv, "neuf-trois", n=len(in_93))) == in_93
+
+
+def test_a_sigle_said_in_full_finds_the_record_that_writes_only_the_sigle(tmp_path):
+    body = "Un projet mené avec les habitants du quartier. "
+    engine = small(
+        tmp_path,
+        {"id": "sigle", "action": 8, "titre": "Une coopérative", "description": body + "Une structure de l'ESS."},
+        {"id": "autre", "action": 8, "titre": "Économie circulaire", "description": body + "Une économie locale."},
+    )
+    assert ids(engine, "économie sociale et solidaire")[0] == "sigle"
+    assert ids(engine, "ESS") == ["sigle"]

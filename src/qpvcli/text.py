@@ -208,7 +208,9 @@ _PHONETIC_RULES = (
     (r"ai|ei", "e"),
     (r"h", ""),
     (r"(.)\1+", r"\1"),
-    (r"(?<=.)(?:e|s|t|d|x)+$", ""),
+    # Silent endings, but never into the first four sounds: « punaises » and « punèses » keep
+    # « pune » (stripping all of « eses » left « pun », too short to be a key).
+    (r"(?<=....)(?:e|s|t|d|x)+$", ""),
 )
 
 

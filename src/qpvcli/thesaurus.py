@@ -118,6 +118,9 @@ def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple
 
     for entry in data.get("sigles", []):
         add(entry["sigle"], entry["sens"], "sigle")
+        # The sigle said in full (its first sense, the letters spelt out) finds a record that
+        # writes only the sigle; the looser senses that follow do not.
+        add(entry["sens"][0], [entry["sigle"]], "sigle")
     for entry in data.get("equivalents", []):
         add(entry["terme"], entry["sens"], "équivalent")
     for entry in data.get("regions", []):
