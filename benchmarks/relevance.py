@@ -1,9 +1,10 @@
 """Relevance of `qpv search` on the judged queries: nDCG@5, MRR, and nonsense handling.
 
-Run:  python benchmarks/relevance.py [--blind | --blind2] [--details]
-`--blind` and `--blind2` report on tests/relevance/blind.toml and blind2.toml (each written
-from the records before any run of the engine, never used to tune); the default is the
-development set, tests/relevance/judged.toml.
+Run:  python benchmarks/relevance.py [--blind | --blind2 | --blind3] [--details]
+`--blind`, `--blind2`, `--blind3` report on tests/relevance/blind*.toml (each written from the
+records before any run of the engine, by someone who never saw it; blind.toml has since been
+used to diagnose failures, see docs/recherche.md); the default is the development set,
+tests/relevance/judged.toml.
 Also compares with baselines the search notes cite (substring, rapidfuzz over full text, SQLite
 FTS5 with bm25 and prefix queries).
 """
@@ -21,8 +22,8 @@ from qpvcli.fields import action_search_text, search_texts
 from qpvcli.text import fold
 
 RELEVANCE = Path(__file__).resolve().parents[1] / "tests" / "relevance"
-JUDGED = RELEVANCE / (
-    "blind2.toml" if "--blind2" in sys.argv else "blind.toml" if "--blind" in sys.argv else "judged.toml"
+JUDGED = RELEVANCE / next(
+    (f"{a[2:]}.toml" for a in sys.argv if a in ("--blind", "--blind2", "--blind3")), "judged.toml"
 )
 
 
