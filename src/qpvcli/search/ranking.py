@@ -332,18 +332,19 @@ def run(
     coverage: Counter[int] = Counter()
     order: Counter[int] = Counter()
     previous = None
+    n = 0
     for q in qterms:
         scores_q, weights_q, own_q = _term_scores(index, q)
         term_maps.append(scores_q)
         if not q.generic:
             docs = _exact_docs(index, q)
-            if not _one_notion(previous, docs):  # « longue durée »: counted once
+            if not _one_notion(previous, docs):  # « longue durée »: its information counted once
                 information.append((_term_information(index, q), weights_q))
-                coverage.update(weights_q.keys())
-                order.update(weights_q.keys())
-                order.update(own_q)
+            coverage.update(weights_q.keys())
+            order.update(weights_q.keys())
+            order.update(own_q)
+            n += 1
             previous = docs
-    n = len(information)
     term_maps.sort(key=len, reverse=True)
     scores = dict(term_maps[0])  # the largest copied at C speed, the others added to it
     for m in term_maps[1:]:
