@@ -4,36 +4,19 @@ typed cost; long questions whose subject is a few words among many."""
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-
 import pytest
-import tomli_w
 
 from qpvcli.api import Qpv
 from qpvcli.search.cost import CHEAP_MAX, COSTLY_MIN, read
-from qpvcli.sources import bundled_text
 
-REPORT = tomllib.loads(bundled_text())
+from .small import ids, small
+
 BODY = "Un projet mené avec les habitants et le bailleur social du quartier. "
 
 
 @pytest.fixture(scope="module")
 def qpv():
     return Qpv.open(use_cache=False)
-
-
-def ids(qpv, query, n=10, **filters):
-    f = qpv.filtres(**filters) if filters else None
-    return [h.exemple.id for h in qpv.search(query, f, limit=n).hits]
-
-
-def small(tmp_path: Path, *records: dict) -> Qpv:
-    data = {"catalogue": {"version_schema": 1}, "axes": REPORT["axes"], "actions": REPORT["actions"]}
-    data["exemples"] = list(records)
-    path = tmp_path / "petit.toml"
-    path.write_text(tomli_w.dumps(data), encoding="utf-8")
-    return Qpv.open([path], with_report=False, use_cache=False)
 
 
 # ---------------------------------------------------------------------------- reading a cost
