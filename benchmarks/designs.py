@@ -127,27 +127,26 @@ def disk_size(path: Path) -> int:
 # q)` the top 10 as (id, record). The cold process runs them with `python -c`, the warm worker
 # execs the same text.
 
-FTS5_CODE = r"""
-import json, re, sqlite3
+FTS5_CODE = (
+    engines.SQLITE_CODE.replace("def open_index(", "def _open_index(")
+    + r"""
+import json
 
 def open_design(file, workdir):
-    return sqlite3.connect(workdir + "/fts5.sqlite")
+    return _open_index(workdir + "/fts5.sqlite")
 
 def search(db, q, limit=10):
-    words = re.findall(r"\w+", q)
-    if not words:
+    if not match(q):
         return []
-    terms = ['"%s"' % w for w in words]
-    if len(words[-1]) >= 3:
-        terms[-1] += "*"
     rows = db.execute(
         "SELECT ids.id, records.json FROM"
         " (SELECT rowid, rank FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT ?) AS hit"
         " JOIN ids ON ids.rowid = hit.rowid JOIN records ON records.rowid = hit.rowid ORDER BY hit.rank",
-        (" ".join(terms), limit),
+        (match(q), limit),
     ).fetchall()
     return [(i, json.loads(j)) for i, j in rows]
 """
+)
 
 TANTIVY_CODE = (
     engines.TANTIVY_CODE.replace("def open_index(", "def _open_index(").replace("def search(", "def _search(")

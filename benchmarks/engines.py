@@ -155,17 +155,21 @@ import re, sqlite3
 def open_index(path):
     return sqlite3.connect(path)
 
-def search(db, q, limit=10):
+def match(q):
+    # The FTS5 query of what was typed: every word, the last as a prefix from 3 letters.
     words = re.findall(r"\w+", q)
-    if not words:
-        return []
     terms = ['"%s"' % w for w in words]
-    if len(words[-1]) >= 3:
+    if words and len(words[-1]) >= 3:
         terms[-1] += "*"
+    return " ".join(terms)
+
+def search(db, q, limit=10):
+    if not match(q):
+        return []
     rows = db.execute(
         "SELECT ids.id FROM (SELECT rowid FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT ?) AS hit"
         " JOIN ids ON ids.rowid = hit.rowid",
-        (" ".join(terms), limit),
+        (match(q), limit),
     ).fetchall()
     return [r[0] for r in rows]
 """
