@@ -368,7 +368,7 @@ def _blocks(path: Path, label: str) -> Iterator[Any]:
         m = _EXEMPLES_HEADER.search(chunk)
         if m is not None:
             head.append(chunk[: m.start()])
-            pending = chunk[m.start() :]
+            rest = chunk[m.start() :]
             line = first + chunk.count("\n", 0, m.start())
             break
         head.append(chunk)
@@ -376,9 +376,11 @@ def _blocks(path: Path, label: str) -> Iterator[Any]:
         yield "".join(head)
         return
     yield "".join(head)
-    del head
-    starts = [m.start() for m in _EXEMPLES_HEADER.finditer(pending)]
-    for chunk, _ in chunks:
+    pieces = itertools.chain([rest], (c for c, _ in chunks))
+    del head, chunk, rest
+    pending = ""
+    starts: list[int] = []
+    for chunk in pieces:
         base = len(pending)
         pending += chunk
         starts += [m.start() for m in _EXEMPLES_HEADER.finditer(pending, base)]
@@ -402,13 +404,15 @@ class SourceText:
     file through the whole-file path, which locates errors exactly: it is not UTF-8, another
     section follows the examples, its head or a block does not parse alone."""
 
-    def __init__(self, label: str, text: str | None, src: Source | FileSource | None = None):
+    def __init__(self, label: str, text: str | None, src: Source | FileSource | None = None, path: Path | None = None):
         self.label = label
         self._text = text
         self._src = src
+        self._path = path  # streamed from there while _text is None
         self._head = ""
         self._failed: tuple[str, int] | None = None  # a block that did not parse alone, its line
-        self.locator: Locator | _StreamLocator = Locator(text) if text is not None else _StreamLocator(self)
+        self._stream = _StreamLocator(self) if text is None else None
+        self.locator: Locator | _StreamLocator = self._stream or Locator(text)
 
     @classmethod
     def of(cls, src: Source | FileSource) -> SourceText:
@@ -416,7 +420,7 @@ class SourceText:
         check it (decoding errors raise here, as `decode` raises them)."""
         path = getattr(src, "path", None)
         if path is not None and _big_regular(path) and _streamable(path, src.label):
-            return cls(src.label, None, src)
+            return cls(src.label, None, src, path)
         return cls(src.label, src.text)
 
     def whole(self) -> str:
@@ -444,8 +448,9 @@ class SourceText:
         """The head (catalogue, axes, actions) and the raw records, as `_records` gives them."""
         if self._text is not None:
             return _records(self._text, self.label)
-        assert self._src is not None and self._src.path is not None  # type: ignore[union-attr]
-        blocks = _blocks(self._src.path, self.label)  # type: ignore[union-attr]
+        stream, path = self._stream, self._path
+        assert stream is not None and path is not None
+        blocks = _blocks(path, self.label)
         self._head = next(blocks)
         head = _parsed_head(self._head, self.label)
         if head is None:
@@ -458,12 +463,11 @@ class SourceText:
                 parse_toml(self._head, self.label)  # its own error, at its place (the file's start)
                 raise
             return _records(text, self.label)
-        assert isinstance(self.locator, _StreamLocator)
-        self.locator.head = Locator(self._head)
+        stream.head = Locator(self._head)
 
         def give_up(block: str, line: int) -> _ChunkFailed:
             self._failed = block, line
-            self.locator.at(None, 0, 0, 1)  # type: ignore[union-attr]
+            stream.at(None, 0, 0, 1)
             return _ChunkFailed()
 
         def records() -> Iterator[Any]:
@@ -484,7 +488,7 @@ class SourceText:
                     failed = block, line
                     continue
                 failed = None
-                self.locator.at(block, index, len(raws), line)  # type: ignore[union-attr]
+                stream.at(block, index, len(raws), line)
                 yield from raws
                 index += len(raws)
 
@@ -497,9 +501,9 @@ class SourceText:
         found = _top_line(self._head, key)
         if found != (None, None):
             return found
-        assert self._src is not None and self._src.path is not None  # type: ignore[union-attr]
+        assert self._path is not None
         pattern = _top_pattern(key)
-        for chunk, line in _line_chunks(self._src.path, self.label):  # type: ignore[union-attr]
+        for chunk, line in _line_chunks(self._path, self.label):
             m = pattern.search(chunk)
             if m:
                 return line + chunk.count("\n", 0, m.start()), 1
