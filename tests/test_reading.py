@@ -339,3 +339,22 @@ def test_a_header_line_in_a_multiline_text_of_the_head(tmp_path, monkeypatch, sm
     records, problems = streamed(path, monkeypatch, may_read_whole=True)
     assert len(records) == 30 and (records, problems) == whole(path, monkeypatch)
     assert len(build([Source("gros.toml", text)])[0].exemples) == 30  # text held whole, cut in runs
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("version_schema = 1\n", ""),  # an information at [catalogue]: searched through the file first
+        ("[catalogue]\nversion_schema = 1\n", ""),  # no [catalogue]: an information
+        ("version_schema = 1\n", 'version_schema = "1"\n'),  # an error at its line
+        ("[[axes]]", "[[axe]]"),  # an unknown section, at its line
+    ],
+)
+def test_a_file_read_in_blocks_gives_the_same_head_problems(tmp_path, monkeypatch, small_blocks, change):
+    path = tmp_path / "gros.toml"
+    path.write_text(stream_catalogue(40).replace(*change, 1), encoding="utf-8")
+    records, problems = streamed(path, monkeypatch)  # and never read whole
+    reference = whole(path, monkeypatch)
+    assert problems and problems == reference[1]
+    if all(gravite != "erreur" for *_, gravite in problems):
+        assert records == reference[0]
