@@ -109,6 +109,8 @@ def test_unchanged_sources_are_not_read_again(user, monkeypatch):
     read = []
     real = cache.read_bytes
     monkeypatch.setattr(cache, "read_bytes", lambda p, label: read.append(p) or real(p, label))
+    blocks = cache.read_blocks
+    monkeypatch.setattr(cache, "read_blocks", lambda p, label: read.append(p) or blocks(p, label))
     assert Qpv.open([user]).get("ivry-jardin") is not None
     assert read == []
 

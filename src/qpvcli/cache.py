@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from . import __version__
 from .errors import CatalogueError, Problem
-from .sources import BUNDLED_SOURCE, bundled_path, bundled_text, decode, is_regular, read_bytes
+from .sources import BUNDLED_SOURCE, bundled_path, bundled_text, decode, is_regular, read_blocks, read_bytes
 from .store import STORE_FORMAT, DamagedStore, Store, Writer, connect
 
 try:  # hashlib's import also loads OpenSSL (~4 ms); BLAKE2 is built into CPython
@@ -138,10 +138,14 @@ class _Sources:
         self._fixed_key = None
 
     def content_key(self) -> str:
-        return _digest(
-            [self.fixed_key.encode()],
-            (str(p).encode() + b"\0" + self.raw(p) for p in self.paths),
-        )
+        return _digest([self.fixed_key.encode()], (str(p).encode() + b"\0" + self._file_key(p) for p in self.paths))
+
+    def _file_key(self, path: Path) -> bytes:
+        """A file's content hashed block by block (a large catalogue is never held whole)."""
+        h = blake2b(digest_size=32)
+        for block in read_blocks(path, str(path)) if path not in self._piped and is_regular(path) else [self.raw(path)]:
+            h.update(block)
+        return h.digest()
 
     def build(self, conn: sqlite3.Connection, meta: dict[str, str], parallel: Path | None = None) -> None:
         """Build the store into `conn`; `parallel`: a scratch file to index in a second process."""
@@ -150,7 +154,7 @@ class _Sources:
         sources: list[catalogue.Source | catalogue.FileSource] = (
             [catalogue.Source(BUNDLED_SOURCE, self.bundled)] if self.bundled is not None else []
         )
-        sources += [catalogue.FileSource(str(p), lambda p=p: decode(self.raw(p), str(p))) for p in self.paths]
+        sources += [catalogue.FileSource(str(p), lambda p=p: decode(self.raw(p), str(p)), p) for p in self.paths]
         writer = Writer(conn, parallel)
         try:
             cat, _ = catalogue.build(sources, sink=writer.add)

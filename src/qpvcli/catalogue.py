@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import CatalogueError, Problem
 from .model import Action, Axe, Catalogue, Exemple
-from .reading import FileSource, Locator, Source, _ChunkFailed, _records, _top_line, parse_toml
+from .reading import FileSource, Locator, Source, SourceText, _ChunkFailed, parse_toml
 from .sources import BUNDLED_SOURCE, SCHEMA_VERSION, bundled_text, decode, read_bytes
 from .text import closest
 from .validation import (
@@ -54,16 +54,17 @@ def build(
     titles: dict[str, str] = {}
 
     for src in sources:
-        text = src.text  # read once here: a FileSource reads its file at each `.text`
-        locator = Locator(text)
+        # Read once here (a FileSource reads its file at each `.text`), or streamed from a big file.
+        text = SourceText.of(src)
+        locator = text.locator
         check = _Checker(src.label, locator)
         try:
-            data, raws = _records(text, src.label)
+            data, raws = text.records()
         except CatalogueError as err:
             problems.extend(err.problems)
             continue
         header = data.get("catalogue")
-        if header is None and strict_header and _top_line(text, "exemples") == (None, None):
+        if header is None and strict_header and text.top_line("exemples") == (None, None):
             check.problems.append(
                 Problem(
                     src.label,
@@ -86,7 +87,7 @@ def build(
                     )
                 )
         elif not isinstance(header, dict):
-            check.problems.append(Problem(src.label, "[catalogue] doit être une table", *_top_line(text, "catalogue")))
+            check.problems.append(Problem(src.label, "[catalogue] doit être une table", *text.top_line("catalogue")))
         else:
             _check_version(check, src.label, text, header)
             for key in ("exemples", "axes", "actions"):
@@ -97,7 +98,7 @@ def build(
                             f"« {key} » est écrit dans la section [catalogue] (toute clé écrite après "
                             f"[catalogue] lui appartient) : il serait ignoré. Écrivez chaque élément sous "
                             f"[[{key}]], ou placez « {key} = [...] » avant [catalogue]",
-                            *_top_line(text, key),
+                            *text.top_line(key),
                         )
                     )
             if not meta:
@@ -116,7 +117,7 @@ def build(
                 Problem(
                     src.label,
                     message,
-                    *_top_line(text, key),
+                    *text.top_line(key),
                 )
             )
         for table in ("axes", "actions", "exemples"):
@@ -125,7 +126,7 @@ def build(
                     Problem(
                         src.label,
                         f"« {table} » doit s'écrire [[{table}]] (liste de tables)",
-                        *_top_line(text, table),
+                        *text.top_line(table),
                     )
                 )
                 data[table] = []
@@ -206,7 +207,7 @@ def build(
     return catalogue, problems
 
 
-def _enumerate_records(raws: Iterator[Any], label: str, text: str, check: _Checker) -> Iterator[tuple[int, Any]]:
+def _enumerate_records(raws: Iterator[Any], label: str, text: SourceText, check: _Checker) -> Iterator[tuple[int, Any]]:
     """Records with their index; a streamed block that fails to parse alone sends the whole
     file through the parser, which either reads it (the split was wrong) or locates the error."""
     index = 0
@@ -218,7 +219,7 @@ def _enumerate_records(raws: Iterator[Any], label: str, text: str, check: _Check
             index += 1
     except _ChunkFailed:
         try:
-            data = parse_toml(text, label)
+            data = parse_toml(text.whole(), label)
         except CatalogueError as err:
             check.problems.extend(err.problems)
             return
@@ -228,7 +229,7 @@ def _enumerate_records(raws: Iterator[Any], label: str, text: str, check: _Check
                 Problem(
                     label,
                     "« exemples » doit s'écrire [[exemples]] (liste de tables)",
-                    *_top_line(text, "exemples"),
+                    *text.top_line("exemples"),
                 )
             )
             return
@@ -241,11 +242,11 @@ def _content_hash(ex: Exemple) -> int:
     return hash(ex._replace(source=""))
 
 
-def _check_version(check: _Checker, label: str, text: str, header: dict[str, Any]) -> None:
+def _check_version(check: _Checker, label: str, text: SourceText, header: dict[str, Any]) -> None:
     """No version_schema: the current one (an information); another one: a French error."""
-    where = _top_line(text, "version_schema")
+    where = text.top_line("version_schema")
     if where == (None, None):
-        where = _top_line(text, "catalogue")
+        where = text.top_line("catalogue")
     if "version_schema" not in header:
         if label != BUNDLED_SOURCE:
             message = (
@@ -275,7 +276,10 @@ def _place(sources: Sequence[Source | FileSource], label: str, index: int | None
 def _line_in(sources: Sequence[Source | FileSource], label: str, index: int | None) -> int | None:
     for src in sources:
         if src.label == label:
-            return Locator(src.text).locate("exemples", index, "id")[0]
+            try:
+                return Locator(src.text).locate("exemples", index, "id")[0]
+            except CatalogueError:  # too big to be read whole: named without its line
+                return None
     return None
 
 

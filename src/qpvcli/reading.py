@@ -7,6 +7,7 @@ import bisect
 import itertools
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import CatalogueError, Problem
@@ -241,10 +242,12 @@ class Source(NamedTuple):
 
 class FileSource(NamedTuple):
     """A catalogue file read when its turn comes (`read()` gives its text), so that the
-    texts of several large files are never in memory together."""
+    texts of several large files are never in memory together. With its `path`, a big
+    regular file is not read whole but in blocks (`SourceText`)."""
 
     label: str
     read: Callable[[], str]
+    path: Path | None = None
 
     @property
     def text(self) -> str:
@@ -253,6 +256,9 @@ class FileSource(NamedTuple):
 
 STREAM_ABOVE_BYTES = 1_000_000
 STREAM_BATCH = 100
+# A run that does not parse alone may be cut inside a multi-line text holding an [[exemples]]
+# line: the next runs are added to it, up to this size (beyond, it is an error, located whole).
+_MERGED_CHARS = 2 << 20
 _EXEMPLES_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*exemples[ \t]*\]\]", re.MULTILINE)
 # A section header that is neither an example nor one of its sub-tables.
 _OTHER_HEADER = re.compile(r"^[ \t]*\[{1,2}[ \t]*(?!exemples[ \t]*\]|exemples\.)[^\[\]\s]", re.MULTILINE)
@@ -266,24 +272,20 @@ def _records(text: str, label: str) -> tuple[dict[str, Any], Iterator[Any]]:
     """The file's head (catalogue, axes, actions) and its examples, one raw record at a time.
 
     A big file is parsed one [[exemples]] block at a time, so that its records are never all
-    in memory at once. Any doubt (another section after the examples, a block that does not
-    parse alone) falls back to parsing the whole file, which also gives exact error positions.
+    in memory at once. Any doubt (another section after the examples, a head or a block that
+    does not parse alone) falls back to parsing the whole file, which also gives exact error
+    positions.
     """
     starts = [m.start() for m in _EXEMPLES_HEADER.finditer(text)] if len(text) > STREAM_ABOVE_BYTES else []
     if starts and _OTHER_HEADER.search(text, starts[0]) is None:
-        head = parse_toml(text[: starts[0]], label)
-        if "exemples" not in head:
+        head = _parsed_head(text[: starts[0]], label)
+        if head is not None:
 
             def chunks() -> Iterator[Any]:
-                import tomli
-
                 # A hundred records per parser call: the same memory bound, less overhead.
                 bounds = [*starts[::STREAM_BATCH], len(text)]
                 for a, b in itertools.pairwise(bounds):
-                    try:
-                        yield from tomli.loads(text[a:b])["exemples"]
-                    except (tomli.TOMLDecodeError, RecursionError, KeyError, TypeError):
-                        raise _ChunkFailed from None
+                    yield from _parsed_block(text[a:b])
 
             return head, chunks()
     data = parse_toml(text, label)
@@ -292,8 +294,270 @@ def _records(text: str, label: str) -> tuple[dict[str, Any], Iterator[Any]]:
     return data, iter(())  # « [exemples] » as a single table: reported by the caller
 
 
+def _parsed_head(text: str, label: str) -> dict[str, Any] | None:
+    """The head of a file (before its first [[exemples]]) parsed alone, or None when it
+    cannot be (it ends inside a multi-line text, it holds « exemples = [...] »)."""
+    try:
+        head = parse_toml(text, label)
+    except CatalogueError:
+        return None
+    return None if "exemples" in head else head
+
+
+def _parsed_block(text: str) -> list[Any]:
+    """The records of a run of [[exemples]] blocks parsed alone; _ChunkFailed if they cannot be."""
+    import tomli
+
+    try:
+        return tomli.loads(text)["exemples"]  # type: ignore[no-any-return]
+    except (tomli.TOMLDecodeError, RecursionError, KeyError, TypeError):
+        raise _ChunkFailed from None
+
+
+# ---------------------------------------------------------------------------- streaming
+
+
+def _line_chunks(path: Path, label: str) -> Iterator[tuple[str, int]]:
+    """A file's text in pieces of whole lines (a few megabytes each), with the number of the
+    first line of each: decoded block by block (`sources.decode_blocks`), never held whole."""
+    from .sources import decode_blocks, read_blocks
+
+    line = 1
+    carry: list[str] = []  # the start of a line not ended yet
+    for piece in decode_blocks(read_blocks(path, label), label):
+        cut = piece.rfind("\n") + 1
+        if not cut:
+            carry.append(piece)
+            continue
+        chunk = "".join([*carry, piece[:cut]]) if carry else piece[:cut]
+        carry = [piece[cut:]] if cut < len(piece) else []
+        yield chunk, line
+        line += chunk.count("\n")
+    if carry:
+        yield "".join(carry), line
+
+
+def _streamable(path: Path, label: str) -> bool:
+    """Whether a file can be parsed in blocks: UTF-8 with an [[exemples]] header, and no other
+    section after it; read through once, which raises the decoding errors of `decode`."""
+    from .sources import NotUtf8
+
+    seen = False
+    try:
+        for chunk, _ in _line_chunks(path, label):
+            at = 0
+            if not seen:
+                m = _EXEMPLES_HEADER.search(chunk)
+                if m is None:
+                    continue
+                seen, at = True, m.start()
+            if _OTHER_HEADER.search(chunk, at):
+                return False
+    except NotUtf8:
+        return False
+    return seen
+
+
+def _blocks(path: Path, label: str) -> Iterator[Any]:
+    """The text of a file before its first [[exemples]] header, then each run of STREAM_BATCH
+    [[exemples]] blocks with the number of its first line: the runs of `_records`, cut as the
+    file is read (a header found in whole lines only)."""
+    chunks = _line_chunks(path, label)
+    head: list[str] = []
+    for chunk, first in chunks:
+        m = _EXEMPLES_HEADER.search(chunk)
+        if m is not None:
+            head.append(chunk[: m.start()])
+            rest = chunk[m.start() :]
+            line = first + chunk.count("\n", 0, m.start())
+            break
+        head.append(chunk)
+    else:
+        yield "".join(head)
+        return
+    yield "".join(head)
+    pieces = itertools.chain([rest], (c for c, _ in chunks))
+    del head, chunk, rest
+    pending = ""
+    starts: list[int] = []
+    for chunk in pieces:
+        base = len(pending)
+        pending += chunk
+        starts += [m.start() for m in _EXEMPLES_HEADER.finditer(pending, base)]
+        if len(starts) > STREAM_BATCH:
+            bounds = starts[::STREAM_BATCH]
+            for a, b in itertools.pairwise(bounds):
+                yield pending[a:b], line
+                line += pending.count("\n", a, b)
+            last = bounds[-1]
+            pending = pending[last:]
+            starts = [s - last for s in starts[(len(bounds) - 1) * STREAM_BATCH :]]
+    if pending:
+        yield pending, line
+
+
+class SourceText:
+    """One source's text as `catalogue.build` reads it: its head and records, and lines for
+    messages. Held whole (a `Source`, a small file, a pipe), or streamed from a big regular
+    file (`FileSource` with a path): read in blocks, parsed one run of [[exemples]] blocks at a
+    time, so that neither its bytes nor its text are ever whole in memory. Any doubt sends the
+    file through the whole-file path, which locates errors exactly: it is not UTF-8, another
+    section follows the examples, its head or a block does not parse alone."""
+
+    def __init__(self, label: str, text: str | None, src: Source | FileSource | None = None, path: Path | None = None):
+        self.label = label
+        self._text = text
+        self._src = src
+        self._path = path  # streamed from there while _text is None
+        self._head = ""
+        self._failed: tuple[str, int] | None = None  # a block that did not parse alone, its line
+        self._stream = _StreamLocator(self) if text is None else None
+        self.locator: Locator | _StreamLocator = self._stream or Locator(text)
+
+    @classmethod
+    def of(cls, src: Source | FileSource) -> SourceText:
+        """Reads a small file whole (`src.text`); reads a big regular one through once to
+        check it (decoding errors raise here, as `decode` raises them)."""
+        path = getattr(src, "path", None)
+        if path is not None and _big_regular(path) and _streamable(path, src.label):
+            return cls(src.label, None, src, path)
+        return cls(src.label, src.text)
+
+    def whole(self) -> str:
+        """The whole text (to locate an error exactly). A file too big to be read whole says
+        where its block fails to parse, when one did."""
+        if self._text is None:
+            from .sources import TooBig
+
+            assert self._src is not None
+            try:
+                self._text = self._src.text
+            except TooBig:
+                if self._failed is not None:
+                    block, line = self._failed
+                    try:
+                        parse_toml(block, self.label)
+                    except CatalogueError as err:
+                        raise CatalogueError(
+                            [p._replace(ligne=p.ligne + line - 1) if p.ligne else p for p in err.problems]
+                        ) from None
+                raise
+        return self._text
+
+    def records(self) -> tuple[dict[str, Any], Iterator[Any]]:
+        """The head (catalogue, axes, actions) and the raw records, as `_records` gives them."""
+        if self._text is not None:
+            return _records(self._text, self.label)
+        stream, path = self._stream, self._path
+        assert stream is not None and path is not None
+        blocks = _blocks(path, self.label)
+        self._head = next(blocks)
+        head = _parsed_head(self._head, self.label)
+        if head is None:
+            blocks.close()
+            from .sources import TooBig
+
+            try:
+                text = self.whole()
+            except TooBig:
+                parse_toml(self._head, self.label)  # its own error, at its place (the file's start)
+                raise
+            return _records(text, self.label)
+        stream.head = Locator(self._head)
+
+        def give_up(block: str, line: int) -> _ChunkFailed:
+            self._failed = block, line
+            stream.at(None, 0, 0, 1)
+            return _ChunkFailed()
+
+        def records() -> Iterator[Any]:
+            index = 0
+            failed: tuple[str, int] | None = None  # a run that did not parse alone
+            for run, first in itertools.chain(blocks, [(None, 0)]):
+                if run is None:
+                    if failed is not None:
+                        raise give_up(*failed)
+                    return
+                # Cut inside a multi-line text? The run is read on to its end.
+                block, line = (failed[0] + run, failed[1]) if failed is not None else (run, first)
+                try:
+                    raws = _parsed_block(block)
+                except _ChunkFailed:
+                    if len(block) > _MERGED_CHARS:  # an error, not a long text: the whole-file path
+                        raise give_up(block, line) from None
+                    failed = block, line
+                    continue
+                failed = None
+                stream.at(block, index, len(raws), line)
+                yield from raws
+                index += len(raws)
+
+        return head, records()
+
+    def top_line(self, key: str) -> tuple[int | None, int | None]:
+        """`_top_line` of the whole text: searched in the head, then in the file as it is read."""
+        if self._text is not None:
+            return _top_line(self._text, key)
+        found = _top_line(self._head, key)
+        if found != (None, None):
+            return found
+        assert self._path is not None
+        pattern = _top_pattern(key)
+        for chunk, line in _line_chunks(self._path, self.label):
+            m = pattern.search(chunk)
+            if m:
+                return line + chunk.count("\n", 0, m.start()), 1
+        return None, None
+
+
+def _big_regular(path: Path) -> bool:
+    import stat
+
+    try:
+        st = path.stat()
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size > STREAM_ABOVE_BYTES
+
+
+class _StreamLocator:
+    """`Locator` for a streamed file: a record of the run being read is found in that run's
+    text, the head's tables in the head; anything else in the whole text, read again (only to
+    place an error; nowhere when it cannot be read whole)."""
+
+    def __init__(self, source: SourceText):
+        self._source = source
+        self.head = Locator(None)
+        self._block = Locator(None)
+        self._first = self._count = 0
+        self._line = 1
+        self._whole: Locator | None = None
+
+    def at(self, block: str | None, first: int, count: int, line: int) -> None:
+        self._block = Locator(block)
+        self._first, self._count, self._line = first, count, line
+
+    def locate(self, table: str, index: int | None, key: str | None = None) -> tuple[int | None, int | None]:
+        if self._source._text is None:  # still streamed (not sent through the whole-file path)
+            if table != "exemples":
+                return self.head.locate(table, index, key)
+            if index is not None and self._first <= index < self._first + self._count:
+                line, col = self._block.locate(table, index - self._first, key)
+                return (None if line is None else line + self._line - 1), col
+        if self._whole is None:
+            try:
+                self._whole = Locator(self._source.whole())
+            except CatalogueError:
+                return None, None
+        return self._whole.locate(table, index, key)
+
+
+def _top_pattern(key: str) -> re.Pattern[str]:
+    return re.compile(rf"^[ \t]*(\[\[?[ \t]*{re.escape(key)}\b|{re.escape(key)}[ \t]*=)", re.MULTILINE)
+
+
 def _top_line(text: str, key: str) -> tuple[int | None, int | None]:
-    m = re.search(rf"^[ \t]*(\[\[?[ \t]*{re.escape(key)}\b|{re.escape(key)}[ \t]*=)", text, re.MULTILINE)
+    m = _top_pattern(key).search(text)
     if not m:
         return None, None
     return text.count("\n", 0, m.start()) + 1, 1

@@ -5,7 +5,7 @@ files (--data, QPV_DATA), UTF-8 decoding with French errors. Kept apart from the
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from .errors import CatalogueError, Problem
@@ -135,10 +135,9 @@ def option_path_problem(path: Path) -> str | None:
     return None
 
 
-def read_bytes(path: Path, label: str) -> bytes:
-    """A catalogue file's bytes, bounded: a regular file up to MAX_FILE_BYTES; a pipe (or
-    /dev/stdin, `<(…)`) up to the same size and while it does not stay silent longer than
-    `input_timeout()`; a folder, a device, a socket, a symlink loop are refused in French."""
+def _checked_path(path: Path, label: str) -> os.stat_result:
+    """The status of a catalogue path, or a French error for what cannot be one: missing,
+    unreadable, a folder, a device, a socket, a symlink loop."""
     import stat
 
     def fail(message: str) -> CatalogueError:
@@ -160,20 +159,69 @@ def read_bytes(path: Path, label: str) -> bytes:
         )
     if stat.S_ISSOCK(mode):
         raise fail("c'est une socket, pas un fichier de catalogue")
-    if stat.S_ISREG(mode) and st.st_size > MAX_FILE_BYTES:
-        raise fail(f"fichier trop gros ({_size(st.st_size)}, maximum {_size(MAX_FILE_BYTES)})")
+    return st
+
+
+class TooBig(CatalogueError):
+    """A file too big to be read whole (`read_bytes`)."""
+
+
+def _too_big(label: str, size: str) -> TooBig:
+    return TooBig(
+        [
+            Problem(
+                label,
+                f"fichier trop gros pour être lu d'un seul tenant ({size}, maximum {_size(MAX_FILE_BYTES)}) : "
+                "un catalogue plus gros est lu bloc par bloc s'il est en UTF-8 et si ses [[exemples]] "
+                "viennent en dernier, après [catalogue], [[axes]] et [[actions]]",
+            )
+        ]
+    )
+
+
+def read_bytes(path: Path, label: str) -> bytes:
+    """A catalogue file's bytes, bounded: a regular file up to MAX_FILE_BYTES; a pipe (or
+    /dev/stdin, `<(…)`) up to the same size and while it does not stay silent longer than
+    `input_timeout()`; a folder, a device, a socket, a symlink loop are refused in French.
+    (A larger regular file can still be read in blocks: `read_blocks`.)"""
+    import stat
+
+    st = _checked_path(path, label)
+    if stat.S_ISREG(st.st_mode) and st.st_size > MAX_FILE_BYTES:
+        raise _too_big(label, _size(st.st_size))
     try:
-        if stat.S_ISFIFO(mode):
+        if stat.S_ISFIFO(st.st_mode):
             return _read_pipe(path, label)
         with open(path, "rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
     except CatalogueError:
         raise
     except OSError as err:
-        raise fail(path_problem(path, err)) from None
+        raise CatalogueError([Problem(label, path_problem(path, err))]) from None
     if len(data) > MAX_FILE_BYTES:
-        raise fail(f"fichier trop gros (plus de {_size(MAX_FILE_BYTES)}, maximum {_size(MAX_FILE_BYTES)})")
+        raise _too_big(label, f"plus de {_size(MAX_FILE_BYTES)}")
     return data
+
+
+BLOCK_BYTES = 4 << 20
+
+
+def read_blocks(path: Path, label: str, size: int | None = None) -> Iterator[bytes]:
+    """A regular file's bytes, `size` (BLOCK_BYTES) at a time, whatever the file's size (nothing else is
+    held); the same French errors as `read_bytes` for a path that cannot be read. Any other
+    kind of file (a pipe) is read whole by `read_bytes`, under its cap, and given in one block."""
+    import stat
+
+    st = _checked_path(path, label)
+    if not stat.S_ISREG(st.st_mode):
+        yield read_bytes(path, label)
+        return
+    try:
+        with open(path, "rb") as f:
+            while block := f.read(size or BLOCK_BYTES):
+                yield block
+    except OSError as err:
+        raise CatalogueError([Problem(label, path_problem(path, err))]) from None
 
 
 def _read_pipe(path: Path, label: str) -> bytes:
@@ -285,22 +333,59 @@ def decode(data: bytes, label: str) -> str:
         return _checked_text(text, label)
     if encoding == "utf-8-sig":
         data = data[3:]
-    guessed = _utf16_32_without_bom(data) if b"\0" in data[:4096] else None
-    if guessed:
-        what, enc = guessed
-        raise _encoding_problem(label, f"le fichier est en {what}, sans marque d'ordre des octets", enc)
+    _check_utf16_32_without_bom(data, label)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         col = err.start - data.rfind(b"\n", 0, err.start)
-        message = (
-            "le fichier n'est pas en UTF-8 (enregistré en Windows-1252 ou Latin-1 ?) : "
-            "rouvrez-le et enregistrez-le en « UTF-8 » (ou : iconv -f WINDOWS-1252 -t UTF-8 "
-            f"{Path(label).name} > {Path(label).stem or 'catalogue'}-utf8.toml)"
-        )
-        raise CatalogueError([Problem(label, message, line, col)]) from None
+        raise _not_utf8(label, line, col) from None
     return _checked_text(text, label)
+
+
+def _check_utf16_32_without_bom(data: bytes, label: str) -> None:
+    guessed = _utf16_32_without_bom(data) if b"\0" in data[:4096] else None
+    if guessed:
+        what, enc = guessed
+        raise _encoding_problem(label, f"le fichier est en {what}, sans marque d'ordre des octets", enc)
+
+
+def _not_utf8(label: str, line: int, col: int) -> CatalogueError:
+    message = (
+        "le fichier n'est pas en UTF-8 (enregistré en Windows-1252 ou Latin-1 ?) : "
+        "rouvrez-le et enregistrez-le en « UTF-8 » (ou : iconv -f WINDOWS-1252 -t UTF-8 "
+        f"{Path(label).name} > {Path(label).stem or 'catalogue'}-utf8.toml)"
+    )
+    return CatalogueError([Problem(label, message, line, col)])
+
+
+def _nul(label: str, line: int, col: int) -> CatalogueError:
+    return CatalogueError(
+        [
+            Problem(
+                label,
+                "octet nul (NUL) dans le fichier : ce n'est pas un texte, ou il est abîmé "
+                "(retirez ce caractère, ou enregistrez à nouveau le fichier en UTF-8)",
+                line,
+                col,
+            )
+        ]
+    )
+
+
+def _old_mac(label: str) -> CatalogueError:
+    return CatalogueError(
+        [
+            Problem(
+                label,
+                "fins de ligne de l'ancien Mac OS (retour chariot seul, CR) : enregistrez le fichier "
+                "avec des fins de ligne « LF » ou « CRLF » (Windows) dans votre éditeur "
+                f"(ou : tr '\\r' '\\n' < {Path(label).name} > {Path(label).stem or 'catalogue'}-lf.toml)",
+                1,
+                1,
+            )
+        ]
+    )
 
 
 def _checked_text(text: str, label: str) -> str:
@@ -308,28 +393,77 @@ def _checked_text(text: str, label: str) -> str:
         at = text.index("\0")
         line = text.count("\n", 0, at) + 1
         col = at - text.rfind("\n", 0, at)
-        raise CatalogueError(
-            [
-                Problem(
-                    label,
-                    "octet nul (NUL) dans le fichier : ce n'est pas un texte, ou il est abîmé "
-                    "(retirez ce caractère, ou enregistrez à nouveau le fichier en UTF-8)",
-                    line,
-                    col,
-                )
-            ]
-        )
+        raise _nul(label, line, col)
     if "\r" in text and "\n" not in text:
-        raise CatalogueError(
-            [
-                Problem(
-                    label,
-                    "fins de ligne de l'ancien Mac OS (retour chariot seul, CR) : enregistrez le fichier "
-                    "avec des fins de ligne « LF » ou « CRLF » (Windows) dans votre éditeur "
-                    f"(ou : tr '\\r' '\\n' < {Path(label).name} > {Path(label).stem or 'catalogue'}-lf.toml)",
-                    1,
-                    1,
-                )
-            ]
-        )
+        raise _old_mac(label)
     return text
+
+
+class NotUtf8(Exception):
+    """Raised by `decode_blocks` before any text when the file is UTF-16 or UTF-32 (with a
+    byte-order mark): such a file is decoded whole, by `decode`."""
+
+
+def decode_blocks(blocks: Iterable[bytes], label: str) -> Iterator[str]:
+    """`decode` for UTF-8 bytes given in blocks, as pieces of text (the same text once joined),
+    holding one block at a time. The same errors, at the same places, as `decode` of all the
+    bytes: a byte that is not UTF-8 as soon as it is met (`decode` stops at the first too); a
+    NUL character or old Mac line ends once every block is read (a later decoding error
+    comes first in `decode`). A file that starts as UTF-16 or UTF-32 raises `NotUtf8`."""
+    import codecs
+
+    blocks = iter(blocks)
+    first = b""
+    for block in blocks:  # enough bytes to tell the encoding as `decode` does
+        first += block
+        if len(first) >= 4096 + 3:
+            break
+    if encoding_of(first) in ("utf-16", "utf-32"):
+        raise NotUtf8
+    if first.startswith(b"\xef\xbb\xbf"):
+        first = first[3:]
+    _check_utf16_32_without_bom(first, label)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    fed = lines = 0  # bytes given to the decoder, and their line ends
+    last_nl = -1  # offset of the last line end among them
+    chars = char_lines = 0
+    last_char_nl = -1
+    nul: tuple[int, int] | None = None
+    cr = False
+    final = False
+    pending = first
+    while True:
+        held = len(decoder.getstate()[0])  # an unfinished character from the block before
+        try:
+            text = decoder.decode(pending, final)
+        except UnicodeDecodeError as err:
+            before = err.object[: err.start]
+            r = before.rfind(b"\n")
+            col = err.start - r if r >= 0 else fed - held + err.start - last_nl
+            raise _not_utf8(label, lines + before.count(b"\n") + 1, col) from None
+        r = pending.rfind(b"\n")
+        if r >= 0:
+            lines += pending.count(b"\n")
+            last_nl = fed + r
+        fed += len(pending)
+        if nul is None and "\0" in text:
+            at = text.index("\0")
+            r = text.rfind("\n", 0, at)
+            nul = char_lines + text.count("\n", 0, at) + 1, at - r if r >= 0 else chars + at - last_char_nl
+        r = text.rfind("\n")
+        if r >= 0:
+            char_lines += text.count("\n")
+            last_char_nl = chars + r
+        chars += len(text)
+        cr = cr or "\r" in text
+        if text:
+            yield text
+        if final:
+            break
+        pending = next(blocks, None)
+        if pending is None:
+            pending, final = b"", True
+    if nul is not None:
+        raise _nul(label, *nul)
+    if cr and not lines:
+        raise _old_mac(label)
