@@ -188,3 +188,25 @@ def test_conjugated_question_verbs_are_not_subjects(qpv):
 def test_thesaurus_heat_finds_cooling_and_participation_its_devices(qpv):
     assert "ademe-plus-fraiche-ma-ville" in ids(qpv, "lutter contre la chaleur", 5)
     assert "laval-convention-citoyenne" in ids(qpv, "participation des habitants", 5)
+
+
+@pytest.mark.parametrize("name", ["_AMOUNT_EXPR", "_BETWEEN", "_MANY", "_FREE", "_CHEAP", "_COSTLY"])
+def test_every_cost_phrase_holds_a_hint(name):
+    """A query without a digit or a hint word is not matched against the cost patterns (it
+    would cost every search the patterns' compilation): whatever a pattern matches must hold
+    one, or the prefilter would hide a cost phrase."""
+    import re
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from qpvcli.search import cost
+
+    pattern = re.compile(getattr(cost, name).pattern)
+
+    @settings(max_examples=60, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(pattern, fullmatch=True))
+    def check(text):
+        assert any(h in text for h in cost._HINTS) or any(map(str.isdigit, text)), text
+
+    check()

@@ -45,6 +45,27 @@ class CostIntent(NamedTuple):
         return f"≥ {eur(self.low or 0)}" if self.high is None else f"≤ {eur(self.high)}"
 
 
+class _Lazy:
+    """A pattern compiled when first used: most queries ask no cost (see _HINTS), and compiling
+    these would cost every search some milliseconds."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self.compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str):  # search, finditer
+        if self.compiled is None:
+            self.compiled = re.compile(self.pattern)
+        return getattr(self.compiled, name)
+
+
+# Every cost phrase below holds a digit or one of these (folded): a query with neither asks no
+# cost, and is not matched against the patterns.
+_HINTS = (
+    "cher", "cout", "onereu", "dispendieu", "marche", "low", "budget", "argent", "moyens",
+    "investissement", "gratuit", "frais", "eur", "€", "million", "milliard", "millier", "mille",
+)  # fmt: skip
+
 # Folded text (no accents, lower case, apostrophes straight).
 _NUMBER = r"\d+(?:[ \u202f.]\d{3})*(?:,\d+)?|\d+(?:\.\d+)?"
 _UNIT = r"k|m|md|mds|mrd|milles?|milliers?|millions?|milliards?"
@@ -54,14 +75,14 @@ _FRAME = r"(?:(?:un|une|le|la|avec|pour|d'un|d'une)\s+)?(?:budgets?|couts?|prix|
 _VERB = r"(?:qui\s+)?(?:coute|coutent|coutant|coutera)\s+"
 _AT_MOST = r"moins\s+de|pas\s+plus\s+de|au\s+plus|au\s+maximum|maximum|max|jusqu'a|inferieurs?\s+a|sous|en\s+dessous\s+de|<=?|≤"
 _AT_LEAST = r"plus\s+de|au\s+moins|minimum|superieurs?\s+a|au[ -]dela\s+de|a\s+partir\s+de|>=?|≥"
-_AMOUNT_EXPR = re.compile(
+_AMOUNT_EXPR = _Lazy(
     rf"(?:{_FRAME})?(?:{_VERB})?(?:(?P<most>{_AT_MOST})|(?P<least>{_AT_LEAST}))?\s*{_AMOUNT}"
     r"(?:\s+(?:de\s+|d')?(?:budget|cout)s?\b)?"
 )
-_BETWEEN = re.compile(
+_BETWEEN = _Lazy(
     rf"(?:{_FRAME})?(?:{_VERB})?entre\s+(?P<a>{_NUMBER})\s*(?P<au>{_UNIT})?\s*(?:{_CURRENCY})?\s+et\s+{_AMOUNT}"
 )
-_MANY = re.compile(
+_MANY = _Lazy(
     rf"(?:{_FRAME})?(?:plusieurs|des|quelques)\s+(?P<u>millions|milliards|centaines\s+de\s+milliers)(?:\s+(?:d'|de\s+)(?:{_CURRENCY}))?"
 )
 _SCALE = {"k": 10**3, "mille": 10**3, "milles": 10**3, "millier": 10**3, "milliers": 10**3}
@@ -71,8 +92,8 @@ _MANY_MIN = {"millions": 10**6, "milliards": 10**9}
 
 # Words, by what they ask; the longest alternatives first (« pas cher » before « cher »).
 _ADJ = r"(?:s|e|es)?"
-_FREE = re.compile(r"\b(?:gratuit(?:e|s|es|ement)?|sans\s+(?:frais|cout|budget)|zero\s+euro)\b")
-_CHEAP = re.compile(
+_FREE = _Lazy(r"\b(?:gratuit(?:e|s|es|ement)?|sans\s+(?:frais|cout|budget)|zero\s+euro)\b")
+_CHEAP = _Lazy(
     r"\b(?:"
     rf"(?:pas|peu|moins|pas\s+trop|pas\s+tres|le\s+moins|les\s+moins)\s+cher{_ADJ}"
     rf"|(?:pas|peu|moins|pas\s+trop|pas\s+tres)\s+(?:couteu(?:x|se|ses)|onereu(?:x|se|ses))"
@@ -84,7 +105,7 @@ _CHEAP = re.compile(
     r"|peu\s+de\s+(?:moyens|budget|argent)|sans\s+(?:argent|moyens)"
     r")\b"
 )
-_COSTLY = re.compile(
+_COSTLY = _Lazy(
     r"\b(?:"
     rf"(?:tres\s+|trop\s+|le\s+plus\s+|les\s+plus\s+)?cher{_ADJ}"
     r"|(?:tres\s+|trop\s+)?(?:couteu(?:x|se|ses)|onereu(?:x|se|ses)|dispendieu(?:x|se|ses))"
@@ -108,6 +129,8 @@ def _euros(number: str, unit: str | None) -> int | None:
 def read(query: str) -> tuple[CostIntent | None, str]:
     """The cost intent of a query, if any, and the query without the words that said it."""
     text = fold_text(normalise(query))
+    if not any(h in text for h in _HINTS) and not any(map(str.isdigit, text)):
+        return None, text
     found: CostIntent | None = None
 
     def cut(m: re.Match[str], intent: CostIntent) -> None:
