@@ -26,6 +26,8 @@ from qpvcli import terminal, text
 patterns = [n for n in ("_WORD", "_COMBINING", "_MARK_FLOOD", "_TO_TRANSLATE", "_TO_UNLIGATE")
             if getattr(text, n).cache_info().currsize]
 patterns += ["terminal._CONTROL"] if terminal._control.cache_info().currsize else []
+cost = sys.modules.get("qpvcli.search.cost")
+patterns += [f"cost.{n}" for n, v in (vars(cost) if cost else {}).items() if getattr(v, "compiled", None) is not None]
 sys.stdout.flush()
 sys.stderr.write("\\nPATTERNS " + json.dumps(patterns))
 sys.stderr.write("\\nMODULES " + json.dumps([m for m in heavy if m in sys.modules]) + "\\n")
@@ -91,6 +93,15 @@ def test_piped_commands_compile_no_pattern_for_ascii_options(built, args):
     """Folding an ASCII option value and writing catalogue text to a pipe need none of the
     Unicode patterns: they are compiled on first use (a search, an accented value)."""
     assert compiled(built, *args) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("îlots de fraîcheur", False), ("comment aider les jeunes ?", False), ("jardin pas cher", True)],
+)
+def test_a_search_compiles_the_cost_patterns_only_when_it_may_ask_a_cost(built, query, expected):
+    found = [p for p in compiled(built, "search", query) if p.startswith("cost.")]
+    assert bool(found) == expected, found
 
 
 def test_first_run_builds_then_validator_is_not_needed(tmp_path):

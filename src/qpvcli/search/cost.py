@@ -63,7 +63,7 @@ class _Lazy:
 # cost, and is not matched against the patterns.
 _HINTS = (
     "cher", "cout", "onereu", "dispendieu", "marche", "low", "budget", "argent", "moyens",
-    "investissement", "gratuit", "frais", "eur", "€", "million", "milliard", "millier", "mille",
+    "investissement", "gratuit", "frais", "euro", "€", "million", "milliard", "millier",
 )  # fmt: skip
 
 # Folded text (no accents, lower case, apostrophes straight).
