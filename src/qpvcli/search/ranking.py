@@ -14,9 +14,9 @@ import heapq
 import statistics
 from array import array
 from collections import Counter
-from collections.abc import Callable
-from itertools import compress, pairwise
-from operator import itemgetter
+from collections.abc import Callable, Iterable
+from itertools import chain, compress, pairwise, repeat
+from operator import add, and_, itemgetter, lt, not_
 from typing import NamedTuple
 
 from ..text import MAX_QUERY_CHARS, analyse, normalise
@@ -228,13 +228,23 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
         weight = penalty
         if cap is not None and penalty < 1.0:
             weight *= min(1.0, cap / (index.idf(s) or cap))
-        get = best.get
-        for d, impact in zip(docs, impacts, strict=True):
-            v = impact * weight
-            if v > get(d, 0.0):
-                best[d] = v
-                # What the record covers of the term: the route's own weight (not the capped one).
-                weights[d] = max(weights.get(d, 0.0), penalty)
+        values = dict(zip(docs, map(weight.__mul__, impacts), strict=True))
+        if not best:
+            best, weights = values, dict.fromkeys(values, penalty)
+            continue
+        # Variants come by decreasing weight: a record already met keeps its route's weight
+        # (what it covers of the term) and takes this variant's value only if it is higher; a
+        # new record comes after the others, in record order. Passes at C speed, no loop here.
+        met = list(map(best.__contains__, values))  # not `values.keys() - best.keys()`: a pass over best
+        common = list(compress(values, met))
+        if common:
+            olds = map(best.__getitem__, common)
+            better = list(compress(common, map(lt, olds, map(values.__getitem__, common))))
+            best.update(zip(better, map(values.__getitem__, better), strict=True))
+        if len(common) < len(values):
+            added = list(compress(values, map(not_, met)))
+            best.update(zip(added, map(values.__getitem__, added), strict=True))
+            weights.update(dict.fromkeys(added, penalty))
     for stems, weight, _how in q.phrases:
         found_all = [index.postings(s) for s in stems]
         if any(f is None for f in found_all):
@@ -248,7 +258,7 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
                 best[d] = v
                 weights[d] = max(weights.get(d, 0.0), weight)
     if q.generic:
-        best = {d: v * GENERIC_WEIGHT for d, v in best.items()}
+        best = dict(zip(best, map(GENERIC_WEIGHT.__mul__, best.values()), strict=True))
     return best, weights, own
 
 
@@ -327,10 +337,7 @@ def run(
 
     term_maps = []
     information = []  # (idf, record -> variant weight) of each subject notion
-    # The order: how many subject notions a record matches, counted twice when found in its own
-    # text, once when only in the labels of its action or themes (shared by many records).
-    coverage: Counter[int] = Counter()
-    order: Counter[int] = Counter()
+    owns = []  # records that have each subject notion in their own text
     previous = None
     for q in qterms:
         scores_q, weights_q, own_q = _term_scores(index, q)
@@ -339,36 +346,44 @@ def run(
             docs = _exact_docs(index, q)
             if not _one_notion(previous, docs):  # « longue durée »: counted once
                 information.append((_term_information(index, q), weights_q))
-                coverage.update(weights_q.keys())
-                order.update(weights_q.keys())
-                order.update(own_q)
+                owns.append(own_q)
             previous = docs
     n = len(information)
     term_maps.sort(key=len, reverse=True)
-    scores = dict(term_maps[0])  # the largest copied at C speed, the others added to it
-    for m in term_maps[1:]:
-        get = scores.get
-        for d, v in m.items():
-            scores[d] = get(d, 0.0) + v
+    scores = _sum_maps(term_maps)
+    # The order: how many subject notions a record matches, counted twice when found in its own
+    # text, once when only in the labels of its action or themes (shared by many records). With
+    # one notion and no cost, it only orders the first results: counted for those alone.
+    coverage: Counter[int] | _OneNotion
+    if n > 1 or intent is not None:
+        coverage = Counter(chain.from_iterable(w.keys() for _, w in information))
+    else:
+        coverage = _OneNotion(information[0][1])
     if len(subject) < len(qterms):  # a record matching only generic words is not an answer
-        scores = {d: v for d, v in scores.items() if coverage[d]}
+        scores = _keep(scores, map(coverage.__contains__, scores))
     asked, typed_fits, cost_fits = None, set(), set()
     if intent is not None:  # the cost asked counts as one more word matched (a soft preference)
         asked = _CostAsked.read(index, intent)
         typed_fits = set(asked.typed)
         cost_fits = (typed_fits | asked.said.keys()).intersection(scores)
         coverage.update(cost_fits)
-        order.update(cost_fits)
-        order.update(cost_fits)
         n += 1
     if n > 1:
+        order = coverage.copy()
+        order.update(chain.from_iterable(owns))
+        if cost_fits:
+            order.update(cost_fits)
         # Records matching fewer words come after those matching the most, if they cover enough:
         # one word may be missing from two or three, two from four or five...
         k_max = max(coverage.values(), default=0)
         required = max(1, k_max - max(1, n // 2))
-        scores = {d: v for d, v in scores.items() if coverage[d] >= required}
+        # Every record of `coverage` is scored: when they are as many, all have one notion.
+        if required > 1 or len(coverage) < len(scores):
+            scores = _keep(scores, map(required.__le__, map(coverage.__getitem__, scores)))
+    else:
+        order = _OneNotionOrder(information[0][1], owns[0])
     if accept is not None:
-        scores = {d: v for d, v in scores.items() if accept(d)}
+        scores = _keep(scores, map(accept, scores))
     if not scores:
         return Result([], qterms, [], 0, unknown)
 
@@ -386,14 +401,14 @@ def run(
         covered = dict.fromkeys(scores, 0.0)
         for idf, weights_q in information:
             share = idf / total_information
-            for d, w in weights_q.items():
-                if d in covered:
-                    covered[d] += share * w
+            found = list(filter(covered.__contains__, weights_q))
+            shares = map(share.__mul__, map(weights_q.__getitem__, found))
+            covered.update(zip(found, map(add, map(covered.__getitem__, found), shares), strict=True))
 
     depth = RERANK_DEPTH if limit is None else max(limit, RERANK_DEPTH)
     if n > 1:
         # (coverage, score, record) tuples compare in C: no Python key function per record.
-        ranking = [(order[d], v, d) for d, v in scores.items()]
+        ranking = zip(map(order.__getitem__, scores), scores.values(), scores, strict=True)
         head = [d for _, _, d in heapq.nlargest(depth, ranking)]
     else:  # every record covers the one subject word: by score alone
         head = [d for d, _ in heapq.nlargest(depth, scores.items(), key=itemgetter(1))]
@@ -402,14 +417,15 @@ def run(
         _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index.stem_of)
         head.sort(key=lambda d: (order[d], scores[d]), reverse=True)
     top = max(scores[d] for d in head)
-    min_covered = COVERAGE_CUTOFF * max(covered.get(d, 0.0) for d in scores)
+    min_covered = COVERAGE_CUTOFF * max(map(covered.get, scores, repeat(0.0)))
     min_score = RELATIVE_CUTOFF * top
 
     def kept(d: int) -> bool:
         return covered.get(d, 0.0) >= min_covered and scores[d] >= min_score
 
     # One count for the total and the list: the same scores (proximity included), the same rule.
-    total = sum(1 for d, v in scores.items() if v >= min_score and covered.get(d, 0.0) >= min_covered)
+    enough = map(min_covered.__le__, map(covered.get, scores, repeat(0.0)))
+    total = sum(map(and_, map(min_score.__le__, scores.values()), enough))
     if limit is None:
         in_head = set(head)
         ordered = sorted(scores, key=lambda d: (order[d], scores[d]), reverse=True)
@@ -429,6 +445,53 @@ def run(
             matches[asked.intent.said] = asked.match(index, d, typed_fits)
         hits.append(Hit(d, scores[d], coverage[d], matches))
     return Result(hits, qterms, [], total, unknown)
+
+
+def _sum_maps(maps: list[dict[int, float]]) -> dict[int, float]:
+    """Record -> the sum of its values in each map, added in the maps' order (a record met
+    first in a later map comes after the others): the largest map copied, each other one added
+    in passes at C speed."""
+    scores = dict(maps[0])
+    for m in maps[1:]:
+        met = list(map(scores.__contains__, m))
+        common = list(compress(m, met))
+        if common:
+            sums = map(add, map(scores.__getitem__, common), map(m.__getitem__, common))
+            scores.update(zip(common, sums, strict=True))
+        if len(common) < len(m):
+            added = list(compress(m, map(not_, met)))
+            scores.update(zip(added, map(m.__getitem__, added), strict=True))
+    return scores
+
+
+def _keep(scores: dict[int, float], flags: Iterable[object]) -> dict[int, float]:
+    """The records of `scores` whose flag is true, in the same order (at C speed)."""
+    return dict(compress(scores.items(), flags))
+
+
+class _OneNotion:
+    """Coverage of a query of one subject notion and no cost: a record covers it or not (1 or
+    0). Read for the records ranked first, never counted for every record."""
+
+    def __init__(self, weights: dict[int, float]):
+        self.weights = weights
+
+    def __contains__(self, d: int) -> bool:
+        return d in self.weights
+
+    def __getitem__(self, d: int) -> int:
+        return int(d in self.weights)
+
+
+class _OneNotionOrder(_OneNotion):
+    """...and its order: once more when the record has it in its own text."""
+
+    def __init__(self, weights: dict[int, float], own: set[int]):
+        super().__init__(weights)
+        self.own = own
+
+    def __getitem__(self, d: int) -> int:
+        return (d in self.weights) + (d in self.own)
 
 
 class _CostAsked(NamedTuple):
