@@ -208,13 +208,15 @@ class Index:
     def __init__(self, conn: sqlite3.Connection, n_docs: int):
         self.conn = conn
         self.n_docs = n_docs
+        self._raw: dict[str, tuple[array, array, array] | None] = {}
         self._postings: dict[str, tuple[array, array, array] | None] = {}
         self._words: dict[str, tuple[str, int] | None] = {}
 
-    def postings(self, s: str) -> tuple[array, array, array] | None:
-        """Record numbers (ascending), impacts (idf applied) and field masks of one stem."""
-        if s in self._postings:
-            return self._postings[s]
+    def raw(self, s: str) -> tuple[array, array, array] | None:
+        """Record numbers (ascending), impacts as stored (idf not applied) and field masks of
+        one stem: what a ranking that looks at a few records reads, without a pass over all."""
+        if s in self._raw:
+            return self._raw[s]
         rows = self.conn.execute(
             "SELECT docs, impacts, masks FROM postings WHERE stem = ? ORDER BY segment", (s,)
         ).fetchall()
@@ -230,14 +232,35 @@ class Index:
                 raise DamagedIndex(s) from None
             if not len(docs) == len(impacts) == len(masks) or not 0 <= docs[-1] < self.n_docs:
                 raise DamagedIndex(s)
+            found = (docs, impacts, masks)
+        self._raw[s] = found
+        return found
+
+    def postings(self, s: str) -> tuple[array, array, array] | None:
+        """Record numbers (ascending), impacts (idf applied) and field masks of one stem."""
+        if s in self._postings:
+            return self._postings[s]
+        found = self.raw(s)
+        if found is not None:
+            docs, impacts, masks = found
             idf = _idf(self.n_docs, len(docs))
             found = (docs, array("f", map(idf.__mul__, impacts)), masks)
         self._postings[s] = found
         return found
 
+    def impact(self, s: str, j: int) -> float:
+        """The `j`-th impact of a stem with its idf applied, as `postings` gives it (rounded to
+        single precision the same way), without applying the idf to all of them."""
+        found = self._postings.get(s)
+        if found is not None:
+            return found[1][j]
+        found = self.raw(s)
+        assert found is not None
+        return array("f", (_idf(self.n_docs, len(found[0])) * found[1][j],))[0]
+
     def has(self, s: str) -> bool:
-        if s in self._postings:
-            return self._postings[s] is not None
+        if s in self._raw:
+            return self._raw[s] is not None
         return self.conn.execute("SELECT 1 FROM postings WHERE stem = ? LIMIT 1", (s,)).fetchone() is not None
 
     def word(self, w: str) -> tuple[str, int] | None:
@@ -299,7 +322,7 @@ class Index:
 
     def idf(self, s: str) -> float:
         """Inverse document frequency of a stem (0 when it is in no record)."""
-        found = self.postings(s)
+        found = self.raw(s)
         return 0.0 if found is None else _idf(self.n_docs, len(found[0]))
 
 

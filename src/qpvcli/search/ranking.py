@@ -28,6 +28,7 @@ RELATIVE_CUTOFF = 0.05  # a record far below the best one by score is noise, wha
 COVERAGE_CUTOFF = 0.5  # ...and so is one covering less than half the information the best covers
 PHRASE_BONUS_TITLE, PHRASE_BONUS_BODY = 0.5, 0.35  # per pair of query words adjacent in a field
 RERANK_DEPTH = 15
+MAX_SCORED = 2000  # records a fast path scores one by one before it gives way to the full ranking
 THESAURUS_WEIGHT = 0.7  # a phrase the thesaurus gives for what was typed (sigle, équivalent...)
 GENERIC_WEIGHT = 0.2  # question words and generic verbs: they match, but say little
 MAX_KEY_WORDS = 5
@@ -265,7 +266,7 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
 def _exact_docs(index: Index, q: QueryTerm) -> array | None:
     """The records that contain the word itself (already read for its scores)."""
     exact = [s for s, (_, how) in q.variants.items() if how == "exact"]
-    found = index.postings(exact[0]) if exact else None
+    found = index.raw(exact[0]) if exact else None
     return None if found is None else found[0]
 
 
@@ -296,13 +297,13 @@ def _explain(index: Index, q: QueryTerm, doc: int) -> tuple[str, str, tuple[str,
     candidates = [(s, weight, how) for s, (weight, how) in q.variants.items()]
     candidates += [(s, weight, how) for stems, weight, how in q.phrases for s in stems]
     for s, weight, how in candidates:
-        postings = index.postings(s)
+        postings = index.raw(s)
         if postings is None:
             continue
-        docs, impacts, masks = postings
+        docs, _raw, masks = postings
         j = bisect.bisect_left(docs, doc)
         if j < len(docs) and docs[j] == doc:
-            value = impacts[j] * weight
+            value = index.impact(s, j) * weight
             if found is None or value > found[0]:
                 found = (value, s, how, _mask_fields(masks[j]))
     return found[1:] if found else None
@@ -334,6 +335,10 @@ def run(
         return Result([], qterms, _suggestions(index, qterms), 0, unknown)
     qterms = [q for q in qterms if q.word not in unknown]
     subject = [q for q in qterms if not q.generic]
+    if limit is not None and accept is None and intent is None and len(subject) == len(qterms) == 1:
+        found = _one_word(index, qterms, limit, unknown)
+        if found is not None:
+            return found
 
     term_maps = []
     information = []  # (idf, record -> variant weight) of each subject notion
@@ -445,6 +450,152 @@ def run(
             matches[asked.intent.said] = asked.match(index, d, typed_fits)
         hits.append(Hit(d, scores[d], coverage[d], matches))
     return Result(hits, qterms, [], total, unknown)
+
+
+class _Route(NamedTuple):
+    """One variant of a query word: its postings as stored, idf, weight and penalty."""
+
+    docs: array
+    raw: array
+    idf: float
+    weight: float | None  # None: the word itself, its impacts counted as they are
+    penalty: float  # what a record found by it covers of the word
+
+    def value(self, j: int) -> float:
+        """The `j`-th record's value by this route, rounded as `Index.postings` rounds."""
+        v = array("f", (self.idf * self.raw[j],))[0]
+        return v if self.weight is None else v * self.weight
+
+    def position(self, d: int) -> int | None:
+        return _position(self.docs, d)
+
+    def values(self, positions: Iterable[int]) -> Iterable[float]:
+        """The values of the records at these positions (passes at C speed)."""
+        found = array("f", map(self.idf.__mul__, map(self.raw.__getitem__, positions)))
+        return found if self.weight is None else map(self.weight.__mul__, found)
+
+    def candidates(self, depth: int, first: bool) -> list[int]:
+        """Records of this route that may be among the `depth` first results: those above the
+        `depth`-th best value, and those equal to it (for the first route, only the `depth`
+        lowest numbers among these: the full ranking meets them first). Found by a threshold on
+        the stored impacts, in passes at C speed."""
+        raw = self.raw
+        positions: Iterable[int] = range(len(raw))
+        if len(raw) > depth:
+            hi, lo = max(raw), min(raw)
+            for share in (0.02, 0.1, 0.3, 0.6, 1.0):
+                t = hi - (hi - lo) * share
+                # Kept a margin below the threshold, larger than single-precision rounding.
+                found = list(compress(range(len(raw)), map((t * (1 - 1e-6)).__le__, raw)))
+                if sum(map(t.__le__, map(raw.__getitem__, found))) >= depth:
+                    positions = found
+                    break
+        docs = list(map(self.docs.__getitem__, positions))
+        values = list(self.values(positions))
+        if len(values) <= depth:
+            return docs
+        last = heapq.nlargest(depth, values)[-1]
+        above = list(compress(docs, map(last.__lt__, values)))
+        tied = list(compress(docs, map(last.__eq__, values)))
+        return above + (tied[:depth] if first else tied)
+
+
+def _one_word(index: Index, qterms: list[QueryTerm], limit: int, unknown: list[str]) -> Result | None:
+    """The ranking of a query of one word, with a limit and no filter nor cost, reading only the
+    best records of each variant: the same result as the full ranking, or None when a bound it
+    relies on does not hold (the full ranking then runs).
+
+    A record is ranked by the best value of the variants that have it (ties in the order the
+    full ranking meets them: by variant, then record); it covers the word by the weight of the
+    strongest variant that has it. A record outside the best few of every variant cannot reach
+    the first results (each variant's few best are all candidates). The total counts the
+    records of the variants strong enough for the coverage cut-off, once each: it is exact when
+    each of these variants' lowest value passes the score cut-off (else None)."""
+    q = qterms[0]
+    if q.phrases or q.generic:
+        return None
+    exact = [s for s, (_, how) in q.variants.items() if how == "exact"]
+    cap = index.idf(exact[0]) if exact else None
+    routes: list[_Route] = []
+    for s, (penalty, _how) in sorted(q.variants.items(), key=lambda kv: -kv[1][0]):
+        found = index.raw(s)
+        if found is None:
+            continue
+        weight: float | None = None
+        if not (penalty == 1.0 and not routes):
+            weight = penalty
+            if cap is not None and penalty < 1.0:
+                weight *= min(1.0, cap / (index.idf(s) or cap))
+        routes.append(_Route(found[0], found[1], index.idf(s), weight, penalty))
+    if not routes:
+        return None
+    depth = max(limit, RERANK_DEPTH)
+    candidates: set[int] = set()
+    for i, r in enumerate(routes):
+        candidates.update(r.candidates(depth, i == 0))
+        if len(candidates) > MAX_SCORED:
+            return None
+    best = {d: _best_route(routes, d) for d in candidates}
+    head = sorted(best, key=lambda d: (-best[d][0], best[d][1], d))[:depth]
+    min_score = RELATIVE_CUTOFF * best[head[0]][0]
+    min_covered = COVERAGE_CUTOFF * routes[0].penalty
+    # The records counted: those of the variants that cover enough of the word, whose value
+    # passes the score cut-off. A variant whose lowest value passes it counts all its records;
+    # the records found only by the others (few, else the full ranking runs) are scored.
+    counted = [r for r in routes if r.penalty >= min_covered]
+    passing = [r for r in counted if r.value(r.raw.index(min(r.raw))) >= min_score]
+    failing = [r for r in counted if all(r is not p for p in passing)]
+    alone = set().union(*(r.docs for r in failing))
+    if len(alone) > MAX_SCORED:
+        return None
+    for r in passing:
+        if len(alone) * 20 < len(r.docs):
+            alone = {d for d in alone if r.position(d) is None}
+        else:
+            alone.difference_update(r.docs)
+    total = _union_size([r.docs for r in passing])
+    total += sum(1 for d in alone if _best_route(routes, d)[0] >= min_score)
+
+    def kept(d: int) -> bool:
+        return routes[best[d][1]].penalty >= min_covered and best[d][0] >= min_score
+
+    hits = []
+    for d in [d for d in head if kept(d)][:limit]:
+        found = _explain(index, q, d)
+        hits.append(Hit(d, best[d][0], 1, {q.word: [found]} if found else {}))
+    return Result(hits, qterms, [], total, unknown)
+
+
+def _best_route(routes: list[_Route], d: int) -> tuple[float, int]:
+    """A record's best value among the routes that have it, and the first route that has it."""
+    value, first = None, 0
+    for i, r in enumerate(routes):
+        j = r.position(d)
+        if j is not None:
+            v = r.value(j)
+            if value is None:
+                value, first = v, i
+            elif v > value:
+                value = v
+    assert value is not None
+    return value, first
+
+
+def _union_size(arrays: list[array]) -> int:
+    """How many distinct records these sorted arrays hold together."""
+    if not arrays:
+        return 0
+    arrays = sorted(arrays, key=len, reverse=True)
+    others = set().union(*arrays[1:])
+    if len(others) * 20 < len(arrays[0]):  # few: looked up in the largest by bisection
+        big = arrays[0]
+        return len(big) + sum(1 for d in others if _position(big, d) is None)
+    return len(arrays[0]) + len(others.difference(arrays[0]))
+
+
+def _position(docs: array, d: int) -> int | None:
+    j = bisect.bisect_left(docs, d)
+    return j if j < len(docs) and docs[j] == d else None
 
 
 def _sum_maps(maps: list[dict[int, float]]) -> dict[int, float]:
