@@ -189,7 +189,7 @@ def run(
         head = [d for d, _ in heapq.nlargest(depth, scores.items(), key=itemgetter(1))]
     if texts is not None and len(qterms) > 1:
         scores = dict(scores)
-        _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index.stem_of)
+        _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index)
         head.sort(key=lambda d: (order[d], scores[d]), reverse=True)
     top = max(scores[d] for d in head)
     min_covered = COVERAGE_CUTOFF * max(covered.get(d, 0.0) for d in scores)

@@ -419,7 +419,7 @@ def run(
         head = [d for d, _ in heapq.nlargest(depth, scores.items(), key=itemgetter(1))]
     if texts is not None and len(qterms) > 1:
         scores = dict(scores)
-        _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index.stem_of)
+        _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index)
         head.sort(key=lambda d: (order[d], scores[d]), reverse=True)
     top = max(scores[d] for d in head)
     min_covered = COVERAGE_CUTOFF * max(map(covered.get, scores, repeat(0.0)))
@@ -695,18 +695,26 @@ def _proximity_bonus(
     scores: dict[int, float],
     qterms: list[QueryTerm],
     texts: Callable[[list[int]], dict[int, dict[str, str]]],
-    stem_of: Callable[[str], str],
+    index: Index,
 ) -> None:
     """Query words that follow each other in a record (« lien social », « îlots de fraîcheur »)
-    count more, in the title most."""
+    count more, in the title most. Each text is analysed once; the stems of its words are read
+    from the vocabulary in one query (`Index.learn`), not one query per word."""
     by_doc = texts(docs)
+    # Fields shared by every record of the action or theme say nothing of this one.
+    analysed = {
+        d: {name: analyse(text) for name, text in fields.items() if name not in SHARED_LABELS}
+        for d, fields in by_doc.items()
+    }
+    index.learn(w for fields in analysed.values() for words in fields.values() for w in words)
+    stem_of = index.stem_of
     for d in docs:
         bonus = 0.0
-        fields = by_doc.get(d, {})
+        fields = analysed.get(d, {})
         for name in FIELD_NAMES:
-            if name in ("action", "thematiques"):
-                continue  # shared by every record of the action or theme: says nothing of this one
-            field_stems = [stem_of(t) for t in analyse(fields.get(name, ""))]
+            if name in SHARED_LABELS:
+                continue
+            field_stems = [stem_of(t) for t in fields.get(name, ())]
             pairs = set(pairwise(field_stems))
             found = sum(1 for a, b in pairwise(qterms) if any((x, y) in pairs for x in a.variants for y in b.variants))
             if found:
