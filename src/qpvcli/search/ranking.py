@@ -15,7 +15,7 @@ import statistics
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
-from itertools import chain, compress, pairwise, repeat
+from itertools import chain, compress, filterfalse, pairwise, repeat
 from operator import add, and_, itemgetter, lt, not_
 from typing import NamedTuple
 
@@ -28,7 +28,8 @@ RELATIVE_CUTOFF = 0.05  # a record far below the best one by score is noise, wha
 COVERAGE_CUTOFF = 0.5  # ...and so is one covering less than half the information the best covers
 PHRASE_BONUS_TITLE, PHRASE_BONUS_BODY = 0.5, 0.35  # per pair of query words adjacent in a field
 RERANK_DEPTH = 15
-MAX_SCORED = 2000  # records a fast path scores one by one before it gives way to the full ranking
+MAX_SCORED = 2000
+MAX_FAST_WORDS = 4  # a fast path counts a record's words as a sum of powers of two: 1 + 2 + 4 + 8  # records a fast path scores one by one before it gives way to the full ranking
 THESAURUS_WEIGHT = 0.7  # a phrase the thesaurus gives for what was typed (sigle, équivalent...)
 GENERIC_WEIGHT = 0.2  # question words and generic verbs: they match, but say little
 MAX_KEY_WORDS = 5
@@ -335,8 +336,11 @@ def run(
         return Result([], qterms, _suggestions(index, qterms), 0, unknown)
     qterms = [q for q in qterms if q.word not in unknown]
     subject = [q for q in qterms if not q.generic]
-    if limit is not None and accept is None and intent is None and len(subject) == len(qterms) == 1:
-        found = _one_word(index, qterms, limit, unknown)
+    if limit is not None and accept is None and intent is None and len(subject) == len(qterms):
+        if len(qterms) == 1:
+            found = _one_word(index, qterms, limit, unknown)
+        else:
+            found = _many_words(index, qterms, limit, unknown, texts)
         if found is not None:
             return found
 
@@ -457,6 +461,7 @@ class _Route(NamedTuple):
 
     docs: array
     raw: array
+    masks: array
     idf: float
     weight: float | None  # None: the word itself, its impacts counted as they are
     penalty: float  # what a record found by it covers of the word
@@ -500,6 +505,25 @@ class _Route(NamedTuple):
         return above + (tied[:depth] if first else tied)
 
 
+def _routes(index: Index, q: QueryTerm) -> list[_Route]:
+    """The variants of a query word that some record has, strongest first, as `_term_scores`
+    weighs them: a variant never counts more than the word itself."""
+    exact = [s for s, (_, how) in q.variants.items() if how == "exact"]
+    cap = index.idf(exact[0]) if exact else None
+    routes: list[_Route] = []
+    for s, (penalty, _how) in sorted(q.variants.items(), key=lambda kv: -kv[1][0]):
+        found = index.raw(s)
+        if found is None:
+            continue
+        weight: float | None = None
+        if not (penalty == 1.0 and not routes):
+            weight = penalty
+            if cap is not None and penalty < 1.0:
+                weight *= min(1.0, cap / (index.idf(s) or cap))
+        routes.append(_Route(found[0], found[1], found[2], index.idf(s), weight, penalty))
+    return routes
+
+
 def _one_word(index: Index, qterms: list[QueryTerm], limit: int, unknown: list[str]) -> Result | None:
     """The ranking of a query of one word, with a limit and no filter nor cost, reading only the
     best records of each variant: the same result as the full ranking, or None when a bound it
@@ -514,19 +538,7 @@ def _one_word(index: Index, qterms: list[QueryTerm], limit: int, unknown: list[s
     q = qterms[0]
     if q.phrases or q.generic:
         return None
-    exact = [s for s, (_, how) in q.variants.items() if how == "exact"]
-    cap = index.idf(exact[0]) if exact else None
-    routes: list[_Route] = []
-    for s, (penalty, _how) in sorted(q.variants.items(), key=lambda kv: -kv[1][0]):
-        found = index.raw(s)
-        if found is None:
-            continue
-        weight: float | None = None
-        if not (penalty == 1.0 and not routes):
-            weight = penalty
-            if cap is not None and penalty < 1.0:
-                weight *= min(1.0, cap / (index.idf(s) or cap))
-        routes.append(_Route(found[0], found[1], index.idf(s), weight, penalty))
+    routes = _routes(index, q)
     if not routes:
         return None
     depth = max(limit, RERANK_DEPTH)
@@ -564,6 +576,223 @@ def _one_word(index: Index, qterms: list[QueryTerm], limit: int, unknown: list[s
         found = _explain(index, q, d)
         hits.append(Hit(d, best[d][0], 1, {q.word: [found]} if found else {}))
     return Result(hits, qterms, [], total, unknown)
+
+
+class _Rest(NamedTuple):
+    """A record found by a weaker variant of some word (not by the word itself): scored alone."""
+
+    coverage: int
+    order: int
+    covered: float
+    score: float
+
+
+def _many_words(
+    index: Index,
+    qterms: list[QueryTerm],
+    limit: int,
+    unknown: list[str],
+    texts: Callable[[list[int]], dict[int, dict[str, str]]] | None,
+) -> Result | None:
+    """The ranking of a query of two to four words (each its own notion, no thesaurus phrase),
+    with a limit and no filter nor cost: the same result as the full ranking, or None when an
+    assumption below does not hold (the full ranking then runs).
+
+    Most records are found by the words themselves: what they cover and how many words they
+    match depend only on which words they have, counted for every record in one pass at C speed
+    (a record's count is the sum of a distinct power of two per word: the word's postings are
+    counted that many times). The few records found only by a weaker variant of a word are
+    scored one by one. The total is counted by group of words; it is exact when the lowest score
+    possible in each group kept passes the score cut-off. The first results are taken among
+    the records that match the most words, then ranked by their scores, read for them only."""
+    n = len(qterms)
+    if n > MAX_FAST_WORDS or any(q.phrases or q.generic for q in qterms):
+        return None
+    words: list[list[_Route]] = []
+    previous = None
+    for q in qterms:
+        docs = _exact_docs(index, q)
+        if _one_notion(previous, docs):
+            return None
+        previous = docs
+        routes = _routes(index, q)
+        if not routes or routes[0].weight is not None:  # found only by variants
+            return None
+        words.append(routes)
+    information = [_term_information(index, q) for q in qterms]
+    if n >= 3:
+        cap = statistics.median(information)
+        information = [min(idf, cap) for idf in information]
+    total_information = sum(information) or 1.0
+    shares = [idf / total_information for idf in information]
+    sizes = [_union_size([r.docs for r in routes]) for routes in words]
+    summed = sorted(range(n), key=lambda i: sizes[i], reverse=True)  # the order scores are added
+
+    # The records found by a weaker variant of a word but not by the word: scored one by one.
+    rest: dict[int, _Rest] = {}
+    alone: set[int] = set()
+    for routes in words:
+        others = set().union(*(r.docs for r in routes[1:]))
+        if len(others) * 20 < len(routes[0].docs):
+            others = {d for d in others if routes[0].position(d) is None}
+        else:
+            others.difference_update(routes[0].docs)
+        alone |= others
+        if len(alone) > MAX_SCORED:
+            return None
+    for d in alone:
+        rest[d] = _score_alone(words, shares, summed, d)
+
+    # Which words' own postings have each record: one count at C speed, as powers of two.
+    by_size = sorted(range(n), key=lambda i: len(words[i][0].docs), reverse=True)
+    bits = [0] * n
+    for rank, i in enumerate(by_size):
+        bits[i] = 1 << rank
+    code = Counter(chain.from_iterable(docs for i in range(n) for docs in repeat(words[i][0].docs, bits[i])))
+    groups = Counter(code.values())
+    for d in rest:
+        if d in code:
+            groups[code[d]] -= 1
+
+    def members(c: int) -> list[int]:
+        return [i for i in range(n) if c & bits[i]]
+
+    def group_covered(c: int) -> float:
+        covered = 0.0
+        for i in members(c):
+            covered += shares[i] * 1.0
+        return covered
+
+    popcount = {c: len(members(c)) for c in groups}
+    k_max = max([popcount[c] for c, k in groups.items() if k > 0] + [r.coverage for r in rest.values()])
+    required = max(1, k_max - max(1, n // 2))
+    kept_groups = [c for c, k in groups.items() if k > 0 and len(members(c)) >= required]
+    kept_rest = {d: r for d, r in rest.items() if r.coverage >= required}
+    min_covered = COVERAGE_CUTOFF * max(
+        [group_covered(c) for c in kept_groups] + [r.covered for r in kept_rest.values()]
+    )
+
+    # The first results: among the records that match the most words, enough of them that no
+    # record matching fewer words can come before the `depth`-th.
+    depth = max(limit, RERANK_DEPTH)
+    own = [set().union(*(compress(r.docs, map(_OWN_FIELDS.__and__, r.masks)) for r in routes)) for routes in words]
+    least = k_max
+    while True:
+        wanted = {c for c in kept_groups if len(members(c)) >= least}
+        found = list(filterfalse(rest.__contains__, compress(code, map(wanted.__contains__, code.values()))))
+        orders = list(map(popcount.__getitem__, map(code.__getitem__, found)))
+        for o in own:
+            orders = list(map(add, orders, map(o.__contains__, found)))
+        found += [d for d, r in kept_rest.items() if r.coverage >= least]
+        orders += [r.order for d, r in kept_rest.items() if r.coverage >= least]
+        if least <= required:
+            break
+        if len(found) >= depth and heapq.nlargest(depth, orders)[-1] > 2 * (least - 1):
+            break
+        least -= 1
+    if len(found) > depth:
+        last = heapq.nlargest(depth, orders)[-1]
+        keep = list(map(last.__le__, orders))
+        found, orders = list(compress(found, keep)), list(compress(orders, keep))
+    order = dict(zip(found, orders, strict=True))
+    scores = _scores_of(words, summed, found, rest)
+    head = [d for _, _, d in heapq.nlargest(depth, zip(orders, map(scores.__getitem__, found), found, strict=True))]
+    if texts is not None:
+        _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index)
+        head.sort(key=lambda d: (order[d], scores[d]), reverse=True)
+    min_score = RELATIVE_CUTOFF * max(scores[d] for d in head)
+
+    # The total: each group of words kept counts all its records, if its lowest score passes.
+    total = 0
+    for c in kept_groups:
+        if group_covered(c) >= min_covered:
+            lowest = 0.0
+            for i in summed:
+                if c & bits[i]:
+                    lowest += words[i][0].value(words[i][0].raw.index(min(words[i][0].raw)))
+            if lowest < min_score:
+                return None
+            total += groups[c]
+    for d, r in kept_rest.items():
+        total += r.covered >= min_covered and scores.get(d, r.score) >= min_score
+
+    def covered_of(d: int) -> float:
+        return rest[d].covered if d in rest else group_covered(code[d])
+
+    def coverage_of(d: int) -> int:
+        return rest[d].coverage if d in rest else len(members(code[d]))
+
+    hits = []
+    for d in [d for d in head if covered_of(d) >= min_covered and scores[d] >= min_score][:limit]:
+        matches = {}
+        for q in qterms:
+            explained = _explain(index, q, d)
+            if explained:
+                matches[q.word] = [explained]
+        hits.append(Hit(d, scores[d], coverage_of(d), matches))
+    return Result(hits, qterms, [], total, unknown)
+
+
+def _score_alone(words: list[list[_Route]], shares: list[float], summed: list[int], d: int) -> _Rest:
+    """Coverage, order, covered share and score of one record, variant by variant."""
+    coverage = order = 0
+    covered = 0.0
+    values: list[float | None] = []
+    for i, routes in enumerate(words):
+        best, weight, own = None, 0.0, False
+        for r in routes:
+            j = r.position(d)
+            if j is not None:
+                v = r.value(j)
+                if best is None:
+                    best, weight = v, r.penalty
+                elif v > best:
+                    best = v
+                own = own or bool(r.masks[j] & _OWN_FIELDS)
+        values.append(best)
+        if best is not None:
+            coverage += 1
+            order += 1 + own
+            covered += shares[i] * weight
+    score = 0.0
+    for i in summed:
+        v = values[i]
+        if v is not None:
+            score += v
+    return _Rest(coverage, order, covered, score)
+
+
+def _scores_of(
+    words: list[list[_Route]], summed: list[int], docs: list[int], rest: dict[int, _Rest]
+) -> dict[int, float]:
+    """The scores of some records (those found by the words themselves), each word's value read
+    in one pass over its postings at C speed, added in the order of the full ranking."""
+    wanted = set(docs).difference(rest)
+    values: list[dict[int, float]] = []
+    for routes in words:
+        best: dict[int, float] = {}
+        for r in routes:
+            positions = list(compress(range(len(r.docs)), map(wanted.__contains__, r.docs)))
+            found = dict(zip(map(r.docs.__getitem__, positions), r.values(positions), strict=True))
+            if not best:
+                best = found
+                continue
+            for d, v in found.items():
+                if d not in best or v > best[d]:
+                    best[d] = v
+        values.append(best)
+    scores = {}
+    for d in wanted:
+        score = 0.0
+        for i in summed:
+            v = values[i].get(d)
+            if v is not None:
+                score += v
+        scores[d] = score
+    for d in docs:
+        if d in rest:
+            scores[d] = rest[d].score
+    return scores
 
 
 def _best_route(routes: list[_Route], d: int) -> tuple[float, int]:
