@@ -301,12 +301,27 @@ class Index:
         return [x for (x,) in self.conn.execute(sql, (s, s + _TOP))]
 
     def words_of_length(self, lo: int, hi: int, first: str | None = None) -> list[str]:
-        """Vocabulary words of lengths lo..hi, starting with `first` when given."""
+        """Vocabulary words of lengths lo..hi, starting with `first` when given; by length, then
+        in alphabetical order."""
         if first is None:
-            sql, params = "SELECT mot FROM vocabulaire WHERE longueur BETWEEN ? AND ?", (lo, hi)
-        else:
-            sql = "SELECT mot FROM vocabulaire WHERE mot >= ? AND mot < ? AND longueur BETWEEN ? AND ?"
-            params = (first, first + _TOP, lo, hi)  # type: ignore[assignment]
+            sql, params = "SELECT mot FROM vocabulaire WHERE longueur BETWEEN ? AND ? ORDER BY longueur, mot", (lo, hi)
+            return [w for (w,) in self.conn.execute(sql, params)]
+        # The words of one first letter, read by their key (`+longueur`: not by the index of
+        # lengths, which would scan every word of these lengths), then sorted as above.
+        sql = "SELECT mot FROM vocabulaire WHERE mot >= ? AND mot < ? AND +longueur BETWEEN ? AND ?"
+        found = [w for (w,) in self.conn.execute(sql, (first, first + _TOP, lo, hi))]
+        return sorted(found, key=lambda w: (len(w), w))
+
+    def words_one_edit_from_start(self, term: str) -> list[str]:
+        """Vocabulary words one length from `term` or of its length, with another first letter,
+        that may be one edit from it (`words_of_length` order): the edit is at the start, so
+        the word starts with the term's second letter (a deletion or a swap), or its second
+        letter is the term's first or second (an insertion or a substitution)."""
+        sql = (
+            "SELECT mot FROM vocabulaire WHERE longueur BETWEEN ? AND ? AND substr(mot, 1, 1) <> ?"
+            " AND (substr(mot, 1, 1) = ? OR substr(mot, 2, 1) IN (?, ?)) ORDER BY longueur, mot"
+        )
+        params = (len(term) - 1, len(term) + 1, term[0], term[1:2], term[0], term[1:2])
         return [w for (w,) in self.conn.execute(sql, params)]
 
     def words_sounding(self, key: str) -> list[str]:
