@@ -29,6 +29,7 @@ COVERAGE_CUTOFF = 0.5  # ...and so is one covering less than half the informatio
 PHRASE_BONUS_TITLE, PHRASE_BONUS_BODY = 0.5, 0.35  # per pair of query words adjacent in a field
 RERANK_DEPTH = 15
 MAX_SCORED = 2000
+MAX_APART = 20000  # records found by weaker variants that a fast path scores apart, at C speed
 MAX_FAST_WORDS = 4  # a fast path counts a record's words as a sum of powers of two: 1 + 2 + 4 + 8  # records a fast path scores one by one before it gives way to the full ranking
 THESAURUS_WEIGHT = 0.7  # a phrase the thesaurus gives for what was typed (sigle, équivalent...)
 GENERIC_WEIGHT = 0.2  # question words and generic verbs: they match, but say little
@@ -579,12 +580,84 @@ def _one_word(index: Index, qterms: list[QueryTerm], limit: int, unknown: list[s
 
 
 class _Rest(NamedTuple):
-    """A record found by a weaker variant of some word (not by the word itself): scored alone."""
+    """A record found by a weaker variant or a phrase of some word (not by the word itself)."""
 
     coverage: int
     order: int
     covered: float
     score: float
+
+
+class _Phrase(NamedTuple):
+    """What a thesaurus phrase of a query word stands for: records that have all its stems,
+    valued at the phrase's weight times the mean of their impacts."""
+
+    stems: list[_Route]
+    weight: float
+    docs: array  # the records that have every stem, ascending
+
+    def values(self, wanted: set[int]) -> dict[int, float]:
+        """The phrase's value for those of `wanted` that have it, as `_term_scores` gives it."""
+        wanted = wanted.intersection(self.docs)
+        total: list[float] = []
+        docs: list[int] = []
+        for r in self.stems:
+            positions = list(compress(range(len(r.docs)), map(wanted.__contains__, r.docs)))
+            docs = list(map(r.docs.__getitem__, positions))
+            found = list(r.values(positions))
+            total = found if not total else list(map(add, total, found))
+        size = len(self.stems)
+        return dict(zip(docs, (self.weight * t / size for t in total), strict=True))
+
+    def own(self) -> set[int]:
+        return set.intersection(*(set(compress(r.docs, map(_OWN_FIELDS.__and__, r.masks))) for r in self.stems))
+
+
+class _Word(NamedTuple):
+    routes: list[_Route]  # the word itself first
+    phrases: list[_Phrase]
+
+    def own(self) -> set[int]:
+        """The records that have the word (any variant) in their own text."""
+        found = set().union(*(compress(r.docs, map(_OWN_FIELDS.__and__, r.masks)) for r in self.routes))
+        for p in self.phrases:
+            found |= p.own()
+        return found
+
+    def values(self, wanted: set[int]) -> tuple[dict[int, float], dict[int, float]]:
+        """For those of `wanted` that have the word: its best value, and what they cover of it
+        (the weight of the strongest variant), met in the order of `_term_scores`."""
+        best: dict[int, float] = {}
+        weights: dict[int, float] = {}
+        for r in self.routes:
+            positions = list(compress(range(len(r.docs)), map(wanted.__contains__, r.docs)))
+            for d, v in zip(map(r.docs.__getitem__, positions), r.values(positions), strict=True):
+                if d not in best:
+                    best[d], weights[d] = v, r.penalty
+                elif v > best[d]:
+                    best[d] = v
+        for p in self.phrases:
+            for d, v in p.values(wanted).items():
+                if v > best.get(d, 0.0):
+                    best[d] = v
+                    weights[d] = max(weights.get(d, 0.0), p.weight)
+        return best, weights
+
+
+def _word(index: Index, q: QueryTerm) -> _Word | None:
+    """A query word's variants and phrases, or None when no record has the word itself."""
+    routes = _routes(index, q)
+    if not routes or routes[0].weight is not None:
+        return None
+    phrases = []
+    for stems, weight, _how in q.phrases:
+        found = [index.raw(s) for s in stems]
+        if any(f is None for f in found):
+            continue
+        parts = [_Route(f[0], f[1], f[2], index.idf(s), None, weight) for s, f in zip(stems, found, strict=True)]  # type: ignore[index]
+        shared = set(parts[0].docs).intersection(*(r.docs for r in parts[1:]))
+        phrases.append(_Phrase(parts, weight, array("i", sorted(shared))))
+    return _Word(routes, phrases)
 
 
 def _many_words(
@@ -594,61 +667,62 @@ def _many_words(
     unknown: list[str],
     texts: Callable[[list[int]], dict[int, dict[str, str]]] | None,
 ) -> Result | None:
-    """The ranking of a query of two to four words (each its own notion, no thesaurus phrase),
-    with a limit and no filter nor cost: the same result as the full ranking, or None when an
-    assumption below does not hold (the full ranking then runs).
+    """The ranking of a query of two to four words (each its own notion), with a limit and no
+    filter nor cost: the same result as the full ranking, or None when an assumption below does
+    not hold (the full ranking then runs).
 
     Most records are found by the words themselves: what they cover and how many words they
     match depend only on which words they have, counted for every record in one pass at C speed
     (a record's count is the sum of a distinct power of two per word: the word's postings are
-    counted that many times). The few records found only by a weaker variant of a word are
-    scored one by one. The total is counted by group of words; it is exact when the lowest score
-    possible in each group kept passes the score cut-off. The first results are taken among
-    the records that match the most words, then ranked by their scores, read for them only."""
+    counted that many times). The records found only by a weaker variant or a phrase of a word
+    (a few thousand at most) are scored apart. The total is counted by group of words; it is
+    exact when the lowest score possible in each group kept passes the score cut-off. The first
+    results are taken among the records that match the most words, then ranked by their
+    scores, read for them only."""
     n = len(qterms)
-    if n > MAX_FAST_WORDS or any(q.phrases or q.generic for q in qterms):
+    if n > MAX_FAST_WORDS or any(q.generic for q in qterms):
         return None
-    words: list[list[_Route]] = []
+    words: list[_Word] = []
     previous = None
     for q in qterms:
         docs = _exact_docs(index, q)
         if _one_notion(previous, docs):
             return None
         previous = docs
-        routes = _routes(index, q)
-        if not routes or routes[0].weight is not None:  # found only by variants
+        word = _word(index, q)
+        if word is None:  # found only by variants
             return None
-        words.append(routes)
+        words.append(word)
     information = [_term_information(index, q) for q in qterms]
     if n >= 3:
         cap = statistics.median(information)
         information = [min(idf, cap) for idf in information]
     total_information = sum(information) or 1.0
     shares = [idf / total_information for idf in information]
-    sizes = [_union_size([r.docs for r in routes]) for routes in words]
+    sizes = [_union_size([r.docs for r in w.routes] + [p.docs for p in w.phrases]) for w in words]
     summed = sorted(range(n), key=lambda i: sizes[i], reverse=True)  # the order scores are added
 
-    # The records found by a weaker variant of a word but not by the word: scored one by one.
-    rest: dict[int, _Rest] = {}
+    # The records found by a weaker variant or a phrase of a word but not by the word.
     alone: set[int] = set()
-    for routes in words:
-        others = set().union(*(r.docs for r in routes[1:]))
-        if len(others) * 20 < len(routes[0].docs):
-            others = {d for d in others if routes[0].position(d) is None}
+    for w in words:
+        others = set().union(*(r.docs for r in w.routes[1:]), *(p.docs for p in w.phrases))
+        if len(others) * 20 < len(w.routes[0].docs):
+            others = {d for d in others if w.routes[0].position(d) is None}
         else:
-            others.difference_update(routes[0].docs)
+            others.difference_update(w.routes[0].docs)
         alone |= others
-        if len(alone) > MAX_SCORED:
+        if len(alone) > MAX_APART:
             return None
-    for d in alone:
-        rest[d] = _score_alone(words, shares, summed, d)
+    own = [w.own() for w in words]
+    rest = _score_rest(words, own, shares, summed, alone)
 
     # Which words' own postings have each record: one count at C speed, as powers of two.
-    by_size = sorted(range(n), key=lambda i: len(words[i][0].docs), reverse=True)
+    exact = [w.routes[0].docs for w in words]
+    by_size = sorted(range(n), key=lambda i: len(exact[i]), reverse=True)
     bits = [0] * n
     for rank, i in enumerate(by_size):
         bits[i] = 1 << rank
-    code = Counter(chain.from_iterable(docs for i in range(n) for docs in repeat(words[i][0].docs, bits[i])))
+    code = Counter(chain.from_iterable(docs for i in range(n) for docs in repeat(exact[i], bits[i])))
     groups = Counter(code.values())
     for d in rest:
         if d in code:
@@ -675,7 +749,6 @@ def _many_words(
     # The first results: among the records that match the most words, enough of them that no
     # record matching fewer words can come before the `depth`-th.
     depth = max(limit, RERANK_DEPTH)
-    own = [set().union(*(compress(r.docs, map(_OWN_FIELDS.__and__, r.masks)) for r in routes)) for routes in words]
     least = k_max
     while True:
         wanted = {c for c in kept_groups if len(members(c)) >= least}
@@ -702,17 +775,24 @@ def _many_words(
         head.sort(key=lambda d: (order[d], scores[d]), reverse=True)
     min_score = RELATIVE_CUTOFF * max(scores[d] for d in head)
 
-    # The total: each group of words kept counts all its records, if its lowest score passes.
+    # The total: each group of words kept counts all its records if its lowest score passes.
+    exact_low = [w.routes[0].raw.index(min(w.routes[0].raw)) for w in words]
     total = 0
     for c in kept_groups:
         if group_covered(c) >= min_covered:
             lowest = 0.0
             for i in summed:
                 if c & bits[i]:
-                    lowest += words[i][0].value(words[i][0].raw.index(min(words[i][0].raw)))
-            if lowest < min_score:
+                    lowest += words[i].routes[0].value(exact_low[i])
+            if lowest >= min_score:
+                total += groups[c]
+                continue
+            # Some records of the group may fall below the score cut-off: scored one by one.
+            found = list(filterfalse(rest.__contains__, compress(code, map(c.__eq__, code.values()))))
+            if len(found) > MAX_APART:
                 return None
-            total += groups[c]
+            low = _scores_of(words, summed, found, {})
+            total += sum(1 for d in found if scores.get(d, low[d]) >= min_score)
     for d, r in kept_rest.items():
         total += r.covered >= min_covered and scores.get(d, r.score) >= min_score
 
@@ -733,54 +813,33 @@ def _many_words(
     return Result(hits, qterms, [], total, unknown)
 
 
-def _score_alone(words: list[list[_Route]], shares: list[float], summed: list[int], d: int) -> _Rest:
-    """Coverage, order, covered share and score of one record, variant by variant."""
-    coverage = order = 0
-    covered = 0.0
-    values: list[float | None] = []
-    for i, routes in enumerate(words):
-        best, weight, own = None, 0.0, False
-        for r in routes:
-            j = r.position(d)
-            if j is not None:
-                v = r.value(j)
-                if best is None:
-                    best, weight = v, r.penalty
-                elif v > best:
-                    best = v
-                own = own or bool(r.masks[j] & _OWN_FIELDS)
-        values.append(best)
-        if best is not None:
-            coverage += 1
-            order += 1 + own
-            covered += shares[i] * weight
-    score = 0.0
+def _score_rest(
+    words: list[_Word], own: list[set[int]], shares: list[float], summed: list[int], docs: set[int]
+) -> dict[int, _Rest]:
+    """Coverage, order, covered share and score of some records, word by word in passes at C
+    speed (adding 0 where a record lacks a word changes no sum)."""
+    if not docs:
+        return {}
+    found = list(docs)
+    values = [w.values(docs) for w in words]
+    coverage = order = [0] * len(found)
+    covered = [0.0] * len(found)
+    for i, (_, weights) in enumerate(values):
+        matched = list(map(weights.__contains__, found))
+        coverage = list(map(add, coverage, matched))
+        order = list(map(add, order, map(add, matched, map(own[i].__contains__, found))))
+        covered = list(map(add, covered, map(shares[i].__mul__, map(weights.get, found, repeat(0.0)))))
+    score = [0.0] * len(found)
     for i in summed:
-        v = values[i]
-        if v is not None:
-            score += v
-    return _Rest(coverage, order, covered, score)
+        score = list(map(add, score, map(values[i][0].get, found, repeat(0.0))))
+    return dict(zip(found, map(_Rest._make, zip(coverage, order, covered, score, strict=True)), strict=True))
 
 
-def _scores_of(
-    words: list[list[_Route]], summed: list[int], docs: list[int], rest: dict[int, _Rest]
-) -> dict[int, float]:
-    """The scores of some records (those found by the words themselves), each word's value read
-    in one pass over its postings at C speed, added in the order of the full ranking."""
+def _scores_of(words: list[_Word], summed: list[int], docs: list[int], rest: dict[int, _Rest]) -> dict[int, float]:
+    """The scores of some records, each word's values read in passes at C speed over its
+    postings, added in the order of the full ranking."""
     wanted = set(docs).difference(rest)
-    values: list[dict[int, float]] = []
-    for routes in words:
-        best: dict[int, float] = {}
-        for r in routes:
-            positions = list(compress(range(len(r.docs)), map(wanted.__contains__, r.docs)))
-            found = dict(zip(map(r.docs.__getitem__, positions), r.values(positions), strict=True))
-            if not best:
-                best = found
-                continue
-            for d, v in found.items():
-                if d not in best or v > best[d]:
-                    best[d] = v
-        values.append(best)
+    values = [w.values(wanted)[0] for w in words]
     scores = {}
     for d in wanted:
         score = 0.0
