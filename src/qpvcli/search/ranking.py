@@ -16,7 +16,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import chain, compress, filterfalse, pairwise, repeat
-from operator import add, and_, itemgetter, lt, not_
+from operator import add, and_, itemgetter, lt, not_, truediv
 from typing import NamedTuple
 
 from ..text import MAX_QUERY_CHARS, analyse, normalise
@@ -559,7 +559,7 @@ def _one_word(index: Index, qterms: list[QueryTerm], limit: int, unknown: list[s
     passing = [r for r in counted if r.value(r.raw.index(min(r.raw))) >= min_score]
     failing = [r for r in counted if all(r is not p for p in passing)]
     alone = set().union(*(r.docs for r in failing))
-    if len(alone) > MAX_SCORED:
+    if len(alone) > MAX_APART:
         return None
     for r in passing:
         if len(alone) * 20 < len(r.docs):
@@ -567,7 +567,8 @@ def _one_word(index: Index, qterms: list[QueryTerm], limit: int, unknown: list[s
         else:
             alone.difference_update(r.docs)
     total = _union_size([r.docs for r in passing])
-    total += sum(1 for d in alone if _best_route(routes, d)[0] >= min_score)
+    if alone:  # their best values, read at C speed
+        total += sum(map(min_score.__le__, _Word(routes, []).values(alone)[0].values()))
 
     def kept(d: int) -> bool:
         return routes[best[d][1]].penalty >= min_covered and best[d][0] >= min_score
@@ -579,13 +580,10 @@ def _one_word(index: Index, qterms: list[QueryTerm], limit: int, unknown: list[s
     return Result(hits, qterms, [], total, unknown)
 
 
-class _Rest(NamedTuple):
-    """A record found by a weaker variant or a phrase of some word (not by the word itself)."""
-
-    coverage: int
-    order: int
-    covered: float
-    score: float
+# What a record found by a weaker variant or a phrase of some word (not by the word itself) is
+# given apart: (coverage, order, covered, score), plain tuples built at C speed.
+_Rest = tuple[int, int, float, float]
+COVERAGE, ORDER, COVERED, SCORE = range(4)
 
 
 class _Phrase(NamedTuple):
@@ -607,7 +605,7 @@ class _Phrase(NamedTuple):
             found = list(r.values(positions))
             total = found if not total else list(map(add, total, found))
         size = len(self.stems)
-        return dict(zip(docs, (self.weight * t / size for t in total), strict=True))
+        return dict(zip(docs, map(truediv, map(self.weight.__mul__, total), repeat(size)), strict=True))
 
     def own(self) -> set[int]:
         return set.intersection(*(set(compress(r.docs, map(_OWN_FIELDS.__and__, r.masks))) for r in self.stems))
@@ -631,16 +629,13 @@ class _Word(NamedTuple):
         weights: dict[int, float] = {}
         for r in self.routes:
             positions = list(compress(range(len(r.docs)), map(wanted.__contains__, r.docs)))
-            for d, v in zip(map(r.docs.__getitem__, positions), r.values(positions), strict=True):
-                if d not in best:
-                    best[d], weights[d] = v, r.penalty
-                elif v > best[d]:
-                    best[d] = v
+            found = dict(zip(map(r.docs.__getitem__, positions), r.values(positions), strict=True))
+            better, added = _merge(best, found)
+            weights.update(dict.fromkeys(added, r.penalty))  # a record met before keeps its weight
         for p in self.phrases:
-            for d, v in p.values(wanted).items():
-                if v > best.get(d, 0.0):
-                    best[d] = v
-                    weights[d] = max(weights.get(d, 0.0), p.weight)
+            better, added = _merge(best, p.values(wanted))
+            weights.update(zip(better, map(max, map(weights.__getitem__, better), repeat(p.weight)), strict=True))
+            weights.update(dict.fromkeys(added, p.weight))
         return best, weights
 
 
@@ -738,12 +733,12 @@ def _many_words(
         return covered
 
     popcount = {c: len(members(c)) for c in groups}
-    k_max = max([popcount[c] for c, k in groups.items() if k > 0] + [r.coverage for r in rest.values()])
+    k_max = max([popcount[c] for c, k in groups.items() if k > 0] + [r[COVERAGE] for r in rest.values()])
     required = max(1, k_max - max(1, n // 2))
     kept_groups = [c for c, k in groups.items() if k > 0 and len(members(c)) >= required]
-    kept_rest = {d: r for d, r in rest.items() if r.coverage >= required}
+    kept_rest = {d: r for d, r in rest.items() if r[COVERAGE] >= required}
     min_covered = COVERAGE_CUTOFF * max(
-        [group_covered(c) for c in kept_groups] + [r.covered for r in kept_rest.values()]
+        [group_covered(c) for c in kept_groups] + [r[COVERED] for r in kept_rest.values()]
     )
 
     # The first results: among the records that match the most words, enough of them that no
@@ -756,8 +751,8 @@ def _many_words(
         orders = list(map(popcount.__getitem__, map(code.__getitem__, found)))
         for o in own:
             orders = list(map(add, orders, map(o.__contains__, found)))
-        found += [d for d, r in kept_rest.items() if r.coverage >= least]
-        orders += [r.order for d, r in kept_rest.items() if r.coverage >= least]
+        found += [d for d, r in kept_rest.items() if r[COVERAGE] >= least]
+        orders += [r[ORDER] for d, r in kept_rest.items() if r[COVERAGE] >= least]
         if least <= required:
             break
         if len(found) >= depth and heapq.nlargest(depth, orders)[-1] > 2 * (least - 1):
@@ -794,13 +789,13 @@ def _many_words(
             low = _scores_of(words, summed, found, {})
             total += sum(1 for d in found if scores.get(d, low[d]) >= min_score)
     for d, r in kept_rest.items():
-        total += r.covered >= min_covered and scores.get(d, r.score) >= min_score
+        total += r[COVERED] >= min_covered and scores.get(d, r[SCORE]) >= min_score
 
     def covered_of(d: int) -> float:
-        return rest[d].covered if d in rest else group_covered(code[d])
+        return rest[d][COVERED] if d in rest else group_covered(code[d])
 
     def coverage_of(d: int) -> int:
-        return rest[d].coverage if d in rest else len(members(code[d]))
+        return rest[d][COVERAGE] if d in rest else len(members(code[d]))
 
     hits = []
     for d in [d for d in head if covered_of(d) >= min_covered and scores[d] >= min_score][:limit]:
@@ -832,7 +827,19 @@ def _score_rest(
     score = [0.0] * len(found)
     for i in summed:
         score = list(map(add, score, map(values[i][0].get, found, repeat(0.0))))
-    return dict(zip(found, map(_Rest._make, zip(coverage, order, covered, score, strict=True)), strict=True))
+    return dict(zip(found, zip(coverage, order, covered, score, strict=True), strict=True))
+
+
+def _merge(best: dict[int, float], found: dict[int, float]) -> tuple[list[int], list[int]]:
+    """Keep in `best` the higher of each record's two values, a new record after the others
+    in the order of `found` (passes at C speed): the records improved, and those added."""
+    met = list(map(best.__contains__, found))
+    common = list(compress(found, met))
+    better = list(compress(common, map(lt, map(best.__getitem__, common), map(found.__getitem__, common))))
+    best.update(zip(better, map(found.__getitem__, better), strict=True))
+    added = list(compress(found, map(not_, met)))
+    best.update(zip(added, map(found.__getitem__, added), strict=True))
+    return better, added
 
 
 def _scores_of(words: list[_Word], summed: list[int], docs: list[int], rest: dict[int, _Rest]) -> dict[int, float]:
@@ -840,17 +847,14 @@ def _scores_of(words: list[_Word], summed: list[int], docs: list[int], rest: dic
     postings, added in the order of the full ranking."""
     wanted = set(docs).difference(rest)
     values = [w.values(wanted)[0] for w in words]
-    scores = {}
-    for d in wanted:
-        score = 0.0
-        for i in summed:
-            v = values[i].get(d)
-            if v is not None:
-                score += v
-        scores[d] = score
+    found = list(wanted)
+    score = [0.0] * len(found)  # adding 0 where a record lacks a word changes no sum
+    for i in summed:
+        score = list(map(add, score, map(values[i].get, found, repeat(0.0))))
+    scores = dict(zip(found, score, strict=True))
     for d in docs:
         if d in rest:
-            scores[d] = rest[d].score
+            scores[d] = rest[d][SCORE]
     return scores
 
 
