@@ -1,11 +1,13 @@
 """The ranking written for speed answers exactly as the rules spelt out plainly
 (`search_reference.py`): same hits, order, totals, scores and explanations, for the judged
 queries, the benchmark's mix and runs of words of the catalogue (typos, prefixes, cost words,
-question words), with and without a limit and a filter."""
+question words), with and without a limit and a filter; and on a synthetic catalogue of 3,000
+records, whose common words have thousands of records and many equal impacts (ties)."""
 
 from __future__ import annotations
 
 import random
+import sys
 import tomllib
 from pathlib import Path
 
@@ -78,3 +80,30 @@ def test_fast_ranking_answers_as_the_reference(engine):
                     differ.append((q, limit, acc is not None))
     assert not differ, differ[:10]
     assert len(queries) > 350
+
+
+def test_fast_ranking_answers_as_the_reference_on_a_larger_catalogue(tmp_path):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        from synthetic import generate
+    finally:
+        sys.path.pop(0)
+
+    path = tmp_path / "synthetique.toml"
+    path.write_text(generate(3000, seed=5), encoding="utf-8")
+    engine = Qpv.open([path], use_cache=False)
+    conn = engine.store.conn
+    common = [w for (w,) in conn.execute("SELECT mot FROM vocabulaire ORDER BY df DESC, mot LIMIT 200")]
+    rare = [w for (w,) in conn.execute("SELECT mot FROM vocabulaire WHERE df >= 2 ORDER BY mot")]
+    rng = random.Random(4)
+    queries = list(MIX)
+    for _ in range(250):
+        words = [rng.choice(common if rng.random() < 0.7 else rare) for _ in range(rng.randint(1, 4))]
+        queries.append(" ".join(words) + rng.choice(["", " "]))
+    differ = [
+        (q, limit)
+        for q in dict.fromkeys(queries)
+        for limit in (10, 30)
+        if answers(ranking.run, engine, q, None, limit) != answers(search_reference.run, engine, q, None, limit)
+    ]
+    assert not differ, differ[:10]
