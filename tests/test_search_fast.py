@@ -97,6 +97,13 @@ def test_fast_ranking_answers_as_the_reference_on_a_larger_catalogue(tmp_path):
     rare = [w for (w,) in conn.execute("SELECT mot FROM vocabulaire WHERE df >= 2 ORDER BY mot")]
     rng = random.Random(4)
     queries = list(MIX)
+    # Words found in nearly the same records: one notion (« îlots de fraîcheur »).
+    index = Index(conn, engine.store.count)
+    found = {w: set(index.raw(index.stem_of(w))[0]) for w in common[:150]}
+    pairs = [(a, b) for a in found for b in found if a < b and index.stem_of(a) != index.stem_of(b)]
+    pairs = [(a, b) for a, b in pairs if len(found[a] & found[b]) >= 0.8 * len(found[a] | found[b])]
+    assert pairs
+    queries += [f"{a} {b}" for a, b in pairs[:40]] + [f"{b} {a} {rng.choice(common)} " for a, b in pairs[:40]]
     for _ in range(250):
         words = [rng.choice(common if rng.random() < 0.7 else rare) for _ in range(rng.randint(1, 4))]
         queries.append(" ".join(words) + rng.choice(["", " "]))

@@ -1,8 +1,9 @@
 """The search index: writing it into the store, and reading it one term at a time.
 
-Postings are stored per stem in SQLite (`postings`: record numbers, BM25F impacts with the idf
-applied, field bit masks, as packed arrays); the surface vocabulary (`vocabulaire`: folded word,
-stem, document frequency, length, sound key) serves typo tolerance, prefixes and suggestions.
+Postings are stored per stem in SQLite (`postings`: record numbers, BM25F impacts without the
+idf, applied when they are read, field bit masks, as packed arrays); the surface vocabulary
+(`vocabulaire`: folded word, stem, document frequency, length, sound key) serves typo
+tolerance, prefixes and suggestions.
 A search reads only the rows of its terms and of their variants.
 """
 

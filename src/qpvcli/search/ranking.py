@@ -679,11 +679,16 @@ def _many_words(
         return None
     words: list[_Word] = []
     previous = None
+    merged = []
     for q in qterms:
         docs = _exact_docs(index, q)
-        if _one_notion(previous, docs):
-            return None
+        merged.append(_one_notion(previous, docs))
         previous = docs
+    if all(merged[1:]):  # « îlots de fraîcheur »: one notion
+        return _one_notion_words(index, qterms, limit, unknown, texts)
+    if any(merged):
+        return None
+    for q in qterms:
         word = _word(index, q)
         if word is None:  # found only by variants
             return None
@@ -805,6 +810,103 @@ def _many_words(
             if explained:
                 matches[q.word] = [explained]
         hits.append(Hit(d, scores[d], coverage_of(d), matches))
+    return Result(hits, qterms, [], total, unknown)
+
+
+def _one_notion_words(
+    index: Index,
+    qterms: list[QueryTerm],
+    limit: int,
+    unknown: list[str],
+    texts: Callable[[list[int]], dict[int, dict[str, str]]] | None,
+) -> Result | None:
+    """The ranking of words found in nearly the same records, one notion (« îlots de
+    fraîcheur »), with a limit and no filter nor cost, no thesaurus phrase: the same result as
+    the full ranking, or None when an assumption below does not hold.
+
+    Records are ranked by the sum of the words' values (ties in the order the full ranking
+    meets them). A first few records, scored, give a score the first results reach; a record
+    can reach it only if its value for one word is at least that score minus the highest
+    values of the others: only those are scored. A record covers the notion by the first
+    word's variant; the total counts those records as `_one_word` does."""
+    if any(q.phrases for q in qterms):
+        return None
+    words = [_Word(_routes(index, q), []) for q in qterms]
+    if not all(w.routes for w in words):
+        return None
+    sizes = [_union_size([r.docs for r in w.routes]) for w in words]
+    summed = sorted(range(len(words)), key=lambda i: sizes[i], reverse=True)  # the order scores are added
+    depth = max(limit, RERANK_DEPTH)
+
+    def scored(docs: set[int]) -> tuple[dict[int, float], list[tuple[dict[int, float], dict[int, float]]]]:
+        values = [w.values(docs) for w in words]
+        found = list(docs)
+        score = [0.0] * len(found)  # adding 0 where a record lacks a word changes no sum
+        for i in summed:
+            score = list(map(add, score, map(values[i][0].get, found, repeat(0.0))))
+        return dict(zip(found, score, strict=True)), values
+
+    seed: set[int] = set()
+    for w in words:
+        for r in w.routes:
+            seed.update(r.candidates(depth, True))
+    seed_scores, _ = scored(seed)
+    if len(seed_scores) < depth:
+        return None
+    reached = heapq.nlargest(depth, seed_scores.values())[-1]
+    highest = [max(r.value(r.raw.index(max(r.raw))) for r in w.routes) for w in words]
+    margin = 1e-6 * (reached + sum(highest))
+    needs = [reached - (sum(highest) - h) - margin for h in highest]
+    best_word = max(range(len(words)), key=lambda i: needs[i] / highest[i])
+    need = needs[best_word]
+    if need <= 0:
+        return None
+    candidates: set[int] = set()
+    for r in words[best_word].routes:
+        # A value at least `need` comes from a stored impact at least this (with a margin).
+        raw_need = need / (r.idf * (r.weight or 1.0)) * (1 - 1e-6)
+        candidates.update(compress(r.docs, map(raw_need.__le__, r.raw)))
+    if len(candidates) > MAX_APART:
+        return None
+    scores, values = scored(candidates)
+    weights, first_word = values[0][1], words[0]
+    met: dict[int, tuple[int, int]] = {}  # record -> (map, variant) where the full ranking meets it first
+    for k, i in enumerate(summed):
+        for j, r in enumerate(words[i].routes):
+            found = compress(r.docs, map(candidates.__contains__, r.docs))
+            met.update(zip(filterfalse(met.__contains__, found), repeat((k, j))))
+    head = sorted(candidates, key=lambda d: (-scores[d], met[d], d))[:depth]
+    if texts is not None:
+        _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index)
+
+        def order(d: int) -> int:
+            own = any(j is not None and r.masks[j] & _OWN_FIELDS for r in first_word.routes for j in (r.position(d),))
+            return (d in weights) + own
+
+        head.sort(key=lambda d: (order(d), scores[d]), reverse=True)
+    min_score = RELATIVE_CUTOFF * max(scores[d] for d in head)
+    min_covered = COVERAGE_CUTOFF * first_word.routes[0].penalty
+
+    # The total: records of the first word's variants strong enough, whose score passes.
+    counted = [r for r in first_word.routes if r.penalty >= min_covered]
+    passing = [r for r in counted if r.value(r.raw.index(min(r.raw))) >= min_score]
+    alone = set().union(*(r.docs for r in counted if all(r is not p for p in passing)))
+    if len(alone) > MAX_APART:
+        return None
+    for r in passing:
+        alone.difference_update(r.docs)
+    total = _union_size([r.docs for r in passing])
+    if alone:
+        total += sum(1 for d, v in scored(alone)[0].items() if scores.get(d, v) >= min_score)
+
+    hits = []
+    for d in [d for d in head if weights.get(d, 0.0) >= min_covered and scores[d] >= min_score][:limit]:
+        matches = {}
+        for q in qterms:
+            explained = _explain(index, q, d)
+            if explained:
+                matches[q.word] = [explained]
+        hits.append(Hit(d, scores[d], int(d in weights), matches))
     return Result(hits, qterms, [], total, unknown)
 
 
