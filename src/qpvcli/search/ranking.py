@@ -788,6 +788,9 @@ def _many_words(
                 total += groups[c]
                 continue
             # Some records of the group may fall below the score cut-off: scored one by one.
+            if popcount[c] == 1:
+                total += _count_one_word(words[members(c)[0]], code, c, rest, scores, min_score)
+                continue
             found = list(filterfalse(rest.__contains__, compress(code, map(c.__eq__, code.values()))))
             if len(found) > MAX_APART:
                 return None
@@ -908,6 +911,29 @@ def _one_notion_words(
                 matches[q.word] = [explained]
         hits.append(Hit(d, scores[d], int(d in weights), matches))
     return Result(hits, qterms, [], total, unknown)
+
+
+def _count_one_word(
+    word: _Word, code: Counter[int], c: int, rest: dict[int, _Rest], scores: dict[int, float], min_score: float
+) -> int:
+    """How many records that have only this word (of the query's words: `code` `c`) score at
+    least `min_score`: their score is the word's best value. Those whose value for the word
+    itself passes are counted in passes at C speed; the others only if a variant or a phrase
+    lifts them, or the proximity bonus (`scores`: the first results)."""
+    exact = word.routes[0]
+    values = array("f", map(exact.idf.__mul__, exact.raw))
+    alone = list(map(c.__eq__, map(code.__getitem__, exact.docs)))
+    high = list(map(min_score.__le__, values))
+    count = sum(map(and_, alone, high)) - sum(1 for d in rest if code.get(d) == c and _passes(exact, d, min_score))
+    low = set(compress(exact.docs, map(and_, alone, map(not_, high)))).difference(rest)
+    others = set().union(*(r.docs for r in word.routes[1:]), *(p.docs for p in word.phrases))
+    lifted = word.values(low & others)[0] if low & others else {}
+    return count + sum(1 for d in low if max(lifted.get(d, 0.0), scores.get(d, 0.0)) >= min_score)
+
+
+def _passes(route: _Route, d: int, min_score: float) -> bool:
+    j = route.position(d)
+    return j is not None and route.value(j) >= min_score
 
 
 def _score_rest(
