@@ -714,7 +714,6 @@ def _many_words(
         if len(alone) > MAX_APART:
             return None
     own = [w.own() for w in words]
-    rest = _score_rest(words, own, shares, summed, alone)
 
     # Which words' own postings have each record: one count at C speed, as powers of two.
     exact = [w.routes[0].docs for w in words]
@@ -724,9 +723,19 @@ def _many_words(
         bits[i] = 1 << rank
     code = Counter(chain.from_iterable(docs for i in range(n) for docs in repeat(exact[i], bits[i])))
     groups = Counter(code.values())
-    for d in rest:
+    for d in alone:
         if d in code:
             groups[code[d]] -= 1
+    popcount = {c: bin(c).count("1") for c in groups}
+    # The values of the records apart and of those with the most words (likely the first
+    # results) are read together: one pass over each variant's postings.
+    most = max((popcount[c] for c, k in groups.items() if k > 0), default=0)
+    top = {c for c, k in groups.items() if k > 0 and popcount[c] == most}
+    ahead = set(filterfalse(alone.__contains__, compress(code, map(top.__contains__, code.values()))))
+    if len(ahead) > MAX_APART:
+        ahead = set()
+    values = [w.values(alone | ahead) for w in words]
+    rest = _score_rest(values, own, shares, summed, alone)
 
     def members(c: int) -> list[int]:
         return [i for i in range(n) if c & bits[i]]
@@ -737,7 +746,6 @@ def _many_words(
             covered += shares[i] * 1.0
         return covered
 
-    popcount = {c: len(members(c)) for c in groups}
     k_max = max([popcount[c] for c, k in groups.items() if k > 0] + [r[COVERAGE] for r in rest.values()])
     required = max(1, k_max - max(1, n // 2))
     kept_groups = [c for c, k in groups.items() if k > 0 and len(members(c)) >= required]
@@ -768,7 +776,11 @@ def _many_words(
         keep = list(map(last.__le__, orders))
         found, orders = list(compress(found, keep)), list(compress(orders, keep))
     order = dict(zip(found, orders, strict=True))
-    scores = _scores_of(words, summed, found, rest)
+    missing = set(found).difference(rest, ahead)
+    if missing:
+        more = [w.values(missing) for w in words]
+        values = [({**a, **b}, {}) for (a, _), (b, _) in zip(values, more, strict=True)]
+    scores = dict(zip(found, _sums([v for v, _ in values], summed, found), strict=True))
     head = [d for _, _, d in heapq.nlargest(depth, zip(orders, map(scores.__getitem__, found), found, strict=True))]
     if texts is not None:
         _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index)
@@ -937,14 +949,18 @@ def _passes(route: _Route, d: int, min_score: float) -> bool:
 
 
 def _score_rest(
-    words: list[_Word], own: list[set[int]], shares: list[float], summed: list[int], docs: set[int]
+    values: list[tuple[dict[int, float], dict[int, float]]],
+    own: list[set[int]],
+    shares: list[float],
+    summed: list[int],
+    docs: set[int],
 ) -> dict[int, _Rest]:
-    """Coverage, order, covered share and score of some records, word by word in passes at C
-    speed (adding 0 where a record lacks a word changes no sum)."""
+    """Coverage, order, covered share and score of some records, from each word's values and
+    weights for them (`_Word.values`), in passes at C speed (adding 0 where a record lacks a
+    word changes no sum)."""
     if not docs:
         return {}
     found = list(docs)
-    values = [w.values(docs) for w in words]
     coverage = order = [0] * len(found)
     covered = [0.0] * len(found)
     for i, (_, weights) in enumerate(values):
@@ -952,10 +968,17 @@ def _score_rest(
         coverage = list(map(add, coverage, matched))
         order = list(map(add, order, map(add, matched, map(own[i].__contains__, found))))
         covered = list(map(add, covered, map(shares[i].__mul__, map(weights.get, found, repeat(0.0)))))
-    score = [0.0] * len(found)
-    for i in summed:
-        score = list(map(add, score, map(values[i][0].get, found, repeat(0.0))))
+    score = _sums([v for v, _ in values], summed, found)
     return dict(zip(found, zip(coverage, order, covered, score, strict=True), strict=True))
+
+
+def _sums(values: list[dict[int, float]], summed: list[int], docs: list[int]) -> list[float]:
+    """The scores of these records: each word's value added in the order of the full ranking
+    (adding 0 where a record lacks a word changes no sum)."""
+    score = [0.0] * len(docs)
+    for i in summed:
+        score = list(map(add, score, map(values[i].get, docs, repeat(0.0))))
+    return score
 
 
 def _merge(best: dict[int, float], found: dict[int, float]) -> tuple[list[int], list[int]]:
