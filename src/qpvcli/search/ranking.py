@@ -210,8 +210,9 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
 
     A variant never counts more than the word itself would: its idf is capped at the exact
     word's (a rare synonym or typo would otherwise outrank a common exact word). The hot loop of
-    a search: an exact variant becomes a dict at C speed (`dict(zip(...))`); only weighted
-    variants cost a Python pass over their postings.
+    a search: an exact variant becomes a dict at C speed (`dict(zip(...))`), the others are
+    merged into it in passes at C speed too; only thesaurus phrases take a Python step per
+    record they share.
     """
     best: dict[int, float] = {}
     weights: dict[int, float] = {}
@@ -670,7 +671,7 @@ def _many_words(
     match depend only on which words they have, counted for every record in one pass at C speed
     (a record's count is the sum of a distinct power of two per word: the word's postings are
     counted that many times). The records found only by a weaker variant or a phrase of a word
-    (a few thousand at most) are scored apart. The total is counted by group of words; it is
+    (MAX_APART at most) are scored apart. The total is counted by group of words; it is
     exact when the lowest score possible in each group kept passes the score cut-off. The first
     results are taken among the records that match the most words, then ranked by their
     scores, read for them only."""
