@@ -213,29 +213,3 @@ def test_a_sigle_said_in_full_finds_the_record_that_writes_only_the_sigle(tmp_pa
     )
     assert ids(engine, "économie sociale et solidaire")[0] == "sigle"
     assert ids(engine, "ESS") == ["sigle"]
-
-
-def test_two_rare_words_of_one_record_still_count_as_two_matched_words(tmp_path):
-    """« bruit » and « autoroute » are found in one record only (one notion for the information
-    they carry), but the record matches two of the words typed: it must come before records
-    that match as many only through a theme's label and a synonym of a common word."""
-    text = "Un projet mené avec le bailleur du quartier. "
-    records = [
-        {
-            "id": "butte",
-            "action": 6,
-            "titre": "Butte acoustique",
-            "description": text + "Contre le bruit de l'autoroute.",
-        },
-        *(
-            {
-                "id": f"sante-{i}",
-                "action": 6,
-                "titre": f"Santé {i}",
-                "description": text + "Un lieu ouvert aux habitants.",
-                "thematiques": ["sante"],
-            }
-            for i in range(3)
-        ),
-    ]
-    assert ids(small(tmp_path, *records), "comment réduire le bruit de l'autoroute pour les riverains ?")[0] == "butte"

@@ -20,11 +20,7 @@ from .errors import CatalogueError, InvalidValue, Problem, QpvError
 from .model import Catalogue, Exemple
 from .selection import ORDER_BY, Filtres, facets, resolve_tri, sort
 from .store import DamagedStore, Store
-from .text import MAX_QUERY_CHARS, analyse, normalise
-
-# Search fields whose text is shared by every record of an action or a theme: the proximity
-# bonus does not read them (search.ranking._proximity_bonus).
-_SHARED_TEXTS = frozenset({"action", "thematiques"})
+from .text import MAX_QUERY_CHARS, normalise
 
 
 class Found(NamedTuple):
@@ -231,17 +227,6 @@ class Qpv:
                     continue
                 action = cat.action(e.action)
                 out[doc] = search_texts(e, action_search_text(action, cat.axe(action.axe)), theme_texts)
-            # The proximity bonus stems every word of these texts but those shared by a whole
-            # action or theme: their stems are read from the vocabulary in one query, not one
-            # query per word (~1,000 for the first results). Only a speed-up: a word not learnt
-            # here is looked up when it is met.
-            index.learn(
-                w
-                for fields in out.values()
-                for name, text in fields.items()
-                if name not in _SHARED_TEXTS
-                for w in analyse(text)
-            )
             return out
 
         result = run(index, query, accept=accept, texts=texts, limit=limit)

@@ -57,7 +57,9 @@ def typos(index: Index, term: str) -> list[tuple[str, int]]:
         if dist:
             out.append((w, dist))
     if budget >= 2:
-        others = [w for w in index.words_of_length(len(term) - 1, len(term) + 1) if w[0] != term[0]]
+        # Another first letter counts one edit: the rest must be one edit away, at the start.
+        assert budget == 2, "words_one_edit_from_start finds the words one edit away"
+        others = index.words_one_edit_from_start(term)
         for w, dist, _ in process.extract(term, others, scorer=OSA.distance, score_cutoff=budget - 1, limit=None):
             out.append((w, dist + 1))
     return out

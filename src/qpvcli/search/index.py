@@ -1,8 +1,9 @@
 """The search index: writing it into the store, and reading it one term at a time.
 
-Postings are stored per stem in SQLite (`postings`: record numbers, BM25F impacts with the idf
-applied, field bit masks, as packed arrays); the surface vocabulary (`vocabulaire`: folded word,
-stem, document frequency, length, sound key) serves typo tolerance, prefixes and suggestions.
+Postings are stored per stem in SQLite (`postings`: record numbers, BM25F impacts without the
+idf, applied when they are read, field bit masks, as packed arrays); the surface vocabulary
+(`vocabulaire`: folded word, stem, document frequency, length, sound key) serves typo
+tolerance, prefixes and suggestions.
 A search reads only the rows of its terms and of their variants.
 """
 
@@ -343,13 +344,15 @@ class Index:
     def __init__(self, conn: sqlite3.Connection, n_docs: int):
         self.conn = conn
         self.n_docs = n_docs
+        self._raw: dict[str, tuple[array, array, array] | None] = {}
         self._postings: dict[str, tuple[array, array, array] | None] = {}
         self._words: dict[str, tuple[str, int] | None] = {}
 
-    def postings(self, s: str) -> tuple[array, array, array] | None:
-        """Record numbers (ascending), impacts (idf applied) and field masks of one stem."""
-        if s in self._postings:
-            return self._postings[s]
+    def raw(self, s: str) -> tuple[array, array, array] | None:
+        """Record numbers (ascending), impacts as stored (idf not applied) and field masks of
+        one stem: what a ranking that looks at a few records reads, without a pass over all."""
+        if s in self._raw:
+            return self._raw[s]
         rows = self.conn.execute(
             "SELECT docs, impacts, masks FROM postings WHERE stem = ? ORDER BY segment", (s,)
         ).fetchall()
@@ -365,14 +368,35 @@ class Index:
                 raise DamagedIndex(s) from None
             if not len(docs) == len(impacts) == len(masks) or not 0 <= docs[-1] < self.n_docs:
                 raise DamagedIndex(s)
+            found = (docs, impacts, masks)
+        self._raw[s] = found
+        return found
+
+    def postings(self, s: str) -> tuple[array, array, array] | None:
+        """Record numbers (ascending), impacts (idf applied) and field masks of one stem."""
+        if s in self._postings:
+            return self._postings[s]
+        found = self.raw(s)
+        if found is not None:
+            docs, impacts, masks = found
             idf = _idf(self.n_docs, len(docs))
             found = (docs, array("f", map(idf.__mul__, impacts)), masks)
         self._postings[s] = found
         return found
 
+    def impact(self, s: str, j: int) -> float:
+        """The `j`-th impact of a stem with its idf applied, as `postings` gives it (rounded to
+        single precision the same way), without applying the idf to all of them."""
+        found = self._postings.get(s)
+        if found is not None:
+            return found[1][j]
+        found = self.raw(s)
+        assert found is not None
+        return array("f", (_idf(self.n_docs, len(found[0])) * found[1][j],))[0]
+
     def has(self, s: str) -> bool:
-        if s in self._postings:
-            return self._postings[s] is not None
+        if s in self._raw:
+            return self._raw[s] is not None
         return self.conn.execute("SELECT 1 FROM postings WHERE stem = ? LIMIT 1", (s,)).fetchone() is not None
 
     def word(self, w: str) -> tuple[str, int] | None:
@@ -413,12 +437,27 @@ class Index:
         return [x for (x,) in self.conn.execute(sql, (s, s + _TOP))]
 
     def words_of_length(self, lo: int, hi: int, first: str | None = None) -> list[str]:
-        """Vocabulary words of lengths lo..hi, starting with `first` when given."""
+        """Vocabulary words of lengths lo..hi, starting with `first` when given; by length, then
+        in alphabetical order."""
         if first is None:
-            sql, params = "SELECT mot FROM vocabulaire WHERE longueur BETWEEN ? AND ?", (lo, hi)
-        else:
-            sql = "SELECT mot FROM vocabulaire WHERE mot >= ? AND mot < ? AND longueur BETWEEN ? AND ?"
-            params = (first, first + _TOP, lo, hi)  # type: ignore[assignment]
+            sql, params = "SELECT mot FROM vocabulaire WHERE longueur BETWEEN ? AND ? ORDER BY longueur, mot", (lo, hi)
+            return [w for (w,) in self.conn.execute(sql, params)]
+        # The words of one first letter, read by their key (`+longueur`: not by the index of
+        # lengths, which would scan every word of these lengths), then sorted as above.
+        sql = "SELECT mot FROM vocabulaire WHERE mot >= ? AND mot < ? AND +longueur BETWEEN ? AND ?"
+        found = [w for (w,) in self.conn.execute(sql, (first, first + _TOP, lo, hi))]
+        return sorted(found, key=lambda w: (len(w), w))
+
+    def words_one_edit_from_start(self, term: str) -> list[str]:
+        """Vocabulary words one length from `term` or of its length, with another first letter,
+        that may be one edit from it (`words_of_length` order): the edit is at the start, so
+        the word starts with the term's second letter (a deletion or a swap), or its second
+        letter is the term's first or second (an insertion or a substitution)."""
+        sql = (
+            "SELECT mot FROM vocabulaire WHERE longueur BETWEEN ? AND ? AND substr(mot, 1, 1) <> ?"
+            " AND (substr(mot, 1, 1) = ? OR substr(mot, 2, 1) IN (?, ?)) ORDER BY longueur, mot"
+        )
+        params = (len(term) - 1, len(term) + 1, term[0], term[1:2], term[0], term[1:2])
         return [w for (w,) in self.conn.execute(sql, params)]
 
     def words_sounding(self, key: str) -> list[str]:
@@ -434,7 +473,7 @@ class Index:
 
     def idf(self, s: str) -> float:
         """Inverse document frequency of a stem (0 when it is in no record)."""
-        found = self.postings(s)
+        found = self.raw(s)
         return 0.0 if found is None else _idf(self.n_docs, len(found[0]))
 
 

@@ -14,9 +14,9 @@ import heapq
 import statistics
 from array import array
 from collections import Counter
-from collections.abc import Callable
-from itertools import compress, pairwise
-from operator import itemgetter
+from collections.abc import Callable, Iterable
+from itertools import chain, compress, filterfalse, pairwise, repeat
+from operator import add, and_, itemgetter, lt, not_, truediv
 from typing import NamedTuple
 
 from ..text import MAX_QUERY_CHARS, analyse, normalise
@@ -28,6 +28,9 @@ RELATIVE_CUTOFF = 0.05  # a record far below the best one by score is noise, wha
 COVERAGE_CUTOFF = 0.5  # ...and so is one covering less than half the information the best covers
 PHRASE_BONUS_TITLE, PHRASE_BONUS_BODY = 0.5, 0.35  # per pair of query words adjacent in a field
 RERANK_DEPTH = 15
+MAX_SCORED = 2000
+MAX_APART = 20000  # records found by weaker variants that a fast path scores apart, at C speed
+MAX_FAST_WORDS = 4  # a fast path counts a record's words as a sum of powers of two: 1 + 2 + 4 + 8  # records a fast path scores one by one before it gives way to the full ranking
 THESAURUS_WEIGHT = 0.7  # a phrase the thesaurus gives for what was typed (sigle, équivalent...)
 GENERIC_WEIGHT = 0.2  # question words and generic verbs: they match, but say little
 MAX_KEY_WORDS = 5
@@ -207,8 +210,9 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
 
     A variant never counts more than the word itself would: its idf is capped at the exact
     word's (a rare synonym or typo would otherwise outrank a common exact word). The hot loop of
-    a search: an exact variant becomes a dict at C speed (`dict(zip(...))`); only weighted
-    variants cost a Python pass over their postings.
+    a search: an exact variant becomes a dict at C speed (`dict(zip(...))`), the others are
+    merged into it in passes at C speed too; only thesaurus phrases take a Python step per
+    record they share.
     """
     best: dict[int, float] = {}
     weights: dict[int, float] = {}
@@ -228,13 +232,23 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
         weight = penalty
         if cap is not None and penalty < 1.0:
             weight *= min(1.0, cap / (index.idf(s) or cap))
-        get = best.get
-        for d, impact in zip(docs, impacts, strict=True):
-            v = impact * weight
-            if v > get(d, 0.0):
-                best[d] = v
-                # What the record covers of the term: the route's own weight (not the capped one).
-                weights[d] = max(weights.get(d, 0.0), penalty)
+        values = dict(zip(docs, map(weight.__mul__, impacts), strict=True))
+        if not best:
+            best, weights = values, dict.fromkeys(values, penalty)
+            continue
+        # Variants come by decreasing weight: a record already met keeps its route's weight
+        # (what it covers of the term) and takes this variant's value only if it is higher; a
+        # new record comes after the others, in record order. Passes at C speed, no loop here.
+        met = list(map(best.__contains__, values))  # not `values.keys() - best.keys()`: a pass over best
+        common = list(compress(values, met))
+        if common:
+            olds = map(best.__getitem__, common)
+            better = list(compress(common, map(lt, olds, map(values.__getitem__, common))))
+            best.update(zip(better, map(values.__getitem__, better), strict=True))
+        if len(common) < len(values):
+            added = list(compress(values, map(not_, met)))
+            best.update(zip(added, map(values.__getitem__, added), strict=True))
+            weights.update(dict.fromkeys(added, penalty))
     for stems, weight, _how in q.phrases:
         found_all = [index.postings(s) for s in stems]
         if any(f is None for f in found_all):
@@ -248,14 +262,14 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
                 best[d] = v
                 weights[d] = max(weights.get(d, 0.0), weight)
     if q.generic:
-        best = {d: v * GENERIC_WEIGHT for d, v in best.items()}
+        best = dict(zip(best, map(GENERIC_WEIGHT.__mul__, best.values()), strict=True))
     return best, weights, own
 
 
 def _exact_docs(index: Index, q: QueryTerm) -> array | None:
     """The records that contain the word itself (already read for its scores)."""
     exact = [s for s, (_, how) in q.variants.items() if how == "exact"]
-    found = index.postings(exact[0]) if exact else None
+    found = index.raw(exact[0]) if exact else None
     return None if found is None else found[0]
 
 
@@ -286,13 +300,13 @@ def _explain(index: Index, q: QueryTerm, doc: int) -> tuple[str, str, tuple[str,
     candidates = [(s, weight, how) for s, (weight, how) in q.variants.items()]
     candidates += [(s, weight, how) for stems, weight, how in q.phrases for s in stems]
     for s, weight, how in candidates:
-        postings = index.postings(s)
+        postings = index.raw(s)
         if postings is None:
             continue
-        docs, impacts, masks = postings
+        docs, _raw, masks = postings
         j = bisect.bisect_left(docs, doc)
         if j < len(docs) and docs[j] == doc:
-            value = impacts[j] * weight
+            value = index.impact(s, j) * weight
             if found is None or value > found[0]:
                 found = (value, s, how, _mask_fields(masks[j]))
     return found[1:] if found else None
@@ -324,52 +338,63 @@ def run(
         return Result([], qterms, _suggestions(index, qterms), 0, unknown)
     qterms = [q for q in qterms if q.word not in unknown]
     subject = [q for q in qterms if not q.generic]
+    if limit is not None and accept is None and intent is None and len(subject) == len(qterms):
+        if len(qterms) == 1:
+            found = _one_word(index, qterms, limit, unknown)
+        else:
+            found = _many_words(index, qterms, limit, unknown, texts)
+        if found is not None:
+            return found
 
     term_maps = []
     information = []  # (idf, record -> variant weight) of each subject notion
-    # The order: how many subject notions a record matches, counted twice when found in its own
-    # text, once when only in the labels of its action or themes (shared by many records).
-    coverage: Counter[int] = Counter()
-    order: Counter[int] = Counter()
+    owns = []  # records that have each subject notion in their own text
     previous = None
-    n = 0
     for q in qterms:
         scores_q, weights_q, own_q = _term_scores(index, q)
         term_maps.append(scores_q)
         if not q.generic:
             docs = _exact_docs(index, q)
-            if not _one_notion(previous, docs):  # « longue durée »: its information counted once
+            if not _one_notion(previous, docs):  # « longue durée »: counted once
                 information.append((_term_information(index, q), weights_q))
-            coverage.update(weights_q.keys())
-            order.update(weights_q.keys())
-            order.update(own_q)
-            n += 1
+                owns.append(own_q)
             previous = docs
+    n = len(information)
     term_maps.sort(key=len, reverse=True)
-    scores = dict(term_maps[0])  # the largest copied at C speed, the others added to it
-    for m in term_maps[1:]:
-        get = scores.get
-        for d, v in m.items():
-            scores[d] = get(d, 0.0) + v
+    scores = _sum_maps(term_maps)
+    # The order: how many subject notions a record matches, counted twice when found in its own
+    # text, once when only in the labels of its action or themes (shared by many records). With
+    # one notion and no cost, it only orders the first results: counted for those alone.
+    coverage: Counter[int] | _OneNotion
+    if n > 1 or intent is not None:
+        coverage = Counter(chain.from_iterable(w.keys() for _, w in information))
+    else:
+        coverage = _OneNotion(information[0][1])
     if len(subject) < len(qterms):  # a record matching only generic words is not an answer
-        scores = {d: v for d, v in scores.items() if coverage[d]}
+        scores = _keep(scores, map(coverage.__contains__, scores))
     asked, typed_fits, cost_fits = None, set(), set()
     if intent is not None:  # the cost asked counts as one more word matched (a soft preference)
         asked = _CostAsked.read(index, intent)
         typed_fits = set(asked.typed)
         cost_fits = (typed_fits | asked.said.keys()).intersection(scores)
         coverage.update(cost_fits)
-        order.update(cost_fits)
-        order.update(cost_fits)
         n += 1
     if n > 1:
+        order = coverage.copy()
+        order.update(chain.from_iterable(owns))
+        if cost_fits:
+            order.update(cost_fits)
         # Records matching fewer words come after those matching the most, if they cover enough:
         # one word may be missing from two or three, two from four or five...
         k_max = max(coverage.values(), default=0)
         required = max(1, k_max - max(1, n // 2))
-        scores = {d: v for d, v in scores.items() if coverage[d] >= required}
+        # Every record of `coverage` is scored: when they are as many, all have one notion.
+        if required > 1 or len(coverage) < len(scores):
+            scores = _keep(scores, map(required.__le__, map(coverage.__getitem__, scores)))
+    else:
+        order = _OneNotionOrder(information[0][1], owns[0])
     if accept is not None:
-        scores = {d: v for d, v in scores.items() if accept(d)}
+        scores = _keep(scores, map(accept, scores))
     if not scores:
         return Result([], qterms, [], 0, unknown)
 
@@ -387,30 +412,31 @@ def run(
         covered = dict.fromkeys(scores, 0.0)
         for idf, weights_q in information:
             share = idf / total_information
-            for d, w in weights_q.items():
-                if d in covered:
-                    covered[d] += share * w
+            found = list(filter(covered.__contains__, weights_q))
+            shares = map(share.__mul__, map(weights_q.__getitem__, found))
+            covered.update(zip(found, map(add, map(covered.__getitem__, found), shares), strict=True))
 
     depth = RERANK_DEPTH if limit is None else max(limit, RERANK_DEPTH)
     if n > 1:
         # (coverage, score, record) tuples compare in C: no Python key function per record.
-        ranking = [(order[d], v, d) for d, v in scores.items()]
+        ranking = zip(map(order.__getitem__, scores), scores.values(), scores, strict=True)
         head = [d for _, _, d in heapq.nlargest(depth, ranking)]
     else:  # every record covers the one subject word: by score alone
         head = [d for d, _ in heapq.nlargest(depth, scores.items(), key=itemgetter(1))]
     if texts is not None and len(qterms) > 1:
         scores = dict(scores)
-        _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index.stem_of)
+        _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index)
         head.sort(key=lambda d: (order[d], scores[d]), reverse=True)
     top = max(scores[d] for d in head)
-    min_covered = COVERAGE_CUTOFF * max(covered.get(d, 0.0) for d in scores)
+    min_covered = COVERAGE_CUTOFF * max(map(covered.get, scores, repeat(0.0)))
     min_score = RELATIVE_CUTOFF * top
 
     def kept(d: int) -> bool:
         return covered.get(d, 0.0) >= min_covered and scores[d] >= min_score
 
     # One count for the total and the list: the same scores (proximity included), the same rule.
-    total = sum(1 for d, v in scores.items() if v >= min_score and covered.get(d, 0.0) >= min_covered)
+    enough = map(min_covered.__le__, map(covered.get, scores, repeat(0.0)))
+    total = sum(map(and_, map(min_score.__le__, scores.values()), enough))
     if limit is None:
         in_head = set(head)
         ordered = sorted(scores, key=lambda d: (order[d], scores[d]), reverse=True)
@@ -430,6 +456,637 @@ def run(
             matches[asked.intent.said] = asked.match(index, d, typed_fits)
         hits.append(Hit(d, scores[d], coverage[d], matches))
     return Result(hits, qterms, [], total, unknown)
+
+
+class _Route(NamedTuple):
+    """One variant of a query word: its postings as stored, idf, weight and penalty."""
+
+    docs: array
+    raw: array
+    masks: array
+    idf: float
+    weight: float | None  # None: the word itself, its impacts counted as they are
+    penalty: float  # what a record found by it covers of the word
+
+    def value(self, j: int) -> float:
+        """The `j`-th record's value by this route, rounded as `Index.postings` rounds."""
+        v = array("f", (self.idf * self.raw[j],))[0]
+        return v if self.weight is None else v * self.weight
+
+    def position(self, d: int) -> int | None:
+        return _position(self.docs, d)
+
+    def values(self, positions: Iterable[int]) -> Iterable[float]:
+        """The values of the records at these positions (passes at C speed)."""
+        found = array("f", map(self.idf.__mul__, map(self.raw.__getitem__, positions)))
+        return found if self.weight is None else map(self.weight.__mul__, found)
+
+    def candidates(self, depth: int, first: bool) -> list[int]:
+        """Records of this route that may be among the `depth` first results: those above the
+        `depth`-th best value, and those equal to it (for the first route, only the `depth`
+        lowest numbers among these: the full ranking meets them first). Found by a threshold on
+        the stored impacts, in passes at C speed."""
+        raw = self.raw
+        positions: Iterable[int] = range(len(raw))
+        if len(raw) > depth:
+            hi, lo = max(raw), min(raw)
+            for share in (0.02, 0.1, 0.3, 0.6, 1.0):
+                t = hi - (hi - lo) * share
+                # Kept a margin below the threshold, larger than single-precision rounding.
+                found = list(compress(range(len(raw)), map((t * (1 - 1e-6)).__le__, raw)))
+                if sum(map(t.__le__, map(raw.__getitem__, found))) >= depth:
+                    positions = found
+                    break
+        docs = list(map(self.docs.__getitem__, positions))
+        values = list(self.values(positions))
+        if len(values) <= depth:
+            return docs
+        last = heapq.nlargest(depth, values)[-1]
+        above = list(compress(docs, map(last.__lt__, values)))
+        tied = list(compress(docs, map(last.__eq__, values)))
+        return above + (tied[:depth] if first else tied)
+
+
+def _routes(index: Index, q: QueryTerm) -> list[_Route]:
+    """The variants of a query word that some record has, strongest first, as `_term_scores`
+    weighs them: a variant never counts more than the word itself."""
+    exact = [s for s, (_, how) in q.variants.items() if how == "exact"]
+    cap = index.idf(exact[0]) if exact else None
+    routes: list[_Route] = []
+    for s, (penalty, _how) in sorted(q.variants.items(), key=lambda kv: -kv[1][0]):
+        found = index.raw(s)
+        if found is None:
+            continue
+        weight: float | None = None
+        if not (penalty == 1.0 and not routes):
+            weight = penalty
+            if cap is not None and penalty < 1.0:
+                weight *= min(1.0, cap / (index.idf(s) or cap))
+        routes.append(_Route(found[0], found[1], found[2], index.idf(s), weight, penalty))
+    return routes
+
+
+def _one_word(index: Index, qterms: list[QueryTerm], limit: int, unknown: list[str]) -> Result | None:
+    """The ranking of a query of one word, with a limit and no filter nor cost, reading only the
+    best records of each variant: the same result as the full ranking, or None when a bound it
+    relies on does not hold (the full ranking then runs).
+
+    A record is ranked by the best value of the variants that have it (ties in the order the
+    full ranking meets them: by variant, then record); it covers the word by the weight of the
+    strongest variant that has it. A record outside the best few of every variant cannot reach
+    the first results (each variant's few best are all candidates). The total counts the
+    records of the variants strong enough for the coverage cut-off, once each: it is exact when
+    each of these variants' lowest value passes the score cut-off (else None)."""
+    q = qterms[0]
+    if q.phrases or q.generic:
+        return None
+    routes = _routes(index, q)
+    if not routes:
+        return None
+    depth = max(limit, RERANK_DEPTH)
+    candidates: set[int] = set()
+    for i, r in enumerate(routes):
+        candidates.update(r.candidates(depth, i == 0))
+        if len(candidates) > MAX_SCORED:
+            return None
+    best = {d: _best_route(routes, d) for d in candidates}
+    head = sorted(best, key=lambda d: (-best[d][0], best[d][1], d))[:depth]
+    min_score = RELATIVE_CUTOFF * best[head[0]][0]
+    min_covered = COVERAGE_CUTOFF * routes[0].penalty
+    # The records counted: those of the variants that cover enough of the word, whose value
+    # passes the score cut-off. A variant whose lowest value passes it counts all its records;
+    # the records found only by the others (few, else the full ranking runs) are scored.
+    counted = [r for r in routes if r.penalty >= min_covered]
+    passing = [r for r in counted if r.value(r.raw.index(min(r.raw))) >= min_score]
+    failing = [r for r in counted if all(r is not p for p in passing)]
+    alone = set().union(*(r.docs for r in failing))
+    if len(alone) > MAX_APART:
+        return None
+    for r in passing:
+        if len(alone) * 20 < len(r.docs):
+            alone = {d for d in alone if r.position(d) is None}
+        else:
+            alone.difference_update(r.docs)
+    total = _union_size([r.docs for r in passing])
+    if alone:  # their best values, read at C speed
+        total += sum(map(min_score.__le__, _Word(routes, []).values(alone)[0].values()))
+
+    def kept(d: int) -> bool:
+        return routes[best[d][1]].penalty >= min_covered and best[d][0] >= min_score
+
+    hits = []
+    for d in [d for d in head if kept(d)][:limit]:
+        found = _explain(index, q, d)
+        hits.append(Hit(d, best[d][0], 1, {q.word: [found]} if found else {}))
+    return Result(hits, qterms, [], total, unknown)
+
+
+# What a record found by a weaker variant or a phrase of some word (not by the word itself) is
+# given apart: (coverage, order, covered, score), plain tuples built at C speed.
+_Rest = tuple[int, int, float, float]
+COVERAGE, ORDER, COVERED, SCORE = range(4)
+
+
+class _Phrase(NamedTuple):
+    """What a thesaurus phrase of a query word stands for: records that have all its stems,
+    valued at the phrase's weight times the mean of their impacts."""
+
+    stems: list[_Route]
+    weight: float
+    docs: array  # the records that have every stem, ascending
+
+    def values(self, wanted: set[int]) -> dict[int, float]:
+        """The phrase's value for those of `wanted` that have it, as `_term_scores` gives it."""
+        wanted = wanted.intersection(self.docs)
+        total: list[float] = []
+        docs: list[int] = []
+        for r in self.stems:
+            positions = list(compress(range(len(r.docs)), map(wanted.__contains__, r.docs)))
+            docs = list(map(r.docs.__getitem__, positions))
+            found = list(r.values(positions))
+            total = found if not total else list(map(add, total, found))
+        size = len(self.stems)
+        return dict(zip(docs, map(truediv, map(self.weight.__mul__, total), repeat(size)), strict=True))
+
+    def own(self) -> set[int]:
+        return set.intersection(*(set(compress(r.docs, map(_OWN_FIELDS.__and__, r.masks))) for r in self.stems))
+
+
+class _Word(NamedTuple):
+    routes: list[_Route]  # the word itself first
+    phrases: list[_Phrase]
+
+    def own(self) -> set[int]:
+        """The records that have the word (any variant) in their own text."""
+        found = set().union(*(compress(r.docs, map(_OWN_FIELDS.__and__, r.masks)) for r in self.routes))
+        for p in self.phrases:
+            found |= p.own()
+        return found
+
+    def values(self, wanted: set[int]) -> tuple[dict[int, float], dict[int, float]]:
+        """For those of `wanted` that have the word: its best value, and what they cover of it
+        (the weight of the strongest variant), met in the order of `_term_scores`."""
+        best: dict[int, float] = {}
+        weights: dict[int, float] = {}
+        for r in self.routes:
+            positions = list(compress(range(len(r.docs)), map(wanted.__contains__, r.docs)))
+            found = dict(zip(map(r.docs.__getitem__, positions), r.values(positions), strict=True))
+            better, added = _merge(best, found)
+            weights.update(dict.fromkeys(added, r.penalty))  # a record met before keeps its weight
+        for p in self.phrases:
+            better, added = _merge(best, p.values(wanted))
+            weights.update(zip(better, map(max, map(weights.__getitem__, better), repeat(p.weight)), strict=True))
+            weights.update(dict.fromkeys(added, p.weight))
+        return best, weights
+
+
+def _word(index: Index, q: QueryTerm) -> _Word | None:
+    """A query word's variants and phrases, or None when no record has the word itself."""
+    routes = _routes(index, q)
+    if not routes or routes[0].weight is not None:
+        return None
+    phrases = []
+    for stems, weight, _how in q.phrases:
+        found = [index.raw(s) for s in stems]
+        if any(f is None for f in found):
+            continue
+        parts = [_Route(f[0], f[1], f[2], index.idf(s), None, weight) for s, f in zip(stems, found, strict=True)]  # type: ignore[index]
+        shared = set(parts[0].docs).intersection(*(r.docs for r in parts[1:]))
+        phrases.append(_Phrase(parts, weight, array("i", sorted(shared))))
+    return _Word(routes, phrases)
+
+
+def _many_words(
+    index: Index,
+    qterms: list[QueryTerm],
+    limit: int,
+    unknown: list[str],
+    texts: Callable[[list[int]], dict[int, dict[str, str]]] | None,
+) -> Result | None:
+    """The ranking of a query of two to four words (each its own notion), with a limit and no
+    filter nor cost: the same result as the full ranking, or None when an assumption below does
+    not hold (the full ranking then runs).
+
+    Most records are found by the words themselves: what they cover and how many words they
+    match depend only on which words they have, counted for every record in one pass at C speed
+    (a record's count is the sum of a distinct power of two per word: the word's postings are
+    counted that many times). The records found only by a weaker variant or a phrase of a word
+    (MAX_APART at most) are scored apart. The total is counted by group of words; it is
+    exact when the lowest score possible in each group kept passes the score cut-off. The first
+    results are taken among the records that match the most words, then ranked by their
+    scores, read for them only."""
+    n = len(qterms)
+    if n > MAX_FAST_WORDS or any(q.generic for q in qterms):
+        return None
+    words: list[_Word] = []
+    previous = None
+    merged = []
+    for q in qterms:
+        docs = _exact_docs(index, q)
+        merged.append(_one_notion(previous, docs))
+        previous = docs
+    if all(merged[1:]):  # « îlots de fraîcheur »: one notion
+        return _one_notion_words(index, qterms, limit, unknown, texts)
+    if any(merged):
+        return None
+    for q in qterms:
+        word = _word(index, q)
+        if word is None:  # found only by variants
+            return None
+        words.append(word)
+    information = [_term_information(index, q) for q in qterms]
+    if n >= 3:
+        cap = statistics.median(information)
+        information = [min(idf, cap) for idf in information]
+    total_information = sum(information) or 1.0
+    shares = [idf / total_information for idf in information]
+    sizes = [_union_size([r.docs for r in w.routes] + [p.docs for p in w.phrases]) for w in words]
+    summed = sorted(range(n), key=lambda i: sizes[i], reverse=True)  # the order scores are added
+
+    # The records found by a weaker variant or a phrase of a word but not by the word.
+    alone: set[int] = set()
+    for w in words:
+        others = set().union(*(r.docs for r in w.routes[1:]), *(p.docs for p in w.phrases))
+        if len(others) * 20 < len(w.routes[0].docs):
+            others = {d for d in others if w.routes[0].position(d) is None}
+        else:
+            others.difference_update(w.routes[0].docs)
+        alone |= others
+        if len(alone) > MAX_APART:
+            return None
+    own = [w.own() for w in words]
+
+    # Which words' own postings have each record: one count at C speed, as powers of two.
+    exact = [w.routes[0].docs for w in words]
+    by_size = sorted(range(n), key=lambda i: len(exact[i]), reverse=True)
+    bits = [0] * n
+    for rank, i in enumerate(by_size):
+        bits[i] = 1 << rank
+    code = Counter(chain.from_iterable(docs for i in range(n) for docs in repeat(exact[i], bits[i])))
+    groups = Counter(code.values())
+    for d in alone:
+        if d in code:
+            groups[code[d]] -= 1
+    popcount = {c: bin(c).count("1") for c in groups}
+    # The values of the records apart and of those with the most words (likely the first
+    # results) are read together: one pass over each variant's postings.
+    most = max((popcount[c] for c, k in groups.items() if k > 0), default=0)
+    top = {c for c, k in groups.items() if k > 0 and popcount[c] == most}
+    ahead = set(filterfalse(alone.__contains__, compress(code, map(top.__contains__, code.values()))))
+    if len(ahead) > MAX_APART:
+        ahead = set()
+    values = [w.values(alone | ahead) for w in words]
+    rest = _score_rest(values, own, shares, summed, alone)
+
+    def members(c: int) -> list[int]:
+        return [i for i in range(n) if c & bits[i]]
+
+    def group_covered(c: int) -> float:
+        covered = 0.0
+        for i in members(c):
+            covered += shares[i] * 1.0
+        return covered
+
+    k_max = max([popcount[c] for c, k in groups.items() if k > 0] + [r[COVERAGE] for r in rest.values()])
+    required = max(1, k_max - max(1, n // 2))
+    kept_groups = [c for c, k in groups.items() if k > 0 and len(members(c)) >= required]
+    kept_rest = {d: r for d, r in rest.items() if r[COVERAGE] >= required}
+    min_covered = COVERAGE_CUTOFF * max(
+        [group_covered(c) for c in kept_groups] + [r[COVERED] for r in kept_rest.values()]
+    )
+
+    # The first results: among the records that match the most words, enough of them that no
+    # record matching fewer words can come before the `depth`-th.
+    depth = max(limit, RERANK_DEPTH)
+    least = k_max
+    while True:
+        wanted = {c for c in kept_groups if len(members(c)) >= least}
+        found = list(filterfalse(rest.__contains__, compress(code, map(wanted.__contains__, code.values()))))
+        orders = list(map(popcount.__getitem__, map(code.__getitem__, found)))
+        for o in own:
+            orders = list(map(add, orders, map(o.__contains__, found)))
+        found += [d for d, r in kept_rest.items() if r[COVERAGE] >= least]
+        orders += [r[ORDER] for d, r in kept_rest.items() if r[COVERAGE] >= least]
+        if least <= required:
+            break
+        if len(found) >= depth and heapq.nlargest(depth, orders)[-1] > 2 * (least - 1):
+            break
+        least -= 1
+    if len(found) > depth:
+        last = heapq.nlargest(depth, orders)[-1]
+        keep = list(map(last.__le__, orders))
+        found, orders = list(compress(found, keep)), list(compress(orders, keep))
+    order = dict(zip(found, orders, strict=True))
+    missing = set(found).difference(rest, ahead)
+    if missing:
+        more = [w.values(missing) for w in words]
+        values = [({**a, **b}, {}) for (a, _), (b, _) in zip(values, more, strict=True)]
+    scores = dict(zip(found, _sums([v for v, _ in values], summed, found), strict=True))
+    head = [d for _, _, d in heapq.nlargest(depth, zip(orders, map(scores.__getitem__, found), found, strict=True))]
+    if texts is not None:
+        _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index)
+        head.sort(key=lambda d: (order[d], scores[d]), reverse=True)
+    min_score = RELATIVE_CUTOFF * max(scores[d] for d in head)
+
+    # The total: each group of words kept counts all its records if its lowest score passes.
+    exact_low = [w.routes[0].raw.index(min(w.routes[0].raw)) for w in words]
+    total = 0
+    for c in kept_groups:
+        if group_covered(c) >= min_covered:
+            lowest = 0.0
+            for i in summed:
+                if c & bits[i]:
+                    lowest += words[i].routes[0].value(exact_low[i])
+            if lowest >= min_score:
+                total += groups[c]
+                continue
+            # Some records of the group may fall below the score cut-off: scored one by one.
+            if popcount[c] == 1:
+                total += _count_one_word(words[members(c)[0]], code, c, rest, scores, min_score)
+                continue
+            found = list(filterfalse(rest.__contains__, compress(code, map(c.__eq__, code.values()))))
+            if len(found) > MAX_APART:
+                return None
+            low = _scores_of(words, summed, found, {})
+            total += sum(1 for d in found if scores.get(d, low[d]) >= min_score)
+    for d, r in kept_rest.items():
+        total += r[COVERED] >= min_covered and scores.get(d, r[SCORE]) >= min_score
+
+    def covered_of(d: int) -> float:
+        return rest[d][COVERED] if d in rest else group_covered(code[d])
+
+    def coverage_of(d: int) -> int:
+        return rest[d][COVERAGE] if d in rest else len(members(code[d]))
+
+    hits = []
+    for d in [d for d in head if covered_of(d) >= min_covered and scores[d] >= min_score][:limit]:
+        matches = {}
+        for q in qterms:
+            explained = _explain(index, q, d)
+            if explained:
+                matches[q.word] = [explained]
+        hits.append(Hit(d, scores[d], coverage_of(d), matches))
+    return Result(hits, qterms, [], total, unknown)
+
+
+def _one_notion_words(
+    index: Index,
+    qterms: list[QueryTerm],
+    limit: int,
+    unknown: list[str],
+    texts: Callable[[list[int]], dict[int, dict[str, str]]] | None,
+) -> Result | None:
+    """The ranking of words found in nearly the same records, one notion (« îlots de
+    fraîcheur »), with a limit and no filter nor cost, no thesaurus phrase: the same result as
+    the full ranking, or None when an assumption below does not hold.
+
+    Records are ranked by the sum of the words' values (ties in the order the full ranking
+    meets them). A first few records, scored, give a score the first results reach; a record
+    can reach it only if its value for one word is at least that score minus the highest
+    values of the others: only those are scored. A record covers the notion by the first
+    word's variant; the total counts those records as `_one_word` does."""
+    if any(q.phrases for q in qterms):
+        return None
+    words = [_Word(_routes(index, q), []) for q in qterms]
+    if not all(w.routes for w in words):
+        return None
+    sizes = [_union_size([r.docs for r in w.routes]) for w in words]
+    summed = sorted(range(len(words)), key=lambda i: sizes[i], reverse=True)  # the order scores are added
+    depth = max(limit, RERANK_DEPTH)
+
+    def scored(docs: set[int]) -> tuple[dict[int, float], list[tuple[dict[int, float], dict[int, float]]]]:
+        values = [w.values(docs) for w in words]
+        found = list(docs)
+        score = [0.0] * len(found)  # adding 0 where a record lacks a word changes no sum
+        for i in summed:
+            score = list(map(add, score, map(values[i][0].get, found, repeat(0.0))))
+        return dict(zip(found, score, strict=True)), values
+
+    seed: set[int] = set()
+    for w in words:
+        for r in w.routes:
+            seed.update(r.candidates(depth, True))
+    seed_scores, _ = scored(seed)
+    if len(seed_scores) < depth:
+        return None
+    reached = heapq.nlargest(depth, seed_scores.values())[-1]
+    highest = [max(r.value(r.raw.index(max(r.raw))) for r in w.routes) for w in words]
+    margin = 1e-6 * (reached + sum(highest))
+    needs = [reached - (sum(highest) - h) - margin for h in highest]
+    best_word = max(range(len(words)), key=lambda i: needs[i] / highest[i])
+    need = needs[best_word]
+    if need <= 0:
+        return None
+    candidates: set[int] = set()
+    for r in words[best_word].routes:
+        # A value at least `need` comes from a stored impact at least this (with a margin).
+        raw_need = need / (r.idf * (r.weight or 1.0)) * (1 - 1e-6)
+        candidates.update(compress(r.docs, map(raw_need.__le__, r.raw)))
+    if len(candidates) > MAX_APART:
+        return None
+    scores, values = scored(candidates)
+    weights, first_word = values[0][1], words[0]
+    met: dict[int, tuple[int, int]] = {}  # record -> (map, variant) where the full ranking meets it first
+    for k, i in enumerate(summed):
+        for j, r in enumerate(words[i].routes):
+            found = compress(r.docs, map(candidates.__contains__, r.docs))
+            met.update(zip(filterfalse(met.__contains__, found), repeat((k, j))))
+    head = sorted(candidates, key=lambda d: (-scores[d], met[d], d))[:depth]
+    if texts is not None:
+        _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index)
+
+        def order(d: int) -> int:
+            own = any(j is not None and r.masks[j] & _OWN_FIELDS for r in first_word.routes for j in (r.position(d),))
+            return (d in weights) + own
+
+        head.sort(key=lambda d: (order(d), scores[d]), reverse=True)
+    min_score = RELATIVE_CUTOFF * max(scores[d] for d in head)
+    min_covered = COVERAGE_CUTOFF * first_word.routes[0].penalty
+
+    # The total: records of the first word's variants strong enough, whose score passes.
+    counted = [r for r in first_word.routes if r.penalty >= min_covered]
+    passing = [r for r in counted if r.value(r.raw.index(min(r.raw))) >= min_score]
+    alone = set().union(*(r.docs for r in counted if all(r is not p for p in passing)))
+    if len(alone) > MAX_APART:
+        return None
+    for r in passing:
+        alone.difference_update(r.docs)
+    total = _union_size([r.docs for r in passing])
+    if alone:
+        total += sum(1 for d, v in scored(alone)[0].items() if scores.get(d, v) >= min_score)
+
+    hits = []
+    for d in [d for d in head if weights.get(d, 0.0) >= min_covered and scores[d] >= min_score][:limit]:
+        matches = {}
+        for q in qterms:
+            explained = _explain(index, q, d)
+            if explained:
+                matches[q.word] = [explained]
+        hits.append(Hit(d, scores[d], int(d in weights), matches))
+    return Result(hits, qterms, [], total, unknown)
+
+
+def _count_one_word(
+    word: _Word, code: Counter[int], c: int, rest: dict[int, _Rest], scores: dict[int, float], min_score: float
+) -> int:
+    """How many records that have only this word (of the query's words: `code` `c`) score at
+    least `min_score`: their score is the word's best value. Those whose value for the word
+    itself passes are counted in passes at C speed; the others only if a variant or a phrase
+    lifts them, or the proximity bonus (`scores`: the first results)."""
+    exact = word.routes[0]
+    values = array("f", map(exact.idf.__mul__, exact.raw))
+    alone = list(map(c.__eq__, map(code.__getitem__, exact.docs)))
+    high = list(map(min_score.__le__, values))
+    count = sum(map(and_, alone, high)) - sum(1 for d in rest if code.get(d) == c and _passes(exact, d, min_score))
+    low = set(compress(exact.docs, map(and_, alone, map(not_, high)))).difference(rest)
+    others = set().union(*(r.docs for r in word.routes[1:]), *(p.docs for p in word.phrases))
+    lifted = word.values(low & others)[0] if low & others else {}
+    return count + sum(1 for d in low if max(lifted.get(d, 0.0), scores.get(d, 0.0)) >= min_score)
+
+
+def _passes(route: _Route, d: int, min_score: float) -> bool:
+    j = route.position(d)
+    return j is not None and route.value(j) >= min_score
+
+
+def _score_rest(
+    values: list[tuple[dict[int, float], dict[int, float]]],
+    own: list[set[int]],
+    shares: list[float],
+    summed: list[int],
+    docs: set[int],
+) -> dict[int, _Rest]:
+    """Coverage, order, covered share and score of some records, from each word's values and
+    weights for them (`_Word.values`), in passes at C speed (adding 0 where a record lacks a
+    word changes no sum)."""
+    if not docs:
+        return {}
+    found = list(docs)
+    coverage = order = [0] * len(found)
+    covered = [0.0] * len(found)
+    for i, (_, weights) in enumerate(values):
+        matched = list(map(weights.__contains__, found))
+        coverage = list(map(add, coverage, matched))
+        order = list(map(add, order, map(add, matched, map(own[i].__contains__, found))))
+        covered = list(map(add, covered, map(shares[i].__mul__, map(weights.get, found, repeat(0.0)))))
+    score = _sums([v for v, _ in values], summed, found)
+    return dict(zip(found, zip(coverage, order, covered, score, strict=True), strict=True))
+
+
+def _sums(values: list[dict[int, float]], summed: list[int], docs: list[int]) -> list[float]:
+    """The scores of these records: each word's value added in the order of the full ranking
+    (adding 0 where a record lacks a word changes no sum)."""
+    score = [0.0] * len(docs)
+    for i in summed:
+        score = list(map(add, score, map(values[i].get, docs, repeat(0.0))))
+    return score
+
+
+def _merge(best: dict[int, float], found: dict[int, float]) -> tuple[list[int], list[int]]:
+    """Keep in `best` the higher of each record's two values, a new record after the others
+    in the order of `found` (passes at C speed): the records improved, and those added."""
+    met = list(map(best.__contains__, found))
+    common = list(compress(found, met))
+    better = list(compress(common, map(lt, map(best.__getitem__, common), map(found.__getitem__, common))))
+    best.update(zip(better, map(found.__getitem__, better), strict=True))
+    added = list(compress(found, map(not_, met)))
+    best.update(zip(added, map(found.__getitem__, added), strict=True))
+    return better, added
+
+
+def _scores_of(words: list[_Word], summed: list[int], docs: list[int], rest: dict[int, _Rest]) -> dict[int, float]:
+    """The scores of some records, each word's values read in passes at C speed over its
+    postings, added in the order of the full ranking."""
+    wanted = set(docs).difference(rest)
+    values = [w.values(wanted)[0] for w in words]
+    found = list(wanted)
+    score = [0.0] * len(found)  # adding 0 where a record lacks a word changes no sum
+    for i in summed:
+        score = list(map(add, score, map(values[i].get, found, repeat(0.0))))
+    scores = dict(zip(found, score, strict=True))
+    for d in docs:
+        if d in rest:
+            scores[d] = rest[d][SCORE]
+    return scores
+
+
+def _best_route(routes: list[_Route], d: int) -> tuple[float, int]:
+    """A record's best value among the routes that have it, and the first route that has it."""
+    value, first = None, 0
+    for i, r in enumerate(routes):
+        j = r.position(d)
+        if j is not None:
+            v = r.value(j)
+            if value is None:
+                value, first = v, i
+            elif v > value:
+                value = v
+    assert value is not None
+    return value, first
+
+
+def _union_size(arrays: list[array]) -> int:
+    """How many distinct records these sorted arrays hold together."""
+    if not arrays:
+        return 0
+    arrays = sorted(arrays, key=len, reverse=True)
+    others = set().union(*arrays[1:])
+    if len(others) * 20 < len(arrays[0]):  # few: looked up in the largest by bisection
+        big = arrays[0]
+        return len(big) + sum(1 for d in others if _position(big, d) is None)
+    return len(arrays[0]) + len(others.difference(arrays[0]))
+
+
+def _position(docs: array, d: int) -> int | None:
+    j = bisect.bisect_left(docs, d)
+    return j if j < len(docs) and docs[j] == d else None
+
+
+def _sum_maps(maps: list[dict[int, float]]) -> dict[int, float]:
+    """Record -> the sum of its values in each map, added in the maps' order (a record met
+    first in a later map comes after the others): the largest map copied, each other one added
+    in passes at C speed."""
+    scores = dict(maps[0])
+    for m in maps[1:]:
+        met = list(map(scores.__contains__, m))
+        common = list(compress(m, met))
+        if common:
+            sums = map(add, map(scores.__getitem__, common), map(m.__getitem__, common))
+            scores.update(zip(common, sums, strict=True))
+        if len(common) < len(m):
+            added = list(compress(m, map(not_, met)))
+            scores.update(zip(added, map(m.__getitem__, added), strict=True))
+    return scores
+
+
+def _keep(scores: dict[int, float], flags: Iterable[object]) -> dict[int, float]:
+    """The records of `scores` whose flag is true, in the same order (at C speed)."""
+    return dict(compress(scores.items(), flags))
+
+
+class _OneNotion:
+    """Coverage of a query of one subject notion and no cost: a record covers it or not (1 or
+    0). Read for the records ranked first, never counted for every record."""
+
+    def __init__(self, weights: dict[int, float]):
+        self.weights = weights
+
+    def __contains__(self, d: int) -> bool:
+        return d in self.weights
+
+    def __getitem__(self, d: int) -> int:
+        return int(d in self.weights)
+
+
+class _OneNotionOrder(_OneNotion):
+    """...and its order: once more when the record has it in its own text."""
+
+    def __init__(self, weights: dict[int, float], own: set[int]):
+        super().__init__(weights)
+        self.own = own
+
+    def __getitem__(self, d: int) -> int:
+        return (d in self.weights) + (d in self.own)
 
 
 class _CostAsked(NamedTuple):
@@ -482,18 +1139,26 @@ def _proximity_bonus(
     scores: dict[int, float],
     qterms: list[QueryTerm],
     texts: Callable[[list[int]], dict[int, dict[str, str]]],
-    stem_of: Callable[[str], str],
+    index: Index,
 ) -> None:
     """Query words that follow each other in a record (« lien social », « îlots de fraîcheur »)
-    count more, in the title most."""
+    count more, in the title most. Each text is analysed once; the stems of its words are read
+    from the vocabulary in one query (`Index.learn`), not one query per word."""
     by_doc = texts(docs)
+    # Fields shared by every record of the action or theme say nothing of this one.
+    analysed = {
+        d: {name: analyse(text) for name, text in fields.items() if name not in SHARED_LABELS}
+        for d, fields in by_doc.items()
+    }
+    index.learn(w for fields in analysed.values() for words in fields.values() for w in words)
+    stem_of = index.stem_of
     for d in docs:
         bonus = 0.0
-        fields = by_doc.get(d, {})
+        fields = analysed.get(d, {})
         for name in FIELD_NAMES:
-            if name in ("action", "thematiques"):
-                continue  # shared by every record of the action or theme: says nothing of this one
-            field_stems = [stem_of(t) for t in analyse(fields.get(name, ""))]
+            if name in SHARED_LABELS:
+                continue
+            field_stems = [stem_of(t) for t in fields.get(name, ())]
             pairs = set(pairwise(field_stems))
             found = sum(1 for a, b in pairwise(qterms) if any((x, y) in pairs for x in a.variants for y in b.variants))
             if found:

@@ -1,0 +1,116 @@
+"""The ranking written for speed answers exactly as the rules spelt out plainly
+(`search_reference.py`): same hits, order, totals, scores and explanations, for the judged
+queries, the benchmark's mix and runs of words of the catalogue (typos, prefixes, cost words,
+question words), with and without a limit and a filter; and on a synthetic catalogue of 3,000
+records, whose common words have thousands of records and many equal impacts (ties)."""
+
+from __future__ import annotations
+
+import random
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from qpvcli.api import Qpv
+from qpvcli.search import Index, ranking
+
+from . import search_reference
+
+HERE = Path(__file__).parent
+JUDGED = tomllib.loads((HERE / "relevance" / "judged.toml").read_text(encoding="utf-8"))["requetes"]
+MIX = [
+    "îlots de fraîcheur", "ilot fraicheur", "végétalisation", "quartier", "habitants",
+    "insertion professionnelle", "concierje", "punaises de lit", "participation citoyenne",
+    "recyclage", "ADEME", "Cerema", "vélo", "art", "cartografie", "biodiversité urbaine",
+    "eaux pluviales", "zorglub", "vegeta", "jeunes des quartiers populaires",
+    "comment faire", "pas cher", "jardin pas cher", "longue durée", "ESS", "seine saint denis",
+    "économie sociale et solidaire gratuit", "quartier quartier", "la",
+]  # fmt: skip
+
+
+def sampled(engine: Qpv, n: int, seed: int = 10) -> list[str]:
+    """Runs of 1 to 4 consecutive words of the records' titles and descriptions, some changed."""
+    rng = random.Random(seed)
+    texts = [e.titre + " " + (e.description or "") for e in engine.select()]
+    out = []
+    for _ in range(n):
+        words = rng.choice(texts).split()
+        size = rng.choice([1, 1, 2, 2, 3, 4])
+        start = rng.randrange(max(1, len(words) - size + 1))
+        q = " ".join(words[start : start + size]).strip(" ,.;:()«»\"'") or "eau"
+        roll = rng.random()
+        if roll < 0.1 and len(q) > 6:
+            i = rng.randrange(1, len(q) - 2)
+            q = q[:i] + q[i + 1] + q[i] + q[i + 2 :]
+        elif roll < 0.2 and len(q) > 6:
+            q = q[: rng.randrange(len(q) // 2 + 1, len(q))]
+        elif roll < 0.25:
+            q += rng.choice([" pas cher", " gratuit", " moins de 20 000 €", " coûteux"])
+        elif roll < 0.3:
+            q = "comment " + q
+        elif roll < 0.4:
+            q += " "
+        out.append(q)
+    return out
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return Qpv.open(use_cache=False)
+
+
+def answers(run, engine: Qpv, query: str, accept, limit):
+    index = Index(engine.store.conn, engine.store.count)
+    r = run(index, query, accept=accept, limit=limit)
+    return r.total, r.unknown, r.suggestions, [(h.doc, h.score, h.coverage, h.matches) for h in r.hits]
+
+
+def test_fast_ranking_answers_as_the_reference(engine):
+    queries = list(dict.fromkeys(MIX + [r["q"] for r in JUDGED] + sampled(engine, 300)))
+    first_axis = engine.filtres(axes=[engine.catalogue.axes[0].id])
+    where, params = first_axis.where(engine.store)
+    accept = engine.store.docs(where, params).__contains__
+    differ = []
+    for q in queries:
+        for limit in (None, 3, 10):
+            for acc in (None, accept):
+                if answers(ranking.run, engine, q, acc, limit) != answers(search_reference.run, engine, q, acc, limit):
+                    differ.append((q, limit, acc is not None))
+    assert not differ, differ[:10]
+    assert len(queries) > 350
+
+
+def test_fast_ranking_answers_as_the_reference_on_a_larger_catalogue(tmp_path):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        from synthetic import generate
+    finally:
+        sys.path.pop(0)
+
+    path = tmp_path / "synthetique.toml"
+    path.write_text(generate(3000, seed=5), encoding="utf-8")
+    engine = Qpv.open([path], use_cache=False)
+    conn = engine.store.conn
+    common = [w for (w,) in conn.execute("SELECT mot FROM vocabulaire ORDER BY df DESC, mot LIMIT 200")]
+    rare = [w for (w,) in conn.execute("SELECT mot FROM vocabulaire WHERE df >= 2 ORDER BY mot")]
+    rng = random.Random(4)
+    queries = list(MIX)
+    # Words found in nearly the same records: one notion (« îlots de fraîcheur »).
+    index = Index(conn, engine.store.count)
+    found = {w: set(index.raw(index.stem_of(w))[0]) for w in common[:150]}
+    pairs = [(a, b) for a in found for b in found if a < b and index.stem_of(a) != index.stem_of(b)]
+    pairs = [(a, b) for a, b in pairs if len(found[a] & found[b]) >= 0.8 * len(found[a] | found[b])]
+    assert pairs
+    queries += [f"{a} {b}" for a, b in pairs[:40]] + [f"{b} {a} {rng.choice(common)} " for a, b in pairs[:40]]
+    for _ in range(250):
+        words = [rng.choice(common if rng.random() < 0.7 else rare) for _ in range(rng.randint(1, 4))]
+        queries.append(" ".join(words) + rng.choice(["", " "]))
+    differ = [
+        (q, limit)
+        for q in dict.fromkeys(queries)
+        for limit in (10, 30)
+        if answers(ranking.run, engine, q, None, limit) != answers(search_reference.run, engine, q, None, limit)
+    ]
+    assert not differ, differ[:10]
