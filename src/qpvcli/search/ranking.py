@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import heapq
-import statistics
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -197,6 +196,13 @@ def understand(index: Index, query: str, *, other_subject: bool = False) -> list
     if terms and all(t.generic for t in terms) and not other_subject:  # « comment faire »: they are the subject
         terms = [t._replace(generic=False) for t in terms]
     return terms
+
+
+def _median(values: list[float]) -> float:
+    """statistics.median, without importing statistics at every search (~3 ms)."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def _mask_fields(mask: int) -> tuple[str, ...]:
@@ -403,7 +409,7 @@ def run(
     # no term counts more than the median one: in a long question, one rare detail (« entre
     # voisins ») must not outweigh the rest and cut every record that lacks it.
     if len(information) >= 3:
-        cap = statistics.median(idf for idf, _ in information)
+        cap = _median([idf for idf, _ in information])
         information = [(min(idf, cap), w) for idf, w in information]
     total_information = sum(idf for idf, _ in information) or 1.0
     if len(information) == 1:  # one subject word: what a record covers is its route's weight
@@ -696,7 +702,7 @@ def _many_words(
         words.append(word)
     information = [_term_information(index, q) for q in qterms]
     if n >= 3:
-        cap = statistics.median(information)
+        cap = _median(information)
         information = [min(idf, cap) for idf in information]
     total_information = sum(information) or 1.0
     shares = [idf / total_information for idf in information]
