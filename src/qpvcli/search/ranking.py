@@ -7,8 +7,6 @@ other in a record count more (proximity, on the first results); results far belo
 are cut off as noise.
 """
 
-from __future__ import annotations
-
 import bisect
 import heapq
 from array import array
@@ -1105,7 +1103,7 @@ class _CostAsked(NamedTuple):
     said: dict[int, float]
 
     @classmethod
-    def read(cls, index: Index, intent: cost.CostIntent) -> _CostAsked:
+    def read(cls, index: Index, intent: cost.CostIntent) -> "_CostAsked":
         term, said = None, {}
         if intent.evidence is not None:
             key = tuple(index.stem_of(w) for w in analyse(intent.evidence))
