@@ -69,6 +69,9 @@ def test_an_absent_subject_gives_nothing(qpv):
         assert ids(qpv, query) == [], query
     result = qpv.search("station de ski")
     assert result.unknown == ["ski"]
+    # said back as typed, accents and capitals kept (not « telepherique »)
+    assert qpv.search("un Téléphérique urbain").unknown == ["Téléphérique"]
+    assert qpv.search("éco-quartier flottant").unknown == ["flottant"]
 
 
 def test_a_short_unknown_word_is_not_completed(qpv):

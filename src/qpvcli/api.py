@@ -20,7 +20,7 @@ from .errors import CatalogueError, InvalidValue, Problem, QpvError
 from .model import Catalogue, Exemple
 from .selection import ORDER_BY, Filtres, facets, resolve_tri, sort
 from .store import DamagedStore, Store
-from .text import MAX_QUERY_CHARS, normalise
+from .text import MAX_QUERY_CHARS, as_typed, normalise
 
 
 class Found(NamedTuple):
@@ -39,7 +39,7 @@ class Recherche(NamedTuple):
     total: int
     suggestions: list[str]
     truncated: bool  # the query was longer than MAX_QUERY_CHARS and was cut
-    unknown: list[str]  # subject words no record contains, even approximately
+    unknown: list[str]  # subject words no record contains, even approximately (as typed)
 
 
 def _damaged() -> tuple[type[Exception], ...]:
@@ -232,9 +232,8 @@ class Qpv:
         result = run(index, query, accept=accept, texts=texts, limit=limit)
         decoded.update(store.exemples_by_doc([h.doc for h in result.hits if h.doc not in decoded]))
         hits = [Found(decoded[h.doc], h.score, h.coverage, frozenset(h.stems), h.matches) for h in result.hits]
-        return Recherche(
-            query.strip(), hits, result.total, result.suggestions, len(query) > MAX_QUERY_CHARS, result.unknown
-        )
+        unknown = as_typed(query, result.unknown)
+        return Recherche(query.strip(), hits, result.total, result.suggestions, len(query) > MAX_QUERY_CHARS, unknown)
 
 
 class Selected:

@@ -137,6 +137,16 @@ def stem(folded: str) -> str:
     return _stemmer.stemWord(word)
 
 
+def as_typed(text: str, folded: list[str]) -> list[str]:
+    """Folded words of `text` as the user wrote them (« telepherique » -> « téléphérique »), for
+    messages; a word not found as such stays folded."""
+    typed = {}
+    for w, _, _ in words(normalise(text)):
+        for part in (w, *w.split("-")):
+            typed.setdefault(fold(part), part)
+    return [typed.get(f, f) for f in folded]
+
+
 def words(text: str) -> list[tuple[str, int, int]]:
     """Surface words with their position in `text` (after `normalise`), compounds kept whole."""
     return [(m.group(), m.start(), m.end()) for m in _WORD().finditer(text)]
