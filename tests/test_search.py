@@ -306,7 +306,7 @@ def test_a_subject_found_nowhere_gives_nothing_and_says_so(qpv):
     assert r.code == 0 and r.out == ""
     assert r.err.startswith("Aucun exemple ne parle de « ski »")
     r = qpv("search", "comment", "faire", "un", "téléphérique")  # generic words are no subject
-    assert r.out == "" and r.err.startswith("Aucun exemple ne parle de « telepherique »")
+    assert r.out == "" and r.err.startswith("Aucun exemple ne parle de « téléphérique »")  # as typed
 
 
 def test_a_minor_unknown_word_is_named_and_the_rest_answered(qpv):

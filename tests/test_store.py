@@ -334,3 +334,43 @@ def test_a_second_process_that_dies_falls_back_to_memory_and_leaves_nothing(user
     assert first_hit(qpv, "jardin ivry") == "ivry-jardin"  # answered from memory
     folder = cache.cache_dir()
     assert [p.name for p in folder.iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_a_killed_qpv_leaves_no_indexing_process_holding_the_lock(tmp_path):
+    """kill -9 during a parallel build: the second process must end too (it would otherwise hold
+    the store's lock it inherited, and the next run would wait for it), and the next run builds
+    and answers."""
+    import fcntl
+    import signal
+    import time
+
+    from .test_reading import big_catalogue
+
+    big = tmp_path / "gros.toml"
+    big.write_text(big_catalogue(40_000), encoding="utf-8")
+    assert big.stat().st_size >= cache.PARALLEL_ABOVE_BYTES
+    folder = tmp_path / "cache"
+    proc = start(folder, "--sans-rapport", "--data", str(big), "search", "remplissage")
+    deadline = time.monotonic() + 60
+    while not list(folder.glob("*.index.tmp")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    if proc.poll() is not None or not list(folder.glob("*.index.tmp")):
+        pytest.skip("the build ended before it could be interrupted (a single core, or a very fast machine)")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    (lock,) = folder.glob("*.lock")
+    with open(lock, "rb") as f:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                assert time.monotonic() < deadline, "an orphan still holds the store's lock"
+                time.sleep(0.1)
+        fcntl.flock(f, fcntl.LOCK_UN)
+    again = start(folder, "--sans-rapport", "--data", str(big), "search", "remplissage", "--limit", "1")
+    out, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    assert first_id(out).startswith("exemple-")
+    assert not list(folder.glob("*.tmp"))

@@ -2,4 +2,5 @@ import sys
 
 from qpvcli.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a process started by multiprocessing (spawn) imports it
+    sys.exit(main())

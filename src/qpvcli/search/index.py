@@ -253,7 +253,10 @@ class ParallelIndex:
     def __init__(self, path: Path, schema: str) -> None:
         import multiprocessing
 
-        context = multiprocessing.get_context()
+        # A fresh interpreter, not a fork: a forked worker would share this process's open
+        # files, the store's lock among them (a killed qpv would leave it held by an orphan),
+        # and the pipe's other end (it would never see this process end).
+        context = multiprocessing.get_context("spawn")
         self.path = path
         self.pipe, child = context.Pipe()
         self.worker = context.Process(target=_index_worker, args=(str(path), schema, child), daemon=True)
