@@ -298,6 +298,16 @@ def _term_information(index: Index, q: QueryTerm) -> float:
     return max(values, default=0.0)
 
 
+def _matches(index: Index, qterms: list[QueryTerm], doc: int) -> dict[str, list[tuple[str, str, tuple[str, ...]]]]:
+    """What each query word found in one record (see `_explain`), for a Hit."""
+    out = {}
+    for q in qterms:
+        found = _explain(index, q, doc)
+        if found:
+            out[q.word] = [found]
+    return out
+
+
 def _explain(index: Index, q: QueryTerm, doc: int) -> tuple[str, str, tuple[str, ...]] | None:
     """Which variant of a query word gave a record its score, and in which fields."""
     found = None
@@ -451,11 +461,7 @@ def run(
 
     hits = []
     for d in ranked:
-        matches = {}
-        for q in qterms:
-            found = _explain(index, q, d)
-            if found:
-                matches[q.word] = [found]
+        matches = _matches(index, qterms, d)
         if asked is not None and d in cost_fits:
             matches[asked.intent.said] = asked.match(index, d, typed_fits)
         hits.append(Hit(d, scores[d], coverage[d], matches))
@@ -824,12 +830,7 @@ def _many_words(
 
     hits = []
     for d in [d for d in head if covered_of(d) >= min_covered and scores[d] >= min_score][:limit]:
-        matches = {}
-        for q in qterms:
-            explained = _explain(index, q, d)
-            if explained:
-                matches[q.word] = [explained]
-        hits.append(Hit(d, scores[d], coverage_of(d), matches))
+        hits.append(Hit(d, scores[d], coverage_of(d), _matches(index, qterms, d)))
     return Result(hits, qterms, [], total, unknown)
 
 
@@ -921,12 +922,7 @@ def _one_notion_words(
 
     hits = []
     for d in [d for d in head if weights.get(d, 0.0) >= min_covered and scores[d] >= min_score][:limit]:
-        matches = {}
-        for q in qterms:
-            explained = _explain(index, q, d)
-            if explained:
-                matches[q.word] = [explained]
-        hits.append(Hit(d, scores[d], int(d in weights), matches))
+        hits.append(Hit(d, scores[d], int(d in weights), _matches(index, qterms, d)))
     return Result(hits, qterms, [], total, unknown)
 
 
