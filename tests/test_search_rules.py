@@ -80,7 +80,7 @@ def test_a_short_unknown_word_is_not_completed(qpv):
 
 
 def test_suggestions_only_for_words_found_nowhere(qpv):
-    assert qpv.search("végétalizassion").suggestions == ["vegetalisation"]  # beyond typos and sound
+    assert qpv.search("végétalizassion").suggestions == ["végétalisation"]  # as the records write it
     assert qpv.search("santé mentale").suggestions == []  # « santé » was found: nothing to suggest for it
 
 

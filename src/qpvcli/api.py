@@ -233,7 +233,21 @@ class Qpv:
         decoded.update(store.exemples_by_doc([h.doc for h in result.hits if h.doc not in decoded]))
         hits = [Found(decoded[h.doc], h.score, h.coverage, frozenset(h.stems), h.matches) for h in result.hits]
         unknown = as_typed(query, result.unknown)
-        return Recherche(query.strip(), hits, result.total, result.suggestions, len(query) > MAX_QUERY_CHARS, unknown)
+        suggestions = [_as_written(index, texts, w) for w in result.suggestions]
+        return Recherche(query.strip(), hits, result.total, suggestions, len(query) > MAX_QUERY_CHARS, unknown)
+
+
+def _as_written(index: Any, texts: Callable[[list[int]], dict[int, dict[str, str]]], word: str) -> str:
+    """A vocabulary word (folded: « vegetalisation ») as a record writes it (« végétalisation »),
+    for « Vouliez-vous dire … ? »: read in the first record that has it."""
+    found = index.postings(index.stem_of(word))
+    if found is None:
+        return word
+    for text in texts([found[0][0]]).get(found[0][0], {}).values():
+        (written,) = as_typed(text, [word])
+        if written != word:
+            return written
+    return word
 
 
 class Selected:
