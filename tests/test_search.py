@@ -318,7 +318,9 @@ def test_a_minor_unknown_word_is_named_and_the_rest_answered(qpv):
 def test_search_nothing_found_suggests(qpv):
     r = qpv("search", "santexq")
     assert r.code == 0 and r.out == ""
-    assert r.err.startswith("Aucun exemple ne parle de « santexq ». Vouliez-vous dire : santé ?")  # accented, as written
+    assert r.err.startswith(
+        "Aucun exemple ne parle de « santexq ». Vouliez-vous dire : santé ?"
+    )  # accented, as written
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\u200b"])
