@@ -93,17 +93,10 @@ def _target(path: Path) -> tuple[Path, int | None]:
     import os
     import stat
 
-    from .files import _check_names, _problem, _same
+    from .files import _problem, _same, locate
     from .sources import bundled_path
 
-    _check_names(path)
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        st = None
-    except OSError as err:
-        raise _problem(path, err) from None
-    real = Path(os.path.realpath(path))
+    st, real = locate(path)
     bundled = bundled_path()
     if bundled is not None and (_same(bundled, path) or _same(bundled, real)):
         raise QpvError(f"{_say(path)} : c'est le catalogue du rapport, livré avec qpv : il ne sera pas modifié.")

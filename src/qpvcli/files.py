@@ -43,25 +43,26 @@ def _say(path: Path | str) -> str:
     return line(str(path))
 
 
+# Failures to write a file, by errno: what the user is told after the file's name.
+_WRITE_PROBLEMS = {
+    errno.ENOSPC: "disque plein, le fichier n'a pas été écrit (l'ancien est intact).",
+    errno.EDQUOT: "quota disque dépassé, le fichier n'a pas été écrit (l'ancien est intact).",
+    errno.EROFS: "le disque est en lecture seule, rien n'a été écrit.",
+    errno.ELOOP: "boucle de liens symboliques (un lien qui mène à lui-même).",
+    errno.ENAMETOOLONG: "nom de fichier trop long (255 octets au plus par nom).",
+    errno.ENOTDIR: "chemin invalide (une partie du chemin n'est pas un dossier).",
+}
+
+
 def _problem(path: Path, err: OSError) -> QpvError:
     """A French message for a failure to write `path`."""
     code = err.errno
     if isinstance(err, PermissionError) or code in (errno.EACCES, errno.EPERM):
         return QpvError(f"{_say(path)} : écriture refusée (permissions du dossier ou du fichier).")
-    if code == errno.ENOSPC:
-        return QpvError(f"{_say(path)} : disque plein, le fichier n'a pas été écrit (l'ancien est intact).")
-    if code == errno.EDQUOT:
-        return QpvError(f"{_say(path)} : quota disque dépassé, le fichier n'a pas été écrit (l'ancien est intact).")
-    if code == errno.EROFS:
-        return QpvError(f"{_say(path)} : le disque est en lecture seule, rien n'a été écrit.")
-    if code == errno.ELOOP:
-        return QpvError(f"{_say(path)} : boucle de liens symboliques (un lien qui mène à lui-même).")
-    if code == errno.ENAMETOOLONG:
-        return QpvError(f"{_say(path)} : nom de fichier trop long (255 octets au plus par nom).")
+    if code in _WRITE_PROBLEMS:
+        return QpvError(f"{_say(path)} : {_WRITE_PROBLEMS[code]}")
     if code == errno.ENOENT:
         return QpvError(f"{_say(path)} : le dossier « {_say(path.parent)} » n'existe pas.")
-    if code == errno.ENOTDIR:
-        return QpvError(f"{_say(path)} : chemin invalide (une partie du chemin n'est pas un dossier).")
     if code == errno.EISDIR:
         return UsageError(f"{_say(path)} : c'est un dossier ; indiquez un nom de fichier.")
     return QpvError(f"{_say(path)} : écriture impossible ({err.strerror or err}).")
@@ -111,9 +112,9 @@ def _same(a: Path, b: Path) -> bool:
         return False
 
 
-def target_of(path: Path, *, force: bool, protected: tuple[Path, ...] = ()) -> Target:
-    """Check an output path and say where it really goes; French errors (exit 1, or 2 for a
-    folder given as a file name)."""
+def locate(path: Path) -> tuple[os.stat_result | None, Path]:
+    """An output path's status (None: it does not exist) and the file really written (a
+    symlink's target); French errors for names too long, a NUL byte, a symlink loop."""
     _check_names(path)
     try:
         st = os.stat(path)
@@ -127,6 +128,13 @@ def target_of(path: Path, *, force: bool, protected: tuple[Path, ...] = ()) -> T
         real = Path(os.path.realpath(path, strict=False))
     except (OSError, ValueError) as err:
         raise _problem(path, err if isinstance(err, OSError) else OSError(errno.ELOOP, "")) from None
+    return st, real
+
+
+def target_of(path: Path, *, force: bool, protected: tuple[Path, ...] = ()) -> Target:
+    """Check an output path and say where it really goes; French errors (exit 1, or 2 for a
+    folder given as a file name)."""
+    st, real = locate(path)
     if st is None and os.path.islink(path) and not real.parent.is_dir():
         raise QpvError(f"{_say(path)} : lien symbolique vers « {_say(real)} », dont le dossier n'existe pas.")
 
