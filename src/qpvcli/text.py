@@ -161,25 +161,20 @@ def terms(word: str) -> list[str]:
     return [*parts, "".join(parts)]
 
 
-def tokens(text: str) -> list[str]:
-    """The raw words of a text, normalised and folded, in order: what `token_terms` analyses."""
-    return _WORD().findall(prepare(text))
-
-
 def prepare(text: str) -> str:
     """A text normalised and folded, ready to be cut into raw words (`cut`): the character-level
-    half of `tokens`, which a parallel build does in one process and the rest in another."""
+    half of the analysis, which a parallel build does in one process and the rest in another."""
     return _fold_bounded(normalise(text))
 
 
 def cut(prepared: str) -> list[str]:
-    """The raw words of a `prepare`d text."""
+    """The raw words of a `prepare`d text, in order: what `token_terms` analyses."""
     return _WORD().findall(prepared)
 
 
 @lru_cache(maxsize=200_000)
 def token_terms(found: str) -> tuple[str, ...]:
-    """The index terms of one raw word (see `tokens`): none for a stop word or a single
+    """The index terms of one raw word (see `cut`): none for a stop word or a single
     letter; a compound gives its parts and the glued whole (« seine-saint-denis »: « seine »,
     « saint », « denis », « seinesaintdenis »)."""
     # no word is that long: bounded, not dropped
@@ -194,7 +189,7 @@ def analyse(text: str) -> list[str]:
     """Folded, stop-word-free terms of a text, in order (not stemmed): the one analysis used
     for records, queries and filters. Compounds give their parts and the glued whole."""
     out: list[str] = []
-    for found in tokens(text):
+    for found in cut(prepare(text)):
         out += token_terms(found)
     return out
 

@@ -98,7 +98,7 @@ class IndexBuilder:
         self.term_flat = array("i")
         self.words = _Ids()  # index term (a folded word) -> number
         self.word_stem = array("i")  # word number -> stem number
-        self.word_theme = array("i")  # word number -> number of THEME + stem
+        self.theme_stem: dict[int, int] = {}  # word number met in a theme label -> number of THEME + stem
         self.stems = _Ids()  # stem -> number
         self.df = np.zeros(0, dtype=np.int64)  # word number -> records it appears in
         self.norms: list[tuple[float, float]] | None = None  # per field: (weight, avg length)
@@ -135,18 +135,31 @@ class IndexBuilder:
         """Nothing to release (see ParallelIndex)."""
 
     def _analyse_new_words(self) -> None:
-        """Index terms, stems and theme stems of the raw words numbered since the last segment."""
+        """Index terms and stems of the raw words numbered since the last segment."""
         raw = list(self.ids)
         words, stems = self.words, self.stems
         for found in raw[len(self.term_start) - 1 :]:
             for term in token_terms(found):
                 w = words[term]
                 if w == len(self.word_stem):  # a new index term
-                    s = stem(term)
-                    self.word_stem.append(stems[s])
-                    self.word_theme.append(stems[THEME + s])
+                    self.word_stem.append(stems[stem(term)])
                 self.term_flat.append(w)
             self.term_start.append(len(self.term_flat))
+
+    def _theme_stems(self, words):
+        """The THEME + stem numbers of words met in theme labels (a few hundred words, whatever
+        the catalogue: only these get one)."""
+        np = self.np
+        met, where = np.unique(words, return_inverse=True)
+        names = None
+        numbers = []
+        for w in met.tolist():
+            found = self.theme_stem.get(w)
+            if found is None:
+                names = names or list(self.stems)
+                found = self.theme_stem[w] = self.stems[THEME + names[self.word_stem[w]]]
+            numbers.append(found)
+        return np.array(numbers, dtype=np.int64)[where]
 
     def _flush(self) -> None:
         """Invert the segment: one row per stem (records, impacts, masks) into the store."""
@@ -174,11 +187,8 @@ class IndexBuilder:
         field = slot % n_fields
         doc = slot // n_fields
         in_theme = field == _THEME_FIELD
-        stem_of = np.where(
-            in_theme,
-            np.frombuffer(self.word_theme, dtype=np.int32)[word],
-            np.frombuffer(self.word_stem, dtype=np.int32)[word],
-        ).astype(np.int64)
+        stem_of = np.frombuffer(self.word_stem, dtype=np.int32)[word].astype(np.int64)
+        stem_of[in_theme] = self._theme_stems(word[in_theme])
 
         # Records each word appears in (the vocabulary's own words: themes are not counted).
         pairs = np.sort(word[~in_theme].astype(np.int64) * n_docs + doc[~in_theme])
