@@ -279,16 +279,16 @@ class ParallelIndex:
         try:
             self.pipe.send(message)
         except OSError:  # the worker is gone: say why, if it could
-            raise self._failure() from None
+            raise _failed(self._reply(wait=1)[1]) from None
 
-    def _failure(self) -> OSError:
-        detail = "arrêté"
+    def _reply(self, wait: float | None) -> tuple[str, str]:
+        """The worker's last word: ("ok", "") or ("erreur", why); it said nothing: stopped."""
         try:
-            if self.pipe.poll(1):
-                detail = self.pipe.recv()[1]
+            if wait is None or self.pipe.poll(wait):
+                return self.pipe.recv()
         except (OSError, EOFError):
             pass
-        return OSError(0, f"l'indexation dans un second processus a échoué ({detail})")
+        return "erreur", "arrêté"
 
     def add(self, rec: dict[str, str]) -> None:
         self.batch.append(self.prepare(rec))
@@ -299,13 +299,10 @@ class ParallelIndex:
     def write(self, conn: sqlite3.Connection) -> None:
         self._send(self.batch)
         self._send(None)
-        try:
-            status, detail = self.pipe.recv()
-        except (OSError, EOFError):
-            status, detail = "erreur", "arrêté"
+        status, detail = self._reply(wait=None)
         self.worker.join()
         if status != "ok":
-            raise OSError(0, f"l'indexation dans un second processus a échoué ({detail})")
+            raise _failed(detail)
         conn.commit()  # ATTACH is not allowed inside a transaction
         conn.execute("ATTACH DATABASE ? AS indexation", (str(self.path),))
         with conn:
@@ -320,6 +317,10 @@ class ParallelIndex:
         self.worker.join()
         self.pipe.close()
         self.path.unlink(missing_ok=True)
+
+
+def _failed(detail: str) -> OSError:
+    return OSError(0, f"l'indexation dans un second processus a échoué ({detail})")
 
 
 INDEX_TABLES = ("postings", "vocabulaire", "synonymes", "expansions")
