@@ -151,6 +151,9 @@ def run(
         order.update(cost_fits)
         order.update(cost_fits)
         n += 1
+        # ...and one more share of the information, as much as the query's middle word: a
+        # record that meets the cost and one word is not cut off as covering too little.
+        information.append((statistics.median([idf for idf, _ in information]), dict.fromkeys(cost_fits, 1.0)))
     if n > 1:
         # Records matching fewer words come after those matching the most, if they cover enough:
         # one word may be missing from two or three, two from four or five...

@@ -46,6 +46,56 @@ def test_cost_words_are_read_as_bounds(query, low, high, rest):
     assert " ".join(left.split()) == rest
 
 
+@pytest.mark.parametrize(
+    ("query", "near", "rest"),
+    [
+        ("4,6 M€", 4_600_000, ""),
+        ("qui coûte 300 000 €", 300_000, ""),
+        ("un demi-million d'euros", 500_000, "un"),
+        ("deux millions d'euros", 2_000_000, ""),
+        ("cent mille euros", 100_000, ""),
+    ],
+)
+def test_an_amount_alone_is_about_that_much(query, near, rest):
+    """An amount without « moins de », « plus de » or « budget » is what a project costs,
+    more or less: from half to twice as much, the closest first. In figures or in words."""
+    intent, left = read(query)
+    assert intent is not None and intent.near == near
+    assert (intent.low, intent.high) == (near // 2, near * 2)
+    assert " ".join(left.split()) == rest
+
+
+@pytest.mark.parametrize("query", ["budget de 50 k€", "50 000 € de budget", "une enveloppe de 50 000 €"])
+def test_a_budget_is_a_ceiling(query):
+    """What the user can spend: the projects that fit in it."""
+    intent, _ = read(query)
+    assert intent is not None and (intent.low, intent.high, intent.near) == (None, 50_000, None)
+
+
+def test_an_amount_alone_finds_the_closest_costs_first(qpv):
+    """« 4,6 M€ »: the project of 4.6 M€ before the one of 8.7 M€, and none far off."""
+    found = [qpv.get(i) for i in ids(qpv, "4,6 M€", 40)]
+    assert found[0].id == "rotterdam-financements-habitants"
+    assert all(2_300_000 <= e.cout_eur <= 9_200_000 for e in found)
+    assert ids(qpv, "un demi-million d'euros", 1) == ["mulhouse-patrimoine-textile"]
+
+
+def test_a_range_takes_a_stated_part_of_the_cost_after_the_totals(qpv):
+    """« entre 1 et 2 millions » finds Lille, whose 1.49 M€ are the funding cited (not a
+    known total): a stated part that falls in the range, after the records whose total does."""
+    assert ids(qpv, "entre 1 et 2 millions d'euros") == ["lille-butte-acoustique"]
+    found = [qpv.get(i) for i in ids(qpv, "entre 100 000 et 500 000 euros", 40)]
+    totals = [e for e in found if e.cout_total is not None]
+    assert found[: len(totals)] == totals and len(totals) < len(found)
+    assert all(100_000 <= e.cout_eur <= 500_000 for e in found)
+
+
+@pytest.mark.parametrize("query", ["dix mille habitants", "un million de personnes"])
+def test_numbers_in_words_without_a_currency_ask_no_cost(query):
+    intent, _ = read(query)
+    assert intent is None
+
+
 @pytest.mark.parametrize("query", ["budget", "coût", "20 000 emplois", "économie circulaire", "93"])
 def test_words_that_do_not_ask_a_cost(query):
     """A cost noun alone, a number without a currency, « économie »: subjects, not a price."""

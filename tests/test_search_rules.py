@@ -216,3 +216,36 @@ def test_a_sigle_said_in_full_finds_the_record_that_writes_only_the_sigle(tmp_pa
     )
     assert ids(engine, "économie sociale et solidaire")[0] == "sigle"
     assert ids(engine, "ESS") == ["sigle"]
+
+
+def test_a_thesaurus_phrase_no_record_holds_whole_finds_nothing(qpv):
+    """« police » stands for « tranquillité publique », whose two words are found only apart
+    (« espace public »...): the word is unknown, and « police municipale » is an absent
+    subject, not a list of records that say « municipale »."""
+    result = qpv.search("police municipale")
+    assert result.hits == [] and result.unknown == ["police"]
+
+
+def test_a_verb_and_its_pronoun_are_not_one_word():
+    """« y a-t-il », « existe-t-il », « peut-on »: no glued « atil » to look for (it made every
+    question with them ask about an unknown word)."""
+    from qpvcli.text import analyse
+
+    assert analyse("y a-t-il des exemples ? existe-t-il ? peut-on ? est-ce") == ["exemples", "existe", "peut"]
+    assert analyse("Seine-Saint-Denis")[-1] == "seinesaintdenis"  # a compound name stays glued too
+
+
+def test_qualities_and_state_verbs_carry_no_subject(qpv):
+    """In « nous sommes une petite commune rurale : y a-t-il des exemples pour végétaliser sans
+    gros moyens ? », « sommes », « petite », « gros » say no subject; the cost asked (« sans
+    gros moyens ») counts in what a record covers, so the free greening map of a small commune
+    is not cut off for lacking « commune »."""
+    query = "nous sommes une petite commune rurale : y a-t-il des exemples pour végétaliser sans gros moyens ?"
+    assert ids(qpv, query, 1) == ["saint-georges-de-reneins-vegetalisation"]
+    assert ids(qpv, "vieux meubles", 1) == ["stains-punaises-de-lit"]
+
+
+def test_no_suggestion_for_a_question_word(qpv):
+    """« reçu » is a state, not a misspelt subject: no « recul ? »."""
+    result = qpv.search("quels exemples ont reçu une distinction ?")
+    assert not any("recul" in s for s in result.suggestions)

@@ -46,6 +46,9 @@ _STOP_WORDS_TEXT = (
     "celui ceux"
 )
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split()) | _ELISIONS
+# Pronouns that end a hyphenated verb (« y a-t-il », « existe-t-il », « peut-on », « est-ce »):
+# the parts are words, their glued whole (« atil ») is not.
+_INVERTED = frozenset(["je", "tu", "il", "ils", "elle", "elles", "on", "nous", "vous", "ce", "moi", "toi"])
 
 MAX_QUERY_CHARS = 500
 # Bounds at analysis time, whatever a catalogue holds: a run of combining marks longer than
@@ -181,7 +184,10 @@ def token_terms(found: str) -> tuple[str, ...]:
     word = found if len(found) <= MAX_TOKEN_CHARS else found[:MAX_TOKEN_CHARS].strip("-")
     if "-" in word:
         parts = [p for p in word.split("-") if p]
-        return (*(p for p in parts if len(p) > 1 and p not in STOP_WORDS), "".join(parts))
+        kept = tuple(p for p in parts if len(p) > 1 and p not in STOP_WORDS)
+        if parts[-1] in _INVERTED:  # « a-t-il », « peut-on », « dis-moi »: a verb and its pronoun
+            return kept
+        return (*kept, "".join(parts))
     return (word,) if len(word) > 1 and word not in STOP_WORDS else ()
 
 

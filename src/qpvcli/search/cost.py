@@ -21,6 +21,7 @@ from ..text import fold_text, normalise
 _BANDS = {band: (low, high) for band, _, low, high in COST_BANDS}
 CHEAP_MAX = _BANDS["moins-40k"][1]  # free or under 40 k€
 COSTLY_MIN = _BANDS["200k-1m"][0]  # 200 k€ and more
+NEAR = 2  # an amount alone (« 4,6 M€ ») finds the costs from half to twice as much
 
 
 class CostIntent(NamedTuple):
@@ -28,6 +29,7 @@ class CostIntent(NamedTuple):
     high: int | None  # at most this many euros, as a known total
     said: str  # the words that said it, as typed (folded)
     evidence: str | None  # a phrase whose thesaurus equivalents say it in a text (« libre accès »)
+    near: int | None = None  # an amount alone (« 4,6 M€ »): about this much, the closest first
 
     @property
     def descending(self) -> bool:
@@ -40,6 +42,8 @@ class CostIntent(NamedTuple):
         def eur(n: int) -> str:
             return f"{n:,} €".replace(",", "\u202f")
 
+        if self.near is not None:
+            return f"≈ {eur(self.near)}"
         if self.low is not None and self.high is not None:
             return eur(self.high) if self.low == self.high else f"{eur(self.low)} – {eur(self.high)}"
         return f"≥ {eur(self.low or 0)}" if self.high is None else f"≤ {eur(self.high)}"
@@ -67,17 +71,28 @@ _HINTS = (
 )  # fmt: skip
 
 # Folded text (no accents, lower case, apostrophes straight).
+# A number in figures, or in words before a unit (« un million », « un demi-million »).
+_WORDS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8}
+_WORDS |= {"neuf": 9, "dix": 10, "vingt": 20, "trente": 30, "cinquante": 50, "cent": 100, "demi": 0.5}
 _NUMBER = r"\d+(?:[ \u202f.]\d{3})*(?:,\d+)?|\d+(?:\.\d+)?"
 _UNIT = r"k|m|md|mds|mrd|milles?|milliers?|millions?|milliards?"
+_ABBREVIATION = r"k|m|md|mds|mrd"  # « 50 k », « 4,6 M »: money; « un million » may count people
 _CURRENCY = r"€|eur\b|euros?\b"
-_AMOUNT = rf"(?P<n>{_NUMBER})\s*(?:(?P<u>{_UNIT})(?![a-z])\s*(?:d'\s*|de\s+)?(?:{_CURRENCY})?|(?:{_CURRENCY}))"
-_FRAME = r"(?:(?:un|une|le|la|avec|pour|d'un|d'une)\s+)?(?:budgets?|couts?|prix|montants?|enveloppes?)\s+(?:total\s+|global\s+)?(?:de\s+|d'|a\s+)?"
+_IN_WORDS = r"\b(?:un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|vingt|trente|cinquante|cent|demi)"
+_AMOUNT = (
+    rf"(?:(?P<n>{_NUMBER})\s*(?:(?P<u>{_ABBREVIATION})(?![a-z])\s*(?:{_CURRENCY})?"
+    rf"|(?:(?P<uw>{_UNIT})(?![a-z])\s*(?:d'\s*|de\s+)?)?(?:{_CURRENCY}))"
+    rf"|(?P<w>{_IN_WORDS})[- ]?(?:(?P<wu>millions?|milliards?|milles?)(?![a-z])\s*(?:d'\s*|de\s+)?)?(?:€|euros?\b))"
+)
+# « un budget de 50 000 € », « 50 000 € de budget »: what the user can spend, a ceiling; an
+# amount alone, a cost or a price (« 4,6 M€ », « qui coûte 300 000 € ») is about that much.
+_FRAME = r"(?:(?:un|une|le|la|avec|pour|d'un|d'une)\s+)?(?:(?P<budget>budgets?|enveloppes?)|couts?|prix|montants?)\s+(?:total\s+|global\s+)?(?:de\s+|d'|a\s+)?"
 _VERB = r"(?:qui\s+)?(?:coute|coutent|coutant|coutera)\s+"
 _AT_MOST = r"moins\s+de|pas\s+plus\s+de|au\s+plus|au\s+maximum|maximum|max|jusqu'a|inferieurs?\s+a|sous|en\s+dessous\s+de|<=?|≤"
 _AT_LEAST = r"plus\s+de|au\s+moins|minimum|superieurs?\s+a|au[ -]dela\s+de|a\s+partir\s+de|>=?|≥"
 _AMOUNT_EXPR = _Lazy(
     rf"(?:{_FRAME})?(?:{_VERB})?(?:(?P<most>{_AT_MOST})|(?P<least>{_AT_LEAST}))?\s*{_AMOUNT}"
-    r"(?:\s+(?:de\s+|d')?(?:budget|cout)s?\b)?"
+    r"(?:\s+(?:de\s+|d')?(?:(?P<budget_after>budget)|cout)s?\b)?"
 )
 _BETWEEN = _Lazy(
     rf"(?:{_FRAME})?(?:{_VERB})?entre\s+(?P<a>{_NUMBER})\s*(?P<au>{_UNIT})?\s*(?:{_CURRENCY})?\s+et\s+{_AMOUNT}"
@@ -102,7 +117,7 @@ _CHEAP = _Lazy(
     rf"|budgets?\s+(?:reduit|limite|modeste|serre|faible|restreint|frugal|frugaux){_ADJ}"
     rf"|(?:faible|bas|moindre|petit){_ADJ}\s+couts?"
     rf"|couts?\s+(?:reduit|faible|modeste|limite|bas|maitrise){_ADJ}"
-    r"|peu\s+de\s+(?:moyens|budget|argent)|sans\s+(?:argent|moyens)"
+    r"|peu\s+de\s+(?:moyens|budget|argent)|sans\s+(?:(?:gros|grands|beaucoup\s+de)\s+)?(?:argent|moyens)"
     r")\b"
 )
 _COSTLY = _Lazy(
@@ -113,6 +128,13 @@ _COSTLY = _Lazy(
     rf"|(?:budgets?|investissements?|couts?)\s+(?:important|eleve|consequent|considerable|lourd){_ADJ}"
     r")\b"
 )
+
+
+def _amount(m: re.Match[str]) -> int | None:
+    """The euros of an `_AMOUNT` match, in figures or in words."""
+    if m["w"] is None:
+        return _euros(m["n"], m["u"] or m["uw"])
+    return int(_WORDS[m["w"]] * _SCALE.get(m["wu"] or "", 1))
 
 
 def _euros(number: str, unit: str | None) -> int | None:
@@ -140,14 +162,20 @@ def read(query: str) -> tuple[CostIntent | None, str]:
 
     m = _BETWEEN.search(text)
     if m:
-        low, high = _euros(m["a"], m["au"] or m["u"]), _euros(m["n"], m["u"])
+        low, high = _euros(m["a"], m["au"] or m["u"] or m["uw"] or m["wu"]), _amount(m)
         if low is not None and high is not None:
             cut(m, CostIntent(min(low, high), max(low, high), m.group().strip(), None))
     for m in reversed(list(_AMOUNT_EXPR.finditer(text))):
-        amount = _euros(m["n"], m["u"])
-        if amount is not None:
-            low, high = (amount, None) if m["least"] else (None, amount)
-            cut(m, CostIntent(low, high, m.group().strip(), "gratuit" if amount == 0 else None))
+        amount = _amount(m)
+        if amount is None:
+            continue
+        if m["least"]:
+            intent = CostIntent(amount, None, m.group().strip(), None)
+        elif m["most"] or m["budget"] or m["budget_after"] or amount == 0:
+            intent = CostIntent(None, amount, m.group().strip(), "gratuit" if amount == 0 else None)
+        else:
+            intent = CostIntent(amount // NEAR, amount * NEAR, m.group().strip(), None, amount)
+        cut(m, intent)
     m = _MANY.search(text)
     if m:
         cut(m, CostIntent(_MANY_MIN.get(m["u"], 10**5), None, m.group().strip(), None))
@@ -164,11 +192,23 @@ def read(query: str) -> tuple[CostIntent | None, str]:
 
 def fitting(conn, intent: CostIntent) -> list[int]:
     """Records whose typed cost meets the intent, in the order a query of cost words alone lists
-    them: cheapest first, or costliest first for a lower bound only. One indexed range read."""
-    if intent.high is not None:
-        sql = "SELECT doc FROM exemples WHERE cout_total BETWEEN ? AND ? ORDER BY cout_total, doc"
-        params: tuple[int, ...] = (intent.low or 0, intent.high)
-    else:
+    them: cheapest first, costliest first for a lower bound only, closest first for an amount
+    alone. A range (« entre 1 et 2 M€ », an amount alone) also takes, after the totals, the
+    records whose stated amount is only part of the cost (a funding, a share) but falls in it.
+    Indexed range reads."""
+    if intent.high is None:
         sql = "SELECT doc FROM exemples WHERE cout_eur >= ? ORDER BY cout_eur DESC, doc"
-        params = (intent.low or 0,)
-    return [d for (d,) in conn.execute(sql, params)]
+        return [d for (d,) in conn.execute(sql, (intent.low or 0,))]
+    sql = "SELECT doc, cout_total FROM exemples WHERE cout_total BETWEEN ? AND ? ORDER BY cout_total, doc"
+    found = list(conn.execute(sql, (intent.low or 0, intent.high)))
+    if intent.low is not None and intent.low < intent.high:
+        sql = "SELECT doc, cout_eur FROM exemples WHERE cout_eur BETWEEN ? AND ? AND cout_total IS NULL"
+        found += sorted(conn.execute(sql, (intent.low, intent.high)), key=lambda row: (row[1], row[0]))
+    if intent.near is not None:
+        near = intent.near + 1
+
+        def distance(row: tuple[int, int]) -> float:
+            return max((row[1] + 1) / near, near / (row[1] + 1))
+
+        found.sort(key=distance)  # stable: at the same distance, a total before a part
+    return [d for d, _ in found]

@@ -126,6 +126,68 @@ GENERIC_WORDS = frozenset(
         "concrete",
         "concrets",
         "concretement",
+        # what one is, has or has heard of, and what a record is about: no subject either
+        "sommes",
+        "suis",
+        "avons",
+        "avez",
+        "recu",
+        "recue",
+        "recus",
+        "recues",
+        "obtenu",
+        "obtenue",
+        "obtenus",
+        "connaissez",
+        "connais",
+        "connait",
+        "fonctionne",
+        "fonctionnent",
+        "parle",
+        "parlent",
+        "traite",
+        "traitent",
+        "concerne",
+        "concernent",
+        "concernant",
+        "sujet",
+        "theme",
+        "themes",
+        "type",
+        "genre",
+        "inspirer",
+        "inspirant",
+        "inspirants",
+        # qualities that say how, not what (« vieux meubles », « petite commune »): a phrase
+        # the thesaurus knows (« petite enfance ») keeps them as subject words
+        "vieux",
+        "vieil",
+        "vieille",
+        "vieilles",
+        "petit",
+        "petite",
+        "petits",
+        "petites",
+        "grand",
+        "grande",
+        "grands",
+        "grandes",
+        "gros",
+        "grosse",
+        "grosses",
+        "nouveau",
+        "nouvel",
+        "nouvelle",
+        "nouveaux",
+        "nouvelles",
+        "beau",
+        "belle",
+        "beaux",
+        "belles",
+        "simple",
+        "simples",
+        "facile",
+        "faciles",
     ]
 )
 
@@ -180,12 +242,12 @@ def understand(index: Index, query: str, *, other_subject: bool = False) -> list
                 break
         else:
             size = 1
-        phrases = [(alt, THESAURUS_WEIGHT, how) for alt, how in alternatives]
+        phrases = [(alt, THESAURUS_WEIGHT, how) for alt, how in alternatives if _phrase_found(index, alt)]
         # Each word of a phrase the thesaurus knows stays a term of its own (ranked, with
         # proximity, as any word), and may also be met by what the phrase stands for.
         for j in range(i, i + size):
             last = is_prefix and j == len(words_) - 1
-            generic = not alternatives and words_[j] in GENERIC_WORDS
+            generic = not phrases and words_[j] in GENERIC_WORDS
             term = QueryTerm(words_[j], expand(index, words_[j], is_prefix=last), phrases, generic)
             found = term.variants or term.phrases
             if not found or not any(t.variants == term.variants and t.phrases == term.phrases for t in terms):
@@ -194,6 +256,19 @@ def understand(index: Index, query: str, *, other_subject: bool = False) -> list
     if terms and all(t.generic for t in terms) and not other_subject:  # « comment faire »: they are the subject
         terms = [t._replace(generic=False) for t in terms]
     return terms
+
+
+def _phrase_found(index: Index, stems: tuple[str, ...]) -> bool:
+    """Whether some record has every stem of a thesaurus phrase: a phrase no record holds whole
+    (« tranquillité publique » where records only say « espace public ») finds nothing, and a
+    word with only such phrases is unknown."""
+    if len(stems) == 1:
+        return index.has(stems[0])
+    found = [index.raw(s) for s in stems]
+    if any(f is None for f in found):
+        return False
+    docs = sorted((f[0] for f in found), key=len)  # type: ignore[index]
+    return bool(set(docs[0]).intersection(*docs[1:]))
 
 
 def _median(values: list[float]) -> float:
@@ -393,6 +468,9 @@ def run(
         cost_fits = (typed_fits | asked.said.keys()).intersection(scores)
         coverage.update(cost_fits)
         n += 1
+        # ...and one more share of the information, as much as the query's middle word: a
+        # record that meets the cost and one word is not cut off as covering too little.
+        information.append((_median([idf for idf, _ in information]), dict.fromkeys(cost_fits, 1.0)))
     if n > 1:
         order = coverage.copy()
         order.update(chain.from_iterable(owns))
@@ -1172,6 +1250,6 @@ def _suggestions(index: Index, qterms: list[QueryTerm]) -> list[str]:
     « punaises »); none for a word that was found."""
     out: list[str] = []
     for q in qterms:
-        if not q.variants and not q.phrases:
+        if not q.variants and not q.phrases and not q.generic:  # « reçu »: no subject to correct
             out.extend(suggest(index, q.word))
     return list(dict.fromkeys(out))[:5]
