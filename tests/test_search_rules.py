@@ -249,3 +249,11 @@ def test_no_suggestion_for_a_question_word(qpv):
     """« reçu » is a state, not a misspelt subject: no « recul ? »."""
     result = qpv.search("quels exemples ont reçu une distinction ?")
     assert not any("recul" in s for s in result.suggestions)
+
+
+def test_two_stems_of_one_root_with_two_derivational_endings_are_one_family(qpv):
+    """« interculturalité » (intercultur-alit) finds « interculturel » (intercultur-el): neither
+    is the other plus an ending, both are one root plus one."""
+    result = qpv.search("interculturalité")
+    assert result.unknown == [] and ids(qpv, "interculturalité", 1) == ["saint-denis-ferme-artistique"]
+    assert result.hits[0].matches["interculturalite"][0][1] == "famille"

@@ -26,7 +26,7 @@ MAX_PREFIX_EXPANSIONS = 30
 # « mobilité » and « mobilier » share a beginning, not a meaning).
 FAMILY_ENDINGS = (
     "ag", "at", "ation", "ateur", "atric", "is", "isat", "ist", "ism", "ement", "ment", "eur", "eus",
-    "ion", "iqu", "al", "el", "er", "ier", "ant", "anc", "enc", "ur", "abl", "if", "iv",
+    "ion", "iqu", "al", "el", "er", "ier", "ant", "anc", "enc", "ur", "abl", "if", "iv", "alit", "ionnel",
 )  # fmt: skip
 _FAMILY_ENDINGS = frozenset(FAMILY_ENDINGS)
 
@@ -37,10 +37,17 @@ def same_family(short: str, long: str) -> bool:
 
 
 def family(index: Index, s: str) -> list[str]:
-    """Indexed stems of the same family: one is the other with a derivational ending."""
+    """Indexed stems of the same family: one is the other with a derivational ending, or both
+    are one root with two (intercultur-al / intercultur-el: « interculturalité »,
+    « interculturel »)."""
     out = [x for x in index.stems_extending(s) if same_family(s, x)] if len(s) >= MIN_FAMILY_PREFIX else []
-    out += [s[:k] for k in range(MIN_FAMILY_PREFIX, len(s)) if same_family(s[:k], s) and index.has(s[:k])]
-    return out
+    for k in range(MIN_FAMILY_PREFIX, len(s)):
+        if s[k:] in _FAMILY_ENDINGS:
+            root = s[:k]
+            if index.has(root):
+                out.append(root)
+            out += [x for x in index.stems_extending(root) if x != s and x[k:] in _FAMILY_ENDINGS]
+    return list(dict.fromkeys(out))
 
 
 def typos(index: Index, term: str) -> list[tuple[str, int]]:
