@@ -257,3 +257,9 @@ def test_two_stems_of_one_root_with_two_derivational_endings_are_one_family(qpv)
     result = qpv.search("interculturalité")
     assert result.unknown == [] and ids(qpv, "interculturalité", 1) == ["saint-denis-ferme-artistique"]
     assert result.hits[0].matches["interculturalite"][0][1] == "famille"
+
+
+def test_the_kind_of_place_is_not_the_subject(qpv):
+    """« département du Rhône » looks for the Rhône, not for records that say « département »
+    (Seine-Saint-Denis's title)."""
+    assert ids(qpv, "département du Rhône", 1) == ["saint-georges-de-reneins-vegetalisation"]

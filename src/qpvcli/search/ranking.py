@@ -188,6 +188,9 @@ GENERIC_WORDS = frozenset(
         "simples",
         "facile",
         "faciles",
+        # the kind of place before its name (« département du Rhône », « région Grand Est »)
+        "departement",
+        "region",
     ]
 )
 
