@@ -263,3 +263,27 @@ def test_the_kind_of_place_is_not_the_subject(qpv):
     """« département du Rhône » looks for the Rhône, not for records that say « département »
     (Seine-Saint-Denis's title)."""
     assert ids(qpv, "département du Rhône", 1) == ["saint-georges-de-reneins-vegetalisation"]
+
+
+def test_a_place_abroad_is_found_as_such(tmp_path):
+    """« exemples à l'étranger » finds the records whose place has a country other than France,
+    whatever the country is called; a French place is not abroad."""
+    engine = small(
+        tmp_path,
+        {
+            "id": "liege",
+            "action": 3,
+            "titre": "Atelier",
+            "description": BODY,
+            "territoires": [{"nom": "Liège", "pays": "Belgique"}],
+        },
+        {
+            "id": "lyon",
+            "action": 3,
+            "titre": "Atelier",
+            "description": BODY,
+            "territoires": [{"nom": "Lyon", "pays": "France"}],
+        },
+    )
+    assert ids(engine, "exemples à l'étranger") == ["liege"]
+    assert ids(engine, "projets internationaux") == ["liege"]

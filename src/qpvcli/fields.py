@@ -307,6 +307,9 @@ def theme_search_text(theme: Any) -> str:
     return " ".join([theme.libelle, *theme.mots])
 
 
+ABROAD = "étranger international"  # searchable words of a place whose country is not France
+
+
 def search_texts(e: Exemple, action_text: str, theme_texts: dict[str, str] | None = None) -> dict[str, str]:
     """The searchable text of a record, by search field (see SEARCH_FIELDS); `theme_texts`
     gives each theme's words (theme_search_text)."""
@@ -330,6 +333,8 @@ def search_texts(e: Exemple, action_text: str, theme_texts: dict[str, str] | Non
                     departement_name(t.departement) if t.departement else None,
                     t.region,
                     t.pays,
+                    # A place abroad is found as such: « exemples à l'étranger », « international ».
+                    ABROAD if t.pays and t.pays.strip().casefold() != "france" else None,
                 )
                 if x
             ]
