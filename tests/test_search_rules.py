@@ -287,3 +287,24 @@ def test_a_place_abroad_is_found_as_such(tmp_path):
     )
     assert ids(engine, "exemples à l'étranger") == ["liege"]
     assert ids(engine, "projets internationaux") == ["liege"]
+
+
+@pytest.mark.parametrize(
+    ("query", "subject"),
+    [
+        (
+            "que peut faire un bailleur social face au changement climatique ?",
+            ["bailleur", "social", "changement", "climatique"],
+        ),
+        ("des projets en faveur de la biodiversité au sein des quartiers", ["biodiversite", "quartiers"]),
+        ("existe-t-il des exemples grâce à la participation", ["participation"]),
+    ],
+)
+def test_words_of_prepositional_phrases_are_not_the_subject(qpv, query, subject):
+    """« face au », « en faveur de », « au sein de », « grâce à » say how the subject stands,
+    not what it is: « face » must not bring Toulon's « face à la surchauffe » first."""
+    from qpvcli.search.index import Index
+    from qpvcli.search.ranking import understand
+
+    terms = understand(Index(qpv.store.conn, qpv.store.count), query)
+    assert [t.word for t in terms if not t.generic] == subject

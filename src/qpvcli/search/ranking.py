@@ -191,6 +191,17 @@ GENERIC_WORDS = frozenset(
         # the kind of place before its name (« département du Rhône », « région Grand Est »)
         "departement",
         "region",
+        # words of prepositional phrases (« face au », « grâce à », « au sein de », « en
+        # faveur de », « en matière de », « à travers », « autour de », « vis-à-vis »)
+        "face",
+        "grace",
+        "sein",
+        "faveur",
+        "matiere",
+        "travers",
+        "autour",
+        "vis",
+        "egard",
     ]
 )
 
