@@ -219,11 +219,12 @@ def test_a_sigle_said_in_full_finds_the_record_that_writes_only_the_sigle(tmp_pa
 
 
 def test_a_thesaurus_phrase_no_record_holds_whole_finds_nothing(qpv):
-    """« police » stands for « tranquillité publique », whose two words are found only apart
-    (« espace public »...): the word is unknown, and « police municipale » is an absent
-    subject, not a list of records that say « municipale »."""
-    result = qpv.search("police municipale")
-    assert result.hits == [] and result.unknown == ["police"]
+    """« PVD » stands for « Petites villes de demain », whose words are found only apart
+    (« petite », « ville », « demain »): the sigle is unknown, and « PVD municipales » is an
+    absent subject, not a list of records that say « municipal »."""
+    result = qpv.search("PVD municipales")
+    assert result.hits == [] and result.unknown == ["PVD"]
+    assert qpv.search("police municipale").hits == []
 
 
 def test_a_verb_and_its_pronoun_are_not_one_word():
