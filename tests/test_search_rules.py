@@ -299,6 +299,8 @@ def test_a_place_abroad_is_found_as_such(tmp_path):
         ),
         ("des projets en faveur de la biodiversité au sein des quartiers", ["biodiversite", "quartiers"]),
         ("existe-t-il des exemples grâce à la participation", ["participation"]),
+        ("comment transformer un parking en espace vert ?", ["parking", "espace", "vert"]),
+        ("comment aider les jeunes à choisir un métier ?", ["jeunes", "metier"]),
     ],
 )
 def test_words_of_prepositional_phrases_are_not_the_subject(qpv, query, subject):

@@ -202,6 +202,28 @@ GENERIC_WORDS = frozenset(
         "autour",
         "vis",
         "egard",
+        # more forms of request verbs, and verbs of change that frame the subject (« comment
+        # transformer un parking… », « sortir du surendettement », « choisir un métier »)
+        "aident",
+        "permet",
+        "permettent",
+        "favorise",
+        "favorisent",
+        "ameliore",
+        "ameliorent",
+        "developpe",
+        "developpent",
+        "reduisent",
+        "luttent",
+        "agissent",
+        "menent",
+        "font",
+        "transformer",
+        "sortir",
+        "choisir",
+        "retrouver",
+        "rendre",
+        "utiliser",
     ]
 )
 
