@@ -303,8 +303,9 @@ def test_a_place_abroad_is_found_as_such(tmp_path):
         ("comment aider les jeunes à choisir un métier ?", ["jeunes", "metier"]),
     ],
 )
-def test_words_of_prepositional_phrases_are_not_the_subject(qpv, query, subject):
-    """« face au », « en faveur de », « au sein de », « grâce à » say how the subject stands,
+def test_framing_words_are_not_the_subject(qpv, query, subject):
+    """« face au », « en faveur de », « au sein de », « grâce à », « comment transformer », « choisir »
+    say how the subject stands or what to do with it,
     not what it is: « face » must not bring Toulon's « face à la surchauffe » first."""
     from qpvcli.search.index import Index
     from qpvcli.search.ranking import understand
