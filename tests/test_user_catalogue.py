@@ -7,6 +7,8 @@ import os
 
 import pytest
 
+from qpvcli.api import Qpv
+
 MINIMAL = """\
 # Mes initiatives locales
 [catalogue]
@@ -478,3 +480,45 @@ def test_closest_theme(typed, expected):
     from qpvcli.thematiques import closest
 
     assert closest(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Grand Est", {"mulhouse-patrimoine-textile"}),  # not « Grand Paris », not « Sud Est Avenir »
+        ("grand-est", {"mulhouse-patrimoine-textile"}),
+        ("PACA", {"miramas-aller-vers", "marseille-foresta-friche", "miramas-urbanisme-sante", "toulon-surchauffe"}),
+        (
+            "Nord-Pas-de-Calais",
+            {
+                "dunkerque-concierge-quartier",
+                "lille-butte-acoustique",
+                "dunkerque-orientation-formation",
+                "roubaix-economie-circulaire",
+            },
+        ),
+        ("Pays-Bas", {"rotterdam-financements-habitants"}),
+    ],
+)
+def test_a_territory_is_a_place_not_words_of_it(value, expected):
+    """A région by its name or alias takes its départements too; an old région its départements;
+    a name is compared whole, so « Grand Est » is not every place with « Grand » in its name."""
+    qpv = Qpv.open(use_cache=False)
+    assert {e.id for e in qpv.select(qpv.filtres(territoires=[value]))} == expected
+
+
+def test_france_is_every_place_not_abroad():
+    """« France » is not the places whose name holds the word (Hauts-de-France, Île-de-France,
+    France hexagonale): it is every record whose place is in France."""
+    qpv = Qpv.open(use_cache=False)
+    found = {e.id for e in qpv.select(qpv.filtres(territoires=["France"]))}
+    placed = {e.id for e in qpv.select() if e.territoires and all(t.pays in (None, "France") for t in e.territoires)}
+    assert found == placed and "rotterdam-financements-habitants" not in found and len(found) > 30
+    assert {"marseille-foresta-friche", "grenoble-emergences", "laval-zero-chomeur"} <= found
+
+
+def test_saint_may_be_abbreviated_in_a_territory():
+    qpv = Qpv.open(use_cache=False)
+    assert {e.id for e in qpv.select(qpv.filtres(territoires=["St-Denis"]))} == {
+        e.id for e in qpv.select(qpv.filtres(territoires=["Saint-Denis"]))
+    }

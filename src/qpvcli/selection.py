@@ -311,9 +311,12 @@ def _words_match(query: str, analysed: str) -> bool:
 
 
 def territory_matches(query: str, place: Sequence[str | None]) -> bool:
-    """A département code (« 93 », « 2A ») or name, a commune, a région, a country; `place` is
-    (nom, departement, region, pays)."""
-    from .territoires import normalise_code
+    """Whether a place (nom, departement, region, pays) is in what the user typed: a
+    département by code (« 93 », « 2A ») or name; a région by name or alias (« Grand Est »,
+    « PACA », « IDF »: its départements too), an old région by its départements
+    (« Nord-Pas-de-Calais »); a country (« France »: every place not abroad); else a commune or
+    an intercommunality by its words (« St-Denis » as « Saint-Denis »)."""
+    from .territoires import DEPARTEMENTS, normalise_code
 
     nom, departement, region, pays = place
     code = normalise_code(query)
@@ -321,7 +324,30 @@ def territory_matches(query: str, place: Sequence[str | None]) -> bool:
         code = _departement_by_name().get(fold(query).replace(" ", "-"))
     if code is not None:
         return departement == code
-    return any(name_matches(query, n) for n in (nom, region, pays) if n)
+    key = _place_key(query)
+    whole = _regions().get(key)
+    if whole is not None:
+        return (region is not None and _place_key(region) == _place_key(whole)) or (
+            departement in DEPARTEMENTS and DEPARTEMENTS[departement][1] == whole
+        )
+    codes = _old_regions().get(key)
+    if codes is not None:
+        return departement in codes
+    if key == "france":
+        return not pays or _place_key(pays) == "france"
+    if pays and _place_key(pays) == key:
+        return True
+    return bool(nom) and name_matches(_SAINT.get(key.split(" ")[0], "") + " " + key, nom)
+
+
+# « St-Denis », « Ste-Geneviève »: the usual abbreviations of place names.
+_SAINT = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+
+
+def _place_key(text: str) -> str:
+    """A place name as compared: folded, hyphens and apostrophes as spaces, « St » as « Saint »."""
+    words = fold(text).replace("-", " ").replace("'", " ").replace("’", " ").split()
+    return " ".join(_SAINT.get(w, w) for w in words)
 
 
 @lru_cache(maxsize=1)
@@ -329,6 +355,25 @@ def _departement_by_name() -> dict[str, str]:
     from .territoires import DEPARTEMENTS
 
     return {fold(name).replace(" ", "-"): code for code, (name, _) in DEPARTEMENTS.items()}
+
+
+@lru_cache(maxsize=1)
+def _regions() -> dict[str, str]:
+    """Région names and their aliases (thesaurus.toml, [[regions]]) -> the région's name."""
+    from .territoires import DEPARTEMENTS
+    from .thesaurus import region_aliases
+
+    found = {_place_key(r): r for _, r in DEPARTEMENTS.values()}
+    found.update((_place_key(alias), name) for alias, name in region_aliases().items())
+    return found
+
+
+@lru_cache(maxsize=1)
+def _old_regions() -> dict[str, frozenset[str]]:
+    """Régions before 2016 (thesaurus.toml) -> their départements."""
+    from .thesaurus import old_regions
+
+    return {_place_key(name): codes for name, codes in old_regions().items()}
 
 
 ORDER_BY = {

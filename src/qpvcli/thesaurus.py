@@ -130,3 +130,27 @@ def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple
         if fold_text(name) not in _COMMON_WORD_DEPARTEMENTS:
             add(name, [code], "département")
     return synonyms, expansions
+
+
+@lru_cache(maxsize=1)
+def _raw() -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads(THESAURUS_FILE.read_text(encoding="utf-8"))
+
+
+def region_aliases() -> dict[str, str]:
+    """Each région alias (« PACA », « IDF »…) -> the région's name, for the territory filter."""
+    return {alias: entry["nom"] for entry in _raw().get("regions", []) for alias in entry["alias"]}
+
+
+def old_regions() -> dict[str, frozenset[str]]:
+    """Each name whose equivalents are all département codes (the old régions: « Picardie » ->
+    02, 60, 80; « neuf-trois » -> 93) -> those codes, for the territory filter."""
+    from .territoires import DEPARTEMENTS
+
+    return {
+        entry["terme"]: frozenset(entry["sens"])
+        for entry in _raw().get("equivalents", [])
+        if all(code in DEPARTEMENTS for code in entry["sens"])
+    }
