@@ -312,3 +312,23 @@ def test_framing_words_are_not_the_subject(qpv, query, subject):
 
     terms = understand(Index(qpv.store.conn, qpv.store.count), query)
     assert [t.word for t in terms if not t.generic] == subject
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("aller-vers", "miramas-aller-vers"),  # « vers » is a stop word, « allervers » in no record
+        ("zéro-chômeur", "laval-zero-chomeur"),
+        ("pré-diagnostic", None),  # « pré » and « prediagnostic » unknown: « diagnostic » stands for it
+    ],
+)
+def test_a_hyphenated_word_is_found_by_the_pieces_the_catalogue_has(qpv, query, first):
+    result = qpv.search(query)
+    assert result.hits and result.unknown == []
+    if first:
+        assert result.hits[0].exemple.id == first
+
+
+def test_a_hyphenated_word_found_nowhere_is_named_as_typed(qpv):
+    result = qpv.search("truc-machin")
+    assert result.hits == [] and result.unknown == ["truc-machin"]

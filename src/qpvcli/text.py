@@ -147,6 +147,7 @@ def as_typed(text: str, folded: list[str]) -> list[str]:
     for w, _, _ in words(normalise(text)):
         for part in (w, *w.split("-")):
             typed.setdefault(fold(part), part)
+        typed.setdefault(fold(w).replace("-", ""), w)  # a compound, glued: « truc-machin »
     return [typed.get(f, f) for f in folded]
 
 

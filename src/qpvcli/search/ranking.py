@@ -16,7 +16,7 @@ from itertools import chain, compress, filterfalse, pairwise, repeat
 from operator import add, and_, itemgetter, lt, not_, truediv
 from typing import NamedTuple
 
-from ..text import MAX_QUERY_CHARS, analyse, normalise
+from ..text import MAX_QUERY_CHARS, analyse, cut, normalise, prepare, token_terms
 from . import cost
 from .expansion import expand, suggest
 from .index import FIELD_NAMES, Index
@@ -289,9 +289,29 @@ def understand(index: Index, query: str, *, other_subject: bool = False) -> list
             if not found or not any(t.variants == term.variants and t.phrases == term.phrases for t in terms):
                 terms.append(term)
         i += size
+    terms = _compounds_found(query, terms)
     if terms and all(t.generic for t in terms) and not other_subject:  # « comment faire »: they are the subject
         terms = [t._replace(generic=False) for t in terms]
     return terms
+
+
+def _compounds_found(query: str, terms: list[QueryTerm]) -> list[QueryTerm]:
+    """A hyphenated word is looked up as its parts and as one glued word (« aller-vers »:
+    « aller », « allervers »): those of them the catalogue has stand for it, the others are
+    dropped, not reported unknown (« pré-diagnostic » is about « diagnostic »). When it has
+    none, the glued word alone is the unknown word."""
+    text = normalise(query)[:MAX_QUERY_CHARS]
+    groups = [found for raw in cut(prepare(text)) if len(found := token_terms(raw)) > 1]
+    if not groups:
+        return terms
+    known = {t.word for t in terms if t.variants or t.phrases}
+    dropped: set[str] = set()
+    for group in groups:
+        if any(w in known for w in group):
+            dropped.update(w for w in group if w not in known)
+        else:
+            dropped.update(group[:-1])
+    return [t for t in terms if t.word not in dropped]
 
 
 def _phrase_found(index: Index, stems: tuple[str, ...]) -> bool:
