@@ -332,3 +332,12 @@ def test_a_hyphenated_word_is_found_by_the_pieces_the_catalogue_has(qpv, query, 
 def test_a_hyphenated_word_found_nowhere_is_named_as_typed(qpv):
     result = qpv.search("truc-machin")
     assert result.hits == [] and result.unknown == ["truc-machin"]
+
+
+def test_a_place_name_typed_without_hyphens_is_found_whole(qpv):
+    """« grand est » is the région Grand Est (« est » is a stop word: the words alone would look
+    for « grand », Grand Paris first); « seine saint denis » is « Seine-Saint-Denis ». Only
+    place names are glued so: « porte à porte » still finds the records that write it apart."""
+    assert ids(qpv, "grand est") == ["mulhouse-patrimoine-textile"]
+    assert ids(qpv, "seine saint denis", 5) == ids(qpv, "Seine-Saint-Denis", 5)
+    assert len(ids(qpv, "porte à porte", 5)) > 1

@@ -310,6 +310,11 @@ def theme_search_text(theme: Any) -> str:
 ABROAD = "étranger international"  # searchable words of a place whose country is not France
 
 
+def _compound(name: str | None) -> str | None:
+    """« Grand Est » -> « Grand-Est »: a name of several words, also searchable glued."""
+    return "-".join(name.split()) if name and " " in name.strip() else name
+
+
 def search_texts(e: Exemple, action_text: str, theme_texts: dict[str, str] | None = None) -> dict[str, str]:
     """The searchable text of a record, by search field (see SEARCH_FIELDS); `theme_texts`
     gives each theme's words (theme_search_text)."""
@@ -328,10 +333,13 @@ def search_texts(e: Exemple, action_text: str, theme_texts: dict[str, str] | Non
                 x
                 for t in value
                 for x in (
+                    # A place's name as one compound too (« Grand-Est », « Est-Ensemble »): found
+                    # whole even when a word of it is a stop word (see search.ranking.understand).
                     t.nom,
+                    _compound(t.nom),
                     t.departement,
                     departement_name(t.departement) if t.departement else None,
-                    t.region,
+                    _compound(t.region),
                     t.pays,
                     # A place abroad is found as such: « exemples à l'étranger », « international ».
                     ABROAD if t.pays and t.pays.strip().casefold() != "france" else None,

@@ -16,7 +16,7 @@ from itertools import chain, compress, filterfalse, pairwise, repeat
 from operator import add, and_, itemgetter, lt, not_, truediv
 from typing import NamedTuple
 
-from ..text import MAX_QUERY_CHARS, analyse, cut, normalise, prepare, token_terms
+from ..text import MAX_QUERY_CHARS, STOP_WORDS, analyse, cut, normalise, prepare, token_terms
 from . import cost
 from .expansion import expand, suggest
 from .index import FIELD_NAMES, Index
@@ -35,6 +35,7 @@ MAX_KEY_WORDS = 5
 # there says less of a record than a word of its own text.
 SHARED_LABELS = ("action", "thematiques")
 _OWN_FIELDS = sum(1 << i for i, name in enumerate(FIELD_NAMES) if name not in SHARED_LABELS)
+_PLACES = 1 << FIELD_NAMES.index("lieux")
 COLLOCATION = 0.8  # two adjacent query words found in (nearly) the same records: one notion
 
 # Words of questions and requests, which carry no subject (« comment lutter contre la chaleur
@@ -267,7 +268,7 @@ def understand(index: Index, query: str, *, other_subject: bool = False) -> list
     """The query as terms: thesaurus phrases (longest first: « pas cher », « Seine-Saint-Denis »,
     « ESS »), then single words with their variants; question words marked generic. A query of
     generic words alone searches them, unless it asks something else (`other_subject`: a cost)."""
-    words_, is_prefix = parse_query(query)
+    words_, is_prefix = parse_query(_known_compounds(index, query))
     stems_ = [index.stem_of(w) for w in words_]
     terms: list[QueryTerm] = []
     i = 0
@@ -293,6 +294,36 @@ def understand(index: Index, query: str, *, other_subject: bool = False) -> list
     if terms and all(t.generic for t in terms) and not other_subject:  # « comment faire »: they are the subject
         terms = [t._replace(generic=False) for t in terms]
     return terms
+
+
+def _known_compounds(index: Index, query: str) -> str:
+    """The query with its runs of words that the catalogue knows as the name of a place,
+    hyphenated: « seine saint denis », « ile de france », « grand est » are looked up as
+    « Seine-Saint-Denis »… are (their parts and the glued whole), a stop word inside included.
+    Only places: « porte à porte » stays three words, the notion of records that write it so."""
+    raw = cut(prepare(normalise(query)[:MAX_QUERY_CHARS]))
+    runs = {
+        (i, size): "".join(raw[i : i + size])
+        for i in range(len(raw))
+        for size in range(min(MAX_KEY_WORDS, len(raw) - i), 1, -1)
+        if not any("-" in w for w in raw[i : i + size]) and not all(w in STOP_WORDS for w in raw[i : i + size])
+    }
+    if not runs:
+        return query
+    index.learn(runs.values())
+    out, i = [], 0
+    while i < len(raw):
+        size = next((n for n in range(MAX_KEY_WORDS, 1, -1) if (i, n) in runs and _a_place(index, runs[i, n])), 1)
+        out.append("-".join(raw[i : i + size]))
+        i += size
+    return " ".join(out) + (" " if query[-1:].isspace() else "")
+
+
+def _a_place(index: Index, word: str) -> bool:
+    """Whether some record has this folded word in its places (`lieux`)."""
+    known = index.word(word)
+    found = index.raw(known[0]) if known is not None else None
+    return found is not None and any(m & _PLACES for m in found[2])
 
 
 def _compounds_found(query: str, terms: list[QueryTerm]) -> list[QueryTerm]:
