@@ -341,3 +341,10 @@ def test_a_place_name_typed_without_hyphens_is_found_whole(qpv):
     assert ids(qpv, "grand est") == ["mulhouse-patrimoine-textile"]
     assert ids(qpv, "seine saint denis", 5) == ids(qpv, "Seine-Saint-Denis", 5)
     assert len(ids(qpv, "porte à porte", 5)) > 1
+
+
+def test_a_word_the_thesaurus_knows_is_not_a_misspelling(qpv):
+    """« récup » is slang for « recyclage », not « recul » with a typo."""
+    result = qpv.search("récup")
+    assert result.hits and all(m[1] != "1 faute" for h in result.hits for ms in h.matches.values() for m in ms)
+    assert "lille-butte-acoustique" not in ids(qpv, "récup", 10)  # its « recul » was the typo's

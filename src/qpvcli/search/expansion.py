@@ -18,6 +18,8 @@ PENALTY_TYPO = (1.0, 0.75, 0.55)  # by number of typos
 PENALTY_PHONETIC = 0.55  # same sound key (« dunkerke » / « dunkerque »)
 THEME_WEIGHT = 0.5  # the word names one of the record's themes (thematiques.toml)
 MIN_FAMILY_PREFIX = 6
+PHONETIC_ROUTE = "son proche"
+MISTYPED_ROUTES = frozenset(["1 faute", "2 fautes", PHONETIC_ROUTE])  # how a misspelt word's variants are found
 MAX_PREFIX_EXPANSIONS = 30
 
 
@@ -105,7 +107,7 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
         key = phonetic(term)
         if len(term) >= 5 and len(key) >= 4 and not term.isdigit():
             for w in index.words_sounding(key):
-                add(index.stem_of(w), PENALTY_PHONETIC, "son proche")
+                add(index.stem_of(w), PENALTY_PHONETIC, PHONETIC_ROUTE)
     return variants
 
 

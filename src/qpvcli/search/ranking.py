@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from ..text import MAX_QUERY_CHARS, STOP_WORDS, analyse, cut, normalise, prepare, token_terms
 from . import cost
-from .expansion import expand, suggest
+from .expansion import MISTYPED_ROUTES, expand, suggest
 from .index import FIELD_NAMES, Index
 
 RELATIVE_CUTOFF = 0.05  # a record far below the best one by score is noise, whatever it covers
@@ -285,7 +285,10 @@ def understand(index: Index, query: str, *, other_subject: bool = False) -> list
         for j in range(i, i + size):
             last = is_prefix and j == len(words_) - 1
             generic = not phrases and words_[j] in GENERIC_WORDS
-            term = QueryTerm(words_[j], expand(index, words_[j], is_prefix=last), phrases, generic)
+            variants = expand(index, words_[j], is_prefix=last)
+            if phrases:  # a word the thesaurus knows (« récup ») is not a misspelling of another
+                variants = {s: v for s, v in variants.items() if v[1] not in MISTYPED_ROUTES}
+            term = QueryTerm(words_[j], variants, phrases, generic)
             found = term.variants or term.phrases
             if not found or not any(t.variants == term.variants and t.phrases == term.phrases for t in terms):
                 terms.append(term)
