@@ -303,7 +303,7 @@ def test_nouveau_keeps_existing_bytes_and_comments(qpv, mine):
 def test_nouveau_refuses_invalid_record_and_leaves_file_untouched(qpv, mine):
     before = mine.read_bytes()
     r = qpv("nouveau", "-o", str(mine), "--action", "42", "--titre", "X", "--description", "Y")
-    assert r.code == 1 and "action 42 inconnue" in r.err
+    assert r.code == 2 and r.err.startswith("qpv : --action : action 42 inconnue")
     r = qpv(
         "nouveau",
         "-o",
@@ -317,7 +317,7 @@ def test_nouveau_refuses_invalid_record_and_leaves_file_untouched(qpv, mine):
         "--contact",
         "pas-une-adresse",
     )
-    assert r.code == 1 and "adresse électronique « pas-une-adresse » invalide" in r.err
+    assert r.code == 2 and "qpv : --contact : adresse électronique « pas-une-adresse » invalide" in r.err
     assert mine.read_bytes() == before
 
 

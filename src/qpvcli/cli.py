@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .errors import ExitStatus, InvalidValue, QpvError, UsageError
+from .errors import ExitStatus, InvalidValue, InvalidValues, QpvError, UsageError
 
 _APP_SETTINGS = {
     "name": "qpv",
@@ -806,11 +806,32 @@ def nouveau(
             contacts=contact or [],
             liens=lien or [],
         )
-    except QpvError:
+    except QpvError as err:
         if asked:  # what was typed is not lost: the command that gives it all again
             typer.echo(_resume_hint(output, {**ctx.params, **values}), err=True)
+        if isinstance(err, InvalidValues):
+            raise UsageError(err.messages(_NOUVEAU_OPTION_OF)) from None
         raise
     typer.echo(f"Exemple « {record['id']} » ajouté à {output}.", err=True)
+
+
+# The fields of a new record and the options of `qpv nouveau` that give them.
+_NOUVEAU_OPTION_OF = {
+    "id": "--id",
+    "action": "--action",
+    "titre": "--titre",
+    "description": "--description",
+    "partenaires": "--partenaire",
+    "echelle": "--echelle-texte",
+    "niveau": "--echelle",
+    "commune": "--commune",
+    "territoires": "--commune",
+    "departement": "--departement",
+    "cout": "--cout",
+    "cout_eur": "--cout-eur",
+    "contacts": "--contact",
+    "ressources": "--lien",
+}
 
 
 def _ask(label: str, check, optional: bool = False):

@@ -1,0 +1,72 @@
+"""A cold trial by a new user: what they tripped on, each checked as they would see it."""
+
+from __future__ import annotations
+
+import pytest
+
+# ---------------------------------------------------------------------------- nouveau: options, not lines
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--action", "14"],
+            "qpv : --action : action 14 inconnue (actions définies : 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11).\n",
+        ),
+        (["--contact", "pas un mail"], "qpv : --contact : adresse électronique « pas un mail » invalide.\n"),
+        (["--lien", "a b"], "qpv : --lien : adresse « a b » invalide (vide ou avec des espaces).\n"),
+        (["--departement", "999"], "qpv : --departement : « 999 » n'est pas un code de département (93, 2A, 974).\n"),
+        (["--cout-eur", "-5"], "qpv : --cout-eur : « -5 » : un coût ne peut pas être négatif.\n"),
+        (["--commune", " "], "qpv : --commune : le texte est vide.\n"),
+        (["--partenaire", ""], "qpv : --partenaire : le texte est vide.\n"),
+        (["--titre", " "], "qpv : --titre : le texte est vide.\n"),
+        (
+            ["--id", "Mon Id"],
+            "qpv : --id : « Mon Id » : un identifiant s'écrit en minuscules sans accents, mots séparés par des"
+            " tirets (par exemple : --id mon-id).\n",
+        ),
+        (
+            ["--id", "paris-ilots-de-fraicheur"],
+            "qpv : --id : « paris-ilots-de-fraicheur » est déjà l'identifiant d'un autre exemple : choisissez-en un autre.\n",
+        ),
+    ],
+)
+def test_nouveau_names_the_option_not_a_line_of_the_file(qpv, tmp_path, args, message):
+    path = tmp_path / "mes-exemples.toml"
+    r = qpv("nouveau", "-o", str(path), "--action", "8", "--titre", "Jardin", "--description", "Un jardin.", *args)
+    assert (r.code, r.err) == (2, message)
+    assert not path.exists()
+
+
+def test_nouveau_says_every_wrong_option_at_once_and_keeps_the_file(qpv, tmp_path):
+    path = tmp_path / "mes-exemples.toml"
+    assert qpv("nouveau", "-o", str(path), "--action", "8", "--titre", "A", "--description", "B").code == 0
+    before = path.read_bytes()
+    r = qpv(
+        "nouveau", "-o", str(path), "--action", "14", "--titre", "C", "--description", "D",
+        "--contact", "pas un mail", "--departement", "999",
+    )  # fmt: skip
+    assert r.code == 2
+    lines = r.err.splitlines()
+    assert lines[0].startswith("qpv : ") and len(lines) == 3
+    assert {line.removeprefix("qpv : ").split(" : ")[0] for line in lines} == {"--action", "--contact", "--departement"}
+    assert ":" + str(len(before.splitlines())) not in r.err  # no position in a file
+    assert path.read_bytes() == before
+
+
+def test_nouveau_option_value_errors_share_one_exit_code(qpv, tmp_path):
+    """A value given by an option is a usage error (2), whoever finds it wrong: click (not a
+    number), the command (not a département) or the catalogue's rules (unknown action)."""
+    base = ["nouveau", "-o", str(tmp_path / "x.toml"), "--action", "8", "--titre", "T", "--description", "D"]
+    codes = {
+        name: qpv(*base, *extra).code
+        for name, extra in {
+            "not a number": ["--cout-eur", "45 000 €"],
+            "département": ["--departement", "999"],
+            "action": ["--action", "14"],
+            "niveau": ["--echelle", "galaxie"],
+            "contact": ["--contact", "x"],
+        }.items()
+    }
+    assert set(codes.values()) == {2}, codes
