@@ -70,3 +70,65 @@ def test_nouveau_option_value_errors_share_one_exit_code(qpv, tmp_path):
         }.items()
     }
     assert set(codes.values()) == {2}, codes
+
+
+# ---------------------------------------------------------------------------- README's exit codes, row by row
+
+
+def _readme_exit_codes() -> dict[int, str]:
+    from .conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = text.split("### Codes de sortie", 1)[1].split("\n\n", 2)[1]
+    rows = [line.split("|")[1:3] for line in table.splitlines()[2:]]
+    return {int(code): meaning.strip() for code, meaning in rows}
+
+
+def _cases(tmp_path) -> dict[int, list[list[str]]]:
+    broken = tmp_path / "casse.toml"
+    broken.write_text("[catalogue\n", encoding="utf-8")
+    missing = str(tmp_path / "absent.toml")
+    return {
+        0: [["list"], ["search", "téléphérique"], ["list", "--territoire", "2A", "--axe", "economie"]],
+        1: [
+            ["--data", missing, "list"],  # fichier introuvable, as an option…
+            ["valider", missing],  # …or as an argument
+            ["--data", str(broken), "list"],  # invalide
+            ["show", "pas-un-identifiant"],  # identifiant inconnu
+            ["export", "-o", str(tmp_path / "absent" / "x.md")],  # écriture impossible
+        ],
+        2: [
+            ["list", "--axxe", "x"],  # option inconnue
+            ["list", "--axe", "nulle-part"],  # valeur invalide
+            ["list", "--action", "douze"],
+            ["nouveau", "-o", str(tmp_path / "n.toml"), "--action", "14", "--titre", "T", "--description", "D"],
+            ["nouveau", "-o", str(tmp_path / "n.toml"), "--action", "8", "--titre", "T", "--description", "D", "--cout-eur", "45 000 €"],
+            ["export", "-o", str(tmp_path)],  # dossier donné pour -o
+        ],
+    }  # fmt: skip
+
+
+def test_readme_exit_code_table_row_by_row(qpv, tmp_path, monkeypatch):
+    import os
+    import signal
+
+    from qpvcli import api
+
+    table = _readme_exit_codes()
+    assert set(table) == {0, 1, 2, 129, 130, 143}, "a new row in README's table needs its cases here"
+    for code, cases in _cases(tmp_path).items():
+        for args in cases:
+            r = qpv(*args)
+            assert r.code == code, (table[code], args, r.err)
+            assert "Traceback" not in r.err and "erreur inattendue" not in r.err
+    opened = api.Qpv.open
+    for signum in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+
+        def killed(*args, signum=signum, **kwargs):
+            os.kill(os.getpid(), signum)
+            return opened(*args, **kwargs)
+
+        monkeypatch.setattr(api.Qpv, "open", killed)
+        r = qpv("list")
+        assert r.code == 128 + signum, table[128 + signum]
+        assert r.err.startswith("qpv : interrompu")

@@ -117,7 +117,7 @@ def test_missing_file(qpv, tmp_path, monkeypatch, option):
     missing = tmp_path / "absent.toml"
     if option:
         r = qpv("--data", str(missing), "list")
-        assert_clean_error(r, code=2)
+        assert_clean_error(r, code=1)
         assert r.err == f"qpv : --data : fichier introuvable : {missing}\n"
     else:
         monkeypatch.setenv("QPV_DATA", str(missing))
@@ -131,7 +131,7 @@ def test_missing_file(qpv, tmp_path, monkeypatch, option):
 
 def test_folder_given_as_catalogue(qpv, tmp_path):
     r = qpv("--data", str(tmp_path), "list")
-    assert_clean_error(r, code=2)
+    assert_clean_error(r, code=1)
     assert "est un dossier" in r.err
 
 

@@ -352,10 +352,11 @@ def _main(
     from .sources import option_path_problem
 
     for path in data or []:
-        # A wrong option value is a usage error (2); a file that fails to load is an error (1).
+        # Said before anything is loaded, naming the option; a file that cannot be read is an
+        # error (1, README's table), whether it came from --data, QPV_DATA or `valider`.
         problem = option_path_problem(path)
         if problem:
-            raise UsageError(f"--data : {problem}")
+            raise QpvError(f"--data : {problem}")
     ctx.obj = State(list(data or []), not sans_rapport)
 
 
