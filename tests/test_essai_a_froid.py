@@ -132,3 +132,51 @@ def test_readme_exit_code_table_row_by_row(qpv, tmp_path, monkeypatch):
         r = qpv("list")
         assert r.code == 128 + signum, table[128 + signum]
         assert r.err.startswith("qpv : interrompu")
+
+
+# ---------------------------------------------------------------------------- an option without its value
+
+
+def _options_with_a_value() -> list[tuple[str, str]]:
+    import typer.main
+
+    from qpvcli.cli import app
+
+    group = typer.main.get_command(app)
+    found = [("list", o) for p in group.params if not p.is_flag and p.name == "data" for o in p.opts]
+    for name, command in group.commands.items():
+        if command.hidden:
+            continue
+        for param in command.params:
+            if param.param_type_name == "option" and not param.is_flag and not param.hidden:
+                found += [(name, o) for o in param.opts if o.startswith("-")]
+    return found
+
+
+_REQUIRED = {
+    "show": ["paris-ilots-de-fraicheur"],
+    "search": ["jardin"],
+    "valider": ["x.toml"],
+    "nouveau": ["-o", "x.toml"],
+}
+
+
+@pytest.mark.parametrize(("command", "option"), _options_with_a_value())
+def test_every_option_without_its_value_says_so(qpv, command, option):
+    """`qpv list --data` once said « option inconnue : --data (vouliez-vous dire --data ?) »."""
+    r = qpv(command, *_REQUIRED.get(command, []), option)
+    assert r.code == 2
+    assert r.err.startswith(f"qpv : {option} attend une valeur après elle"), r.err
+    assert "inconnue" not in r.err
+
+
+@pytest.mark.parametrize("args", [["list", "--data", "--"], ["--data", "--", "list"], ["-d"]])
+def test_global_option_without_its_value(qpv, args):
+    r = qpv(*args)
+    assert r.code == 2 and r.err.startswith(f"qpv : {args[1] if args[0] == 'list' else args[0]} attend une valeur")
+
+
+def test_global_options_after_the_command_are_read_there(qpv, tmp_path):
+    assert qpv("list", "--version").out.startswith("qpv ")
+    r = qpv("list", f"-d{tmp_path / 'absent.toml'}")
+    assert (r.code, r.err) == (1, f"qpv : --data : fichier introuvable : {tmp_path / 'absent.toml'}\n")

@@ -1032,7 +1032,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _GLOBAL_WITH_VALUE = {"--data", "-d"}
-_GLOBAL_FLAGS = {"--sans-rapport"}
+_GLOBAL_FLAGS = {"--sans-rapport", "--version"}
 # The library names criteria; the command line names the options that give them.
 OPTION_OF: dict[str, str | None] = {
     "axe": "--axe",
@@ -1078,6 +1078,8 @@ def _global_options_first(argv: list[str]) -> list[str]:
     options given after the command are moved before it (not after a `--`)."""
     i = 0
     while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
+        if argv[i] in _GLOBAL_WITH_VALUE and argv[i + 1 : i + 2] == ["--"]:
+            raise UsageError(f"{argv[i]} attend une valeur après elle (un catalogue : {argv[i]} mes-exemples.toml)")
         i += 2 if argv[i] in _GLOBAL_WITH_VALUE else 1
     if i >= len(argv) or argv[i] == "--":
         return argv
@@ -1090,11 +1092,13 @@ def _global_options_first(argv: list[str]) -> list[str]:
         if arg == "--":
             kept += rest[j:]
             break
-        if arg in _GLOBAL_WITH_VALUE and j + 1 < len(rest):
+        if arg in _GLOBAL_WITH_VALUE:
+            if j + 1 == len(rest) or rest[j + 1] == "--":  # `qpv list --data`: said as before the command
+                raise UsageError(f"{arg} attend une valeur après elle (un catalogue : {arg} mes-exemples.toml)")
             moved += rest[j : j + 2]
             j += 2
             continue
-        if arg in _GLOBAL_FLAGS or arg.startswith("--data="):
+        if arg in _GLOBAL_FLAGS or arg.startswith("--data=") or (arg.startswith("-d") and arg[2:3] not in ("", "-")):
             moved.append(arg)
         else:
             kept.append(arg)
@@ -1103,7 +1107,11 @@ def _global_options_first(argv: list[str]) -> list[str]:
 
 
 def _run(argv: list[str]) -> int:
-    argv = _global_options_first(argv)
+    try:
+        argv = _global_options_first(argv)
+    except UsageError as err:
+        _error(str(err))
+        return err.exit_status
     from .usage import click_exceptions, french_help, french_usage
 
     usage_error, click_exception, exit_exc = click_exceptions()
