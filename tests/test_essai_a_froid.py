@@ -180,3 +180,62 @@ def test_global_options_after_the_command_are_read_there(qpv, tmp_path):
     assert qpv("list", "--version").out.startswith("qpv ")
     r = qpv("list", f"-d{tmp_path / 'absent.toml'}")
     assert (r.code, r.err) == (1, f"qpv : --data : fichier introuvable : {tmp_path / 'absent.toml'}\n")
+
+
+# ---------------------------------------------------------------------------- show: its own formats
+
+
+def test_show_help_lists_what_show_accepts(qpv, tmp_path):
+    import re
+
+    help_text = " ".join(qpv("show", "--help").out.split())
+    listed = re.search(r"-f, --format TEXTE (.*?) \(Word", help_text)[1]
+    formats = re.findall(r"\w+", listed.replace(" ou ", ", "))
+    assert formats == ["auto", "table", "texte", "json", "md", "docx"]
+    for fmt in formats:
+        target = tmp_path / f"fiche-{fmt}"
+        r = qpv("show", "paris-ilots-de-fraicheur", "--format", fmt, *(["-o", str(target)] if fmt == "docx" else []))
+        assert r.code == 0, (fmt, r.err)
+    for suffix in re.findall(r"\.(\w+)", help_text.split("-o, --output FICHIER", 1)[1].split("--force")[0]):
+        target = tmp_path / f"fiche.{suffix}"
+        assert qpv("show", "paris-ilots-de-fraicheur", "-o", str(target)).code == 0, suffix
+        assert target.stat().st_size > 0
+
+
+def test_show_writes_text_to_a_file(qpv, tmp_path):
+    target = tmp_path / "f.txt"
+    r = qpv("show", "paris-ilots-de-fraicheur", "-o", str(target), "--format", "texte")
+    assert (r.code, r.err) == (0, f"fiche « paris-ilots-de-fraicheur » écrite dans {target}\n")
+    assert target.read_text(encoding="utf-8") == qpv("show", "paris-ilots-de-fraicheur").out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["-o", "f.xlsx"],
+            "qpv : --output : l'extension « .xlsx » ne dit pas le format de f.xlsx ; une fiche s'écrit en .txt,"
+            " .md, .markdown, .json, .docx (ou précisez --format texte, md, json ou docx).\n",
+        ),
+        (
+            ["--format", "csv"],
+            "qpv : --format : « csv » n'est pas un format de « qpv show » (valeurs possibles : auto, table, texte,"
+            " json, md, docx) ; pour un fichier csv, utilisez « qpv export --format csv ».\n",
+        ),
+        (
+            ["--format", "jsn"],
+            "qpv : --format : « jsn » inconnu. Valeurs possibles : auto, table, texte, json, md, docx."
+            " Vouliez-vous dire « json » ?\n",
+        ),
+        (
+            ["-o", "f.md", "--format", "json"],
+            "qpv : --format json contredit l'extension « .md » de f.md (format md) : changez le nom du fichier"
+            " ou retirez --format.\n",
+        ),
+    ],
+)
+def test_show_format_errors_list_shows_own_formats(qpv, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    r = qpv("show", "paris-ilots-de-fraicheur", *args)
+    assert (r.code, r.err) == (2, message)
+    assert list(tmp_path.iterdir()) == []

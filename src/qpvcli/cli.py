@@ -434,12 +434,19 @@ def show(
     format: Annotated[
         str,
         typer.Option(
-            "--format", "-f", help="auto, table, texte, json, md ou docx (Word, avec -o). Avec -o : selon l'extension."
+            "--format",
+            "-f",
+            help="auto, table, texte, json, md ou docx (Word, avec -o). Avec -o : celui de l'extension.",
         ),
     ] = "auto",
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Fichier à écrire : .md, .json ou .docx (fiche Word).", dir_okay=False),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Fichier à écrire : .txt (texte), .md, .json ou .docx (fiche Word).",
+            dir_okay=False,
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Remplacer le fichier s'il existe.")] = False,
 ) -> None:
@@ -449,22 +456,7 @@ def show(
     """
     from .render import Output, exemple_json, print_show
 
-    formats = ("auto", "table", "texte", "json", "md", "docx")
-    aliases = {"markdown": "md", "word": "docx", "text": "texte", "tableau": "table"}
-    format = aliases.get(format.strip().lower(), format.strip().lower())
-    if format not in formats:
-        close = _suggest(format, [*formats, *aliases])
-        hint = f" Vouliez-vous dire « {aliases.get(close, close)} » ?" if close else ""
-        raise UsageError(f"--format : « {format} » inconnu. Valeurs possibles : {', '.join(formats)}.{hint}")
-    if output is not None:
-        from .export import resolve_format
-
-        fmt = resolve_format(None if format == "auto" else format, output)
-        if fmt not in ("md", "json", "docx"):
-            raise UsageError(f"--output : une fiche s'écrit en .md, .json ou .docx, pas en {fmt}.")
-        format = fmt
-    elif format == "docx" and stdout_isatty():
-        raise UsageError("--format docx : un fichier Word ne s'affiche pas dans le terminal ; ajoutez -o fiche.docx")
+    format = _show_format(format, output)
     qpv = _state(ctx).qpv()
     cat = qpv.catalogue
     ex = qpv.get(id)
@@ -472,11 +464,17 @@ def show(
         close = qpv.closest_ids(id)
         hint = " Vouliez-vous dire : " + ", ".join(close) + " ?" if close else " Voir « qpv list »."
         raise QpvError(f"Aucun exemple « {id} ».{hint}")
-    if format in ("auto", "table", "texte"):
+    if format in ("auto", "table", "texte") and output is None:
         tty = stdout_isatty() if format == "auto" else format == "table"
         print_show(Output(sys.stdout, tty), cat, ex)
         return
-    if format == "json":
+    if format == "texte":
+        import io
+
+        text = io.StringIO()
+        print_show(Output(text, False), cat, ex)
+        data = text.getvalue().encode("utf-8")
+    elif format == "json":
         import json
 
         data = (json.dumps(exemple_json(ex), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -497,6 +495,61 @@ def show(
 
     write_output(output, data, force=force, protected=tuple(_state(ctx).paths))
     typer.echo(f"fiche « {ex.id} » écrite dans {output}", err=True)
+
+
+# `qpv show`: what --format accepts, what people type for it, and the files -o writes.
+_SHOW_FORMATS = ("auto", "table", "texte", "json", "md", "docx")
+_SHOW_ALIASES = {"markdown": "md", "word": "docx", "text": "texte", "txt": "texte", "tableau": "table"}
+_SHOW_FILES = {".txt": "texte", ".md": "md", ".markdown": "md", ".json": "json", ".docx": "docx"}
+
+
+def _show_format(given: str, output: Path | None) -> str:
+    """`qpv show`'s format from --format and the extension of -o, or a usage error that lists
+    show's own formats (not those of `qpv export`)."""
+    key = given.strip().lower()
+    fmt = _SHOW_ALIASES.get(key, key)
+    if fmt not in _SHOW_FORMATS:
+        from .export import ALIASES, FORMATS
+
+        other = ALIASES.get(key, key)
+        if other in FORMATS:  # a format of `qpv export`
+            raise UsageError(
+                f"--format : « {given} » n'est pas un format de « qpv show » (valeurs possibles : "
+                f"{', '.join(_SHOW_FORMATS)}) ; pour un fichier {other}, utilisez « qpv export --format {other} »."
+            )
+        close = _suggest(key, [*_SHOW_FORMATS, *_SHOW_ALIASES])
+        hint = f" Vouliez-vous dire « {_SHOW_ALIASES.get(close, close)} » ?" if close else ""
+        raise UsageError(f"--format : « {given} » inconnu. Valeurs possibles : {', '.join(_SHOW_FORMATS)}.{hint}")
+    files = ", ".join(_SHOW_FILES)
+    if output is None:
+        if fmt == "docx" and stdout_isatty():
+            raise UsageError(
+                "--format docx : un fichier Word ne s'affiche pas dans le terminal ; ajoutez -o fiche.docx"
+            )
+        return fmt
+    from .export import _special
+
+    by_name = _SHOW_FILES.get(output.suffix.lower())
+    if fmt == "table":
+        raise UsageError(
+            f"--format table : le tableau s'affiche dans le terminal ; dans un fichier, une fiche s'écrit en {files}."
+        )
+    if fmt == "auto":
+        if by_name is None and not output.suffix and _special(output):
+            return "texte"  # a pipe or a device (/dev/stdout): as on standard output
+        if by_name is None:
+            what = f"l'extension « {output.suffix} »" if output.suffix else "un nom sans extension"
+            raise UsageError(
+                f"--output : {what} ne dit pas le format de {output} ; une fiche s'écrit en {files}"
+                " (ou précisez --format texte, md, json ou docx)."
+            )
+        return by_name
+    if by_name is not None and by_name != fmt:
+        raise UsageError(
+            f"--format {fmt} contredit l'extension « {output.suffix} » de {output} (format {by_name}) :"
+            " changez le nom du fichier ou retirez --format."
+        )
+    return fmt
 
 
 @app.command()
