@@ -1,5 +1,5 @@
 """robustness.md, « Catalogue files »: every bad file gets a located French message, exit 1
-(2 when the path was a wrong option value), never a traceback."""
+(README's table: a file that cannot be read, given by --data or QPV_DATA), never a traceback."""
 
 from __future__ import annotations
 
@@ -78,6 +78,72 @@ def test_utf16_file_with_bom(qpv, tmp_path):
 def test_binary_file(qpv, tmp_path):
     r = load(qpv, write(tmp_path, bytes(range(256)) * 10))
     assert_clean_error(r)
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory):
+    """Files people pick by mistake for a catalogue: qpv's own exports, and a few others."""
+    import zipfile
+
+    from qpvcli import cli
+
+    folder = tmp_path_factory.mktemp("documents")
+    for name in ("axe3.docx", "exemples.xlsx", "qpv.db", "selection.html"):
+        assert cli.main(["export", "--axe", "habitabilite", "-o", str(folder / name)]) == 0
+    with zipfile.ZipFile(folder / "note.odt", "w") as odt:
+        odt.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        odt.writestr("content.xml", "<office:document-content/>")
+    (folder / "rapport.pdf").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    (folder / "ancien.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500))
+    (folder / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("axe3.docx", "un document Word (.docx)"),
+        ("exemples.xlsx", "un classeur Excel (.xlsx)"),
+        ("qpv.db", "une base SQLite"),
+        ("selection.html", "une page web (HTML)"),
+        ("note.odt", "un document LibreOffice Writer (.odt)"),
+        ("rapport.pdf", "un document PDF"),
+        ("ancien.doc", "un ancien document Word, Excel ou PowerPoint (.doc, .xls, .ppt)"),
+        ("photo.png", "une image PNG"),
+    ],
+)
+def test_a_document_given_as_catalogue_is_named(qpv, documents, monkeypatch, name, what):
+    """`--data axe3.docx` once said « pas en UTF-8 (Windows-1252 ?) » and suggested iconv."""
+    path = documents / name
+    before = path.read_bytes()
+    said = (
+        f"{path}: c'est {what}, pas un catalogue TOML : qpv lit des fichiers texte .toml (voir "
+        "docs/catalogue-personnel.md). Pour en créer un : qpv nouveau -o mes-exemples.toml ; pour "
+        "réutiliser une sélection : qpv export --format toml -o selection.toml"
+    )
+    r = qpv("--data", str(path), "list")
+    assert r.code == 1 and r.err.startswith(f"qpv : {said}\n"), r.err
+    assert "UTF-8" not in r.err and "iconv" not in r.err
+    r = qpv("valider", str(path))
+    assert r.code == 1 and r.out == said + "\n"
+    r = qpv("nouveau", "-o", str(path), "--action", "8", "--titre", "T", "--description", "D")
+    assert r.code == 1 and r.err == f"qpv : {said}\n"
+    monkeypatch.setenv("QPV_DATA", str(path))
+    assert qpv("list").err.startswith(f"qpv : {said}\n")
+    assert path.read_bytes() == before
+
+
+def test_a_big_document_read_in_blocks_is_named_too(documents):
+    from qpvcli.errors import CatalogueError
+
+    data = (documents / "axe3.docx").read_bytes()
+    with pytest.raises(CatalogueError, match="c'est un document Word"):
+        list(sources.decode_blocks([data[i : i + 1000] for i in range(0, len(data), 1000)], "axe3.docx"))
+
+
+def test_text_that_merely_starts_like_a_document_is_still_text():
+    for text in ("PK = 1\n", "BZh = 2\n", "GIF = 3\n", 'html = "<html>"\n'):
+        assert sources.binary_kind(text.encode()) is None, text
 
 
 def test_empty_file(qpv, tmp_path):
