@@ -41,16 +41,71 @@ def test_syntax_error_is_located(qpv, tmp_path):
 
 
 def test_duplicate_key(qpv, tmp_path):
+    """The key is named, and the line where it was first written (it once said only « valeur
+    déjà définie, elle ne peut être redéfinie »)."""
     path = write(tmp_path, GOOD + 'titre = "Encore"\n')
     r = load(qpv, path)
     assert_clean_error(r)
-    assert f"{path}:9:" in r.err and "valeur déjà définie" in r.err
+    assert r.err.startswith(
+        f"qpv : {path}:9:1: syntaxe TOML : clé « titre » écrite deux fois dans la même table (d'abord ligne 7) :"
+        " gardez-en une seule\n"
+    )
 
 
 def test_duplicate_table(qpv, tmp_path):
     r = load(qpv, write(tmp_path, GOOD + "[catalogue]\n"))
     assert_clean_error(r)
-    assert "déclarée deux fois" in r.err
+    assert ":9:1: syntaxe TOML : table [catalogue] écrite deux fois (d'abord ligne 1) : réunissez ses clés" in r.err
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            "[x]\na = 1\n  a = 2\n",
+            3,
+            "clé « a » écrite deux fois dans la même table (d'abord ligne 2) : gardez-en une seule",
+        ),
+        (
+            'a.b = 1\na . "b" = 2\n',
+            2,
+            "clé « a.b » écrite deux fois dans la même table (d'abord ligne 1) : gardez-en une seule",
+        ),
+        (
+            't = [{ nom = "a", nom = "b" }]\n',
+            1,
+            "clé « nom » écrite deux fois entre les mêmes accolades { … } : gardez-en une seule",
+        ),
+        (
+            "a = 1\na.b = 2\n",
+            2,
+            "clé « a.b » : « a » a déjà une valeur (ligne 1), elle ne peut pas contenir d'autre clé",
+        ),
+        ("[a]\nb = 1\n[a.b]\n", 3, "table [a.b] : « b » a déjà une valeur (ligne 2)"),
+        ("[[x]]\n[x]\n", 2, "table [x] : « x » est déjà une liste [[x]] (ligne 1)"),
+        ("[a.b]\n[a]\nb = 1\n", 3, "clé « b » : [a.b] est déjà une table (ligne 1)"),
+        # the same key in two [[exemples]] is two keys; a multi-line text is not read as keys
+        (
+            '[[e]]\nid = 1\n[[e]]\nid = 2\nt = """\nid = 4\n"""\nid = 3\n',
+            8,
+            "clé « id » écrite deux fois dans la même table (d'abord ligne 4) : gardez-en une seule",
+        ),
+    ],
+)
+def test_what_is_written_twice_is_named_with_its_first_line(text, line, message):
+    from qpvcli.errors import CatalogueError
+    from qpvcli.reading import parse_toml
+
+    with pytest.raises(CatalogueError) as err:
+        parse_toml(text, "f.toml")
+    (problem,) = err.value.problems
+    assert (problem.ligne, problem.message) == (line, f"syntaxe TOML : {message}")
+    with pytest.raises(CatalogueError) as err:  # a block of a big file: lines of the file
+        parse_toml(text, "f.toml", first_line=101)
+    import re
+
+    shifted = re.sub(r"ligne (\d+)", lambda m: f"ligne {int(m[1]) + 100}", problem.message)
+    assert (err.value.problems[0].ligne, err.value.problems[0].message) == (line + 100, shifted)
 
 
 def test_windows_1252_file(qpv, tmp_path):

@@ -202,11 +202,13 @@ def test_valider_warnings_do_not_fail(qpv, tmp_path):
         ),
         (
             "[catalogue]\nversion_schema = 1\nversion_schema = 2\n",
-            ":3:19: syntaxe TOML : valeur déjà définie, elle ne peut être redéfinie",
+            ":3:1: syntaxe TOML : clé « version_schema » écrite deux fois dans la même table (d'abord ligne 2) :"
+            " gardez-en une seule",
         ),
         (
             '[catalogue]\nversion_schema = 1\n[catalogue]\ntitre = "x"\n',
-            ":3:11: syntaxe TOML : clé ou table déclarée deux fois",
+            ":3:1: syntaxe TOML : table [catalogue] écrite deux fois (d'abord ligne 1) : réunissez ses clés sous"
+            " un seul [catalogue]",
         ),
         (
             "[catalogue]\nversion_schema = 1\ntitre = sans guillemets\n",
