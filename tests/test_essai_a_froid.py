@@ -239,3 +239,69 @@ def test_show_format_errors_list_shows_own_formats(qpv, tmp_path, monkeypatch, a
     r = qpv("show", "paris-ilots-de-fraicheur", *args)
     assert (r.code, r.err) == (2, message)
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------- valider: everything at once, in line order
+
+TWICE = """\
+[catalogue]
+titre = "Doublons"
+version_schema = 1
+
+[[exemples]]
+id = "jardin"
+action = 8
+titre = "Jardin partagé"
+ressources = [{ url = "ftp://ivry.example/plan.pdf" }]
+contacts = [{ email = "jardin@ivry.example" }]
+
+[[exemples]]
+id = "jardin"
+action = 8
+titre = "Autre jardin"
+description = "Un autre."
+ressources = [{ url = "ftp://vitry.example/plan.pdf" }]
+contacts = [{ email = "jardin@vitry.example" }]
+
+[[exemples]]
+id = "fresque"
+action = 14
+titre = "Fresque"
+descripton = "Une fresque."
+contacts = [{ email = "pas un mail" }]
+cout_eur = "12 000"
+"""
+
+
+def test_valider_says_everything_at_once_in_line_order(qpv, tmp_path):
+    """A duplicate id whose first copy has an error, and the warnings of records with errors,
+    were said only once the other errors were fixed; errors came out of line order."""
+    path = tmp_path / "doublons.toml"
+    path.write_text(TWICE, encoding="utf-8")
+    r = qpv("valider", str(path))
+    assert r.code == 1
+    assert [line.removeprefix(f"{path}:") for line in r.out.splitlines()] == [
+        "5:1: exemple « jardin » : champ obligatoire « description » manquant",
+        "9:1: avertissement : exemple « jardin » : le lien « ftp://ivry.example/plan.pdf » n'est pas une adresse web http(s)",
+        f"13:1: identifiant « jardin » déjà utilisé ({path}:6) par un exemple différent : changez l'un des deux « id »",
+        "17:1: avertissement : exemple « jardin » : le lien « ftp://vitry.example/plan.pdf » n'est pas une adresse web http(s)",
+        "20:1: exemple « fresque » : champ obligatoire « description » manquant",
+        "22:1: exemple « fresque » : action 14 inconnue (actions définies : 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)",
+        "24:1: exemple « fresque » : champ « descripton » inconnu (vouliez-vous dire « description » ?)",
+        "25:1: exemple « fresque » : adresse électronique « pas un mail » invalide",
+        "26:1: exemple « fresque » : « cout_eur » doit être un nombre entier : écrivez cout_eur = 12000, sans guillemets ni espaces",
+    ]
+    assert r.err == "1 fichier vérifié : 7 erreurs, 2 avertissements.\n"
+    loaded = qpv("--data", str(path), "list")  # loading says the same errors, in the same order
+    assert loaded.code == 1
+    errors = [line for line in r.out.splitlines() if "avertissement" not in line]
+    assert loaded.err.splitlines()[: len(errors)] == ["qpv : " + errors[0], *errors[1:]]
+
+
+def test_identical_copies_of_a_broken_record_are_not_a_duplicate(qpv, tmp_path):
+    record = '\n[[exemples]]\nid = "x"\naction = 8\ntitre = "T"\n'
+    path = tmp_path / "copies.toml"
+    path.write_text('[catalogue]\ntitre = "C"\nversion_schema = 1\n' + record * 2, encoding="utf-8")
+    r = qpv("valider", str(path))
+    assert r.code == 1 and "déjà utilisé" not in r.out
+    assert r.out.count("champ obligatoire « description » manquant") == 2

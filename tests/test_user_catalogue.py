@@ -160,12 +160,13 @@ def test_valider_reports_every_error_with_position(qpv, tmp_path):
     r = qpv("valider", str(path))
     assert r.code == 1
     assert r.out.splitlines() == [
-        f"{path}:9:1: exemple « ivry-jardin » : champ « descripton » inconnu (vouliez-vous dire « description » ?)",
         f"{path}:5:1: exemple « ivry-jardin » : champ obligatoire « description » manquant",
+        f"{path}:6:1: avertissement : exemple « ivry-jardin » : aucun contact",
+        f"{path}:9:1: exemple « ivry-jardin » : champ « descripton » inconnu (vouliez-vous dire « description » ?)",
         f"{path}:13:1: exemple « vitry-fresque » : action 14 inconnue (actions définies : 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)",
         f"{path}:23:1: exemple « choisy-velo » : niveau « quartiers » inconnu (valeurs : site, quartier, commune, intercommunalite, departement, region, national, international) ; vouliez-vous dire « quartier » ?",
     ]
-    assert r.err == "1 fichier vérifié : 4 erreurs, 0 avertissement.\n"
+    assert r.err == "1 fichier vérifié : 4 erreurs, 1 avertissement.\n"
 
 
 def test_valider_warnings_do_not_fail(qpv, tmp_path):
@@ -185,9 +186,9 @@ def test_valider_warnings_do_not_fail(qpv, tmp_path):
 
     assert r.out.splitlines() == [
         f"{path}:{line('id =')}:1: avertissement : exemple « ivry-jardin-bis » : aucun contact",
-        f"{path}:{line('ressources')}:1: avertissement : exemple « ivry-jardin-bis » : le lien « www.ivry.example » n'est pas une adresse web http(s)",
-        f"{path}:{line('cout_eur')}:1: avertissement : exemple « ivry-jardin-bis » : le montant 7000 n'apparaît pas dans le texte du coût « 5 000 € »",
         f"{path}:{line('titre')}:1: avertissement : exemple « ivry-jardin-bis » : titre presque identique à celui de « ivry-jardin-partage »",
+        f"{path}:{line('cout_eur')}:1: avertissement : exemple « ivry-jardin-bis » : le montant 7000 n'apparaît pas dans le texte du coût « 5 000 € »",
+        f"{path}:{line('ressources')}:1: avertissement : exemple « ivry-jardin-bis » : le lien « www.ivry.example » n'est pas une adresse web http(s)",
     ]
     assert r.err == "1 fichier vérifié : 0 erreur, 4 avertissements, 2 exemples valides.\n"
 
