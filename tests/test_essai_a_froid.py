@@ -305,3 +305,19 @@ def test_identical_copies_of_a_broken_record_are_not_a_duplicate(qpv, tmp_path):
     r = qpv("valider", str(path))
     assert r.code == 1 and "déjà utilisé" not in r.out
     assert r.out.count("champ obligatoire « description » manquant") == 2
+
+
+# ---------------------------------------------------------------------------- minor ones
+
+
+@pytest.mark.parametrize("typed", ["CREIL-COURS-OASIS", "Creil-Cours-Oasis", " creil-cours-oasis "])
+def test_show_accepts_an_id_in_any_case(qpv, typed):
+    r = qpv("show", typed)
+    assert r.code == 0 and r.out == qpv("show", "creil-cours-oasis").out
+
+
+def test_show_still_refuses_an_id_that_is_only_close(qpv):
+    r = qpv("show", "CREIL-COURS-OASI")
+    assert (
+        r.code == 1 and r.err == "qpv : Aucun exemple « CREIL-COURS-OASI ». Vouliez-vous dire : creil-cours-oasis ?\n"
+    )
