@@ -321,3 +321,34 @@ def test_show_still_refuses_an_id_that_is_only_close(qpv):
     assert (
         r.code == 1 and r.err == "qpv : Aucun exemple « CREIL-COURS-OASI ». Vouliez-vous dire : creil-cours-oasis ?\n"
     )
+
+
+def test_excel_shows_theme_and_level_labels_as_word_does(qpv, tmp_path, catalogue):
+    import csv
+    import io
+
+    import docx
+    import openpyxl
+
+    from qpvcli.fields import theme_labels
+
+    e = next(x for x in catalogue.exemples if x.id == "plaine-commune-renaturation-fiction")
+    args = ["export", "--axe", "habitabilite", "--territoire", "93"]
+    assert qpv(*args, "-o", str(tmp_path / "x.xlsx")).code == 0
+    assert qpv("show", e.id, "-o", str(tmp_path / "x.docx")).code == 0
+    sheet = openpyxl.load_workbook(tmp_path / "x.xlsx")["Exemples"]
+    rows = list(sheet.iter_rows(values_only=True))
+    row = dict(zip(rows[0], next(r for r in rows if e.id in r), strict=True))
+    assert row["Niveau"] == "intercommunalité"
+    assert row["Thématiques"] == theme_labels(e) and row["Thématiques"] != " ; ".join(e.thematiques)
+    word = {
+        cells[0].text: cells[1].text
+        for table in docx.Document(str(tmp_path / "x.docx")).tables
+        for cells in (r.cells for r in table.rows)
+        if len(cells) == 2
+    }
+    assert word["Niveau"] == row["Niveau"] and word["Thématiques"] == row["Thématiques"]
+    # Data exports keep the ids that --echelle and --theme take, and that read back.
+    data = list(csv.DictReader(io.StringIO(qpv(*args, "--format", "csv", "--csv-standard").out)))
+    mine = next(d for d in data if d["id"] == e.id)
+    assert (mine["niveau"], mine["thematiques"]) == ("intercommunalite", " ; ".join(e.thematiques))
