@@ -352,3 +352,39 @@ def test_excel_shows_theme_and_level_labels_as_word_does(qpv, tmp_path, catalogu
     data = list(csv.DictReader(io.StringIO(qpv(*args, "--format", "csv", "--csv-standard").out)))
     mine = next(d for d in data if d["id"] == e.id)
     assert (mine["niveau"], mine["thematiques"]) == ("intercommunalite", " ; ".join(e.thematiques))
+
+
+def test_nouveau_leaves_no_lock_file_in_the_users_folder(qpv, tmp_path):
+    path = tmp_path / "mes-exemples.toml"
+    base = ["nouveau", "-o", str(path), "--titre", "Jardin", "--description", "Un jardin."]
+    assert qpv(*base, "--action", "8").code == 0
+    assert qpv(*base, "--action", "14").code == 2
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_a_writer_waiting_on_a_lock_file_deleted_meanwhile_takes_the_new_one(tmp_path):
+    """The protocol that lets the lock file be deleted: a lock won on a file that is no longer
+    at the path is dropped and taken again, so two writers never hold two different locks."""
+    import fcntl
+    import os
+    import threading
+
+    from qpvcli.files import exclusive_lock
+
+    lock = tmp_path / ".c.toml.lock"
+    old = os.open(lock, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(old, fcntl.LOCK_EX)
+    seen: list[bool] = []
+
+    def writer() -> None:
+        with exclusive_lock(lock, 10, remove=True):
+            seen.append(lock.exists())  # its lock is on the file at the path, not on the deleted one
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    threading.Event().wait(0.2)
+    os.unlink(lock)  # the writer before deletes the file, then releases it
+    os.close(old)
+    thread.join(10)
+    assert seen == [True]
+    assert not lock.exists()

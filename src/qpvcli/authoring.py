@@ -64,8 +64,8 @@ def _lock_timeout() -> float:
 
 
 def lock_path(real: Path) -> Path:
-    """The lock file of a catalogue: beside it, hidden (kept: removing it would let two writers
-    hold locks on two different files)."""
+    """The lock file of a catalogue: beside it, hidden, there only while a writer works (see
+    files.exclusive_lock: deleted safely when the lock is released)."""
     return real.parent / f".{real.name[:240]}.lock"
 
 
@@ -76,7 +76,7 @@ def catalogue_lock(real: Path, label: Path) -> Iterator[None]:
 
     timeout = _lock_timeout()
     try:
-        with exclusive_lock(lock_path(real), timeout, new_file_mode()):
+        with exclusive_lock(lock_path(real), timeout, new_file_mode(), remove=True):
             yield
     except LockTimeout:
         raise QpvError(
