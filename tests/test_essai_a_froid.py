@@ -96,6 +96,7 @@ def _cases(tmp_path) -> dict[int, list[list[str]]]:
             ["--data", str(broken), "list"],  # invalide
             ["show", "pas-un-identifiant"],  # identifiant inconnu
             ["export", "-o", str(tmp_path / "absent" / "x.md")],  # écriture impossible
+            ["export", "--territoire", "2A", "--axe", "economie", "-o", str(tmp_path / "vide.docx")],  # sélection vide
         ],
         2: [
             ["list", "--axxe", "x"],  # option inconnue
@@ -388,3 +389,23 @@ def test_a_writer_waiting_on_a_lock_file_deleted_meanwhile_takes_the_new_one(tmp
     thread.join(10)
     assert seen == [True]
     assert not lock.exists()
+
+
+@pytest.mark.parametrize("suffix", ["docx", "xlsx", "md", "csv", "db"])
+def test_an_empty_selection_writes_no_file(qpv, tmp_path, suffix):
+    target = tmp_path / f"vide.{suffix}"
+    r = qpv("export", "--territoire", "2A", "--axe", "economie", "-o", str(target))
+    assert (r.code, r.err) == (
+        1,
+        f"qpv : aucun exemple ne correspond à cette sélection : {target} n'a pas été écrit"
+        " (« qpv list » avec les mêmes filtres montre la sélection).\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_selection_on_standard_output_stays_a_valid_empty_export(qpv):
+    import json
+
+    r = qpv("export", "--territoire", "2A", "--axe", "economie", "--format", "json")
+    assert r.code == 0 and json.loads(r.out)["exemples"] == []
+    assert r.err == "Aucun exemple ne correspond à cette sélection.\n"

@@ -706,6 +706,11 @@ def export(
     selection = Selection(cat, chosen, query, filtres.describe(cat), command, scores)
     options = {"compact": compact, "excel": not csv_standard, "neutralise": not csv_brut, "labels": entetes_lisibles}
     n = len(chosen)
+    if not n and output is not None:  # an empty document is never what was wanted
+        raise QpvError(
+            f"aucun exemple ne correspond à cette sélection : {output} n'a pas été écrit"
+            " (« qpv list » avec les mêmes filtres montre la sélection)."
+        )
     if not n:
         _no_result()
     if output is None:
