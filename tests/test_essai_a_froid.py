@@ -409,3 +409,23 @@ def test_an_empty_selection_on_standard_output_stays_a_valid_empty_export(qpv):
     r = qpv("export", "--territoire", "2A", "--axe", "economie", "--format", "json")
     assert r.code == 0 and json.loads(r.out)["exemples"] == []
     assert r.err == "Aucun exemple ne correspond à cette sélection.\n"
+
+
+@pytest.mark.parametrize("columns", ["80", "60", "200"])
+def test_main_help_gives_each_command_line_whole(qpv, monkeypatch, columns):
+    """`qpv --help` cut its command lines with « ... »: each one is now written whole (wrapped
+    on a narrow terminal)."""
+    import typer.main
+
+    from qpvcli.cli import app
+
+    monkeypatch.setenv("COLUMNS", columns)
+    text = qpv("--help").out
+    commands = text.split("Commandes :\n", 1)[1]
+    assert "..." not in commands and "…" not in commands.replace("qpv aide", "")
+    flat = " ".join(commands.split())
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():
+        if not command.hidden:
+            assert f"{name} {command.short_help}" in flat, name
+            assert len(command.short_help) <= 66  # one line on an 80-column terminal

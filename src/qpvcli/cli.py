@@ -360,7 +360,7 @@ def _main(
     ctx.obj = State(list(data or []), not sans_rapport)
 
 
-@app.command()
+@app.command(short_help="Sommaire : les 4 axes, les 11 actions clés et leurs exemples.")
 def actions(
     ctx: typer.Context,
     axe: AxeOpt = None,
@@ -393,7 +393,7 @@ def actions(
     print_actions(out, cat, axes, counts)
 
 
-@app.command("list")
+@app.command("list", short_help="Lister les exemples, une ligne chacun, avec les filtres voulus.")
 def list_(
     ctx: typer.Context,
     axe: AxeOpt = None,
@@ -424,7 +424,7 @@ def list_(
         _no_result()
 
 
-@app.command()
+@app.command(short_help="Lire un exemple en entier : tous ses champs et sa source.")
 def show(
     ctx: typer.Context,
     id: Annotated[
@@ -552,7 +552,7 @@ def _show_format(given: str, output: Path | None) -> str:
     return fmt
 
 
-@app.command()
+@app.command(short_help="Chercher sans souci des accents, pluriels ni fautes de frappe.")
 def search(
     ctx: typer.Context,
     query: Annotated[
@@ -616,7 +616,7 @@ def search(
         _no_result(message)
 
 
-@app.command()
+@app.command(short_help="Exporter : Word, Excel, HTML, SQLite, Markdown, CSV, JSON, TOML.")
 def export(
     ctx: typer.Context,
     query: Annotated[
@@ -748,7 +748,7 @@ def _command_line(state: State, query, filtres, tri, fmt, compact, csv_standard,
     return " ".join(parts)
 
 
-@app.command()
+@app.command(short_help="Vérifier des catalogues : toutes les erreurs à la fois.")
 def valider(
     ctx: typer.Context,
     fichiers: Annotated[
@@ -780,7 +780,7 @@ def valider(
         raise typer.Exit(ExitStatus.ERROR)
 
 
-@app.command()
+@app.command(short_help="Ajouter un exemple à votre catalogue, sans toucher au reste.")
 def nouveau(
     ctx: typer.Context,
     output: Annotated[
@@ -997,7 +997,7 @@ def _resume_hint(output: Path, given: dict) -> str:
     return "Pour reprendre sans retaper : " + " ".join(parts)
 
 
-@app.command()
+@app.command(short_help="Compter la sélection par axe, action, échelle, coût, lieu.")
 def facettes(
     ctx: typer.Context,
     axe: AxeOpt = None,
@@ -1025,7 +1025,7 @@ def facettes(
     print_facets(out, result, total)
 
 
-@app.command("aide")
+@app.command("aide", short_help="Afficher l'aide de qpv, ou d'une commande : qpv aide search.")
 def aide(
     commande: Annotated[
         str | None,
