@@ -1,5 +1,5 @@
 """robustness.md, « Catalogue files »: every bad file gets a located French message, exit 1
-(2 when the path was a wrong option value), never a traceback."""
+(README's table: a file that cannot be read, given by --data or QPV_DATA), never a traceback."""
 
 from __future__ import annotations
 
@@ -41,16 +41,71 @@ def test_syntax_error_is_located(qpv, tmp_path):
 
 
 def test_duplicate_key(qpv, tmp_path):
+    """The key is named, and the line where it was first written (it once said only « valeur
+    déjà définie, elle ne peut être redéfinie »)."""
     path = write(tmp_path, GOOD + 'titre = "Encore"\n')
     r = load(qpv, path)
     assert_clean_error(r)
-    assert f"{path}:9:" in r.err and "valeur déjà définie" in r.err
+    assert r.err.startswith(
+        f"qpv : {path}:9:1: syntaxe TOML : clé « titre » écrite deux fois dans la même table (d'abord ligne 7) :"
+        " gardez-en une seule\n"
+    )
 
 
 def test_duplicate_table(qpv, tmp_path):
     r = load(qpv, write(tmp_path, GOOD + "[catalogue]\n"))
     assert_clean_error(r)
-    assert "déclarée deux fois" in r.err
+    assert ":9:1: syntaxe TOML : table [catalogue] écrite deux fois (d'abord ligne 1) : réunissez ses clés" in r.err
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            "[x]\na = 1\n  a = 2\n",
+            3,
+            "clé « a » écrite deux fois dans la même table (d'abord ligne 2) : gardez-en une seule",
+        ),
+        (
+            'a.b = 1\na . "b" = 2\n',
+            2,
+            "clé « a.b » écrite deux fois dans la même table (d'abord ligne 1) : gardez-en une seule",
+        ),
+        (
+            't = [{ nom = "a", nom = "b" }]\n',
+            1,
+            "clé « nom » écrite deux fois entre les mêmes accolades { … } : gardez-en une seule",
+        ),
+        (
+            "a = 1\na.b = 2\n",
+            2,
+            "clé « a.b » : « a » a déjà une valeur (ligne 1), elle ne peut pas contenir d'autre clé",
+        ),
+        ("[a]\nb = 1\n[a.b]\n", 3, "table [a.b] : « b » a déjà une valeur (ligne 2)"),
+        ("[[x]]\n[x]\n", 2, "table [x] : « x » est déjà une liste [[x]] (ligne 1)"),
+        ("[a.b]\n[a]\nb = 1\n", 3, "clé « b » : [a.b] est déjà une table (ligne 1)"),
+        # the same key in two [[exemples]] is two keys; a multi-line text is not read as keys
+        (
+            '[[e]]\nid = 1\n[[e]]\nid = 2\nt = """\nid = 4\n"""\nid = 3\n',
+            8,
+            "clé « id » écrite deux fois dans la même table (d'abord ligne 4) : gardez-en une seule",
+        ),
+    ],
+)
+def test_what_is_written_twice_is_named_with_its_first_line(text, line, message):
+    from qpvcli.errors import CatalogueError
+    from qpvcli.reading import parse_toml
+
+    with pytest.raises(CatalogueError) as err:
+        parse_toml(text, "f.toml")
+    (problem,) = err.value.problems
+    assert (problem.ligne, problem.message) == (line, f"syntaxe TOML : {message}")
+    with pytest.raises(CatalogueError) as err:  # a block of a big file: lines of the file
+        parse_toml(text, "f.toml", first_line=101)
+    import re
+
+    shifted = re.sub(r"ligne (\d+)", lambda m: f"ligne {int(m[1]) + 100}", problem.message)
+    assert (err.value.problems[0].ligne, err.value.problems[0].message) == (line + 100, shifted)
 
 
 def test_windows_1252_file(qpv, tmp_path):
@@ -78,6 +133,72 @@ def test_utf16_file_with_bom(qpv, tmp_path):
 def test_binary_file(qpv, tmp_path):
     r = load(qpv, write(tmp_path, bytes(range(256)) * 10))
     assert_clean_error(r)
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory):
+    """Files people pick by mistake for a catalogue: qpv's own exports, and a few others."""
+    import zipfile
+
+    from qpvcli import cli
+
+    folder = tmp_path_factory.mktemp("documents")
+    for name in ("axe3.docx", "exemples.xlsx", "qpv.db", "selection.html"):
+        assert cli.main(["export", "--axe", "habitabilite", "-o", str(folder / name)]) == 0
+    with zipfile.ZipFile(folder / "note.odt", "w") as odt:
+        odt.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        odt.writestr("content.xml", "<office:document-content/>")
+    (folder / "rapport.pdf").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    (folder / "ancien.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500))
+    (folder / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("axe3.docx", "un document Word (.docx)"),
+        ("exemples.xlsx", "un classeur Excel (.xlsx)"),
+        ("qpv.db", "une base SQLite"),
+        ("selection.html", "une page web (HTML)"),
+        ("note.odt", "un document LibreOffice Writer (.odt)"),
+        ("rapport.pdf", "un document PDF"),
+        ("ancien.doc", "un ancien document Word, Excel ou PowerPoint (.doc, .xls, .ppt)"),
+        ("photo.png", "une image PNG"),
+    ],
+)
+def test_a_document_given_as_catalogue_is_named(qpv, documents, monkeypatch, name, what):
+    """`--data axe3.docx` once said « pas en UTF-8 (Windows-1252 ?) » and suggested iconv."""
+    path = documents / name
+    before = path.read_bytes()
+    said = (
+        f"{path}: c'est {what}, pas un catalogue TOML : qpv lit des fichiers texte .toml (voir "
+        "docs/catalogue-personnel.md). Pour en créer un : qpv nouveau -o mes-exemples.toml ; pour "
+        "réutiliser une sélection : qpv export --format toml -o selection.toml"
+    )
+    r = qpv("--data", str(path), "list")
+    assert r.code == 1 and r.err.startswith(f"qpv : {said}\n"), r.err
+    assert "UTF-8" not in r.err and "iconv" not in r.err
+    r = qpv("valider", str(path))
+    assert r.code == 1 and r.out == said + "\n"
+    r = qpv("nouveau", "-o", str(path), "--action", "8", "--titre", "T", "--description", "D")
+    assert r.code == 1 and r.err == f"qpv : {said}\n"
+    monkeypatch.setenv("QPV_DATA", str(path))
+    assert qpv("list").err.startswith(f"qpv : {said}\n")
+    assert path.read_bytes() == before
+
+
+def test_a_big_document_read_in_blocks_is_named_too(documents):
+    from qpvcli.errors import CatalogueError
+
+    data = (documents / "axe3.docx").read_bytes()
+    with pytest.raises(CatalogueError, match="c'est un document Word"):
+        list(sources.decode_blocks([data[i : i + 1000] for i in range(0, len(data), 1000)], "axe3.docx"))
+
+
+def test_text_that_merely_starts_like_a_document_is_still_text():
+    for text in ("PK = 1\n", "BZh = 2\n", "GIF = 3\n", 'html = "<html>"\n'):
+        assert sources.binary_kind(text.encode()) is None, text
 
 
 def test_empty_file(qpv, tmp_path):
@@ -117,7 +238,7 @@ def test_missing_file(qpv, tmp_path, monkeypatch, option):
     missing = tmp_path / "absent.toml"
     if option:
         r = qpv("--data", str(missing), "list")
-        assert_clean_error(r, code=2)
+        assert_clean_error(r, code=1)
         assert r.err == f"qpv : --data : fichier introuvable : {missing}\n"
     else:
         monkeypatch.setenv("QPV_DATA", str(missing))
@@ -131,7 +252,7 @@ def test_missing_file(qpv, tmp_path, monkeypatch, option):
 
 def test_folder_given_as_catalogue(qpv, tmp_path):
     r = qpv("--data", str(tmp_path), "list")
-    assert_clean_error(r, code=2)
+    assert_clean_error(r, code=1)
     assert "est un dossier" in r.err
 
 

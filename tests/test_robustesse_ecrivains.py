@@ -43,6 +43,7 @@ def test_ten_concurrent_nouveau_all_keep_their_record(tmp_path):
     assert sorted(ids_in(target)) == sorted(f"jardin-partage-{i}" for i in range(10))
     assert target.read_text(encoding="utf-8").startswith(HEAD)
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]  # no lock file left either
 
 
 def test_concurrent_nouveau_on_a_new_file(tmp_path):
@@ -53,6 +54,7 @@ def test_concurrent_nouveau_on_a_new_file(tmp_path):
     assert [p.returncode for p in procs] == [0] * 5
     assert sorted(ids_in(target)) == sorted(f"titre-{i}" for i in range(5))
     assert target.read_text(encoding="utf-8").count("[catalogue]") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
 
 
 def _hold_lock(target: Path):

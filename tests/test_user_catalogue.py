@@ -162,12 +162,13 @@ def test_valider_reports_every_error_with_position(qpv, tmp_path):
     r = qpv("valider", str(path))
     assert r.code == 1
     assert r.out.splitlines() == [
-        f"{path}:9:1: exemple « ivry-jardin » : champ « descripton » inconnu (vouliez-vous dire « description » ?)",
         f"{path}:5:1: exemple « ivry-jardin » : champ obligatoire « description » manquant",
+        f"{path}:6:1: avertissement : exemple « ivry-jardin » : aucun contact",
+        f"{path}:9:1: exemple « ivry-jardin » : champ « descripton » inconnu (vouliez-vous dire « description » ?)",
         f"{path}:13:1: exemple « vitry-fresque » : action 14 inconnue (actions définies : 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)",
         f"{path}:23:1: exemple « choisy-velo » : niveau « quartiers » inconnu (valeurs : site, quartier, commune, intercommunalite, departement, region, national, international) ; vouliez-vous dire « quartier » ?",
     ]
-    assert r.err == "1 fichier vérifié : 4 erreurs, 0 avertissement.\n"
+    assert r.err == "1 fichier vérifié : 4 erreurs, 1 avertissement.\n"
 
 
 def test_valider_warnings_do_not_fail(qpv, tmp_path):
@@ -187,9 +188,9 @@ def test_valider_warnings_do_not_fail(qpv, tmp_path):
 
     assert r.out.splitlines() == [
         f"{path}:{line('id =')}:1: avertissement : exemple « ivry-jardin-bis » : aucun contact",
-        f"{path}:{line('ressources')}:1: avertissement : exemple « ivry-jardin-bis » : le lien « www.ivry.example » n'est pas une adresse web http(s)",
-        f"{path}:{line('cout_eur')}:1: avertissement : exemple « ivry-jardin-bis » : le montant 7000 n'apparaît pas dans le texte du coût « 5 000 € »",
         f"{path}:{line('titre')}:1: avertissement : exemple « ivry-jardin-bis » : titre presque identique à celui de « ivry-jardin-partage »",
+        f"{path}:{line('cout_eur')}:1: avertissement : exemple « ivry-jardin-bis » : le montant 7000 n'apparaît pas dans le texte du coût « 5 000 € »",
+        f"{path}:{line('ressources')}:1: avertissement : exemple « ivry-jardin-bis » : le lien « www.ivry.example » n'est pas une adresse web http(s)",
     ]
     assert r.err == "1 fichier vérifié : 0 erreur, 4 avertissements, 2 exemples valides.\n"
 
@@ -204,11 +205,13 @@ def test_valider_warnings_do_not_fail(qpv, tmp_path):
         ),
         (
             "[catalogue]\nversion_schema = 1\nversion_schema = 2\n",
-            ":3:19: syntaxe TOML : valeur déjà définie, elle ne peut être redéfinie",
+            ":3:1: syntaxe TOML : clé « version_schema » écrite deux fois dans la même table (d'abord ligne 2) :"
+            " gardez-en une seule",
         ),
         (
             '[catalogue]\nversion_schema = 1\n[catalogue]\ntitre = "x"\n',
-            ":3:11: syntaxe TOML : clé ou table déclarée deux fois",
+            ":3:1: syntaxe TOML : table [catalogue] écrite deux fois (d'abord ligne 1) : réunissez ses clés sous"
+            " un seul [catalogue]",
         ),
         (
             "[catalogue]\nversion_schema = 1\ntitre = sans guillemets\n",
@@ -305,7 +308,7 @@ def test_nouveau_keeps_existing_bytes_and_comments(qpv, mine):
 def test_nouveau_refuses_invalid_record_and_leaves_file_untouched(qpv, mine):
     before = mine.read_bytes()
     r = qpv("nouveau", "-o", str(mine), "--action", "42", "--titre", "X", "--description", "Y")
-    assert r.code == 1 and "action 42 inconnue" in r.err
+    assert r.code == 2 and r.err.startswith("qpv : --action : action 42 inconnue")
     r = qpv(
         "nouveau",
         "-o",
@@ -319,7 +322,7 @@ def test_nouveau_refuses_invalid_record_and_leaves_file_untouched(qpv, mine):
         "--contact",
         "pas-une-adresse",
     )
-    assert r.code == 1 and "adresse électronique « pas-une-adresse » invalide" in r.err
+    assert r.code == 2 and "qpv : --contact : adresse électronique « pas-une-adresse » invalide" in r.err
     assert mine.read_bytes() == before
 
 

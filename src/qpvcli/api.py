@@ -120,7 +120,13 @@ class Qpv:
     # -- records
 
     def get(self, id: str) -> Exemple | None:
-        return self._run(lambda: self.store.exemple(id.strip()))
+        """The record with this id; case does not matter (ids are lower case: « CREIL-COURS-OASIS »
+        copied from a title or a heading is « creil-cours-oasis »)."""
+        typed = id.strip()
+        found = self._run(lambda: self.store.exemple(typed))
+        if found is None and typed != typed.lower():
+            found = self._run(lambda: self.store.exemple(typed.lower()))
+        return found
 
     def closest_ids(self, typed: str, limit: int = 5) -> list[str]:
         """Ids that contain what was typed, then ids that look like it."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalogue import Source, build, read_sources
-from .errors import CatalogueError, QpvError
+from .errors import CatalogueError, InvalidValue, InvalidValues, QpvError
 from .export.toml import record_lines
 from .files import _say, atomic_write_bytes, new_file_mode
 from .sources import SCHEMA_VERSION, decode, encoding_of, read_bytes
@@ -64,8 +64,8 @@ def _lock_timeout() -> float:
 
 
 def lock_path(real: Path) -> Path:
-    """The lock file of a catalogue: beside it, hidden (kept: removing it would let two writers
-    hold locks on two different files)."""
+    """The lock file of a catalogue: beside it, hidden, there only while a writer works (see
+    files.exclusive_lock: deleted safely when the lock is released)."""
     return real.parent / f".{real.name[:240]}.lock"
 
 
@@ -76,7 +76,7 @@ def catalogue_lock(real: Path, label: Path) -> Iterator[None]:
 
     timeout = _lock_timeout()
     try:
-        with exclusive_lock(lock_path(real), timeout, new_file_mode()):
+        with exclusive_lock(lock_path(real), timeout, new_file_mode(), remove=True):
             yield
     except LockTimeout:
         raise QpvError(
@@ -143,7 +143,7 @@ def add_example(
             existing = _snapshot(real, str(path))
             try:
                 record, data = _appended(path, existing, sources, fields)
-            except CatalogueError as err:
+            except (CatalogueError, InvalidValues) as err:  # an id taken by the editor's change, for one
                 if not changed:
                     raise
                 raise QpvError(
@@ -180,6 +180,9 @@ def _appended(
     label = str(path)
     catalogue, _ = build([*sources, Source(label, text)])  # the file as it is must already be valid
     record = _record(catalogue, **fields)
+    wrong = _field_problems(record, catalogue, fields)
+    if wrong:  # said as values given (the CLI names their options), not as lines of a file
+        raise InvalidValues(wrong)
 
     block = newline.join(["", "[[exemples]]", *record_lines(record), ""])
     new_text = text + ("" if text.endswith("\n") or not text else newline) + block
@@ -209,30 +212,34 @@ def _record(
     contacts: list[str],
     liens: list[str],
 ) -> dict[str, Any]:
+    """The record the values make; a value that cannot be used is left out here and named by
+    `_field_problems`, with every other one, at once."""
     record: dict[str, Any] = {
-        "id": identifiant or unique_id(slugify(titre), {e.id for e in catalogue.exemples}),
+        "id": identifiant.strip()
+        if identifiant is not None
+        else unique_id(slugify(titre), {e.id for e in catalogue.exemples}),
         "action": action,
         "titre": titre.strip(),
         "description": description.strip(),
     }
     if partenaires:
         record["partenaires"] = [p.strip() for p in partenaires]
-    if echelle:
+    if echelle is not None:
         record["echelle"] = echelle.strip()
     if niveau:
         from .selection import resolve_niveau
 
         record["niveau"] = resolve_niveau(niveau)
-    if commune or departement:
-        code = normalise_code(departement) if departement else None
-        if departement and code is None:
-            raise QpvError(f"--departement : « {departement} » n'est pas un code de département (93, 2A, 974).")
-        territoire: dict[str, str] = {"nom": (commune or DEPARTEMENTS[code][0]).strip()}  # type: ignore[index]
-        if code:
-            territoire["departement"] = code
-            territoire["region"] = DEPARTEMENTS[code][1]
-        record["territoires"] = [territoire]
-    if cout:
+    if commune is not None or departement is not None:
+        code = normalise_code(departement) if departement is not None else None
+        nom = commune if commune is not None else DEPARTEMENTS[code][0] if code else None
+        if nom is not None:
+            territoire: dict[str, str] = {"nom": nom.strip()}
+            if code:
+                territoire["departement"] = code
+                territoire["region"] = DEPARTEMENTS[code][1]
+            record["territoires"] = [territoire]
+    if cout is not None:
         record["cout"] = cout.strip()
     if cout_eur is not None:
         record["cout_eur"] = cout_eur
@@ -242,3 +249,76 @@ def _record(
         record["contacts"] = [{"email": c.strip()} for c in contacts]
 
     return record
+
+
+# The fields of a new record, by the name its values are given under (`add_example`'s keywords).
+_GIVEN_AS = {
+    "id": "identifiant",
+    "titre": "titre",
+    "description": "description",
+    "partenaires": "partenaires",
+    "echelle": "echelle",
+    "cout": "cout",
+    "commune": "commune",
+    "contacts": "contacts",
+    "ressources": "liens",
+}
+
+
+def _field_problems(record: dict[str, Any], catalogue: Any, given: dict[str, Any]) -> list[InvalidValue]:
+    """Every value of a new record that the catalogue would refuse, each an InvalidValue naming
+    the record's field (`champ`: id, action, titre, contacts, ressources, departement…); the
+    reasons are the validator's own, so that `qpv nouveau` and `qpv valider` agree."""
+    from .reading import Locator
+    from .validation import ID_PATTERN, _check_exemple, _Checker
+
+    errors: list[InvalidValue] = []
+    for field, key in _GIVEN_AS.items():
+        values = given.get(key)
+        for value in values if isinstance(values, list) else [values]:
+            if isinstance(value, str) and not value.strip():
+                errors.append(InvalidValue(field, value, "le texte est vide."))
+    departement = given.get("departement")
+    if departement is not None and normalise_code(departement) is None:
+        errors.append(
+            InvalidValue(
+                "departement", departement, f"« {departement} » n'est pas un code de département (93, 2A, 974)."
+            )
+        )
+    ident = record["id"]
+    if given.get("identifiant") is not None and ident and not (ID_PATTERN.fullmatch(ident) and len(ident) <= 80):
+        example = slugify(ident, 80)
+        errors.append(
+            InvalidValue(
+                "id",
+                ident,
+                f"« {ident} » : un identifiant s'écrit en minuscules sans accents, mots séparés par des tirets"
+                f" (par exemple : --id {example}).",
+            )
+        )
+    elif any(e.id == ident for e in catalogue.exemples):
+        errors.append(
+            InvalidValue(
+                "id", ident, f"« {ident} » est déjà l'identifiant d'un autre exemple : choisissez-en un autre."
+            )
+        )
+    cout_eur = given.get("cout_eur")
+    if cout_eur is not None and cout_eur < 0:
+        errors.append(InvalidValue("cout_eur", cout_eur, f"« {cout_eur} » : un coût ne peut pas être négatif."))
+    # Fields already said above are not said again by the validator.
+    said = {e.champ for e in errors} | (
+        {"territoires"} if {"commune", "departement"} & {e.champ for e in errors} else set()
+    )
+
+    class _Fields(_Checker):
+        """The validator's problems, by field instead of by line."""
+
+        def add(self, table: str, index: int | None, key: str | None, message: str, gravite: str = "erreur") -> None:
+            if gravite == "erreur" and key not in said:
+                name = f"exemple « {ident} » : "
+                reason = message[len(name) :] if message.startswith(name) else message
+                errors.append(InvalidValue(key or "exemple", None, reason + "."))
+
+    actions = {a.numero: a for a in catalogue.actions}
+    _check_exemple(_Fields("", Locator(None)), 0, record, actions)
+    return errors

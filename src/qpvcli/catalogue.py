@@ -19,6 +19,7 @@ from .validation import (
     _check_exemple,
     _Checker,
     _lint_exemple,
+    _lint_raw,
     _lint_titles,
 )
 
@@ -149,6 +150,17 @@ def build(
         for i, raw in _enumerate_records(raws, src.label, text, check):
             ex = _check_exemple(check, i, raw, actions)
             if ex is None:
+                # Its id and warnings are still checked: every problem is said at once, not
+                # only once the others are fixed.
+                if lint and isinstance(raw, dict) and src.label != BUNDLED_SOURCE:
+                    _lint_raw(check, i, raw)
+                ident = raw.get("id") if isinstance(raw, dict) else None
+                if not isinstance(ident, str) or not ident:
+                    continue
+                if ident not in where:
+                    where[ident] = (src.label, i, hash(repr(raw)))
+                elif where[ident][2] != hash(repr(raw)):
+                    _taken(check, sources, locator, i, ident, where[ident])
                 continue
             if ex.id in where:
                 other_label, other_index, other_hash = where[ex.id]
@@ -167,16 +179,9 @@ def build(
                             )
                         )
                     continue
-                line, col = locator.locate("exemples", i, "id")
-                here = _place(sources, other_label, other_index)
-                check.problems.append(
-                    Problem(
-                        src.label,
-                        f"identifiant « {ex.id} » déjà utilisé ({here}) par un exemple différent : changez l'un des deux « id »",
-                        line,
-                        col,
-                    )
-                )
+                _taken(check, sources, locator, i, ex.id, where[ex.id])
+                if lint and src.label != BUNDLED_SOURCE:
+                    _lint_exemple(check, i, ex)
                 continue
             where[ex.id] = (src.label, i, _content_hash(ex))
             if sink is None:
@@ -192,6 +197,9 @@ def build(
             del text, locator, check, data, raws
     if lint:
         _lint_titles(problems, linted)
+    # In the order of the files, and of the lines in each file (the checks find them by kind).
+    order = {src.label: n for n, src in enumerate(sources)}
+    problems.sort(key=lambda p: (order.get(p.fichier, len(order)), p.ligne or 0, p.colonne or 0))
 
     if not meta and sources:
         meta = {"titre": "Catalogue", "version_schema": SCHEMA_VERSION}
@@ -235,6 +243,20 @@ def _enumerate_records(raws: Iterator[Any], label: str, text: SourceText, check:
             return
         for i in range(index, len(rest)):
             yield i, rest[i]
+
+
+def _taken(
+    check: _Checker,
+    sources: Sequence[Source | FileSource],
+    locator: Locator,
+    index: int,
+    ident: str,
+    first: tuple[str, int | None, int],
+) -> None:
+    line, col = locator.locate("exemples", index, "id")
+    here = _place(sources, first[0], first[1])
+    message = f"identifiant « {ident} » déjà utilisé ({here}) par un exemple différent : changez l'un des deux « id »"
+    check.problems.append(Problem(check.label, message, line, col))
 
 
 def _content_hash(ex: Exemple) -> int:
@@ -315,12 +337,17 @@ def validate(paths: Sequence[Path], *, with_report: bool) -> tuple[list[Problem]
     problems: list[Problem] = []
     sources = read_sources(paths, with_report=with_report, problems=problems)
     duplicates: list[str] = []
+    order = {str(p): n for n, p in enumerate(paths)}
+
+    def in_order(found: list[Problem]) -> list[Problem]:  # files that cannot be read among the others
+        return sorted(problems + found, key=lambda p: order.get(p.fichier, -1))
+
     try:
         catalogue, found = build(sources, lint=True, duplicates=duplicates)
     except CatalogueError as err:
-        return problems + err.problems, 0
+        return in_order(err.problems), 0
     count = sum(1 for e in catalogue.exemples if e.source != BUNDLED_SOURCE) + len(duplicates)
-    return problems + found, count
+    return in_order(found), count
 
 
 def load_bundled() -> Catalogue:

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .errors import ExitStatus, InvalidValue, QpvError, UsageError
+from .errors import ExitStatus, InvalidValue, InvalidValues, QpvError, UsageError
 
 _APP_SETTINGS = {
     "name": "qpv",
@@ -352,14 +352,15 @@ def _main(
     from .sources import option_path_problem
 
     for path in data or []:
-        # A wrong option value is a usage error (2); a file that fails to load is an error (1).
+        # Said before anything is loaded, naming the option; a file that cannot be read is an
+        # error (1, README's table), whether it came from --data, QPV_DATA or `valider`.
         problem = option_path_problem(path)
         if problem:
-            raise UsageError(f"--data : {problem}")
+            raise QpvError(f"--data : {problem}")
     ctx.obj = State(list(data or []), not sans_rapport)
 
 
-@app.command()
+@app.command(short_help="Sommaire : les 4 axes, les 11 actions clés et leurs exemples.")
 def actions(
     ctx: typer.Context,
     axe: AxeOpt = None,
@@ -392,7 +393,7 @@ def actions(
     print_actions(out, cat, axes, counts)
 
 
-@app.command("list")
+@app.command("list", short_help="Lister les exemples, une ligne chacun, avec les filtres voulus.")
 def list_(
     ctx: typer.Context,
     axe: AxeOpt = None,
@@ -423,7 +424,7 @@ def list_(
         _no_result()
 
 
-@app.command()
+@app.command(short_help="Lire un exemple en entier : tous ses champs et sa source.")
 def show(
     ctx: typer.Context,
     id: Annotated[
@@ -433,12 +434,19 @@ def show(
     format: Annotated[
         str,
         typer.Option(
-            "--format", "-f", help="auto, table, texte, json, md ou docx (Word, avec -o). Avec -o : selon l'extension."
+            "--format",
+            "-f",
+            help="auto, table, texte, json, md ou docx (Word, avec -o). Avec -o : celui de l'extension.",
         ),
     ] = "auto",
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Fichier à écrire : .md, .json ou .docx (fiche Word).", dir_okay=False),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Fichier à écrire : .txt (texte), .md, .json ou .docx (fiche Word).",
+            dir_okay=False,
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Remplacer le fichier s'il existe.")] = False,
 ) -> None:
@@ -448,22 +456,7 @@ def show(
     """
     from .render import Output, exemple_json, print_show
 
-    formats = ("auto", "table", "texte", "json", "md", "docx")
-    aliases = {"markdown": "md", "word": "docx", "text": "texte", "tableau": "table"}
-    format = aliases.get(format.strip().lower(), format.strip().lower())
-    if format not in formats:
-        close = _suggest(format, [*formats, *aliases])
-        hint = f" Vouliez-vous dire « {aliases.get(close, close)} » ?" if close else ""
-        raise UsageError(f"--format : « {format} » inconnu. Valeurs possibles : {', '.join(formats)}.{hint}")
-    if output is not None:
-        from .export import resolve_format
-
-        fmt = resolve_format(None if format == "auto" else format, output)
-        if fmt not in ("md", "json", "docx"):
-            raise UsageError(f"--output : une fiche s'écrit en .md, .json ou .docx, pas en {fmt}.")
-        format = fmt
-    elif format == "docx" and stdout_isatty():
-        raise UsageError("--format docx : un fichier Word ne s'affiche pas dans le terminal ; ajoutez -o fiche.docx")
+    format = _show_format(format, output)
     qpv = _state(ctx).qpv()
     cat = qpv.catalogue
     ex = qpv.get(id)
@@ -471,11 +464,17 @@ def show(
         close = qpv.closest_ids(id)
         hint = " Vouliez-vous dire : " + ", ".join(close) + " ?" if close else " Voir « qpv list »."
         raise QpvError(f"Aucun exemple « {id} ».{hint}")
-    if format in ("auto", "table", "texte"):
+    if format in ("auto", "table", "texte") and output is None:
         tty = stdout_isatty() if format == "auto" else format == "table"
         print_show(Output(sys.stdout, tty), cat, ex)
         return
-    if format == "json":
+    if format == "texte":
+        import io
+
+        text = io.StringIO()
+        print_show(Output(text, False), cat, ex)
+        data = text.getvalue().encode("utf-8")
+    elif format == "json":
         import json
 
         data = (json.dumps(exemple_json(ex), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -498,7 +497,62 @@ def show(
     typer.echo(f"fiche « {ex.id} » écrite dans {output}", err=True)
 
 
-@app.command()
+# `qpv show`: what --format accepts, what people type for it, and the files -o writes.
+_SHOW_FORMATS = ("auto", "table", "texte", "json", "md", "docx")
+_SHOW_ALIASES = {"markdown": "md", "word": "docx", "text": "texte", "txt": "texte", "tableau": "table"}
+_SHOW_FILES = {".txt": "texte", ".md": "md", ".markdown": "md", ".json": "json", ".docx": "docx"}
+
+
+def _show_format(given: str, output: Path | None) -> str:
+    """`qpv show`'s format from --format and the extension of -o, or a usage error that lists
+    show's own formats (not those of `qpv export`)."""
+    key = given.strip().lower()
+    fmt = _SHOW_ALIASES.get(key, key)
+    if fmt not in _SHOW_FORMATS:
+        from .export import ALIASES, FORMATS
+
+        other = ALIASES.get(key, key)
+        if other in FORMATS:  # a format of `qpv export`
+            raise UsageError(
+                f"--format : « {given} » n'est pas un format de « qpv show » (valeurs possibles : "
+                f"{', '.join(_SHOW_FORMATS)}) ; pour un fichier {other}, utilisez « qpv export --format {other} »."
+            )
+        close = _suggest(key, [*_SHOW_FORMATS, *_SHOW_ALIASES])
+        hint = f" Vouliez-vous dire « {_SHOW_ALIASES.get(close, close)} » ?" if close else ""
+        raise UsageError(f"--format : « {given} » inconnu. Valeurs possibles : {', '.join(_SHOW_FORMATS)}.{hint}")
+    files = ", ".join(_SHOW_FILES)
+    if output is None:
+        if fmt == "docx" and stdout_isatty():
+            raise UsageError(
+                "--format docx : un fichier Word ne s'affiche pas dans le terminal ; ajoutez -o fiche.docx"
+            )
+        return fmt
+    from .export import _special
+
+    by_name = _SHOW_FILES.get(output.suffix.lower())
+    if fmt == "table":
+        raise UsageError(
+            f"--format table : le tableau s'affiche dans le terminal ; dans un fichier, une fiche s'écrit en {files}."
+        )
+    if fmt == "auto":
+        if by_name is None and not output.suffix and _special(output):
+            return "texte"  # a pipe or a device (/dev/stdout): as on standard output
+        if by_name is None:
+            what = f"l'extension « {output.suffix} »" if output.suffix else "un nom sans extension"
+            raise UsageError(
+                f"--output : {what} ne dit pas le format de {output} ; une fiche s'écrit en {files}"
+                " (ou précisez --format texte, md, json ou docx)."
+            )
+        return by_name
+    if by_name is not None and by_name != fmt:
+        raise UsageError(
+            f"--format {fmt} contredit l'extension « {output.suffix} » de {output} (format {by_name}) :"
+            " changez le nom du fichier ou retirez --format."
+        )
+    return fmt
+
+
+@app.command(short_help="Chercher sans souci des accents, pluriels ni fautes de frappe.")
 def search(
     ctx: typer.Context,
     query: Annotated[
@@ -562,7 +616,7 @@ def search(
         _no_result(message)
 
 
-@app.command()
+@app.command(short_help="Exporter : Word, Excel, HTML, SQLite, Markdown, CSV, JSON, TOML.")
 def export(
     ctx: typer.Context,
     query: Annotated[
@@ -652,6 +706,11 @@ def export(
     selection = Selection(cat, chosen, query, filtres.describe(cat), command, scores)
     options = {"compact": compact, "excel": not csv_standard, "neutralise": not csv_brut, "labels": entetes_lisibles}
     n = len(chosen)
+    if not n and output is not None:  # an empty document is never what was wanted
+        raise QpvError(
+            f"aucun exemple ne correspond à cette sélection : {output} n'a pas été écrit"
+            " (« qpv list » avec les mêmes filtres montre la sélection)."
+        )
     if not n:
         _no_result()
     if output is None:
@@ -689,7 +748,7 @@ def _command_line(state: State, query, filtres, tri, fmt, compact, csv_standard,
     return " ".join(parts)
 
 
-@app.command()
+@app.command(short_help="Vérifier des catalogues : toutes les erreurs à la fois.")
 def valider(
     ctx: typer.Context,
     fichiers: Annotated[
@@ -721,7 +780,7 @@ def valider(
         raise typer.Exit(ExitStatus.ERROR)
 
 
-@app.command()
+@app.command(short_help="Ajouter un exemple à votre catalogue, sans toucher au reste.")
 def nouveau(
     ctx: typer.Context,
     output: Annotated[
@@ -806,11 +865,32 @@ def nouveau(
             contacts=contact or [],
             liens=lien or [],
         )
-    except QpvError:
+    except QpvError as err:
         if asked:  # what was typed is not lost: the command that gives it all again
             typer.echo(_resume_hint(output, {**ctx.params, **values}), err=True)
+        if isinstance(err, InvalidValues):
+            raise UsageError(err.messages(_NOUVEAU_OPTION_OF)) from None
         raise
     typer.echo(f"Exemple « {record['id']} » ajouté à {output}.", err=True)
+
+
+# The fields of a new record and the options of `qpv nouveau` that give them.
+_NOUVEAU_OPTION_OF = {
+    "id": "--id",
+    "action": "--action",
+    "titre": "--titre",
+    "description": "--description",
+    "partenaires": "--partenaire",
+    "echelle": "--echelle-texte",
+    "niveau": "--echelle",
+    "commune": "--commune",
+    "territoires": "--commune",
+    "departement": "--departement",
+    "cout": "--cout",
+    "cout_eur": "--cout-eur",
+    "contacts": "--contact",
+    "ressources": "--lien",
+}
 
 
 def _ask(label: str, check, optional: bool = False):
@@ -917,7 +997,7 @@ def _resume_hint(output: Path, given: dict) -> str:
     return "Pour reprendre sans retaper : " + " ".join(parts)
 
 
-@app.command()
+@app.command(short_help="Compter la sélection par axe, action, échelle, coût, lieu.")
 def facettes(
     ctx: typer.Context,
     axe: AxeOpt = None,
@@ -945,7 +1025,7 @@ def facettes(
     print_facets(out, result, total)
 
 
-@app.command("aide")
+@app.command("aide", short_help="Afficher l'aide de qpv, ou d'une commande : qpv aide search.")
 def aide(
     commande: Annotated[
         str | None,
@@ -1010,7 +1090,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _GLOBAL_WITH_VALUE = {"--data", "-d"}
-_GLOBAL_FLAGS = {"--sans-rapport"}
+_GLOBAL_FLAGS = {"--sans-rapport", "--version"}
 # The library names criteria; the command line names the options that give them.
 OPTION_OF: dict[str, str | None] = {
     "axe": "--axe",
@@ -1056,6 +1136,8 @@ def _global_options_first(argv: list[str]) -> list[str]:
     options given after the command are moved before it (not after a `--`)."""
     i = 0
     while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
+        if argv[i] in _GLOBAL_WITH_VALUE and argv[i + 1 : i + 2] == ["--"]:
+            raise UsageError(f"{argv[i]} attend une valeur après elle (un catalogue : {argv[i]} mes-exemples.toml)")
         i += 2 if argv[i] in _GLOBAL_WITH_VALUE else 1
     if i >= len(argv) or argv[i] == "--":
         return argv
@@ -1068,11 +1150,13 @@ def _global_options_first(argv: list[str]) -> list[str]:
         if arg == "--":
             kept += rest[j:]
             break
-        if arg in _GLOBAL_WITH_VALUE and j + 1 < len(rest):
+        if arg in _GLOBAL_WITH_VALUE:
+            if j + 1 == len(rest) or rest[j + 1] == "--":  # `qpv list --data`: said as before the command
+                raise UsageError(f"{arg} attend une valeur après elle (un catalogue : {arg} mes-exemples.toml)")
             moved += rest[j : j + 2]
             j += 2
             continue
-        if arg in _GLOBAL_FLAGS or arg.startswith("--data="):
+        if arg in _GLOBAL_FLAGS or arg.startswith("--data=") or (arg.startswith("-d") and arg[2:3] not in ("", "-")):
             moved.append(arg)
         else:
             kept.append(arg)
@@ -1081,7 +1165,11 @@ def _global_options_first(argv: list[str]) -> list[str]:
 
 
 def _run(argv: list[str]) -> int:
-    argv = _global_options_first(argv)
+    try:
+        argv = _global_options_first(argv)
+    except UsageError as err:
+        _error(str(err))
+        return err.exit_status
     from .usage import click_exceptions, french_help, french_usage
 
     usage_error, click_exception, exit_exc = click_exceptions()

@@ -77,3 +77,15 @@ class InvalidValue(UsageError):
         if self.hint:
             text += f" Vouliez-vous dire « {self.hint} » ?"
         return text
+
+
+class InvalidValues(UsageError):
+    """Several values a record cannot take, all found at once (`qpv nouveau`): each an
+    InvalidValue naming the record's field; the command line says which option gave it."""
+
+    def __init__(self, errors: list[InvalidValue]):
+        self.errors = errors
+        super().__init__("\n".join(e.message(e.champ) for e in errors))
+
+    def messages(self, option_of: dict[str, str]) -> str:
+        return "\n".join(e.message(option_of.get(e.champ, e.champ)) for e in self.errors)

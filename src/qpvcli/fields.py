@@ -162,6 +162,13 @@ def theme_labels(e: Exemple, catalogue: Catalogue | None = None, sep: str = " ; 
     return sep.join(labels.get(t, t) for t in e.thematiques)
 
 
+def niveau_labels(e: Exemple, sep: str = " ; ") -> str:
+    """The record's levels as a reader writes them (« intercommunalité »), not as ids."""
+    from .model import NIVEAU_LIBELLES
+
+    return sep.join(NIVEAU_LIBELLES.get(n, n) for n in e.niveau)
+
+
 def cout_text(e: Exemple) -> str:
     """The cost as written, then the amount and its band: « 18 000 € par an (18 000 €, < 40 k€) »;
     an amount that is not the total says so: « (297 000 €, par unité, 200 k€ – 1 M€) »."""
@@ -217,6 +224,8 @@ def detail_rows(catalogue: Catalogue, e: Exemple, sep: str = "\n") -> list[tuple
             rows.append((f.label, "" if e.cout_eur is None else f"{_amount(e)} ({cost_band(e.cout_eur)})"))
         elif f.name == "thematiques":
             rows.append((f.label, theme_labels(e, catalogue)))
+        elif f.name == "niveau":
+            rows.append((f.label, niveau_labels(e)))
         elif f.name in ("ressources", "contacts", "corrections"):
             rows.append((f.label, text_value(e, f, sep)))
         else:
@@ -238,6 +247,12 @@ class Column(NamedTuple):
     value: Callable[[Catalogue, Exemple], str | int | None]
     numeric: bool = False  # a number in a spreadsheet (neither neutralised nor quoted as text)
     width: int = 20  # a useful width in characters for a spreadsheet
+    # The value as a reader sees it (labels rather than ids), for a document such as a workbook;
+    # None: `value`. CSV and databases keep `value`, which filters and round trips use.
+    shown: Callable[[Catalogue, Exemple], str | int | None] | None = None
+
+    def readable(self, catalogue: Catalogue, e: Exemple) -> str | int | None:
+        return (self.shown or self.value)(catalogue, e)
 
 
 def _departements(e: Exemple) -> str:
@@ -259,7 +274,13 @@ def _field_column(f: Field, label: str | None = None, width: int = 20) -> Column
             return " ; ".join(t.nom for t in e.territoires)
         return text_value(e, f)
 
-    return Column(f.name, label or f.label, value, numeric=f.kind == "entier" and f.name != "action", width=width)
+    shown = {
+        "niveau": lambda _c, e: niveau_labels(e),
+        "thematiques": lambda c, e: theme_labels(e, c),
+    }.get(f.name)
+    return Column(
+        f.name, label or f.label, value, numeric=f.kind == "entier" and f.name != "action", width=width, shown=shown
+    )
 
 
 _WIDTHS = {"titre": 40, "description": 80, "methode": 60, "resultats": 60, "partenaires": 40, "contacts": 40}

@@ -280,19 +280,45 @@ def _try_lock(fd: int) -> bool:
 
 
 @contextlib.contextmanager
-def exclusive_lock(lock_file: Path, timeout: float, mode: int = 0o644) -> Iterator[None]:
+def exclusive_lock(lock_file: Path, timeout: float, mode: int = 0o644, remove: bool = False) -> Iterator[None]:
     """Hold an exclusive lock on `lock_file` (created if needed; `flock` on POSIX, `msvcrt` on
     Windows), waiting for it at most `timeout` seconds (LockTimeout). Closing the file releases
-    the lock, so a killed process never leaves it held. OSError if the file cannot be made."""
+    the lock, so a killed process never leaves it held. OSError if the file cannot be made.
+
+    `remove`: the file is deleted when the lock is released, so none is left behind. Safe with
+    waiting writers: a lock taken on a file that is no longer the one at `lock_file` (deleted
+    meanwhile by the writer before) is dropped and taken again on the current one, so two
+    writers never hold locks on two different files."""
     import time
 
-    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, mode)
+    deadline = time.monotonic() + timeout
+    while True:
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, mode)
+        try:
+            while not _try_lock(fd):
+                if time.monotonic() > deadline:
+                    raise LockTimeout
+                time.sleep(0.02)
+            if not remove or _still_linked(lock_file, fd):
+                break
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
     try:
-        deadline = time.monotonic() + timeout
-        while not _try_lock(fd):
-            if time.monotonic() > deadline:
-                raise LockTimeout
-            time.sleep(0.02)
         yield
     finally:
+        if remove:
+            with contextlib.suppress(OSError):  # Windows cannot delete an open file: it stays
+                os.unlink(lock_file)
         os.close(fd)
+
+
+def _still_linked(path: Path, fd: int) -> bool:
+    """Whether `path` still names the file open as `fd`."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    mine = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino)

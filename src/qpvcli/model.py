@@ -26,6 +26,17 @@ NIVEAUX = {
     "national": "toute la France",
     "international": "hors de France ou plusieurs pays",
 }
+# How a level is written for a reader (documents, `show`); the id stays in data exports and filters.
+NIVEAU_LIBELLES = {
+    "site": "site",
+    "quartier": "quartier",
+    "commune": "commune",
+    "intercommunalite": "intercommunalité",
+    "departement": "département",
+    "region": "région",
+    "national": "national",
+    "international": "international",
+}
 
 # What an amount in `cout_eur` covers (`cout_portee`); absent means the total cost of the action.
 COUT_PORTEES = {

@@ -34,7 +34,7 @@ _TOML_MESSAGES = (
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
 
 
-def _toml_problem(label: str, err: Exception, text: str) -> Problem:
+def _toml_problem(label: str, err: Exception, text: str, first_line: int = 1) -> Problem:
     raw = str(err)
     line = getattr(err, "lineno", None)
     col = getattr(err, "colno", None)
@@ -44,6 +44,10 @@ def _toml_problem(label: str, err: Exception, text: str) -> Problem:
     elif line is None:
         line = text.count("\n") + 1
     reason = _TOML_POSITION.sub("", getattr(err, "msg", raw) or raw)
+    twice = _defined_twice(text, line, reason, first_line)
+    if twice is not None:
+        col, message = twice
+        return Problem(label, f"syntaxe TOML : {message}", line, col)
     hint = _hand_editing_hint(text, line, reason)
     if hint is not None:
         hint_line, hint_col, message = hint
@@ -53,6 +57,104 @@ def _toml_problem(label: str, err: Exception, text: str) -> Problem:
     french = next((fr for key, fr in _TOML_MESSAGES if key in reason), None)
     message = f"syntaxe TOML : {french}" if french else f"syntaxe TOML invalide ({reason})"
     return Problem(label, message, line, col)
+
+
+_TWICE = re.compile(
+    r"Cannot overwrite a value|Cannot declare \((.*)\) twice|Cannot mutate immutable namespace \((.*)\)"
+)
+_INLINE_TWICE = re.compile(r"Duplicate inline table key '(.*)'")
+_KEY_PART = re.compile(r'\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[A-Za-z0-9_-]+)\s*(\.|$)')
+
+
+def _key_parts(key: str) -> tuple[str, ...] | None:
+    """`a . "b c"` as ("a", "b c"); None when it is not a plain TOML key."""
+    parts = []
+    pos = 0
+    while pos < len(key):
+        m = _KEY_PART.match(key, pos)
+        if m is None or m.end() == pos:
+            return None
+        parts.append(m.group(1).strip("\"'"))
+        pos = m.end()
+    return tuple(parts) or None
+
+
+def _statements(text: str) -> Iterator[tuple[int, int, str, tuple[str, ...], str]]:
+    """Each header and key of a TOML text, outside multi-line strings: (line, column, kind,
+    full path, the key as written), kind "table", "array" or "key"; an element of an array of tables is a path of
+    its own (`exemples#3`), so the same key in two [[exemples]] is not the same key."""
+    inside = _multiline_strings(text)
+    table: tuple[str, ...] = ()
+    counts: dict[tuple[str, ...], int] = {}
+    offset = 0
+    for n, raw in enumerate(text.split("\n"), 1):
+        start = offset
+        offset += len(raw) + 1
+        if bisect.bisect_right(inside, start) % 2:
+            continue
+        stripped = raw.strip()
+        col = len(raw) - len(raw.lstrip()) + 1
+        header = re.match(r"^(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?$", stripped)
+        if header:
+            parts = _key_parts(header.group(2))
+            if parts is None:
+                continue
+            if header.group(1) == "[[":
+                counts[parts] = counts.get(parts, 0) + 1
+                table = (*parts[:-1], f"{parts[-1]}#{counts[parts]}")
+                yield n, col, "array", parts, ".".join(parts)
+            else:
+                table = parts
+                yield n, col, "table", parts, ".".join(parts)
+            continue
+        key, eq, _ = stripped.partition("=")
+        parts = _key_parts(key) if eq and not stripped.startswith("#") else None
+        if parts:
+            yield n, col, "key", (*table, *parts), ".".join(parts)
+
+
+def _defined_twice(text: str, line: int | None, reason: str, first_line: int = 1) -> tuple[int, str] | None:
+    """A key or a table written twice, named, with the line where it was first written:
+    (column, message), or None for any other error. `text` starts at line `first_line` of its
+    file (a block of a big file)."""
+    inline = _INLINE_TWICE.search(reason)
+    if inline:
+        return (
+            None
+            if line is None
+            else (1, f"clé « {inline[1]} » écrite deux fois entre les mêmes accolades {{ … }} : gardez-en une seule")
+        )
+    if line is None or not _TWICE.search(reason):
+        return None
+    statements = list(_statements(text))
+    here = next((s for s in statements if s[0] == line), None)
+    if here is None:
+        return None
+    _, col, kind, path, written = here
+
+    def conflicts(other: tuple[int, int, str, tuple[str, ...], str]) -> bool:
+        if other[2] != "key" and len(other[3]) < len(path):  # the table that holds this key
+            return False
+        return other[3][: len(path)] == path or path[: len(other[3])] == other[3]
+
+    first = next((s for s in statements if s[0] < line and conflicts(s)), None)
+    at = f" (ligne {first[0] + first_line - 1})" if first else ""
+    again = f" (d'abord ligne {first[0] + first_line - 1})" if first else ""
+    if kind == "key":
+        if first is not None and first[2] == "key" and len(first[3]) < len(path):
+            return (
+                col,
+                f"clé « {written} » : « {first[4]} » a déjà une valeur{at}, elle ne peut pas contenir d'autre clé",
+            )
+        if first is not None and first[2] != "key":
+            return col, f"clé « {written} » : [{first[4]}] est déjà une table{at}"
+        return col, f"clé « {written} » écrite deux fois dans la même table{again} : gardez-en une seule"
+    name = f"[[{written}]]" if kind == "array" else f"[{written}]"
+    if first is not None and first[2] == "key":
+        return col, f"table {name} : « {first[4]} » a déjà une valeur{at}"
+    if first is not None and first[2] == "array" and kind == "table":
+        return col, f"table {name} : « {written} » est déjà une liste [[{written}]]{at}"
+    return col, f"table {name} écrite deux fois{again} : réunissez ses clés sous un seul {name}"
 
 
 _CURLY = "“”„‟«»‘’‚‛"
@@ -135,7 +237,8 @@ def _missing_quote(name: str) -> str:
     )
 
 
-def parse_toml(text: str, label: str) -> dict[str, Any]:
+def parse_toml(text: str, label: str, first_line: int = 1) -> dict[str, Any]:
+    """`text` parsed, or a CatalogueError located in its file (`text` starts at `first_line`)."""
     # tomli is the standard library's tomllib compiled with mypyc: the same parser and the
     # same error messages, about three times faster on a big catalogue.
     try:
@@ -146,7 +249,10 @@ def parse_toml(text: str, label: str) -> dict[str, Any]:
     try:
         return parser.loads(text)
     except parser.TOMLDecodeError as err:
-        raise CatalogueError([_toml_problem(label, err, text)]) from None
+        problem = _toml_problem(label, err, text, first_line)
+        if problem.ligne is not None and first_line != 1:
+            problem = problem._replace(ligne=problem.ligne + first_line - 1)
+        raise CatalogueError([problem]) from None
     except RecursionError:
         raise CatalogueError([Problem(label, "imbrication de listes ou de tables trop profonde")]) from None
 
@@ -435,12 +541,7 @@ class SourceText:
             except TooBig:
                 if self._failed is not None:
                     block, line = self._failed
-                    try:
-                        parse_toml(block, self.label)
-                    except CatalogueError as err:
-                        raise CatalogueError(
-                            [p._replace(ligne=p.ligne + line - 1) if p.ligne else p for p in err.problems]
-                        ) from None
+                    parse_toml(block, self.label, first_line=line)
                 raise
         return self._text
 

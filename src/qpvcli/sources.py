@@ -318,10 +318,76 @@ def encoding_of(data: bytes) -> str:
     return "utf-8"
 
 
+# Files people give by mistake for a catalogue, told by their first bytes ("magic numbers").
+_MAGIC = (
+    (b"%PDF-", "un document PDF"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "un ancien document Word, Excel ou PowerPoint (.doc, .xls, .ppt)"),
+    (b"{\\rtf", "un document RTF (WordPad, TextEdit)"),
+    (b"SQLite format 3\0", "une base SQLite"),
+    (b"\x89PNG\r\n\x1a\n", "une image PNG"),
+    (b"\xff\xd8\xff", "une image JPEG"),
+    (b"GIF87a", "une image GIF"),
+    (b"GIF89a", "une image GIF"),
+    (b"\x1f\x8b", "une archive compressée (gzip)"),
+    (b"7z\xbc\xaf\x27\x1c", "une archive 7-Zip"),
+    (b"Rar!\x1a\x07", "une archive RAR"),
+    (b"\xfd7zXZ\x00", "une archive compressée (xz)"),
+)
+# Zip-based documents, told by a file name inside the archive.
+_ZIPPED = (
+    (b"mimetypeapplication/vnd.oasis.opendocument.text", "un document LibreOffice Writer (.odt)"),
+    (b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet", "un classeur LibreOffice Calc (.ods)"),
+    (b"mimetypeapplication/vnd.oasis.opendocument.presentation", "une présentation LibreOffice Impress (.odp)"),
+    (b"mimetypeapplication/epub+zip", "un livre numérique EPUB"),
+    (b"word/", "un document Word (.docx)"),
+    (b"xl/", "un classeur Excel (.xlsx)"),
+    (b"ppt/", "une présentation PowerPoint (.pptx)"),
+)
+
+
+def binary_kind(data: bytes) -> str | None:
+    """What a file that is not a text is (« un document Word (.docx) »), from its first bytes;
+    None for anything that may be text. An HTML page is named too: qpv writes some."""
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        import io
+        import zipfile
+
+        try:  # the archive's own list of names; only the first bytes when it is cut short
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = archive.namelist()
+                mimetype = archive.read("mimetype")[:80] if "mimetype" in names else b""
+            listed = b"mimetype" + mimetype + b"\n" + b"\n".join(n.encode("utf-8", "replace") for n in names)
+        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, KeyError, EOFError):
+            listed = data[:65536]
+        return next((what for name, what in _ZIPPED if name in listed), "une archive ZIP")
+    if data.startswith(b"BZh") and data[4:10] == b"1AY&SY":
+        return "une archive compressée (bzip2)"
+    found = next((what for magic, what in _MAGIC if data.startswith(magic)), None)
+    if found is None and data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith((b"<!doctype html", b"<html")):
+        return "une page web (HTML)"
+    return found
+
+
+def _not_a_catalogue(label: str, what: str) -> CatalogueError:
+    return CatalogueError(
+        [
+            Problem(
+                label,
+                f"c'est {what}, pas un catalogue TOML : qpv lit des fichiers texte .toml (voir "
+                "docs/catalogue-personnel.md). Pour en créer un : qpv nouveau -o mes-exemples.toml ; pour "
+                "réutiliser une sélection : qpv export --format toml -o selection.toml",
+            )
+        ]
+    )
+
+
 def decode(data: bytes, label: str) -> str:
     """UTF-8 text (a byte-order mark accepted, UTF-16 and UTF-32 with their BOM too), or a
     French error saying what the file is and how to convert it: UTF-16/32 without a BOM,
     Windows-1252 or Latin-1 (the first byte that is not UTF-8), old Mac line ends, NUL bytes."""
+    what = binary_kind(data)
+    if what is not None:
+        raise _not_a_catalogue(label, what)
     encoding = encoding_of(data)
     if encoding in ("utf-16", "utf-32"):
         try:
@@ -418,6 +484,9 @@ def decode_blocks(blocks: Iterable[bytes], label: str) -> Iterator[str]:
         first += block
         if len(first) >= 4096 + 3:
             break
+    what = binary_kind(first)
+    if what is not None:
+        raise _not_a_catalogue(label, what)
     if encoding_of(first) in ("utf-16", "utf-32"):
         raise NotUtf8
     if first.startswith(b"\xef\xbb\xbf"):

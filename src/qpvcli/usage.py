@@ -73,6 +73,8 @@ def french_usage(err: BaseException) -> str:
         option = getattr(err, "option_name", None) or re.search(r"No such option: (\S+)", text)[1]
         message = f"option inconnue : {option}"
         close = _suggest(option.split("=")[0], _options_of(ctx))
+        if close == option.split("=")[0]:  # a global option where it is not read: no suggestion of itself
+            close = None
         if close is None and not option.startswith("--") and len(option) > 2:
             close = _suggest("-" + option, _options_of(ctx))  # -axe for --axe
         if close:

@@ -336,24 +336,43 @@ def amounts_in(text: str) -> list[int]:
 
 def _lint_exemple(check: _Checker, index: int, ex: Exemple) -> None:
     """Legal but suspicious: said as warnings by `qpv valider`."""
-    name = f"exemple « {ex.id} »"
-    if not ex.contacts:
+    urls = [r.url for r in ex.ressources if r.url is not None]
+    _lint(check, index, f"exemple « {ex.id} »", bool(ex.contacts), urls, ex.cout_eur, ex.cout)
+
+
+def _lint_raw(check: _Checker, index: int, raw: dict[str, Any]) -> None:
+    """The same warnings for a record that also has errors, from what can be read of it."""
+    ressources = raw.get("ressources")
+    urls = (
+        [r["url"] for r in ressources if isinstance(r, dict) and isinstance(r.get("url"), str)]
+        if isinstance(ressources, list)
+        else []
+    )
+    cout_eur = raw.get("cout_eur") if _INT[0](raw.get("cout_eur")) else None
+    cout = raw.get("cout") if _STR[0](raw.get("cout")) else None
+    _lint(check, index, _record_name("exemples", index, raw), "contacts" in raw, urls, cout_eur, cout)
+
+
+def _lint(
+    check: _Checker, index: int, name: str, contacts: bool, urls: list[str], cout_eur: int | None, cout: str | None
+) -> None:
+    if not contacts:
         check.add("exemples", index, "id", f"{name} : aucun contact", "avertissement")
-    for r in ex.ressources:
-        if r.url is not None and not URL_PATTERN.fullmatch(r.url):
+    for url in urls:
+        if not URL_PATTERN.fullmatch(url):
             check.add(
                 "exemples",
                 index,
                 "ressources",
-                f"{name} : le lien « {r.url} » n'est pas une adresse web http(s)",
+                f"{name} : le lien « {url} » n'est pas une adresse web http(s)",
                 "avertissement",
             )
-    if ex.cout_eur is not None and ex.cout and ex.cout_eur not in amounts_in(ex.cout):
+    if cout_eur is not None and cout and cout_eur not in amounts_in(cout):
         check.add(
             "exemples",
             index,
             "cout_eur",
-            f"{name} : le montant {ex.cout_eur} n'apparaît pas dans le texte du coût « {ex.cout} »",
+            f"{name} : le montant {cout_eur} n'apparaît pas dans le texte du coût « {cout} »",
             "avertissement",
         )
 

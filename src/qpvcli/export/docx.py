@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .. import __version__
-from ..fields import BY_NAME, detail_rows, source_label
+from ..fields import BY_NAME, detail_rows, niveau_labels, source_label
 from ..model import Catalogue, Exemple
 from . import TITLE, Selection, citation, date_fr, export_date, grouped, mail_address, web_url
 
@@ -356,7 +356,7 @@ def _table(w: Writer, selection: Selection) -> None:
         w.text(cells[1].paragraphs[0], e.titre, bold=True)
         id_line = cells[1].add_paragraph()
         w.text(id_line, e.id, italic=True).font.size = Pt(7.5)
-        w.text(cells[2].paragraphs[0], ", ".join(e.niveau) or (e.echelle or ""))
+        w.text(cells[2].paragraphs[0], niveau_labels(e, ", ") or (e.echelle or ""))
         w.text(cells[3].paragraphs[0], e.cout_tranche if e.cout_eur is not None else (e.cout or "non précisé"))
         w.text(cells[4].paragraphs[0], " ; ".join(e.partenaires))
         p = cells[5].paragraphs[0]

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from .. import __version__
-from ..fields import BY_NAME, detail_rows, source_label
+from ..fields import BY_NAME, detail_rows, niveau_labels, source_label
 from ..model import Catalogue, Exemple
 from . import TITLE, Selection, date_fr, export_date, grouped, mail_address, web_url
 
@@ -289,7 +289,7 @@ def _table(selection: Selection) -> list[str]:
         cells = [
             cell(f"{action.numero} (axe {cat.axe(action.axe).numero})"),
             cell(e.titre),
-            cell(", ".join(e.niveau) or (e.echelle or "")),
+            cell(niveau_labels(e, ", ") or (e.echelle or "")),
             cell(cost),
             cell(" ; ".join(e.partenaires)),
             " ; ".join(links) or " ",

@@ -87,7 +87,7 @@ def _write(book, selection: Selection) -> None:
         r += 1
         counts[e.action] = counts.get(e.action, 0) + 1
         first_row.setdefault(e.action, r)
-        values = [c.value(cat, e) for c in cols]
+        values = [c.readable(cat, e) for c in cols]  # labels (« intercommunalité », « Santé »), as in Word
         # An explicit height: LibreOffice does not grow rows to fit wrapped text on opening.
         lines = max(
             (_lines(v, c.width) for c, v in zip(cols, values, strict=True) if isinstance(v, str) and c.width >= 30),
