@@ -107,12 +107,18 @@ def pandoc_slug(text: str) -> str:
     return ident or "section"
 
 
+# A full stop of inclusive writing (« habitant.e.s », « acteur.rice.s »): a point médian.
+_INCLUSIVE = re.compile(r"(?<=[^\W\d_])\.(?=[^\W\d_]{1,4}\b)")
+
+
 def heading(text: str, prefix: str = "Exemple") -> str:
     """A heading's text, adjusted (as French typography would have it) so that pandoc and
     GitHub give it the same identifier: a punctuation mark standing alone is tied to the word
     before it by a no-break space, a full stop becomes a one-dot leader (`․`), and a heading
-    that does not start with a letter gets `prefix`."""
+    that does not start with a letter gets `prefix`. Inclusive writing takes its point médian
+    (« habitant·e·s ») and « ... » its ellipsis: the reader sees the text as French writes it."""
     text = unicodedata.normalize("NFC", " ".join(" ".join(_lines(text)).split()))
+    text = _INCLUSIVE.sub("\u00b7", text).replace("...", "\u2026")  # habitant·e·s, as French writes it
     text = "".join(
         "\u2024" if c == "." else c if len(c.lower()) == 1 else c.lower()[0]  # « İ »: one letter in every lower case
         for c in text
