@@ -3,7 +3,8 @@
 Postings are stored per stem in SQLite (`postings`: record numbers, BM25F impacts without the
 idf, applied when they are read, field bit masks, as packed arrays); the surface vocabulary
 (`vocabulaire`: folded word, stem, document frequency, length, sound key) serves typo
-tolerance, prefixes and suggestions.
+tolerance, prefixes and suggestions; its words of each length are also kept in one text
+(`mots_longueur`), for the passes that read them all (suggestions, typos).
 A search reads only the rows of its terms and of their variants.
 """
 
@@ -11,9 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 import sqlite3
 from array import array
 from collections.abc import Iterable
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from ..fields import SEARCH_FIELDS
@@ -238,6 +242,13 @@ class IndexBuilder:
                 if d
             ),
         )
+        # The words of each length in one text, alphabetical, one per line: suggestions read
+        # a hundred thousand words, one row each would take 20 ms.
+        by_length = conn.execute("SELECT longueur, mot FROM vocabulaire ORDER BY longueur, mot").fetchall()
+        conn.executemany(
+            "INSERT INTO mots_longueur VALUES (?, ?)",
+            ((n, "\n".join(w for _, w in rows)) for n, rows in groupby(by_length, key=itemgetter(0))),
+        )
         synonyms, expansions = load_thesaurus()
         conn.executemany(
             "INSERT INTO synonymes VALUES (?, ?)", ((s, o) for s, others in synonyms.items() for o in others)
@@ -323,7 +334,7 @@ def _failed(detail: str) -> OSError:
     return OSError(0, f"l'indexation dans un second processus a échoué ({detail})")
 
 
-INDEX_TABLES = ("postings", "vocabulaire", "synonymes", "expansions")
+INDEX_TABLES = ("postings", "vocabulaire", "mots_longueur", "synonymes", "expansions")
 
 
 def _index_worker(path: str, schema: str, pipe: Connection) -> None:
@@ -454,25 +465,31 @@ class Index:
         """Vocabulary words of lengths lo..hi, starting with `first` when given; by length, then
         in alphabetical order."""
         if first is None:
-            sql, params = "SELECT mot FROM vocabulaire WHERE longueur BETWEEN ? AND ? ORDER BY longueur, mot", (lo, hi)
-            return [w for (w,) in self.conn.execute(sql, params)]
-        # The words of one first letter, read by their key (`+longueur`: not by the index of
-        # lengths, which would scan every word of these lengths), then sorted as above.
-        sql = "SELECT mot FROM vocabulaire WHERE mot >= ? AND mot < ? AND +longueur BETWEEN ? AND ?"
-        found = [w for (w,) in self.conn.execute(sql, (first, first + _TOP, lo, hi))]
-        return sorted(found, key=lambda w: (len(w), w))
+            out: list[str] = []
+            for (text,) in self.conn.execute(
+                "SELECT mots FROM mots_longueur WHERE longueur BETWEEN ? AND ? ORDER BY longueur", (lo, hi)
+            ):
+                out += text.split("\n")
+            return out
+        # The words of one first letter, length by length, read by the index of lengths (its
+        # entries are (length, word): a range of words within one length).
+        sql = "SELECT mot FROM vocabulaire WHERE longueur = ? AND mot >= ? AND mot < ? ORDER BY mot"
+        return [w for n in range(lo, hi + 1) for (w,) in self.conn.execute(sql, (n, first, first + _TOP))]
 
     def words_one_edit_from_start(self, term: str) -> list[str]:
         """Vocabulary words one length from `term` or of its length, with another first letter,
         that may be one edit from it (`words_of_length` order): the edit is at the start, so
         the word starts with the term's second letter (a deletion or a swap), or its second
         letter is the term's first or second (an insertion or a substitution)."""
-        sql = (
-            "SELECT mot FROM vocabulaire WHERE longueur BETWEEN ? AND ? AND substr(mot, 1, 1) <> ?"
-            " AND (substr(mot, 1, 1) = ? OR substr(mot, 2, 1) IN (?, ?)) ORDER BY longueur, mot"
-        )
-        params = (len(term) - 1, len(term) + 1, term[0], term[1:2], term[0], term[1:2])
-        return [w for (w,) in self.conn.execute(sql, params)]
+        first, second = re.escape(term[0]), re.escape(term[1:2])
+        line = re.compile(f"^(?!{first})(?:{second}|[^\n](?:{first}|{second}))[^\n]*", re.MULTILINE)
+        out: list[str] = []
+        for (text,) in self.conn.execute(
+            "SELECT mots FROM mots_longueur WHERE longueur BETWEEN ? AND ? ORDER BY longueur",
+            (len(term) - 1, len(term) + 1),
+        ):
+            out += line.findall(text)
+        return out
 
     def words_sounding(self, key: str) -> list[str]:
         return [w for (w,) in self.conn.execute("SELECT mot FROM vocabulaire WHERE son = ?", (key,))]
