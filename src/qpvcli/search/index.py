@@ -372,6 +372,8 @@ class Index:
         self._raw: dict[str, tuple[array, array, array] | None] = {}
         self._postings: dict[str, tuple[array, array, array] | None] = {}
         self._words: dict[str, tuple[str, int] | None] = {}
+        self._lowest: dict[str, float] = {}
+        self._highest: dict[str, float] = {}
 
     def raw(self, s: str) -> tuple[array, array, array] | None:
         """Record numbers (ascending), impacts as stored (idf not applied) and field masks of
@@ -408,6 +410,18 @@ class Index:
             found = (docs, array("f", map(idf.__mul__, impacts)), masks)
         self._postings[s] = found
         return found
+
+    def lowest(self, s: str) -> float:
+        """The lowest impact stored for a stem (one pass over its postings, once)."""
+        if s not in self._lowest:
+            self._lowest[s] = min(self.raw(s)[1])  # type: ignore[index]
+        return self._lowest[s]
+
+    def highest(self, s: str) -> float:
+        """The highest impact stored for a stem (one pass over its postings, once)."""
+        if s not in self._highest:
+            self._highest[s] = max(self.raw(s)[1])  # type: ignore[index]
+        return self._highest[s]
 
     def impact(self, s: str, j: int) -> float:
         """The `j`-th impact of a stem with its idf applied, as `postings` gives it (rounded to

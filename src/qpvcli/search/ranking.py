@@ -477,11 +477,20 @@ class _Route(NamedTuple):
     idf: float
     weight: float | None  # None: the word itself, its impacts counted as they are
     penalty: float  # what a record found by it covers of the word
+    stem: str
 
     def value(self, j: int) -> float:
         """The `j`-th record's value by this route, rounded as `Index.postings` rounds."""
-        v = array("f", (self.idf * self.raw[j],))[0]
+        return self.value_of(self.raw[j])
+
+    def value_of(self, impact: float) -> float:
+        """The value of a record of this route whose stored impact is `impact`."""
+        v = array("f", (self.idf * impact,))[0]
         return v if self.weight is None else v * self.weight
+
+    def lowest(self, index: Index) -> float:
+        """The lowest value of a record of this route."""
+        return self.value_of(index.lowest(self.stem))
 
     def position(self, d: int) -> int | None:
         return _position(self.docs, d)
@@ -491,7 +500,7 @@ class _Route(NamedTuple):
         found = array("f", map(self.idf.__mul__, map(self.raw.__getitem__, positions)))
         return found if self.weight is None else map(self.weight.__mul__, found)
 
-    def candidates(self, depth: int, first: bool) -> list[int]:
+    def candidates(self, index: Index, depth: int, first: bool) -> list[int]:
         """Records of this route that may be among the `depth` first results: those above the
         `depth`-th best value, and those equal to it (for the first route, only the `depth`
         lowest numbers among these: the full ranking meets them first). Found by a threshold on
@@ -499,7 +508,7 @@ class _Route(NamedTuple):
         raw = self.raw
         positions: Iterable[int] = range(len(raw))
         if len(raw) > depth:
-            hi, lo = max(raw), min(raw)
+            hi, lo = index.highest(self.stem), index.lowest(self.stem)
             for share in (0.02, 0.1, 0.3, 0.6, 1.0):
                 t = hi - (hi - lo) * share
                 # Kept a margin below the threshold, larger than single-precision rounding.
@@ -532,7 +541,7 @@ def _routes(index: Index, q: QueryTerm) -> list[_Route]:
             weight = penalty
             if cap is not None and penalty < 1.0:
                 weight *= min(1.0, cap / (index.idf(s) or cap))
-        routes.append(_Route(found[0], found[1], found[2], index.idf(s), weight, penalty))
+        routes.append(_Route(found[0], found[1], found[2], index.idf(s), weight, penalty, s))
     return routes
 
 
@@ -556,7 +565,7 @@ def _one_word(index: Index, qterms: list[QueryTerm], limit: int, unknown: list[s
     depth = max(limit, RERANK_DEPTH)
     candidates: set[int] = set()
     for i, r in enumerate(routes):
-        candidates.update(r.candidates(depth, i == 0))
+        candidates.update(r.candidates(index, depth, i == 0))
         if len(candidates) > MAX_SCORED:
             return None
     best = {d: _best_route(routes, d) for d in candidates}
@@ -567,7 +576,7 @@ def _one_word(index: Index, qterms: list[QueryTerm], limit: int, unknown: list[s
     # passes the score cut-off. A variant whose lowest value passes it counts all its records;
     # the records found only by the others (few, else the full ranking runs) are scored.
     counted = [r for r in routes if r.penalty >= min_covered]
-    passing = [r for r in counted if r.value(r.raw.index(min(r.raw))) >= min_score]
+    passing = [r for r in counted if r.lowest(index) >= min_score]
     failing = [r for r in counted if all(r is not p for p in passing)]
     alone = set().union(*(r.docs for r in failing))
     if len(alone) > MAX_APART:
@@ -611,7 +620,7 @@ class _Phrase(NamedTuple):
         total: list[float] = []
         docs: list[int] = []
         for r in self.stems:
-            positions = list(compress(range(len(r.docs)), map(wanted.__contains__, r.docs)))
+            positions = _positions(r.docs, wanted)
             docs = list(map(r.docs.__getitem__, positions))
             found = list(r.values(positions))
             total = found if not total else list(map(add, total, found))
@@ -639,7 +648,7 @@ class _Word(NamedTuple):
         best: dict[int, float] = {}
         weights: dict[int, float] = {}
         for r in self.routes:
-            positions = list(compress(range(len(r.docs)), map(wanted.__contains__, r.docs)))
+            positions = _positions(r.docs, wanted)
             found = dict(zip(map(r.docs.__getitem__, positions), r.values(positions), strict=True))
             better, added = _merge(best, found)
             weights.update(dict.fromkeys(added, r.penalty))  # a record met before keeps its weight
@@ -660,7 +669,7 @@ def _word(index: Index, q: QueryTerm) -> _Word | None:
         found = [index.raw(s) for s in stems]
         if any(f is None for f in found):
             continue
-        parts = [_Route(f[0], f[1], f[2], index.idf(s), None, weight) for s, f in zip(stems, found, strict=True)]  # type: ignore[index]
+        parts = [_Route(f[0], f[1], f[2], index.idf(s), None, weight, s) for s, f in zip(stems, found, strict=True)]  # type: ignore[index]
         shared = set(parts[0].docs).intersection(*(r.docs for r in parts[1:]))
         phrases.append(_Phrase(parts, weight, array("i", sorted(shared))))
     return _Word(routes, phrases)
@@ -799,14 +808,14 @@ def _many_words(
     min_score = RELATIVE_CUTOFF * max(scores[d] for d in head)
 
     # The total: each group of words kept counts all its records if its lowest score passes.
-    exact_low = [w.routes[0].raw.index(min(w.routes[0].raw)) for w in words]
+    exact_low = [w.routes[0].lowest(index) for w in words]
     total = 0
     for c in kept_groups:
         if group_covered(c) >= min_covered:
             lowest = 0.0
             for i in summed:
                 if c & bits[i]:
-                    lowest += words[i].routes[0].value(exact_low[i])
+                    lowest += exact_low[i]
             if lowest >= min_score:
                 total += groups[c]
                 continue
@@ -870,12 +879,12 @@ def _one_notion_words(
     seed: set[int] = set()
     for w in words:
         for r in w.routes:
-            seed.update(r.candidates(depth, True))
+            seed.update(r.candidates(index, depth, True))
     seed_scores, _ = scored(seed)
     if len(seed_scores) < depth:
         return None
     reached = heapq.nlargest(depth, seed_scores.values())[-1]
-    highest = [max(r.value(r.raw.index(max(r.raw))) for r in w.routes) for w in words]
+    highest = [max(r.value_of(index.highest(r.stem)) for r in w.routes) for w in words]
     margin = 1e-6 * (reached + sum(highest))
     needs = [reached - (sum(highest) - h) - margin for h in highest]
     best_word = max(range(len(words)), key=lambda i: needs[i] / highest[i])
@@ -910,7 +919,7 @@ def _one_notion_words(
 
     # The total: records of the first word's variants strong enough, whose score passes.
     counted = [r for r in first_word.routes if r.penalty >= min_covered]
-    passing = [r for r in counted if r.value(r.raw.index(min(r.raw))) >= min_score]
+    passing = [r for r in counted if r.lowest(index) >= min_score]
     alone = set().union(*(r.docs for r in counted if all(r is not p for p in passing)))
     if len(alone) > MAX_APART:
         return None
@@ -1035,6 +1044,16 @@ def _union_size(arrays: list[array]) -> int:
         big = arrays[0]
         return len(big) + sum(1 for d in others if _position(big, d) is None)
     return len(arrays[0]) + len(others.difference(arrays[0]))
+
+
+def _positions(docs: array, wanted: set[int]) -> list[int]:
+    """The positions of the records of `wanted` in `docs` (ascending): by bisection for a few,
+    else in a pass at C speed."""
+    if len(wanted) * 16 < len(docs):
+        ordered = sorted(wanted)
+        found = map(bisect.bisect_left, repeat(docs), ordered)
+        return [j for j, d in zip(found, ordered, strict=True) if j < len(docs) and docs[j] == d]
+    return list(compress(range(len(docs)), map(wanted.__contains__, docs)))
 
 
 def _position(docs: array, d: int) -> int | None:
