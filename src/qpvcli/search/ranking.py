@@ -735,26 +735,19 @@ def _many_words(
             return None
     own = [w.own() for w in words]
 
-    # Which words' own postings have each record: one count at C speed, as powers of two.
+    # Which words' own postings have each record: one byte per record, a sum of powers of two.
     exact = [w.routes[0].docs for w in words]
     by_size = sorted(range(n), key=lambda i: len(exact[i]), reverse=True)
     bits = [0] * n
     for rank, i in enumerate(by_size):
         bits[i] = 1 << rank
-    code = Counter(chain.from_iterable(docs for i in range(n) for docs in repeat(exact[i], bits[i])))
-    groups = Counter(code.values())
+    codes = _codes(exact, bits, index.n_docs)
+    groups = Counter({c: k for c in range(1, 1 << n) if (k := codes.count(c))})
     for d in alone:
-        if d in code:
-            groups[code[d]] -= 1
-    popcount = {c: bin(c).count("1") for c in groups}
-    # The values of the records apart and of those with the most words (likely the first
-    # results) are read together: one pass over each variant's postings.
-    most = max((popcount[c] for c, k in groups.items() if k > 0), default=0)
-    top = {c for c, k in groups.items() if k > 0 and popcount[c] == most}
-    ahead = set(filterfalse(alone.__contains__, compress(code, map(top.__contains__, code.values()))))
-    if len(ahead) > MAX_APART:
-        ahead = set()
-    values = [w.values(alone | ahead) for w in words]
+        if codes[d]:
+            groups[codes[d]] -= 1
+    popcount = {c: c.bit_count() for c in groups}
+    values = [w.values(alone) for w in words]
     rest = _score_rest(values, own, shares, summed, alone)
 
     def members(c: int) -> list[int]:
@@ -780,8 +773,8 @@ def _many_words(
     least = k_max
     while True:
         wanted = {c for c in kept_groups if len(members(c)) >= least}
-        found = list(filterfalse(rest.__contains__, compress(code, map(wanted.__contains__, code.values()))))
-        orders = list(map(popcount.__getitem__, map(code.__getitem__, found)))
+        found = list(filterfalse(rest.__contains__, _with_codes(codes, wanted)))
+        orders = list(map(popcount.__getitem__, map(codes.__getitem__, found)))
         for o in own:
             orders = list(map(add, orders, map(o.__contains__, found)))
         found += [d for d, r in kept_rest.items() if r[COVERAGE] >= least]
@@ -791,17 +784,32 @@ def _many_words(
         if len(found) >= depth and heapq.nlargest(depth, orders)[-1] > 2 * (least - 1):
             break
         least -= 1
+
+    def scored(docs: set[int]) -> dict[int, float]:
+        """The scores of some records (those apart read before)."""
+        more = docs.difference(rest)
+        maps = [v for v, _ in values]
+        if more:
+            maps = [{**a, **b} for a, (b, _) in zip(maps, (w.values(more) for w in words), strict=True)]
+        found = list(docs)
+        return dict(zip(found, _sums(maps, summed, found), strict=True))
+
     if len(found) > depth:
         last = heapq.nlargest(depth, orders)[-1]
         keep = list(map(last.__le__, orders))
         found, orders = list(compress(found, keep)), list(compress(orders, keep))
+    ranked = found
+    if len(found) > depth:
+        # Those of a higher order are all among the first; of the others, only the best scores.
+        ahead = list(compress(found, map(last.__lt__, orders)))
+        level = list(compress(found, map(last.__eq__, orders)))
+        best = _best_scored(index, words, level, depth - len(ahead), scored)
+        if best is not None:
+            ranked = ahead + best
     order = dict(zip(found, orders, strict=True))
-    missing = set(found).difference(rest, ahead)
-    if missing:
-        more = [w.values(missing) for w in words]
-        values = [({**a, **b}, {}) for (a, _), (b, _) in zip(values, more, strict=True)]
-    scores = dict(zip(found, _sums([v for v, _ in values], summed, found), strict=True))
-    head = [d for _, _, d in heapq.nlargest(depth, zip(orders, map(scores.__getitem__, found), found, strict=True))]
+    scores = scored(set(ranked))
+    ranking = zip(map(order.__getitem__, ranked), map(scores.__getitem__, ranked), ranked, strict=True)
+    head = [d for _, _, d in heapq.nlargest(depth, ranking)]
     if texts is not None:
         _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index)
         head.sort(key=lambda d: (order[d], scores[d]), reverse=True)
@@ -821,9 +829,9 @@ def _many_words(
                 continue
             # Some records of the group may fall below the score cut-off: scored one by one.
             if popcount[c] == 1:
-                total += _count_one_word(words[members(c)[0]], code, c, rest, scores, min_score)
+                total += _count_one_word(words[members(c)[0]], codes, c, rest, scores, min_score)
                 continue
-            found = list(filterfalse(rest.__contains__, compress(code, map(c.__eq__, code.values()))))
+            found = list(filterfalse(rest.__contains__, _with_codes(codes, {c})))
             if len(found) > MAX_APART:
                 return None
             low = _scores_of(words, summed, found, {})
@@ -832,10 +840,10 @@ def _many_words(
         total += r[COVERED] >= min_covered and scores.get(d, r[SCORE]) >= min_score
 
     def covered_of(d: int) -> float:
-        return rest[d][COVERED] if d in rest else group_covered(code[d])
+        return rest[d][COVERED] if d in rest else group_covered(codes[d])
 
     def coverage_of(d: int) -> int:
-        return rest[d][COVERAGE] if d in rest else len(members(code[d]))
+        return rest[d][COVERAGE] if d in rest else len(members(codes[d]))
 
     hits = []
     for d in [d for d in head if covered_of(d) >= min_covered and scores[d] >= min_score][:limit]:
@@ -935,18 +943,93 @@ def _one_notion_words(
     return Result(hits, qterms, [], total, unknown)
 
 
+def _codes(exact: list[array], bits: list[int], n_docs: int) -> bytes:
+    """Per record, the sum of the bits of the words whose own postings have it: one byte mask
+    per word (a loop of stores), added as integers (no carry: at most four words)."""
+    total = 0
+    for docs, bit in zip(exact, bits, strict=True):
+        mask = bytearray(n_docs)
+        for d in docs:
+            mask[d] = 1
+        total += int.from_bytes(mask, "little") * bit
+    return total.to_bytes(n_docs, "little")
+
+
+def _with_codes(codes: bytes, wanted: set[int]) -> list[int]:
+    """The records whose code is one of `wanted`, ascending (passes at C speed)."""
+    table = bytes(c in wanted for c in range(256))
+    return list(compress(range(len(codes)), codes.translate(table)))
+
+
+def _best_scored(
+    index: Index, words: list["_Word"], level: list[int], m: int, scored: Callable[[set[int]], dict[int, float]]
+) -> list[int] | None:
+    """Records of `level` (of one order) among which are the `m` best by score, or None.
+
+    A few records with a high value for the word that weighs most, scored, give a score the
+    `m` best reach; a record can reach it only if its value for some word is at least that
+    score minus the highest values of the others: only those of the word where this prunes
+    most are kept (by each of its variants and phrases)."""
+    if m <= 0:
+        return []
+    in_level = set(level)
+    highest = []
+    for w in words:
+        bounds = [r.value_of(index.highest(r.stem)) for r in w.routes]
+        bounds += [p.weight * sum(r.value_of(index.highest(r.stem)) for r in p.stems) / len(p.stems) for p in w.phrases]
+        highest.append(max(bounds))
+    first = words[max(range(len(words)), key=highest.__getitem__)].routes[0]
+    hi, lo = index.highest(first.stem), index.lowest(first.stem)
+    for share in (0.01, 0.03, 0.1, 0.3):
+        t = hi - (hi - lo) * share
+        seed = [d for d in compress(first.docs, map(t.__le__, first.raw)) if d in in_level]
+        if len(seed) >= m:
+            break
+    else:
+        return None
+    seed_scores = scored(set(seed))
+    reached = heapq.nlargest(m, seed_scores.values())[-1]
+    margin = 1e-6 * (reached + sum(highest))
+    needs = [reached - (sum(highest) - h) - margin for h in highest]
+    best_word = max(range(len(words)), key=lambda i: needs[i] / highest[i])
+    need = needs[best_word]
+    if need <= 0:
+        return None
+    candidates = set(seed)
+    for r in words[best_word].routes:
+        # A value at least `need` comes from a stored impact at least this (with a margin).
+        raw_need = need / (r.idf * (r.weight or 1.0)) * (1 - 1e-6)
+        candidates.update(compress(r.docs, map(raw_need.__le__, r.raw)))
+    for p in words[best_word].phrases:
+        # A phrase's value is its weight times the mean of its stems' values: at least `need`
+        # only if one stem's value is at least what the others' highest leave to reach.
+        bounds = [r.value_of(index.highest(r.stem)) for r in p.stems]
+        total_need = need * len(p.stems) / p.weight
+        margin = 1e-6 * (total_need + sum(bounds))
+        stem_needs = [total_need - (sum(bounds) - h) - margin for h in bounds]
+        k = max(range(len(bounds)), key=lambda k: stem_needs[k] / bounds[k])
+        if stem_needs[k] <= 0:
+            candidates.update(p.docs)
+            continue
+        r = p.stems[k]
+        raw_need = stem_needs[k] / r.idf * (1 - 1e-6)
+        candidates.update(compress(r.docs, map(raw_need.__le__, r.raw)))
+    candidates &= in_level
+    return None if len(candidates) > MAX_SCORED else list(candidates)
+
+
 def _count_one_word(
-    word: _Word, code: Counter[int], c: int, rest: dict[int, _Rest], scores: dict[int, float], min_score: float
+    word: _Word, codes: bytes, c: int, rest: dict[int, _Rest], scores: dict[int, float], min_score: float
 ) -> int:
-    """How many records that have only this word (of the query's words: `code` `c`) score at
+    """How many records that have only this word (of the query's words: `codes` `c`) score at
     least `min_score`: their score is the word's best value. Those whose value for the word
     itself passes are counted in passes at C speed; the others only if a variant or a phrase
     lifts them, or the proximity bonus (`scores`: the first results)."""
     exact = word.routes[0]
     values = array("f", map(exact.idf.__mul__, exact.raw))
-    alone = list(map(c.__eq__, map(code.__getitem__, exact.docs)))
+    alone = list(map(c.__eq__, map(codes.__getitem__, exact.docs)))
     high = list(map(min_score.__le__, values))
-    count = sum(map(and_, alone, high)) - sum(1 for d in rest if code.get(d) == c and _passes(exact, d, min_score))
+    count = sum(map(and_, alone, high)) - sum(1 for d in rest if codes[d] == c and _passes(exact, d, min_score))
     low = set(compress(exact.docs, map(and_, alone, map(not_, high)))).difference(rest)
     others = set().union(*(r.docs for r in word.routes[1:]), *(p.docs for p in word.phrases))
     lifted = word.values(low & others)[0] if low & others else {}
