@@ -254,12 +254,25 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
             best.update(zip(added, map(values.__getitem__, added), strict=True))
             weights.update(dict.fromkeys(added, penalty))
     for stems, weight, _how in q.phrases:
-        found_all = [index.postings(s) for s in stems]
+        found_all = [index.raw(s) for s in stems]
         if any(f is None for f in found_all):
             continue
-        maps = [dict(zip(f[0], f[1], strict=True)) for f in found_all]  # type: ignore[index]
-        shared = set(maps[0]).intersection(*maps[1:])
-        own.update(set.intersection(*(set(compress(f[0], map(_OWN_FIELDS.__and__, f[2]))) for f in found_all)))  # type: ignore[index]
+        # The records that have every stem (a set built as from the stems' dicts: the same
+        # order), then each stem's values for those only, as `Index.postings` gives them.
+        first = found_all[0][0]  # type: ignore[index]
+        if len(stems) == 1:
+            first = dict.fromkeys(first)
+        shared = set(first).intersection(*(f[0] for f in found_all[1:]))  # type: ignore[index]
+        maps = []
+        owned = set(shared)  # those that have every stem in their own text
+        for s, (docs, raw, masks) in zip(stems, found_all, strict=True):  # type: ignore[misc]
+            positions = _positions(docs, shared)
+            found = list(map(docs.__getitem__, positions))
+            values = array("f", map(index.idf(s).__mul__, map(raw.__getitem__, positions)))
+            maps.append(dict(zip(found, values, strict=True)))
+            labels_only = map(not_, map(_OWN_FIELDS.__and__, map(masks.__getitem__, positions)))
+            owned.difference_update(compress(found, labels_only))
+        own.update(owned)
         for d in shared:
             v = weight * sum(m[d] for m in maps) / len(maps)
             if v > best.get(d, 0.0):
@@ -500,6 +513,13 @@ class _Route(NamedTuple):
         found = array("f", map(self.idf.__mul__, map(self.raw.__getitem__, positions)))
         return found if self.weight is None else map(self.weight.__mul__, found)
 
+    def reaching(self, score: float) -> list[int]:
+        """The records of this route whose value is at least `score` (passes at C speed: a
+        threshold on the stored impacts, then their values where it is close)."""
+        raw_score = score / (self.idf * (self.weight or 1.0))
+        positions = list(compress(range(len(self.raw)), map((raw_score * (1 - 1e-6)).__le__, self.raw)))
+        return list(compress(map(self.docs.__getitem__, positions), map(score.__le__, self.values(positions))))
+
     def candidates(self, index: Index, depth: int, first: bool) -> list[int]:
         """Records of this route that may be among the `depth` first results: those above the
         `depth`-th best value, and those equal to it (for the first route, only the `depth`
@@ -574,21 +594,22 @@ def _one_word(index: Index, qterms: list[QueryTerm], limit: int, unknown: list[s
     min_covered = COVERAGE_CUTOFF * routes[0].penalty
     # The records counted: those of the variants that cover enough of the word, whose value
     # passes the score cut-off. A variant whose lowest value passes it counts all its records;
-    # the records found only by the others (few, else the full ranking runs) are scored.
+    # the records found only by the others pass if their value by some route passes.
     counted = [r for r in routes if r.penalty >= min_covered]
     passing = [r for r in counted if r.lowest(index) >= min_score]
     failing = [r for r in counted if all(r is not p for p in passing)]
     alone = set().union(*(r.docs for r in failing))
-    if len(alone) > MAX_APART:
-        return None
     for r in passing:
         if len(alone) * 20 < len(r.docs):
             alone = {d for d in alone if r.position(d) is None}
         else:
             alone.difference_update(r.docs)
     total = _union_size([r.docs for r in passing])
-    if alone:  # their best values, read at C speed
+    if len(alone) * 16 < sum(len(r.docs) for r in routes):  # few: their best values
         total += sum(map(min_score.__le__, _Word(routes, []).values(alone)[0].values()))
+    else:  # many: those whose value by some route passes
+        reached = set().union(*(r.reaching(min_score) for r in routes))
+        total += len(alone & reached)
 
     def kept(d: int) -> bool:
         return routes[best[d][1]].penalty >= min_covered and best[d][0] >= min_score
