@@ -14,8 +14,9 @@ import contextlib
 import math
 import re
 import sqlite3
+import sys
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING
@@ -357,6 +358,78 @@ def _index_worker(path: str, schema: str, pipe: Connection) -> None:
         with contextlib.suppress(OSError):
             pipe.send(("erreur", f"{type(err).__name__} : {err}"))
         raise SystemExit(1) from None
+
+
+# The bytes of a non-negative single-precision float order like the float: its two high bytes
+# (sign, exponent and the first mantissa bits: a key of 1/128 relative precision) are compared
+# for a whole array at once with bytes.translate and counted with len(), at C speed.
+_HIGH, _NEXT = (3, 2) if sys.byteorder == "little" else (0, 1)
+_BELOW = [bytes(range(v)) for v in range(257)]  # deleted by translate: the bytes below v
+
+
+def _count_from(high: bytes, v: int) -> int:
+    """How many bytes of `high` are at least v."""
+    return len(high.translate(None, _BELOW[v]))
+
+
+def _last_from(count: Callable[[int], int], depth: int, top: int) -> int:
+    """The highest byte value v up to `top` such that count(v) >= depth (count decreasing, and
+    count(0) >= depth)."""
+    lo, hi = 0, top
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if count(mid) >= depth:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def top_positions(impacts: array, depth: int) -> list[int]:
+    """Positions (ascending) of the `depth` highest impacts of an array, and of any whose two
+    high bytes are at most one step below those of the `depth`-th (so every impact within a
+    few millionths of it is there)."""
+    data = impacts.tobytes()
+    high, low = data[_HIGH::4], data[_NEXT::4]
+    if _count_from(high, 0x80) or depth >= len(impacts):  # negative: never, by construction
+        return list(range(len(impacts)))
+    h = _last_from(lambda v: _count_from(high, v), depth, 0x7F)  # non-negative: below 0x80
+    above = _count_from(high, h + 1)
+    # The second byte of the impacts whose first is h; 0 elsewhere (told apart by `bucket`).
+    in_h = high.translate(_table(lambda v: v == h, 0xFF))
+    bucket = len(impacts) - len(in_h.translate(None, b"\xff"))
+    second = (int.from_bytes(in_h, "little") & int.from_bytes(low, "little")).to_bytes(len(low), "little")
+    m = _last_from(lambda v: above + (_count_from(second, v) if v else bucket), depth, 0xFF)
+    # One key step lower: the impacts a few millionths below the depth-th are kept too.
+    return _from_key(high, low, h * 256 + m - 1)
+
+
+def positions_from(impacts: array, t: float) -> list[int]:
+    """Positions (ascending) of the impacts at least `t`, and of some below it (those whose two
+    high bytes are those of `t`: less than 1% below)."""
+    data = impacts.tobytes()
+    high, low = data[_HIGH::4], data[_NEXT::4]
+    if t <= 0 or _count_from(high, 0x80):  # negative: never, by construction
+        return list(range(len(impacts)))
+    key = array("f", (t,)).tobytes()
+    return _from_key(high, low, key[_HIGH] * 256 + key[_NEXT])
+
+
+def _from_key(high: bytes, low: bytes, key: int) -> list[int]:
+    """Positions (ascending) whose two high bytes, as a number, are at least `key`."""
+    if key <= 0:
+        return list(range(len(high)))
+    h, m = divmod(key, 256)
+    above_h = int.from_bytes(high.translate(_table(lambda v: v > h)), "little")
+    at_h = int.from_bytes(high.translate(_table(lambda v: v == h)), "little")
+    from_m = int.from_bytes(low.translate(_table(lambda v: v >= m)), "little")
+    marks = (above_h | at_h & from_m).to_bytes(len(low), "little")
+    return [found.start() for found in re.finditer(b"\x01", marks)]
+
+
+def _table(keep: Callable[[int], bool], mark: int = 1) -> bytes:
+    """A translation of bytes to `mark` where `keep` holds, else 0."""
+    return bytes(mark if keep(v) else 0 for v in range(256))
 
 
 class DamagedIndex(Exception):

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from ..text import MAX_QUERY_CHARS, analyse, normalise
 from . import cost
 from .expansion import expand, suggest
-from .index import FIELD_NAMES, Index
+from .index import FIELD_NAMES, Index, positions_from, top_positions
 
 RELATIVE_CUTOFF = 0.05  # a record far below the best one by score is noise, whatever it covers
 COVERAGE_CUTOFF = 0.5  # ...and so is one covering less than half the information the best covers
@@ -514,28 +514,18 @@ class _Route(NamedTuple):
         return found if self.weight is None else map(self.weight.__mul__, found)
 
     def reaching(self, score: float) -> list[int]:
-        """The records of this route whose value is at least `score` (passes at C speed: a
-        threshold on the stored impacts, then their values where it is close)."""
+        """The records of this route whose value is at least `score`: found on the bytes of the
+        stored impacts at C speed (`positions_from`), then by their values."""
         raw_score = score / (self.idf * (self.weight or 1.0))
-        positions = list(compress(range(len(self.raw)), map((raw_score * (1 - 1e-6)).__le__, self.raw)))
+        positions = positions_from(self.raw, raw_score * (1 - 1e-6))
         return list(compress(map(self.docs.__getitem__, positions), map(score.__le__, self.values(positions))))
 
-    def candidates(self, index: Index, depth: int, first: bool) -> list[int]:
+    def candidates(self, depth: int, first: bool) -> list[int]:
         """Records of this route that may be among the `depth` first results: those above the
         `depth`-th best value, and those equal to it (for the first route, only the `depth`
-        lowest numbers among these: the full ranking meets them first). Found by a threshold on
-        the stored impacts, in passes at C speed."""
-        raw = self.raw
-        positions: Iterable[int] = range(len(raw))
-        if len(raw) > depth:
-            hi, lo = index.highest(self.stem), index.lowest(self.stem)
-            for share in (0.02, 0.1, 0.3, 0.6, 1.0):
-                t = hi - (hi - lo) * share
-                # Kept a margin below the threshold, larger than single-precision rounding.
-                found = list(compress(range(len(raw)), map((t * (1 - 1e-6)).__le__, raw)))
-                if sum(map(t.__le__, map(raw.__getitem__, found))) >= depth:
-                    positions = found
-                    break
+        lowest numbers among these: the full ranking meets them first). Found on the bytes of
+        the stored impacts, at C speed (`top_positions`), then by their values."""
+        positions = top_positions(self.raw, depth)
         docs = list(map(self.docs.__getitem__, positions))
         values = list(self.values(positions))
         if len(values) <= depth:
@@ -585,7 +575,7 @@ def _one_word(index: Index, qterms: list[QueryTerm], limit: int, unknown: list[s
     depth = max(limit, RERANK_DEPTH)
     candidates: set[int] = set()
     for i, r in enumerate(routes):
-        candidates.update(r.candidates(index, depth, i == 0))
+        candidates.update(r.candidates(depth, i == 0))
         if len(candidates) > MAX_SCORED:
             return None
     best = {d: _best_route(routes, d) for d in candidates}
@@ -908,7 +898,7 @@ def _one_notion_words(
     seed: set[int] = set()
     for w in words:
         for r in w.routes:
-            seed.update(r.candidates(index, depth, True))
+            seed.update(r.candidates(depth, True))
     seed_scores, _ = scored(seed)
     if len(seed_scores) < depth:
         return None
@@ -924,7 +914,7 @@ def _one_notion_words(
     for r in words[best_word].routes:
         # A value at least `need` comes from a stored impact at least this (with a margin).
         raw_need = need / (r.idf * (r.weight or 1.0)) * (1 - 1e-6)
-        candidates.update(compress(r.docs, map(raw_need.__le__, r.raw)))
+        candidates.update(map(r.docs.__getitem__, positions_from(r.raw, raw_need)))
     if len(candidates) > MAX_APART:
         return None
     scores, values = scored(candidates)
@@ -1003,7 +993,7 @@ def _best_scored(
     hi, lo = index.highest(first.stem), index.lowest(first.stem)
     for share in (0.01, 0.03, 0.1, 0.3):
         t = hi - (hi - lo) * share
-        seed = [d for d in compress(first.docs, map(t.__le__, first.raw)) if d in in_level]
+        seed = [d for d in map(first.docs.__getitem__, positions_from(first.raw, t)) if d in in_level]
         if len(seed) >= m:
             break
     else:
@@ -1020,7 +1010,7 @@ def _best_scored(
     for r in words[best_word].routes:
         # A value at least `need` comes from a stored impact at least this (with a margin).
         raw_need = need / (r.idf * (r.weight or 1.0)) * (1 - 1e-6)
-        candidates.update(compress(r.docs, map(raw_need.__le__, r.raw)))
+        candidates.update(map(r.docs.__getitem__, positions_from(r.raw, raw_need)))
     for p in words[best_word].phrases:
         # A phrase's value is its weight times the mean of its stems' values: at least `need`
         # only if one stem's value is at least what the others' highest leave to reach.
@@ -1034,7 +1024,7 @@ def _best_scored(
             continue
         r = p.stems[k]
         raw_need = stem_needs[k] / r.idf * (1 - 1e-6)
-        candidates.update(compress(r.docs, map(raw_need.__le__, r.raw)))
+        candidates.update(map(r.docs.__getitem__, positions_from(r.raw, raw_need)))
     candidates &= in_level
     return None if len(candidates) > MAX_SCORED else list(candidates)
 
