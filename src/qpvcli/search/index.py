@@ -427,6 +427,17 @@ def _from_key(high: bytes, low: bytes, key: int) -> list[int]:
     return [found.start() for found in re.finditer(b"\x01", marks)]
 
 
+def positions_without(masks: array, fields: int) -> list[int]:
+    """Positions (ascending) of the field masks that have none of the bits of `fields`: their
+    two bytes translated and combined at C speed, the few positions left read by a search."""
+    data = masks.tobytes()
+    first, second = (data[0::2], data[1::2]) if sys.byteorder == "little" else (data[1::2], data[0::2])
+    low = int.from_bytes(first.translate(_table(lambda v: v & fields & 0xFF)), "little")
+    high = int.from_bytes(second.translate(_table(lambda v: v & fields >> 8)), "little")
+    marks = (low | high).to_bytes(len(first), "little")
+    return [found.start() for found in re.finditer(b"\x00", marks)]
+
+
 def _table(keep: Callable[[int], bool], mark: int = 1) -> bytes:
     """A translation of bytes to `mark` where `keep` holds, else 0."""
     return bytes(mark if keep(v) else 0 for v in range(256))

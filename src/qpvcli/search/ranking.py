@@ -13,13 +13,13 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import chain, compress, filterfalse, pairwise, repeat
-from operator import add, and_, itemgetter, lt, not_, truediv
+from operator import add, and_, itemgetter, lt, ne, not_, truediv
 from typing import NamedTuple
 
 from ..text import MAX_QUERY_CHARS, analyse, normalise
 from . import cost
 from .expansion import expand, suggest
-from .index import FIELD_NAMES, Index, positions_from, top_positions
+from .index import FIELD_NAMES, Index, positions_from, positions_without, top_positions
 
 RELATIVE_CUTOFF = 0.05  # a record far below the best one by score is noise, whatever it covers
 COVERAGE_CUTOFF = 0.5  # ...and so is one covering less than half the information the best covers
@@ -508,6 +508,11 @@ class _Route(NamedTuple):
     def position(self, d: int) -> int | None:
         return _position(self.docs, d)
 
+    def labels_only(self) -> list[int]:
+        """The records that have this variant only in the labels they share with other records
+        (their action's, their themes'), not in their own text."""
+        return list(map(self.docs.__getitem__, positions_without(self.masks, _OWN_FIELDS)))
+
     def values(self, positions: Iterable[int]) -> Iterable[float]:
         """The values of the records at these positions (passes at C speed)."""
         found = array("f", map(self.idf.__mul__, map(self.raw.__getitem__, positions)))
@@ -639,19 +644,26 @@ class _Phrase(NamedTuple):
         return dict(zip(docs, map(truediv, map(self.weight.__mul__, total), repeat(size)), strict=True))
 
     def own(self) -> set[int]:
-        return set.intersection(*(set(compress(r.docs, map(_OWN_FIELDS.__and__, r.masks))) for r in self.stems))
+        """The records that have every stem in their own text."""
+        return set(self.docs).difference(*(r.labels_only() for r in self.stems))
 
 
 class _Word(NamedTuple):
     routes: list[_Route]  # the word itself first
     phrases: list[_Phrase]
 
-    def own(self) -> set[int]:
-        """The records that have the word (any variant) in their own text."""
-        found = set().union(*(compress(r.docs, map(_OWN_FIELDS.__and__, r.masks)) for r in self.routes))
+    def flipped(self, codes: bytes, bit: int) -> set[int]:
+        """The records for which having the word in their own text (by any variant or phrase)
+        is not having the word itself (`bit` of `codes`): those that have it only in the labels
+        they share, and those that have only a variant or phrase of it, in their own text.
+        Few, found at C speed: the others are told by `codes` alone."""
+        others = set().union(*(set(r.docs).difference(r.labels_only()) for r in self.routes[1:]))
         for p in self.phrases:
-            found |= p.own()
-        return found
+            others |= p.own()
+        flipped = set(self.routes[0].labels_only()).difference(others)
+        found = list(others)
+        flipped.update(compress(found, map(not_, map(bit.__and__, map(codes.__getitem__, found)))))
+        return flipped
 
     def values(self, wanted: set[int]) -> tuple[dict[int, float], dict[int, float]]:
         """For those of `wanted` that have the word: its best value, and what they cover of it
@@ -744,7 +756,6 @@ def _many_words(
         alone |= others
         if len(alone) > MAX_APART:
             return None
-    own = [w.own() for w in words]
 
     # Which words' own postings have each record: one byte per record, a sum of powers of two.
     exact = [w.routes[0].docs for w in words]
@@ -758,8 +769,21 @@ def _many_words(
         if codes[d]:
             groups[codes[d]] -= 1
     popcount = {c: c.bit_count() for c in groups}
+    # Which words each record has in its own text: mostly the words it has (`codes`), but for
+    # the few records of `flips` (a word only in shared labels, or only a variant of it).
+    flips = [w.flipped(codes, bits[i]) for i, w in enumerate(words)]
+    own_apart = []  # among the records apart, those that have each word in their own text
+    alone_docs = list(alone)
+    for i, flipped in enumerate(flips):
+        has = map(bool, map(bits[i].__and__, map(codes.__getitem__, alone_docs)))
+        own_apart.append(set(compress(alone_docs, map(ne, has, map(flipped.__contains__, alone_docs)))))
+    adjust: Counter[int] = Counter()  # a record's order, against twice the words it has
+    for i, flipped in enumerate(flips):
+        for d in flipped:
+            adjust[d] += -1 if codes[d] & bits[i] else 1
+    twice = {c: 2 * k for c, k in popcount.items()}
     values = [w.values(alone) for w in words]
-    rest = _score_rest(values, own, shares, summed, alone)
+    rest = _score_rest(values, own_apart, shares, summed, alone)
 
     def members(c: int) -> list[int]:
         return [i for i in range(n) if c & bits[i]]
@@ -785,9 +809,9 @@ def _many_words(
     while True:
         wanted = {c for c in kept_groups if len(members(c)) >= least}
         found = list(filterfalse(rest.__contains__, _with_codes(codes, wanted)))
-        orders = list(map(popcount.__getitem__, map(codes.__getitem__, found)))
-        for o in own:
-            orders = list(map(add, orders, map(o.__contains__, found)))
+        orders = list(
+            map(add, map(twice.__getitem__, map(codes.__getitem__, found)), map(adjust.get, found, repeat(0)))
+        )
         found += [d for d, r in kept_rest.items() if r[COVERAGE] >= least]
         orders += [r[ORDER] for d, r in kept_rest.items() if r[COVERAGE] >= least]
         if least <= required:
