@@ -396,7 +396,7 @@ def top_positions(impacts: array, depth: int) -> list[int]:
     h = _last_from(lambda v: _count_from(high, v), depth, 0x7F)  # non-negative: below 0x80
     above = _count_from(high, h + 1)
     # The second byte of the impacts whose first is h; 0 elsewhere (told apart by `bucket`).
-    in_h = high.translate(_table(lambda v: v == h, 0xFF))
+    in_h = high.translate(_EQUAL_FF[h])
     bucket = len(impacts) - len(in_h.translate(None, b"\xff"))
     second = (int.from_bytes(in_h, "little") & int.from_bytes(low, "little")).to_bytes(len(low), "little")
     m = _last_from(lambda v: above + (_count_from(second, v) if v else bucket), depth, 0xFF)
@@ -420,9 +420,9 @@ def _from_key(high: bytes, low: bytes, key: int) -> list[int]:
     if key <= 0:
         return list(range(len(high)))
     h, m = divmod(key, 256)
-    above_h = int.from_bytes(high.translate(_table(lambda v: v > h)), "little")
-    at_h = int.from_bytes(high.translate(_table(lambda v: v == h)), "little")
-    from_m = int.from_bytes(low.translate(_table(lambda v: v >= m)), "little")
+    above_h = int.from_bytes(high.translate(_FROM[h + 1]), "little")
+    at_h = int.from_bytes(high.translate(_EQUAL[h]), "little")
+    from_m = int.from_bytes(low.translate(_FROM[m]), "little")
     marks = (above_h | at_h & from_m).to_bytes(len(low), "little")
     return [found.start() for found in re.finditer(b"\x01", marks)]
 
@@ -438,9 +438,25 @@ def positions_without(masks: array, fields: int) -> list[int]:
     return [found.start() for found in re.finditer(b"\x00", marks)]
 
 
-def _table(keep: Callable[[int], bool], mark: int = 1) -> bytes:
-    """A translation of bytes to `mark` where `keep` holds, else 0."""
-    return bytes(mark if keep(v) else 0 for v in range(256))
+def _table(keep: Callable[[int], bool]) -> bytes:
+    """A translation of bytes to 1 where `keep` holds, else 0."""
+    return bytes(1 if keep(v) else 0 for v in range(256))
+
+
+class _Tables(dict):
+    """Translation tables by byte value, made on first use (a search needs a few)."""
+
+    def __init__(self, make: Callable[[int], bytes]) -> None:
+        self.make = make
+
+    def __missing__(self, v: int) -> bytes:
+        table = self[v] = self.make(v)
+        return table
+
+
+_FROM = _Tables(lambda v: _table(lambda x: x >= v))  # 1 for the bytes at least v
+_EQUAL = _Tables(lambda v: _table(lambda x: x == v))  # 1 for the byte v
+_EQUAL_FF = _Tables(lambda v: bytes(0xFF if x == v else 0 for x in range(256)))
 
 
 class DamagedIndex(Exception):

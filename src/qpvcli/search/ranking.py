@@ -13,7 +13,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import chain, compress, filterfalse, pairwise, repeat
-from operator import add, and_, itemgetter, lt, ne, not_, truediv
+from operator import add, and_, itemgetter, lt, ne, not_, sub, truediv
 from typing import NamedTuple
 
 from ..text import MAX_QUERY_CHARS, analyse, normalise
@@ -296,7 +296,10 @@ def _one_notion(a: array | None, b: array | None) -> bool:
     counts once. Records of very different numbers are told apart without building a set."""
     if a is None or b is None or min(len(a), len(b)) < COLLOCATION * max(len(a), len(b)):
         return False
-    shared = len(set(a).intersection(b))
+    has = bytearray(max(a[-1], b[-1]) + 1)  # a byte per record (a loop of stores): cheaper than a set
+    for d in a:
+        has[d] = 1
+    shared = sum(map(has.__getitem__, b))
     return shared >= COLLOCATION * (len(a) + len(b) - shared)
 
 
@@ -777,10 +780,15 @@ def _many_words(
     for i, flipped in enumerate(flips):
         has = map(bool, map(bits[i].__and__, map(codes.__getitem__, alone_docs)))
         own_apart.append(set(compress(alone_docs, map(ne, has, map(flipped.__contains__, alone_docs)))))
-    adjust: Counter[int] = Counter()  # a record's order, against twice the words it has
+    # A record's order is twice the words it has, less those it has only in shared labels,
+    # plus those it has only by a variant or phrase in its own text (counted at C speed).
+    less: Counter[int] = Counter()
+    more: Counter[int] = Counter()
     for i, flipped in enumerate(flips):
-        for d in flipped:
-            adjust[d] += -1 if codes[d] & bits[i] else 1
+        found = list(flipped)
+        has = list(map(bits[i].__and__, map(codes.__getitem__, found)))
+        less.update(compress(found, has))
+        more.update(compress(found, map(not_, has)))
     twice = {c: 2 * k for c, k in popcount.items()}
     values = [w.values(alone) for w in words]
     rest = _score_rest(values, own_apart, shares, summed, alone)
@@ -809,9 +817,10 @@ def _many_words(
     while True:
         wanted = {c for c in kept_groups if len(members(c)) >= least}
         found = list(filterfalse(rest.__contains__, _with_codes(codes, wanted)))
-        orders = list(
-            map(add, map(twice.__getitem__, map(codes.__getitem__, found)), map(adjust.get, found, repeat(0)))
-        )
+        orders = list(map(twice.__getitem__, map(codes.__getitem__, found)))
+        if less or more:
+            orders = list(map(add, orders, map(more.get, found, repeat(0))))
+            orders = list(map(sub, orders, map(less.get, found, repeat(0))))
         found += [d for d, r in kept_rest.items() if r[COVERAGE] >= least]
         orders += [r[ORDER] for d, r in kept_rest.items() if r[COVERAGE] >= least]
         if least <= required:
@@ -946,7 +955,7 @@ def _one_notion_words(
     met: dict[int, tuple[int, int]] = {}  # record -> (map, variant) where the full ranking meets it first
     for k, i in enumerate(summed):
         for j, r in enumerate(words[i].routes):
-            found = compress(r.docs, map(candidates.__contains__, r.docs))
+            found = map(r.docs.__getitem__, _positions(r.docs, candidates))
             met.update(zip(filterfalse(met.__contains__, found), repeat((k, j))))
     head = sorted(candidates, key=lambda d: (-scores[d], met[d], d))[:depth]
     if texts is not None:
