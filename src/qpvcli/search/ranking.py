@@ -713,13 +713,12 @@ def _many_words(
     not hold (the full ranking then runs).
 
     Most records are found by the words themselves: what they cover and how many words they
-    match depend only on which words they have, counted for every record in one pass at C speed
-    (a record's count is the sum of a distinct power of two per word: the word's postings are
-    counted that many times). The records found only by a weaker variant or a phrase of a word
-    (MAX_APART at most) are scored apart. The total is counted by group of words; it is
+    match depend only on which words they have, one byte per record (`_codes`: the sum of a
+    distinct power of two per word). The records found only by a weaker variant or a phrase of
+    a word (MAX_APART at most) are scored apart. The total is counted by group of words; it is
     exact when the lowest score possible in each group kept passes the score cut-off. The first
     results are taken among the records that match the most words, then ranked by their
-    scores, read for them only."""
+    scores, read only for those that can reach the first results (`_best_scored`)."""
     n = len(qterms)
     if n > MAX_FAST_WORDS or any(q.generic for q in qterms):
         return None
@@ -825,7 +824,7 @@ def _many_words(
         orders += [r[ORDER] for d, r in kept_rest.items() if r[COVERAGE] >= least]
         if least <= required:
             break
-        if len(found) >= depth and heapq.nlargest(depth, orders)[-1] > 2 * (least - 1):
+        if len(found) >= depth and _kth_largest(orders, depth) > 2 * (least - 1):
             break
         least -= 1
 
@@ -839,7 +838,7 @@ def _many_words(
         return dict(zip(found, _sums(maps, summed, found), strict=True))
 
     if len(found) > depth:
-        last = heapq.nlargest(depth, orders)[-1]
+        last = _kth_largest(orders, depth)
         keep = list(map(last.__le__, orders))
         found, orders = list(compress(found, keep)), list(compress(orders, keep))
     ranked = found
@@ -985,6 +984,17 @@ def _one_notion_words(
     for d in [d for d in head if weights.get(d, 0.0) >= min_covered and scores[d] >= min_score][:limit]:
         hits.append(Hit(d, scores[d], int(d in weights), _matches(index, qterms, d)))
     return Result(hits, qterms, [], total, unknown)
+
+
+def _kth_largest(orders: list[int], k: int) -> int:
+    """The `k`-th largest of some small numbers (`heapq.nlargest(k, orders)[-1]`), counted at
+    C speed: a record's order is at most twice the number of words."""
+    counts = Counter(orders)
+    for value in sorted(counts, reverse=True):
+        k -= counts[value]
+        if k <= 0:
+            return value
+    raise ValueError("fewer than k values")
 
 
 def _codes(exact: list[array], bits: list[int], n_docs: int) -> bytes:
