@@ -364,7 +364,6 @@ def _index_worker(path: str, schema: str, pipe: Connection) -> None:
 # (sign, exponent and the first mantissa bits: a key of 1/128 relative precision) are compared
 # for a whole array at once with bytes.translate and counted with len(), at C speed.
 _HIGH, _NEXT = (3, 2) if sys.byteorder == "little" else (0, 1)
-_BELOW = [bytes(range(v)) for v in range(257)]  # deleted by translate: the bytes below v
 
 
 def _count_from(high: bytes, v: int) -> int:
@@ -450,7 +449,8 @@ def _table(keep: Callable[[int], bool]) -> bytes:
 
 
 class _Tables(dict):
-    """Translation tables by byte value, made on first use (a search needs a few)."""
+    """Translation tables by byte value, made on first use (a search needs a few; all at
+    import would cost a millisecond to every search)."""
 
     def __init__(self, make: Callable[[int], bytes]) -> None:
         self.make = make
@@ -460,6 +460,7 @@ class _Tables(dict):
         return table
 
 
+_BELOW = _Tables(lambda v: bytes(range(v)))  # deleted by translate: the bytes below v
 _FROM = _Tables(lambda v: _table(lambda x: x >= v))  # 1 for the bytes at least v
 _EQUAL = _Tables(lambda v: _table(lambda x: x == v))  # 1 for the byte v
 _EQUAL_FF = _Tables(lambda v: bytes(0xFF if x == v else 0 for x in range(256)))
