@@ -9,12 +9,16 @@ from __future__ import annotations
 import random
 import sys
 import tomllib
+from array import array
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qpvcli.api import Qpv
 from qpvcli.search import Index, ranking
+from qpvcli.search.index import positions_from, top_positions
 
 from . import search_reference
 
@@ -114,3 +118,30 @@ def test_fast_ranking_answers_as_the_reference_on_a_larger_catalogue(tmp_path):
         if answers(ranking.run, engine, q, None, limit) != answers(search_reference.run, engine, q, None, limit)
     ]
     assert not differ, differ[:10]
+
+
+impacts = st.lists(
+    st.one_of(
+        st.floats(0, 3, width=32), st.sampled_from([0.0, 1e-30, 0.5, 0.99999994, 1.0, 1.0000001, 1.9999999, 2.0, 3e38])
+    ),
+    min_size=1,
+)
+
+
+@given(impacts, st.integers(1, 50))
+def test_top_positions_hold_the_best_impacts_and_those_just_below(values, depth):
+    """The fast paths take their first candidates from the bytes of the stored impacts: every
+    impact among the `depth` best, or within a millionth of the `depth`-th, must be there."""
+    raw = array("f", values)
+    found = top_positions(raw, depth)
+    assert found == sorted(set(found))
+    last = sorted(raw, reverse=True)[min(depth, len(raw)) - 1]
+    assert {j for j, v in enumerate(raw) if v >= last * (1 - 1e-6)} <= set(found)
+
+
+@given(impacts, st.floats(0, 3, width=32))
+def test_positions_from_hold_every_impact_above_a_threshold(values, t):
+    raw = array("f", values)
+    found = positions_from(raw, t)
+    assert found == sorted(set(found))
+    assert {j for j, v in enumerate(raw) if v >= t} <= set(found)

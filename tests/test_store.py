@@ -281,7 +281,7 @@ def _table_rows(path: Path) -> dict[str, list[tuple]]:
     try:
         return {
             t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
-            for t in ("postings", "vocabulaire", "synonymes", "expansions", "exemples")
+            for t in ("postings", "vocabulaire", "mots_longueur", "synonymes", "expansions", "exemples")
         }
     finally:
         conn.close()

@@ -11,7 +11,8 @@ a half-built store. It holds:
   that filters and sorting need;
 - `niveaux`, `partenaires` + `exemple_partenaires`, `territoires` + `exemple_territoires`:
   what filters and facets join on;
-- `postings`, `vocabulaire`, `synonymes`: the search index (see `search.index`).
+- `postings`, `vocabulaire`, `mots_longueur`, `synonymes`, `expansions`: the search index (see
+  `search.index`).
 
 Every read is a query: `show` reads one row, a search the postings of its terms.
 """
@@ -30,7 +31,7 @@ from .text import analyse, fold
 if TYPE_CHECKING:
     from pathlib import Path
 
-STORE_FORMAT = 9
+STORE_FORMAT = 10
 APPLICATION_ID = 0x51505631  # "QPV1": a database of ours, not any SQLite file
 
 SCHEMA = """
@@ -64,6 +65,7 @@ CREATE TABLE postings (stem TEXT NOT NULL, segment INTEGER NOT NULL, docs BLOB N
     masks BLOB NOT NULL);
 CREATE TABLE vocabulaire (mot TEXT PRIMARY KEY, stem TEXT NOT NULL, df INTEGER NOT NULL, longueur INTEGER NOT NULL,
     son TEXT) WITHOUT ROWID;
+CREATE TABLE mots_longueur (longueur INTEGER PRIMARY KEY, mots TEXT NOT NULL);
 CREATE TABLE synonymes (stem TEXT NOT NULL, autre TEXT NOT NULL);
 CREATE TABLE expansions (cle TEXT NOT NULL, stems TEXT NOT NULL, comment TEXT NOT NULL);
 """

@@ -3,7 +3,8 @@
 Postings are stored per stem in SQLite (`postings`: record numbers, BM25F impacts without the
 idf, applied when they are read, field bit masks, as packed arrays); the surface vocabulary
 (`vocabulaire`: folded word, stem, document frequency, length, sound key) serves typo
-tolerance, prefixes and suggestions.
+tolerance, prefixes and suggestions; its words of each length are also kept in one text
+(`mots_longueur`), for the passes that read them all (suggestions, typos).
 A search reads only the rows of its terms and of their variants.
 """
 
@@ -11,9 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 import sqlite3
+import sys
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from itertools import compress, groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from ..fields import SEARCH_FIELDS
@@ -238,6 +243,13 @@ class IndexBuilder:
                 if d
             ),
         )
+        # The words of each length in one text, alphabetical, one per line: suggestions read
+        # a hundred thousand words, one row each would take 20 ms.
+        by_length = conn.execute("SELECT longueur, mot FROM vocabulaire ORDER BY longueur, mot").fetchall()
+        conn.executemany(
+            "INSERT INTO mots_longueur VALUES (?, ?)",
+            ((n, "\n".join(w for _, w in rows)) for n, rows in groupby(by_length, key=itemgetter(0))),
+        )
         synonyms, expansions = load_thesaurus()
         conn.executemany(
             "INSERT INTO synonymes VALUES (?, ?)", ((s, o) for s, others in synonyms.items() for o in others)
@@ -323,7 +335,7 @@ def _failed(detail: str) -> OSError:
     return OSError(0, f"l'indexation dans un second processus a échoué ({detail})")
 
 
-INDEX_TABLES = ("postings", "vocabulaire", "synonymes", "expansions")
+INDEX_TABLES = ("postings", "vocabulaire", "mots_longueur", "synonymes", "expansions")
 
 
 def _index_worker(path: str, schema: str, pipe: Connection) -> None:
@@ -348,6 +360,112 @@ def _index_worker(path: str, schema: str, pipe: Connection) -> None:
         raise SystemExit(1) from None
 
 
+# The bytes of a non-negative single-precision float order like the float: its two high bytes
+# (sign, exponent and the first mantissa bits: a key of 1/128 relative precision) are compared
+# for a whole array at once with bytes.translate and counted with len(), at C speed.
+_HIGH, _NEXT = (3, 2) if sys.byteorder == "little" else (0, 1)
+
+
+def _count_from(high: bytes, v: int) -> int:
+    """How many bytes of `high` are at least v."""
+    return len(high.translate(None, _BELOW[v]))
+
+
+def _last_from(count: Callable[[int], int], depth: int, top: int) -> int:
+    """The highest byte value v up to `top` such that count(v) >= depth (count decreasing, and
+    count(0) >= depth)."""
+    lo, hi = 0, top
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if count(mid) >= depth:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def top_positions(impacts: array, depth: int) -> list[int]:
+    """Positions (ascending) of the `depth` highest impacts of an array, and of any whose two
+    high bytes are at most one step below those of the `depth`-th (so every impact within a
+    few millionths of it is there)."""
+    data = impacts.tobytes()
+    high, low = data[_HIGH::4], data[_NEXT::4]
+    if _count_from(high, 0x80) or depth >= len(impacts):  # negative: never, by construction
+        return list(range(len(impacts)))
+    h = _last_from(lambda v: _count_from(high, v), depth, 0x7F)  # non-negative: below 0x80
+    above = _count_from(high, h + 1)
+    # The second byte of the impacts whose first is h; 0 elsewhere (told apart by `bucket`).
+    in_h = high.translate(_EQUAL_FF[h])
+    bucket = len(impacts) - len(in_h.translate(None, b"\xff"))
+    second = (int.from_bytes(in_h, "little") & int.from_bytes(low, "little")).to_bytes(len(low), "little")
+    m = _last_from(lambda v: above + (_count_from(second, v) if v else bucket), depth, 0xFF)
+    # One key step lower: the impacts a few millionths below the depth-th are kept too.
+    return _from_key(high, low, h * 256 + m - 1)
+
+
+def positions_from(impacts: array, t: float) -> list[int]:
+    """Positions (ascending) of the impacts at least `t`, and of some below it (those whose two
+    high bytes are those of `t`: less than 1% below)."""
+    data = impacts.tobytes()
+    high, low = data[_HIGH::4], data[_NEXT::4]
+    if t <= 0 or _count_from(high, 0x80):  # negative: never, by construction
+        return list(range(len(impacts)))
+    key = array("f", (t,)).tobytes()
+    return _from_key(high, low, key[_HIGH] * 256 + key[_NEXT])
+
+
+def _from_key(high: bytes, low: bytes, key: int) -> list[int]:
+    """Positions (ascending) whose two high bytes, as a number, are at least `key`."""
+    if key <= 0:
+        return list(range(len(high)))
+    h, m = divmod(key, 256)
+    above_h = int.from_bytes(high.translate(_FROM[h + 1]), "little")
+    at_h = int.from_bytes(high.translate(_EQUAL[h]), "little")
+    from_m = int.from_bytes(low.translate(_FROM[m]), "little")
+    return _marked((above_h | at_h & from_m).to_bytes(len(low), "little"))
+
+
+def positions_without(masks: array, fields: int) -> list[int]:
+    """Positions (ascending) of the field masks that have none of the bits of `fields`: their
+    two bytes translated and combined at C speed, the few positions left read by a search."""
+    data = masks.tobytes()
+    first, second = (data[0::2], data[1::2]) if sys.byteorder == "little" else (data[1::2], data[0::2])
+    low = int.from_bytes(first.translate(_table(lambda v: v & fields & 0xFF)), "little")
+    high = int.from_bytes(second.translate(_table(lambda v: v & fields >> 8)), "little")
+    return _marked((low | high).to_bytes(len(first), "little").translate(_EQUAL[0]))
+
+
+def _marked(marks: bytes) -> list[int]:
+    """The positions of the bytes 1 among bytes 0 and 1: searched for when they are few,
+    else a pass at C speed."""
+    if marks.count(1) * 16 < len(marks):
+        return [found.start() for found in re.finditer(b"\x01", marks)]
+    return list(compress(range(len(marks)), marks))
+
+
+def _table(keep: Callable[[int], bool]) -> bytes:
+    """A translation of bytes to 1 where `keep` holds, else 0."""
+    return bytes(1 if keep(v) else 0 for v in range(256))
+
+
+class _Tables(dict):
+    """Translation tables by byte value, made on first use (a search needs a few; all at
+    import would cost a millisecond to every search)."""
+
+    def __init__(self, make: Callable[[int], bytes]) -> None:
+        self.make = make
+
+    def __missing__(self, v: int) -> bytes:
+        table = self[v] = self.make(v)
+        return table
+
+
+_BELOW = _Tables(lambda v: bytes(range(v)))  # deleted by translate: the bytes below v
+_FROM = _Tables(lambda v: _table(lambda x: x >= v))  # 1 for the bytes at least v
+_EQUAL = _Tables(lambda v: _table(lambda x: x == v))  # 1 for the byte v
+_EQUAL_FF = _Tables(lambda v: bytes(0xFF if x == v else 0 for x in range(256)))
+
+
 class DamagedIndex(Exception):
     """Postings whose arrays do not agree: the store cannot be trusted."""
 
@@ -361,6 +479,8 @@ class Index:
         self._raw: dict[str, tuple[array, array, array] | None] = {}
         self._postings: dict[str, tuple[array, array, array] | None] = {}
         self._words: dict[str, tuple[str, int] | None] = {}
+        self._lowest: dict[str, float] = {}
+        self._highest: dict[str, float] = {}
 
     def raw(self, s: str) -> tuple[array, array, array] | None:
         """Record numbers (ascending), impacts as stored (idf not applied) and field masks of
@@ -397,6 +517,18 @@ class Index:
             found = (docs, array("f", map(idf.__mul__, impacts)), masks)
         self._postings[s] = found
         return found
+
+    def lowest(self, s: str) -> float:
+        """The lowest impact stored for a stem (one pass over its postings, once)."""
+        if s not in self._lowest:
+            self._lowest[s] = min(self.raw(s)[1])  # type: ignore[index]
+        return self._lowest[s]
+
+    def highest(self, s: str) -> float:
+        """The highest impact stored for a stem (one pass over its postings, once)."""
+        if s not in self._highest:
+            self._highest[s] = max(self.raw(s)[1])  # type: ignore[index]
+        return self._highest[s]
 
     def impact(self, s: str, j: int) -> float:
         """The `j`-th impact of a stem with its idf applied, as `postings` gives it (rounded to
@@ -454,25 +586,32 @@ class Index:
         """Vocabulary words of lengths lo..hi, starting with `first` when given; by length, then
         in alphabetical order."""
         if first is None:
-            sql, params = "SELECT mot FROM vocabulaire WHERE longueur BETWEEN ? AND ? ORDER BY longueur, mot", (lo, hi)
-            return [w for (w,) in self.conn.execute(sql, params)]
-        # The words of one first letter, read by their key (`+longueur`: not by the index of
-        # lengths, which would scan every word of these lengths), then sorted as above.
-        sql = "SELECT mot FROM vocabulaire WHERE mot >= ? AND mot < ? AND +longueur BETWEEN ? AND ?"
-        found = [w for (w,) in self.conn.execute(sql, (first, first + _TOP, lo, hi))]
-        return sorted(found, key=lambda w: (len(w), w))
+            out: list[str] = []
+            for (text,) in self.conn.execute(
+                "SELECT mots FROM mots_longueur WHERE longueur BETWEEN ? AND ? ORDER BY longueur", (lo, hi)
+            ):
+                out += text.split("\n")
+            return out
+        # The words of one first letter, length by length, read by the index of lengths (its
+        # entries are (length, word): a range of words within one length).
+        sql = "SELECT mot FROM vocabulaire WHERE longueur = ? AND mot >= ? AND mot < ? ORDER BY mot"
+        return [w for n in range(lo, hi + 1) for (w,) in self.conn.execute(sql, (n, first, first + _TOP))]
 
     def words_one_edit_from_start(self, term: str) -> list[str]:
         """Vocabulary words one length from `term` or of its length, with another first letter,
         that may be one edit from it (`words_of_length` order): the edit is at the start, so
         the word starts with the term's second letter (a deletion or a swap), or its second
         letter is the term's first or second (an insertion or a substitution)."""
-        sql = (
-            "SELECT mot FROM vocabulaire WHERE longueur BETWEEN ? AND ? AND substr(mot, 1, 1) <> ?"
-            " AND (substr(mot, 1, 1) = ? OR substr(mot, 2, 1) IN (?, ?)) ORDER BY longueur, mot"
-        )
-        params = (len(term) - 1, len(term) + 1, term[0], term[1:2], term[0], term[1:2])
-        return [w for (w,) in self.conn.execute(sql, params)]
+        first, second = re.escape(term[0]), re.escape(term[1:2])
+        # Each word after its line break: a literal the search skips to (faster than ^).
+        line = re.compile(f"\n((?!{first})(?:{second}|[^\n](?:{first}|{second}))[^\n]*)")
+        out: list[str] = []
+        for (text,) in self.conn.execute(
+            "SELECT mots FROM mots_longueur WHERE longueur BETWEEN ? AND ? ORDER BY longueur",
+            (len(term) - 1, len(term) + 1),
+        ):
+            out += line.findall("\n" + text)
+        return out
 
     def words_sounding(self, key: str) -> list[str]:
         return [w for (w,) in self.conn.execute("SELECT mot FROM vocabulaire WHERE son = ?", (key,))]

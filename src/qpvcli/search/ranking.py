@@ -13,13 +13,13 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
 from itertools import chain, compress, filterfalse, pairwise, repeat
-from operator import add, and_, itemgetter, lt, not_, truediv
+from operator import add, and_, itemgetter, lt, ne, not_, sub, truediv
 from typing import NamedTuple
 
 from ..text import MAX_QUERY_CHARS, STOP_WORDS, analyse, cut, normalise, prepare, token_terms
 from . import cost
 from .expansion import MISTYPED_ROUTES, expand, suggest
-from .index import FIELD_NAMES, Index
+from .index import FIELD_NAMES, Index, positions_from, positions_without, top_positions
 
 RELATIVE_CUTOFF = 0.05  # a record far below the best one by score is noise, whatever it covers
 COVERAGE_CUTOFF = 0.5  # ...and so is one covering less than half the information the best covers
@@ -419,12 +419,25 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
             best.update(zip(added, map(values.__getitem__, added), strict=True))
             weights.update(dict.fromkeys(added, penalty))
     for stems, weight, _how in q.phrases:
-        found_all = [index.postings(s) for s in stems]
+        found_all = [index.raw(s) for s in stems]
         if any(f is None for f in found_all):
             continue
-        maps = [dict(zip(f[0], f[1], strict=True)) for f in found_all]  # type: ignore[index]
-        shared = set(maps[0]).intersection(*maps[1:])
-        own.update(set.intersection(*(set(compress(f[0], map(_OWN_FIELDS.__and__, f[2]))) for f in found_all)))  # type: ignore[index]
+        # The records that have every stem (a set built as from the stems' dicts: the same
+        # order), then each stem's values for those only, as `Index.postings` gives them.
+        first = found_all[0][0]  # type: ignore[index]
+        if len(stems) == 1:
+            first = dict.fromkeys(first)
+        shared = set(first).intersection(*(f[0] for f in found_all[1:]))  # type: ignore[index]
+        maps = []
+        owned = set(shared)  # those that have every stem in their own text
+        for s, (docs, raw, masks) in zip(stems, found_all, strict=True):  # type: ignore[misc]
+            positions = _positions(docs, shared)
+            found = list(map(docs.__getitem__, positions))
+            values = array("f", map(index.idf(s).__mul__, map(raw.__getitem__, positions)))
+            maps.append(dict(zip(found, values, strict=True)))
+            labels_only = map(not_, map(_OWN_FIELDS.__and__, map(masks.__getitem__, positions)))
+            owned.difference_update(compress(found, labels_only))
+        own.update(owned)
         for d in shared:
             v = weight * sum(m[d] for m in maps) / len(maps)
             if v > best.get(d, 0.0):
@@ -448,7 +461,10 @@ def _one_notion(a: array | None, b: array | None) -> bool:
     counts once. Records of very different numbers are told apart without building a set."""
     if a is None or b is None or min(len(a), len(b)) < COLLOCATION * max(len(a), len(b)):
         return False
-    shared = len(set(a).intersection(b))
+    has = bytearray(max(a[-1], b[-1]) + 1)  # a byte per record (a loop of stores): cheaper than a set
+    for d in a:
+        has[d] = 1
+    shared = sum(map(has.__getitem__, b))
     return shared >= COLLOCATION * (len(a) + len(b) - shared)
 
 
@@ -645,36 +661,47 @@ class _Route(NamedTuple):
     idf: float
     weight: float | None  # None: the word itself, its impacts counted as they are
     penalty: float  # what a record found by it covers of the word
+    stem: str
 
     def value(self, j: int) -> float:
         """The `j`-th record's value by this route, rounded as `Index.postings` rounds."""
-        v = array("f", (self.idf * self.raw[j],))[0]
+        return self.value_of(self.raw[j])
+
+    def value_of(self, impact: float) -> float:
+        """The value of a record of this route whose stored impact is `impact`."""
+        v = array("f", (self.idf * impact,))[0]
         return v if self.weight is None else v * self.weight
+
+    def lowest(self, index: Index) -> float:
+        """The lowest value of a record of this route."""
+        return self.value_of(index.lowest(self.stem))
 
     def position(self, d: int) -> int | None:
         return _position(self.docs, d)
+
+    def labels_only(self) -> list[int]:
+        """The records that have this variant only in the labels they share with other records
+        (their action's, their themes'), not in their own text."""
+        return list(map(self.docs.__getitem__, positions_without(self.masks, _OWN_FIELDS)))
 
     def values(self, positions: Iterable[int]) -> Iterable[float]:
         """The values of the records at these positions (passes at C speed)."""
         found = array("f", map(self.idf.__mul__, map(self.raw.__getitem__, positions)))
         return found if self.weight is None else map(self.weight.__mul__, found)
 
+    def reaching(self, score: float) -> list[int]:
+        """The records of this route whose value is at least `score`: found on the bytes of the
+        stored impacts at C speed (`positions_from`), then by their values."""
+        raw_score = score / (self.idf * (self.weight or 1.0))
+        positions = positions_from(self.raw, raw_score * (1 - 1e-6))
+        return list(compress(map(self.docs.__getitem__, positions), map(score.__le__, self.values(positions))))
+
     def candidates(self, depth: int, first: bool) -> list[int]:
         """Records of this route that may be among the `depth` first results: those above the
         `depth`-th best value, and those equal to it (for the first route, only the `depth`
-        lowest numbers among these: the full ranking meets them first). Found by a threshold on
-        the stored impacts, in passes at C speed."""
-        raw = self.raw
-        positions: Iterable[int] = range(len(raw))
-        if len(raw) > depth:
-            hi, lo = max(raw), min(raw)
-            for share in (0.02, 0.1, 0.3, 0.6, 1.0):
-                t = hi - (hi - lo) * share
-                # Kept a margin below the threshold, larger than single-precision rounding.
-                found = list(compress(range(len(raw)), map((t * (1 - 1e-6)).__le__, raw)))
-                if sum(map(t.__le__, map(raw.__getitem__, found))) >= depth:
-                    positions = found
-                    break
+        lowest numbers among these: the full ranking meets them first). Found on the bytes of
+        the stored impacts, at C speed (`top_positions`), then by their values."""
+        positions = top_positions(self.raw, depth)
         docs = list(map(self.docs.__getitem__, positions))
         values = list(self.values(positions))
         if len(values) <= depth:
@@ -700,7 +727,7 @@ def _routes(index: Index, q: QueryTerm) -> list[_Route]:
             weight = penalty
             if cap is not None and penalty < 1.0:
                 weight *= min(1.0, cap / (index.idf(s) or cap))
-        routes.append(_Route(found[0], found[1], found[2], index.idf(s), weight, penalty))
+        routes.append(_Route(found[0], found[1], found[2], index.idf(s), weight, penalty, s))
     return routes
 
 
@@ -733,21 +760,22 @@ def _one_word(index: Index, qterms: list[QueryTerm], limit: int, unknown: list[s
     min_covered = COVERAGE_CUTOFF * routes[0].penalty
     # The records counted: those of the variants that cover enough of the word, whose value
     # passes the score cut-off. A variant whose lowest value passes it counts all its records;
-    # the records found only by the others (few, else the full ranking runs) are scored.
+    # the records found only by the others pass if their value by some route passes.
     counted = [r for r in routes if r.penalty >= min_covered]
-    passing = [r for r in counted if r.value(r.raw.index(min(r.raw))) >= min_score]
+    passing = [r for r in counted if r.lowest(index) >= min_score]
     failing = [r for r in counted if all(r is not p for p in passing)]
     alone = set().union(*(r.docs for r in failing))
-    if len(alone) > MAX_APART:
-        return None
     for r in passing:
         if len(alone) * 20 < len(r.docs):
             alone = {d for d in alone if r.position(d) is None}
         else:
             alone.difference_update(r.docs)
     total = _union_size([r.docs for r in passing])
-    if alone:  # their best values, read at C speed
+    if len(alone) * 16 < sum(len(r.docs) for r in routes):  # few: their best values
         total += sum(map(min_score.__le__, _Word(routes, []).values(alone)[0].values()))
+    else:  # many: those whose value by some route passes
+        reached = set().union(*(r.reaching(min_score) for r in routes))
+        total += len(alone & reached)
 
     def kept(d: int) -> bool:
         return routes[best[d][1]].penalty >= min_covered and best[d][0] >= min_score
@@ -779,7 +807,7 @@ class _Phrase(NamedTuple):
         total: list[float] = []
         docs: list[int] = []
         for r in self.stems:
-            positions = list(compress(range(len(r.docs)), map(wanted.__contains__, r.docs)))
+            positions = _positions(r.docs, wanted)
             docs = list(map(r.docs.__getitem__, positions))
             found = list(r.values(positions))
             total = found if not total else list(map(add, total, found))
@@ -787,19 +815,26 @@ class _Phrase(NamedTuple):
         return dict(zip(docs, map(truediv, map(self.weight.__mul__, total), repeat(size)), strict=True))
 
     def own(self) -> set[int]:
-        return set.intersection(*(set(compress(r.docs, map(_OWN_FIELDS.__and__, r.masks))) for r in self.stems))
+        """The records that have every stem in their own text."""
+        return set(self.docs).difference(*(r.labels_only() for r in self.stems))
 
 
 class _Word(NamedTuple):
     routes: list[_Route]  # the word itself first
     phrases: list[_Phrase]
 
-    def own(self) -> set[int]:
-        """The records that have the word (any variant) in their own text."""
-        found = set().union(*(compress(r.docs, map(_OWN_FIELDS.__and__, r.masks)) for r in self.routes))
+    def flipped(self, codes: bytes, bit: int) -> set[int]:
+        """The records for which having the word in their own text (by any variant or phrase)
+        is not having the word itself (`bit` of `codes`): those that have it only in the labels
+        they share, and those that have only a variant or phrase of it, in their own text.
+        Few, found at C speed: the others are told by `codes` alone."""
+        others = set().union(*(set(r.docs).difference(r.labels_only()) for r in self.routes[1:]))
         for p in self.phrases:
-            found |= p.own()
-        return found
+            others |= p.own()
+        flipped = set(self.routes[0].labels_only()).difference(others)
+        found = list(others)
+        flipped.update(compress(found, map(not_, map(bit.__and__, map(codes.__getitem__, found)))))
+        return flipped
 
     def values(self, wanted: set[int]) -> tuple[dict[int, float], dict[int, float]]:
         """For those of `wanted` that have the word: its best value, and what they cover of it
@@ -807,7 +842,7 @@ class _Word(NamedTuple):
         best: dict[int, float] = {}
         weights: dict[int, float] = {}
         for r in self.routes:
-            positions = list(compress(range(len(r.docs)), map(wanted.__contains__, r.docs)))
+            positions = _positions(r.docs, wanted)
             found = dict(zip(map(r.docs.__getitem__, positions), r.values(positions), strict=True))
             better, added = _merge(best, found)
             weights.update(dict.fromkeys(added, r.penalty))  # a record met before keeps its weight
@@ -828,7 +863,7 @@ def _word(index: Index, q: QueryTerm) -> _Word | None:
         found = [index.raw(s) for s in stems]
         if any(f is None for f in found):
             continue
-        parts = [_Route(f[0], f[1], f[2], index.idf(s), None, weight) for s, f in zip(stems, found, strict=True)]  # type: ignore[index]
+        parts = [_Route(f[0], f[1], f[2], index.idf(s), None, weight, s) for s, f in zip(stems, found, strict=True)]  # type: ignore[index]
         shared = set(parts[0].docs).intersection(*(r.docs for r in parts[1:]))
         phrases.append(_Phrase(parts, weight, array("i", sorted(shared))))
     return _Word(routes, phrases)
@@ -846,13 +881,12 @@ def _many_words(
     not hold (the full ranking then runs).
 
     Most records are found by the words themselves: what they cover and how many words they
-    match depend only on which words they have, counted for every record in one pass at C speed
-    (a record's count is the sum of a distinct power of two per word: the word's postings are
-    counted that many times). The records found only by a weaker variant or a phrase of a word
-    (MAX_APART at most) are scored apart. The total is counted by group of words; it is
+    match depend only on which words they have, one byte per record (`_codes`: the sum of a
+    distinct power of two per word). The records found only by a weaker variant or a phrase of
+    a word (MAX_APART at most) are scored apart. The total is counted by group of words; it is
     exact when the lowest score possible in each group kept passes the score cut-off. The first
     results are taken among the records that match the most words, then ranked by their
-    scores, read for them only."""
+    scores, read only for those that can reach the first results (`_best_scored`)."""
     n = len(qterms)
     if n > MAX_FAST_WORDS or any(q.generic for q in qterms):
         return None
@@ -892,29 +926,39 @@ def _many_words(
         alone |= others
         if len(alone) > MAX_APART:
             return None
-    own = [w.own() for w in words]
 
-    # Which words' own postings have each record: one count at C speed, as powers of two.
+    # Which words' own postings have each record: one byte per record, a sum of powers of two.
     exact = [w.routes[0].docs for w in words]
     by_size = sorted(range(n), key=lambda i: len(exact[i]), reverse=True)
     bits = [0] * n
     for rank, i in enumerate(by_size):
         bits[i] = 1 << rank
-    code = Counter(chain.from_iterable(docs for i in range(n) for docs in repeat(exact[i], bits[i])))
-    groups = Counter(code.values())
+    codes = _codes(exact, bits, index.n_docs)
+    groups = Counter({c: k for c in range(1, 1 << n) if (k := codes.count(c))})
     for d in alone:
-        if d in code:
-            groups[code[d]] -= 1
-    popcount = {c: bin(c).count("1") for c in groups}
-    # The values of the records apart and of those with the most words (likely the first
-    # results) are read together: one pass over each variant's postings.
-    most = max((popcount[c] for c, k in groups.items() if k > 0), default=0)
-    top = {c for c, k in groups.items() if k > 0 and popcount[c] == most}
-    ahead = set(filterfalse(alone.__contains__, compress(code, map(top.__contains__, code.values()))))
-    if len(ahead) > MAX_APART:
-        ahead = set()
-    values = [w.values(alone | ahead) for w in words]
-    rest = _score_rest(values, own, shares, summed, alone)
+        if codes[d]:
+            groups[codes[d]] -= 1
+    popcount = {c: c.bit_count() for c in groups}
+    # Which words each record has in its own text: mostly the words it has (`codes`), but for
+    # the few records of `flips` (a word only in shared labels, or only a variant of it).
+    flips = [w.flipped(codes, bits[i]) for i, w in enumerate(words)]
+    own_apart = []  # among the records apart, those that have each word in their own text
+    alone_docs = list(alone)
+    for i, flipped in enumerate(flips):
+        has = map(bool, map(bits[i].__and__, map(codes.__getitem__, alone_docs)))
+        own_apart.append(set(compress(alone_docs, map(ne, has, map(flipped.__contains__, alone_docs)))))
+    # A record's order is twice the words it has, less those it has only in shared labels,
+    # plus those it has only by a variant or phrase in its own text (counted at C speed).
+    less: Counter[int] = Counter()
+    more: Counter[int] = Counter()
+    for i, flipped in enumerate(flips):
+        found = list(flipped)
+        has = list(map(bits[i].__and__, map(codes.__getitem__, found)))
+        less.update(compress(found, has))
+        more.update(compress(found, map(not_, has)))
+    twice = {c: 2 * k for c, k in popcount.items()}
+    values = [w.values(alone) for w in words]
+    rest = _score_rest(values, own_apart, shares, summed, alone)
 
     def members(c: int) -> list[int]:
         return [i for i in range(n) if c & bits[i]]
@@ -939,50 +983,66 @@ def _many_words(
     least = k_max
     while True:
         wanted = {c for c in kept_groups if len(members(c)) >= least}
-        found = list(filterfalse(rest.__contains__, compress(code, map(wanted.__contains__, code.values()))))
-        orders = list(map(popcount.__getitem__, map(code.__getitem__, found)))
-        for o in own:
-            orders = list(map(add, orders, map(o.__contains__, found)))
+        found = list(filterfalse(rest.__contains__, _with_codes(codes, wanted)))
+        orders = list(map(twice.__getitem__, map(codes.__getitem__, found)))
+        if less or more:
+            orders = list(map(add, orders, map(more.get, found, repeat(0))))
+            orders = list(map(sub, orders, map(less.get, found, repeat(0))))
         found += [d for d, r in kept_rest.items() if r[COVERAGE] >= least]
         orders += [r[ORDER] for d, r in kept_rest.items() if r[COVERAGE] >= least]
         if least <= required:
             break
-        if len(found) >= depth and heapq.nlargest(depth, orders)[-1] > 2 * (least - 1):
+        if len(found) >= depth and _kth_largest(orders, depth) > 2 * (least - 1):
             break
         least -= 1
+
+    def scored(docs: set[int]) -> dict[int, float]:
+        """The scores of some records (those apart read before)."""
+        more = docs.difference(rest)
+        maps = [v for v, _ in values]
+        if more:
+            maps = [{**a, **b} for a, (b, _) in zip(maps, (w.values(more) for w in words), strict=True)]
+        found = list(docs)
+        return dict(zip(found, _sums(maps, summed, found), strict=True))
+
     if len(found) > depth:
-        last = heapq.nlargest(depth, orders)[-1]
+        last = _kth_largest(orders, depth)
         keep = list(map(last.__le__, orders))
         found, orders = list(compress(found, keep)), list(compress(orders, keep))
+    ranked = found
+    if len(found) > depth:
+        # Those of a higher order are all among the first; of the others, only the best scores.
+        ahead = list(compress(found, map(last.__lt__, orders)))
+        level = list(compress(found, map(last.__eq__, orders)))
+        best = _best_scored(index, words, level, depth - len(ahead), scored)
+        if best is not None:
+            ranked = ahead + best
     order = dict(zip(found, orders, strict=True))
-    missing = set(found).difference(rest, ahead)
-    if missing:
-        more = [w.values(missing) for w in words]
-        values = [({**a, **b}, {}) for (a, _), (b, _) in zip(values, more, strict=True)]
-    scores = dict(zip(found, _sums([v for v, _ in values], summed, found), strict=True))
-    head = [d for _, _, d in heapq.nlargest(depth, zip(orders, map(scores.__getitem__, found), found, strict=True))]
+    scores = scored(set(ranked))
+    ranking = zip(map(order.__getitem__, ranked), map(scores.__getitem__, ranked), ranked, strict=True)
+    head = [d for _, _, d in heapq.nlargest(depth, ranking)]
     if texts is not None:
         _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index)
         head.sort(key=lambda d: (order[d], scores[d]), reverse=True)
     min_score = RELATIVE_CUTOFF * max(scores[d] for d in head)
 
     # The total: each group of words kept counts all its records if its lowest score passes.
-    exact_low = [w.routes[0].raw.index(min(w.routes[0].raw)) for w in words]
+    exact_low = [w.routes[0].lowest(index) for w in words]
     total = 0
     for c in kept_groups:
         if group_covered(c) >= min_covered:
             lowest = 0.0
             for i in summed:
                 if c & bits[i]:
-                    lowest += words[i].routes[0].value(exact_low[i])
+                    lowest += exact_low[i]
             if lowest >= min_score:
                 total += groups[c]
                 continue
             # Some records of the group may fall below the score cut-off: scored one by one.
             if popcount[c] == 1:
-                total += _count_one_word(words[members(c)[0]], code, c, rest, scores, min_score)
+                total += _count_one_word(words[members(c)[0]], codes, c, rest, scores, min_score)
                 continue
-            found = list(filterfalse(rest.__contains__, compress(code, map(c.__eq__, code.values()))))
+            found = list(filterfalse(rest.__contains__, _with_codes(codes, {c})))
             if len(found) > MAX_APART:
                 return None
             low = _scores_of(words, summed, found, {})
@@ -991,10 +1051,10 @@ def _many_words(
         total += r[COVERED] >= min_covered and scores.get(d, r[SCORE]) >= min_score
 
     def covered_of(d: int) -> float:
-        return rest[d][COVERED] if d in rest else group_covered(code[d])
+        return rest[d][COVERED] if d in rest else group_covered(codes[d])
 
     def coverage_of(d: int) -> int:
-        return rest[d][COVERAGE] if d in rest else len(members(code[d]))
+        return rest[d][COVERAGE] if d in rest else len(members(codes[d]))
 
     hits = []
     for d in [d for d in head if covered_of(d) >= min_covered and scores[d] >= min_score][:limit]:
@@ -1043,7 +1103,7 @@ def _one_notion_words(
     if len(seed_scores) < depth:
         return None
     reached = heapq.nlargest(depth, seed_scores.values())[-1]
-    highest = [max(r.value(r.raw.index(max(r.raw))) for r in w.routes) for w in words]
+    highest = [max(r.value_of(index.highest(r.stem)) for r in w.routes) for w in words]
     margin = 1e-6 * (reached + sum(highest))
     needs = [reached - (sum(highest) - h) - margin for h in highest]
     best_word = max(range(len(words)), key=lambda i: needs[i] / highest[i])
@@ -1054,7 +1114,7 @@ def _one_notion_words(
     for r in words[best_word].routes:
         # A value at least `need` comes from a stored impact at least this (with a margin).
         raw_need = need / (r.idf * (r.weight or 1.0)) * (1 - 1e-6)
-        candidates.update(compress(r.docs, map(raw_need.__le__, r.raw)))
+        candidates.update(map(r.docs.__getitem__, positions_from(r.raw, raw_need)))
     if len(candidates) > MAX_APART:
         return None
     scores, values = scored(candidates)
@@ -1062,7 +1122,7 @@ def _one_notion_words(
     met: dict[int, tuple[int, int]] = {}  # record -> (map, variant) where the full ranking meets it first
     for k, i in enumerate(summed):
         for j, r in enumerate(words[i].routes):
-            found = compress(r.docs, map(candidates.__contains__, r.docs))
+            found = map(r.docs.__getitem__, _positions(r.docs, candidates))
             met.update(zip(filterfalse(met.__contains__, found), repeat((k, j))))
     head = sorted(candidates, key=lambda d: (-scores[d], met[d], d))[:depth]
     if texts is not None:
@@ -1078,7 +1138,7 @@ def _one_notion_words(
 
     # The total: records of the first word's variants strong enough, whose score passes.
     counted = [r for r in first_word.routes if r.penalty >= min_covered]
-    passing = [r for r in counted if r.value(r.raw.index(min(r.raw))) >= min_score]
+    passing = [r for r in counted if r.lowest(index) >= min_score]
     alone = set().union(*(r.docs for r in counted if all(r is not p for p in passing)))
     if len(alone) > MAX_APART:
         return None
@@ -1094,18 +1154,104 @@ def _one_notion_words(
     return Result(hits, qterms, [], total, unknown)
 
 
+def _kth_largest(orders: list[int], k: int) -> int:
+    """The `k`-th largest of some small numbers (`heapq.nlargest(k, orders)[-1]`), counted at
+    C speed: a record's order is at most twice the number of words."""
+    counts = Counter(orders)
+    for value in sorted(counts, reverse=True):
+        k -= counts[value]
+        if k <= 0:
+            return value
+    raise ValueError("fewer than k values")
+
+
+def _codes(exact: list[array], bits: list[int], n_docs: int) -> bytes:
+    """Per record, the sum of the bits of the words whose own postings have it: one byte mask
+    per word (a loop of stores), added as integers (no carry: at most four words)."""
+    total = 0
+    for docs, bit in zip(exact, bits, strict=True):
+        mask = bytearray(n_docs)
+        for d in docs:
+            mask[d] = 1
+        total += int.from_bytes(mask, "little") * bit
+    return total.to_bytes(n_docs, "little")
+
+
+def _with_codes(codes: bytes, wanted: set[int]) -> list[int]:
+    """The records whose code is one of `wanted`, ascending (passes at C speed)."""
+    table = bytes(c in wanted for c in range(256))
+    return list(compress(range(len(codes)), codes.translate(table)))
+
+
+def _best_scored(
+    index: Index, words: list["_Word"], level: list[int], m: int, scored: Callable[[set[int]], dict[int, float]]
+) -> list[int] | None:
+    """Records of `level` (of one order) among which are the `m` best by score, or None.
+
+    A few records with a high value for the word that weighs most, scored, give a score the
+    `m` best reach; a record can reach it only if its value for some word is at least that
+    score minus the highest values of the others: only those of the word where this prunes
+    most are kept (by each of its variants and phrases)."""
+    if m <= 0:
+        return []
+    in_level = set(level)
+    highest = []
+    for w in words:
+        bounds = [r.value_of(index.highest(r.stem)) for r in w.routes]
+        bounds += [p.weight * sum(r.value_of(index.highest(r.stem)) for r in p.stems) / len(p.stems) for p in w.phrases]
+        highest.append(max(bounds))
+    first = words[max(range(len(words)), key=highest.__getitem__)].routes[0]
+    hi, lo = index.highest(first.stem), index.lowest(first.stem)
+    for share in (0.01, 0.03, 0.1, 0.3):
+        t = hi - (hi - lo) * share
+        seed = [d for d in map(first.docs.__getitem__, positions_from(first.raw, t)) if d in in_level]
+        if len(seed) >= m:
+            break
+    else:
+        return None
+    seed_scores = scored(set(seed))
+    reached = heapq.nlargest(m, seed_scores.values())[-1]
+    margin = 1e-6 * (reached + sum(highest))
+    needs = [reached - (sum(highest) - h) - margin for h in highest]
+    best_word = max(range(len(words)), key=lambda i: needs[i] / highest[i])
+    need = needs[best_word]
+    if need <= 0:
+        return None
+    candidates = set(seed)
+    for r in words[best_word].routes:
+        # A value at least `need` comes from a stored impact at least this (with a margin).
+        raw_need = need / (r.idf * (r.weight or 1.0)) * (1 - 1e-6)
+        candidates.update(map(r.docs.__getitem__, positions_from(r.raw, raw_need)))
+    for p in words[best_word].phrases:
+        # A phrase's value is its weight times the mean of its stems' values: at least `need`
+        # only if one stem's value is at least what the others' highest leave to reach.
+        bounds = [r.value_of(index.highest(r.stem)) for r in p.stems]
+        total_need = need * len(p.stems) / p.weight
+        margin = 1e-6 * (total_need + sum(bounds))
+        stem_needs = [total_need - (sum(bounds) - h) - margin for h in bounds]
+        k = max(range(len(bounds)), key=lambda k: stem_needs[k] / bounds[k])
+        if stem_needs[k] <= 0:
+            candidates.update(p.docs)
+            continue
+        r = p.stems[k]
+        raw_need = stem_needs[k] / r.idf * (1 - 1e-6)
+        candidates.update(map(r.docs.__getitem__, positions_from(r.raw, raw_need)))
+    candidates &= in_level
+    return None if len(candidates) > MAX_SCORED else list(candidates)
+
+
 def _count_one_word(
-    word: _Word, code: Counter[int], c: int, rest: dict[int, _Rest], scores: dict[int, float], min_score: float
+    word: _Word, codes: bytes, c: int, rest: dict[int, _Rest], scores: dict[int, float], min_score: float
 ) -> int:
-    """How many records that have only this word (of the query's words: `code` `c`) score at
+    """How many records that have only this word (of the query's words: `codes` `c`) score at
     least `min_score`: their score is the word's best value. Those whose value for the word
     itself passes are counted in passes at C speed; the others only if a variant or a phrase
     lifts them, or the proximity bonus (`scores`: the first results)."""
     exact = word.routes[0]
     values = array("f", map(exact.idf.__mul__, exact.raw))
-    alone = list(map(c.__eq__, map(code.__getitem__, exact.docs)))
+    alone = list(map(c.__eq__, map(codes.__getitem__, exact.docs)))
     high = list(map(min_score.__le__, values))
-    count = sum(map(and_, alone, high)) - sum(1 for d in rest if code.get(d) == c and _passes(exact, d, min_score))
+    count = sum(map(and_, alone, high)) - sum(1 for d in rest if codes[d] == c and _passes(exact, d, min_score))
     low = set(compress(exact.docs, map(and_, alone, map(not_, high)))).difference(rest)
     others = set().union(*(r.docs for r in word.routes[1:]), *(p.docs for p in word.phrases))
     lifted = word.values(low & others)[0] if low & others else {}
@@ -1203,6 +1349,16 @@ def _union_size(arrays: list[array]) -> int:
         big = arrays[0]
         return len(big) + sum(1 for d in others if _position(big, d) is None)
     return len(arrays[0]) + len(others.difference(arrays[0]))
+
+
+def _positions(docs: array, wanted: set[int]) -> list[int]:
+    """The positions of the records of `wanted` in `docs` (ascending): by bisection for a few,
+    else in a pass at C speed."""
+    if len(wanted) * 16 < len(docs):
+        ordered = sorted(wanted)
+        found = map(bisect.bisect_left, repeat(docs), ordered)
+        return [j for j, d in zip(found, ordered, strict=True) if j < len(docs) and docs[j] == d]
+    return list(compress(range(len(docs)), map(wanted.__contains__, docs)))
 
 
 def _position(docs: array, d: int) -> int | None:
