@@ -87,6 +87,10 @@ CREATE INDEX expansions_cle ON expansions (cle);
 """
 
 
+# One encoder for every record (json.dumps with an option builds a new one at each call).
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 class DamagedStore(Exception):
     """The database is not one of ours, or not whole: it must be rebuilt, never trusted."""
 
@@ -137,7 +141,7 @@ class Writer:
         doc = self.doc
         self.doc += 1
         action = actions[ex.action]
-        data = json.dumps({**raw, "source": ex.source}, ensure_ascii=False)
+        data = _ENCODE({**raw, "source": ex.source})
         rows = self.rows
         row = (doc, ex.id, ex.action, action.axe, ex.source, sort_title(ex.titre), ex.cout_eur, ex.cout_total, data)
         rows["exemples"].append(row)
