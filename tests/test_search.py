@@ -351,7 +351,7 @@ _SAFE_RANGES = [*map(chr, range(0x20, 0x300)), *map(chr, range(0x2000, 0x20D0))]
 _TRICKY = list("\u0301\u0327\u0308\u05b0\u00ad\u200b\ufeff-_`'«»€ΣσςμÅ\u212bǽǢĳŉ₨\u1100\u1161ﬁß  \t\n")
 
 
-def test_prepare_char_by_char_agrees_with_the_whole_pipeline():
+def test_prepare_and_fold_char_by_char_agree_with_the_whole_pipeline():
     """Every safe character, alone and between others, in upper and lower case."""
     from qpvcli import text
 
@@ -359,6 +359,7 @@ def test_prepare_char_by_char_agrees_with_the_whole_pipeline():
         becomes = text._prepare_whole(c)  # and what it becomes, which may be prepared again
         for sample in (c, f"A{c}b", f"É{c}\u0301{c}e", f"{c}{c}œ{c}", f"l{c}ÉTÉ {c}-{c}", f"{c}{becomes}{c}"):
             assert text.prepare(sample) == text._prepare_whole(sample), repr(sample)
+            assert text.fold_text(sample) == text._fold_whole(sample), repr(sample)
 
 
 @given(st.text(alphabet=st.sampled_from(_SAFE_RANGES[:400] + _TRICKY + list("aeéè-- ")), max_size=30))
@@ -368,5 +369,6 @@ def test_prepare_and_cut_agree_with_the_regular_expressions(sample):
 
     prepared = text.prepare(sample)
     assert prepared == text._prepare_whole(sample)
+    assert text.fold_text(sample) == text._fold_whole(sample)
     assert text.cut(prepared) == text._WORD().findall(prepared)
     assert text.cut(sample) == text._WORD().findall(sample)

@@ -83,7 +83,15 @@ def fold(word: str) -> str:
 
 
 def fold_text(text: str) -> str:
-    """`fold` for a whole text at once (C-speed string operations, no per-character loop)."""
+    """`fold` for a whole text at once (C-speed string operations, no per-character loop;
+    character by character, as `prepare`, when that gives the same)."""
+    if text.isascii():
+        return text.lower()
+    out = _char_by_char(text, _fold_whole, _FOLDED_CHARS)
+    return _fold_whole(text) if out is None else out.lower()
+
+
+def _fold_whole(text: str) -> str:
     return _fold_bounded(bound_marks(text))
 
 
@@ -165,23 +173,12 @@ def prepare(text: str) -> str:
     """A text normalised and folded, ready to be cut into raw words (`cut`): the character-level
     half of the analysis (what an index build does to every text of the catalogue).
 
-    Most texts need no Unicode normalisation: when each of their characters is prepared alone
-    the same way as in any text (`_prepared_char`), the text's distinct non-ASCII characters
-    are replaced by theirs (`str.replace`, at C speed), then ASCII is lowered; otherwise the
-    text goes through the whole pipeline (`_prepare_whole`). Same result (tested)."""
+    Most texts need no Unicode normalisation: their characters are prepared one by one
+    (`_char_by_char`); the others go through the whole pipeline (`_prepare_whole`)."""
     if text.isascii():  # no mark, nothing to compose; the backquote is the one ASCII apostrophe
         return text.replace("`", "'").lower()
-    out = text
-    for c in set(_NON_ASCII().findall(text)):
-        if c in _PREPARED_CHARS:
-            found = _PREPARED_CHARS[c]
-        else:
-            found = _PREPARED_CHARS[c] = _prepared_char(c)
-        if found is None:
-            return _prepare_whole(text)
-        if found != c:
-            out = out.replace(c, found)
-    return out.replace("`", "'").lower()
+    out = _char_by_char(text, _prepare_whole, _PREPARED_CHARS)
+    return _prepare_whole(text) if out is None else out.replace("`", "'").lower()
 
 
 def _prepare_whole(text: str) -> str:
@@ -189,28 +186,49 @@ def _prepare_whole(text: str) -> str:
 
 
 _NON_ASCII = _compiled(r"[^\x00-\x7f]")
-_PREPARED_CHARS: dict[str, str | None] = {}  # see _prepared_char
+# What `_prepare_whole` and `_fold_whole` make of a character wherever it stands (`_alone`).
+_PREPARED_CHARS: dict[str, str | None] = {}
+_FOLDED_CHARS: dict[str, str | None] = {}
 
 
-def _prepared_char(c: str) -> str | None:
-    """How a non-ASCII character is prepared wherever it stands, or None when its context may
-    change it. Safe: the characters below U+0300 (Latin letters and their accents, Latin-1
-    signs) and from U+2000 to U+20CF (punctuation, spaces, currency signs): none is or starts
-    with a combining mark, none composes with the character before it (NFC), so normalising
-    and folding a text of them is doing it to each character; provided, too, that what it
-    gives is not changed again by the steps that follow (lower case, other replacements)."""
+def _char_by_char(text: str, whole: Callable[[str], str], known: dict[str, str | None]) -> str | None:
+    """`whole(text)`, but for lowering its ASCII and its backquotes, done by replacing each
+    distinct non-ASCII character of the text by what `whole` makes of it alone (`str.replace`,
+    at C speed; a few distinct characters in most French texts), or None when one of them may
+    be changed by its neighbours. Same result as `whole` (tested)."""
+    out = text
+    for c in set(_NON_ASCII().findall(text)):
+        if c in known:
+            found = known[c]
+        else:
+            found = known[c] = _alone(c, whole)
+        if found is None:
+            return None
+        if found != c:
+            out = out.replace(c, found)
+    return out
+
+
+def _alone(c: str, whole: Callable[[str], str]) -> str | None:
+    """What `whole` makes of a non-ASCII character wherever it stands, or None when its
+    context may change it. Safe: the characters below U+0300 (Latin letters and their
+    accents, Latin-1 signs) and from U+2000 to U+20CF (punctuation, spaces, currency signs):
+    none is or starts with a combining mark, none composes with the character before it
+    (NFC), so normalising and folding a text of them is doing it to each character; provided,
+    too, that what it gives is not changed again by the steps that follow (lower case, other
+    replacements)."""
     code = ord(c)
     if not (code < 0x300 or 0x2000 <= code < 0x20D0):
         return None
     # What NFC and NFKD see of it must start with a character that reorders with nothing.
-    normalised = normalise(c)
-    decomposed = unicodedata.normalize("NFKD", normalised.casefold().translate(_LIGATURES))
-    if any(unicodedata.combining(s[:1] or " ") for s in (unicodedata.normalize("NFD", c), decomposed)):
+    seen = [unicodedata.normalize("NFD", c)]
+    seen += [unicodedata.normalize("NFKD", x.casefold().translate(_LIGATURES)) for x in (c, normalise(c))]
+    if any(unicodedata.combining(s[:1] or " ") for s in seen):
         return None
-    found = _prepare_whole(c)
+    found = whole(c)
     if found.lower() != found or "`" in found:
         return None
-    if not all(x.isascii() or x == c or _prepare_whole(x) == x for x in found):
+    if not all(x.isascii() or x == c or whole(x) == x for x in found):
         return None
     return found
 
