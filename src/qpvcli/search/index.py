@@ -108,6 +108,9 @@ class IndexBuilder:
         if len(occurrences) >= self.SEGMENT_WORDS:
             self._flush()
 
+    def end(self) -> None:
+        """No more records (see ParallelIndex)."""
+
     def close(self) -> None:
         """Nothing to release (see ParallelIndex)."""
 
@@ -272,9 +275,14 @@ class ParallelIndex:
             self._send(self.batch)
             self.batch = []
 
-    def write(self, conn: sqlite3.Connection) -> None:
+    def end(self) -> None:
+        """No more records: the other process writes its last segment and its vocabulary
+        while this one finishes the store's other tables."""
         self._send(self.batch)
         self._send(None)
+        self.batch = []
+
+    def write(self, conn: sqlite3.Connection) -> None:
         status, detail = self._reply(wait=None)
         self.worker.join()
         if status != "ok":
