@@ -372,3 +372,20 @@ def test_prepare_and_cut_agree_with_the_regular_expressions(sample):
     assert text.fold_text(sample) == text._fold_whole(sample)
     assert text.cut(prepared) == text._WORD().findall(prepared)
     assert text.cut(sample) == text._WORD().findall(sample)
+
+
+def test_phonetic_keys_of_a_vocabulary_at_once_are_the_keys_one_by_one(engine):
+    from qpvcli.text import phonetics
+
+    words = [w for (w,) in engine.store.query("SELECT mot FROM vocabulaire")]
+    words += ["dunkerque", "cartographie", "punaises", "eaux", "ccccc", "abcd", "xx", "aeiouy", "chaque", ""]
+    assert phonetics(words) == [phonetic(w) for w in words]
+    assert phonetics([]) == []
+
+
+def test_stems_of_many_words_at_once_are_the_stems_one_by_one(engine):
+    from qpvcli.text import stem_all
+
+    words = [w for (w,) in engine.store.query("SELECT mot FROM vocabulaire")]
+    words += ["velos", "bus", "prix", "choux", "2024", "abc", "aux", "réseaux", ""]
+    assert stem_all(words) == [stem(w) for w in words]

@@ -125,6 +125,19 @@ def closest(word: str, choices: Iterable[str]) -> str | None:
 _stemmer = None
 
 
+def _french() -> object:
+    global _stemmer
+    if _stemmer is None:
+        import Stemmer  # PyStemmer: Snowball's French stemmer in C (~1 ms import)
+
+        _stemmer = Stemmer.Stemmer("french")
+    return _stemmer
+
+
+def _unplural(word: str) -> str:
+    return word[:-1] if len(word) > 4 and word[-1] in "sx" and word[-2] not in "su" else word
+
+
 @lru_cache(maxsize=200_000)
 def stem(folded: str) -> str:
     """Stem an already folded word so that singular/plural and close forms meet.
@@ -132,17 +145,16 @@ def stem(folded: str) -> str:
     Snowball's French stemmer gives different stems with and without accents, so it only ever
     sees folded words; it keeps some plurals (« velos »), hence the plural strip before it.
     """
-    global _stemmer
     if len(folded) <= 3 or folded.isdigit():
         return folded
-    if _stemmer is None:
-        import Stemmer  # PyStemmer: Snowball's French stemmer in C (~1 ms import)
+    return _french().stemWord(_unplural(folded))  # type: ignore[attr-defined]
 
-        _stemmer = Stemmer.Stemmer("french")
-    word = folded
-    if len(word) > 4 and word[-1] in "sx" and word[-2] not in "su":
-        word = word[:-1]
-    return _stemmer.stemWord(word)
+
+def stem_all(folded: list[str]) -> list[str]:
+    """`stem` of many words at once (the new words of an index segment): Snowball is called
+    once for all of them; same stems (tested)."""
+    stemmed = _french().stemWords([_unplural(w) for w in folded])  # type: ignore[attr-defined]
+    return [w if len(w) <= 3 or w.isdigit() else s for w, s in zip(folded, stemmed, strict=True)]
 
 
 def as_typed(text: str, folded: list[str]) -> list[str]:
@@ -304,7 +316,17 @@ _PHONETIC_RULES = (
 @lru_cache(maxsize=1)
 def _phonetic_rules() -> tuple[tuple[re.Pattern[str], str], ...]:
     """Compiled once, when first needed (not at every start)."""
-    return tuple((re.compile(pattern), repl) for pattern, repl in _PHONETIC_RULES)
+    return tuple((re.compile(pattern, re.MULTILINE), repl) for pattern, repl in _PHONETIC_RULES)
+
+
+def phonetics(folded: list[str]) -> list[str]:
+    """`phonetic` of many words at once (a store's vocabulary): each rule applied once to the
+    words joined by line ends, which no rule crosses (`.` does not match one, `$` is the end of
+    a line); same keys (tested)."""
+    text = "\n".join(folded)
+    for pattern, repl in _phonetic_rules():
+        text = pattern.sub(repl, text)
+    return text.split("\n") if folded else []
 
 
 @lru_cache(maxsize=100_000)

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..fields import SEARCH_FIELDS
-from ..text import cut, phonetic, prepare, stem, token_terms
+from ..text import cut, phonetics, prepare, stem, stem_all, token_terms
 
 if TYPE_CHECKING:  # a search imports this module: the parallel build's modules only when building
     from multiprocessing.connection import Connection
@@ -117,14 +117,14 @@ class IndexBuilder:
     def _analyse_new_words(self) -> None:
         """Index terms and stems of the raw words numbered since the last segment."""
         raw = list(self.ids)
-        words, stems = self.words, self.stems
+        words = self.words
+        known = len(words)
         for found in raw[len(self.term_start) - 1 :]:
             for term in token_terms(found):
-                w = words[term]
-                if w == len(self.word_stem):  # a new index term
-                    self.word_stem.append(stems[stem(term)])
-                self.term_flat.append(w)
+                self.term_flat.append(words[term])  # a new index term is numbered here
             self.term_start.append(len(self.term_flat))
+        # The new terms' stems, numbered in the order of the terms.
+        self.word_stem.extend(map(self.stems.__getitem__, stem_all(list(words)[known:])))
 
     def _theme_stems(self, words):
         """The THEME + stem numbers of words met in theme labels (a few hundred words, whatever
@@ -210,13 +210,12 @@ class IndexBuilder:
         self._flush()
         stems = list(self.stems)
         df = self.df.tolist()
+        found = [(w, s, d) for w, s, d in zip(self.words, self.word_stem, df, strict=False) if d]
+        sounding = [w for w, _, _ in found if len(w) >= 4 and not w.isdigit()]
+        sounds = dict(zip(sounding, phonetics(sounding), strict=True))
         conn.executemany(
             "INSERT INTO vocabulaire VALUES (?, ?, ?, ?, ?)",
-            (
-                (w, stems[s], d, len(w), phonetic(w) if len(w) >= 4 and not w.isdigit() else None)
-                for w, s, d in zip(self.words, self.word_stem, df, strict=False)
-                if d
-            ),
+            ((w, stems[s], d, len(w), sounds.get(w)) for w, s, d in found),
         )
         synonyms, expansions = load_thesaurus()
         conn.executemany(
