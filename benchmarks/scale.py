@@ -66,12 +66,16 @@ def child(step: str, data: list[Path]) -> dict:
         qpv = Qpv.open(data)
         # A large catalogue is indexed in a second process (search.index.ParallelIndex): its own
         # peak, apart (waited for, so counted in this process's children).
-        worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        seconds = time.perf_counter() - start
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         return {
-            "seconds": time.perf_counter() - start,
+            "seconds": seconds,
             "peak_mb": peak_mb(),
-            "worker_peak_mb": worker,
+            "worker_peak_mb": children.ru_maxrss / 1024,
             "records": len(qpv),
+            # Processor time of each process (on a shared machine, steadier than the duration).
+            "cpu_s": own.ru_utime + own.ru_stime,
+            "worker_cpu_s": children.ru_utime + children.ru_stime,
         }
     if step == "queries":
         qpv = Qpv.open(data)
@@ -205,6 +209,15 @@ def report(results: dict) -> None:
         + " | ".join(f"{results[n]['build']['seconds']:.1f} s ; {_build_memory(results[n]['build'])}" for n in sizes)
         + " |"
     )
+    if all("cpu_s" in results[n]["build"] for n in sizes):
+        print(
+            "| temps processeur de la construction | "
+            + " | ".join(
+                f"{results[n]['build']['cpu_s']:.1f} s + {results[n]['build']['worker_cpu_s']:.1f} s (indexation)"
+                for n in sizes
+            )
+            + " |"
+        )
     print("| requête : médiane | " + " | ".join(f"{results[n]['queries']['median_ms']:.1f} ms" for n in sizes) + " |")
     print("| requête : p95 | " + " | ".join(f"{results[n]['queries']['p95_ms']:.1f} ms" for n in sizes) + " |")
     for name in COLD:
