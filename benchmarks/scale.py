@@ -1,9 +1,11 @@
 """Scale benchmark: qpv on synthetic catalogues (realistic vocabulary: see synthetic.py).
 
 Run:  python benchmarks/scale.py [--sizes 40 20000 100000] [--workdir /tmp/qpv-scale] [--runs 7]
+                                 [--build-runs 1] [--only search ...]
 Size 40 is the bundled catalogue alone (no --data). Every step is its own process, and each
 process's peak memory is its own (wait4), never an inherited one:
-- build: first run on an empty cache: read, parse, validate, write the store and its index;
+- build: first run on an empty cache: read, parse, validate, write the store and its index
+  (median of --build-runs builds, each on an emptied cache);
 - queries: median and p95 latency of a fixed query mix, in one process, store built;
 - cold commands (median of --runs, store built): `search`, `show ID`, `facettes`,
   `list | head -5` (a listing read only as far as it is shown), then the full-catalogue
@@ -64,12 +66,16 @@ def child(step: str, data: list[Path]) -> dict:
         qpv = Qpv.open(data)
         # A large catalogue is indexed in a second process (search.index.ParallelIndex): its own
         # peak, apart (waited for, so counted in this process's children).
-        worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        seconds = time.perf_counter() - start
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         return {
-            "seconds": time.perf_counter() - start,
+            "seconds": seconds,
             "peak_mb": peak_mb(),
-            "worker_peak_mb": worker,
+            "worker_peak_mb": children.ru_maxrss / 1024,
             "records": len(qpv),
+            # Processor time of each process (on a shared machine, steadier than the duration).
+            "cpu_s": own.ru_utime + own.ru_stime,
+            "worker_cpu_s": children.ru_utime + children.ru_stime,
         }
     if step == "queries":
         qpv = Qpv.open(data)
@@ -141,6 +147,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[40, 20000, 100000])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/qpv-scale"))
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--build-runs", type=int, default=1, help="builds of each size (median)")
     parser.add_argument("--only", nargs="*", help="cold commands to run (default: all)")
     parser.add_argument("--child", nargs="+")
     args = parser.parse_args()
@@ -162,12 +169,15 @@ def main() -> None:
             data = [path]
         cache = args.workdir / f"cache-{n}"
         cache.mkdir(exist_ok=True)
-        for f in cache.glob("*"):
-            f.unlink()
         env = {**os.environ, "QPV_CACHE_DIR": str(cache)}
         env.pop("QPV_DATA", None)
         row: dict = {"size_mb": sum(p.stat().st_size for p in data) / 1e6}
-        row["build"] = run_child("build", data, env)
+        builds = []
+        for _ in range(args.build_runs):
+            for f in cache.glob("*"):
+                f.unlink()
+            builds.append(run_child("build", data, env))
+        row["build"] = {key: statistics.median(b[key] for b in builds) for key in builds[0]}
         row["queries"] = run_child("queries", data, env)
         some_id = "synthetique-000042" if data else "paris-ilots-de-fraicheur"
         prefix = [a for p in data for a in ("--data", str(p))]
@@ -199,6 +209,15 @@ def report(results: dict) -> None:
         + " | ".join(f"{results[n]['build']['seconds']:.1f} s ; {_build_memory(results[n]['build'])}" for n in sizes)
         + " |"
     )
+    if all("cpu_s" in results[n]["build"] for n in sizes):
+        print(
+            "| temps processeur de la construction | "
+            + " | ".join(
+                f"{results[n]['build']['cpu_s']:.1f} s + {results[n]['build']['worker_cpu_s']:.1f} s (indexation)"
+                for n in sizes
+            )
+            + " |"
+        )
     print("| requête : médiane | " + " | ".join(f"{results[n]['queries']['median_ms']:.1f} ms" for n in sizes) + " |")
     print("| requête : p95 | " + " | ".join(f"{results[n]['queries']['p95_ms']:.1f} ms" for n in sizes) + " |")
     for name in COLD:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qpvcli.catalogue import Source, build
 
@@ -358,3 +360,42 @@ def test_a_file_read_in_blocks_gives_the_same_head_problems(tmp_path, monkeypatc
     assert problems and problems == reference[1]
     if all(gravite != "erreur" for *_, gravite in problems):
         assert records == reference[0]
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "[[exemples]]",
+                " [[ exemples ]]",
+                "\t[[exemples]] # x",
+                "[catalogue]",
+                "[[axes]]",
+                "[exemples.x]",
+                "[ [exemples]]",
+                "[[exemples.contacts]]",
+                "x = 1",
+                "",
+                "a = [[1]]",
+                '"""',
+                "\r",
+                "[[exemplesx]]",
+                " [autre]",
+            ]
+        ),
+        max_size=12,
+    ),
+    st.integers(0, 60),
+)
+@settings(max_examples=2000, deadline=None)
+def test_header_scans_find_what_the_line_patterns_find(lines, pos):
+    """The [[exemples]] and other section headers, found by the newline before them (fast),
+    are those the `^` patterns find, from any position."""
+    from qpvcli import reading
+
+    text = "\n".join(lines)
+    pos = min(pos, len(text))
+    assert reading._exemples_headers(text, pos) == [m.start() for m in reading._EXEMPLES_HEADER.finditer(text, pos)]
+    assert reading._other_header(text, pos) == (reading._OTHER_HEADER.search(text, pos) is not None)
+    first = reading._EXEMPLES_HEADER.search(text)
+    assert reading._first_exemples_header(text) == (first.start() if first else None)

@@ -7,6 +7,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qpvcli.api import Qpv
 from qpvcli.search import highlight_spans, parse_query, snippet, typo_budget
@@ -339,3 +341,51 @@ def test_very_long_query_is_bounded(qpv):
     r = qpv("search", "végétalisation " * 500)
     assert r.code == 0
     assert "requête tronquée à 500 caractères" in r.err
+
+
+# ---------------------------------------------------------------------------- analysis fast paths
+
+# Characters that `text.prepare` maps one by one and characters that send a text through the
+# whole pipeline (combining marks, composing letters, ligatures that fold twice, Greek...).
+_SAFE_RANGES = [*map(chr, range(0x20, 0x300)), *map(chr, range(0x2000, 0x20D0))]
+_TRICKY = list("\u0301\u0327\u0308\u05b0\u00ad\u200b\ufeff-_`'«»€ΣσςμÅ\u212bǽǢĳŉ₨\u1100\u1161ﬁß  \t\n")
+
+
+def test_prepare_and_fold_char_by_char_agree_with_the_whole_pipeline():
+    """Every safe character, alone and between others, in upper and lower case."""
+    from qpvcli import text
+
+    for c in _SAFE_RANGES + _TRICKY:
+        becomes = text._prepare_whole(c)  # and what it becomes, which may be prepared again
+        for sample in (c, f"A{c}b", f"É{c}\u0301{c}e", f"{c}{c}œ{c}", f"l{c}ÉTÉ {c}-{c}", f"{c}{becomes}{c}"):
+            assert text.prepare(sample) == text._prepare_whole(sample), repr(sample)
+            assert text.fold_text(sample) == text._fold_whole(sample), repr(sample)
+
+
+@given(st.text(alphabet=st.sampled_from(_SAFE_RANGES[:400] + _TRICKY + list("aeéè-- ")), max_size=30))
+@settings(max_examples=3000, deadline=None)
+def test_prepare_and_cut_agree_with_the_regular_expressions(sample):
+    from qpvcli import text
+
+    prepared = text.prepare(sample)
+    assert prepared == text._prepare_whole(sample)
+    assert text.fold_text(sample) == text._fold_whole(sample)
+    assert text.cut(prepared) == text._WORD().findall(prepared)
+    assert text.cut(sample) == text._WORD().findall(sample)
+
+
+def test_phonetic_keys_of_a_vocabulary_at_once_are_the_keys_one_by_one(engine):
+    from qpvcli.text import phonetics
+
+    words = [w for (w,) in engine.store.query("SELECT mot FROM vocabulaire")]
+    words += ["dunkerque", "cartographie", "punaises", "eaux", "ccccc", "abcd", "xx", "aeiouy", "chaque", ""]
+    assert phonetics(words) == [phonetic(w) for w in words]
+    assert phonetics([]) == []
+
+
+def test_stems_of_many_words_at_once_are_the_stems_one_by_one(engine):
+    from qpvcli.text import stem_all
+
+    words = [w for (w,) in engine.store.query("SELECT mot FROM vocabulaire")]
+    words += ["velos", "bus", "prix", "choux", "2024", "abc", "aux", "réseaux", ""]
+    assert stem_all(words) == [stem(w) for w in words]

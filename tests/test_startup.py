@@ -23,7 +23,7 @@ heavy = ("rich", "rapidfuzz", "tomli", "tomllib", "qpvcli.validation", "qpvcli.c
          "Stemmer", "docx", "xlsxwriter", "openpyxl", "lxml", "pydantic", "numpy", "qpvcli.search",
          "qpvcli.territoires", "multiprocessing", "statistics")
 from qpvcli import terminal, text
-patterns = [n for n in ("_WORD", "_COMBINING", "_MARK_FLOOD", "_TO_TRANSLATE", "_TO_UNLIGATE")
+patterns = [n for n in ("_WORD", "_COMBINING", "_MARK_FLOOD", "_TO_TRANSLATE", "_TO_UNLIGATE", "_NON_ASCII")
             if getattr(text, n).cache_info().currsize]
 patterns += ["terminal._CONTROL"] if terminal._control.cache_info().currsize else []
 cost = sys.modules.get("qpvcli.search.cost")

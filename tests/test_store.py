@@ -277,19 +277,23 @@ def test_the_store_key_covers_the_data_files_it_is_built_from():
 
 
 def _table_rows(path: Path) -> dict[str, list[tuple]]:
+    """Every table of a store, every row (the time its sources were signed aside), and its
+    indexes."""
     conn = sqlite3.connect(path)
     try:
-        return {
-            t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
-            for t in ("postings", "vocabulaire", "mots_longueur", "synonymes", "expansions", "exemples")
-        }
+        tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        assert {"postings", "vocabulaire", "exemples", "niveaux", "exemple_partenaires", "meta"} <= set(tables)
+        rows = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+        rows["meta"] = [r for r in rows["meta"] if r[0] != "signe_le"]
+        rows["schema"] = sorted(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+        return rows
     finally:
         conn.close()
 
 
 def test_index_built_in_a_second_process_is_the_same(user, monkeypatch):
     """Large catalogues index in a second process: the store must be exactly the one built in
-    a single process (postings, vocabulary, thesaurus, records), and no scratch file remains."""
+    a single process (every table, every row, the same indexes), and no scratch file remains."""
     monkeypatch.setattr(cache, "PARALLEL_ABOVE_BYTES", 10**12)
     Qpv.open([user])
     (alone,) = stores()

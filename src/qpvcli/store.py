@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from .fields import action_search_text, search_texts
 from .model import Action, Axe, Catalogue, Exemple
-from .text import analyse, fold
+from .text import analyse, fold_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -69,9 +69,10 @@ CREATE TABLE mots_longueur (longueur INTEGER PRIMARY KEY, mots TEXT NOT NULL);
 CREATE TABLE synonymes (stem TEXT NOT NULL, autre TEXT NOT NULL);
 CREATE TABLE expansions (cle TEXT NOT NULL, stems TEXT NOT NULL, comment TEXT NOT NULL);
 """
-# Indexes are created once the rows are in: faster than maintaining them row by row.
+# Indexes are created once the rows are in: faster than maintaining them row by row. Those of
+# the records first (while a second process may still be writing the search index), then
+# those of the search index.
 INDEXES = """
-CREATE UNIQUE INDEX postings_stem ON postings (stem, segment);
 CREATE INDEX niveaux_niveau ON niveaux (niveau, doc);
 CREATE INDEX thematiques_theme ON thematiques (theme, doc);
 CREATE INDEX exemple_partenaires_partenaire ON exemple_partenaires (partenaire, doc);
@@ -82,11 +83,18 @@ CREATE INDEX territoires_departement ON territoires (departement);
 CREATE INDEX exemples_action ON exemples (action, doc);
 CREATE INDEX exemples_cout_total ON exemples (cout_total, doc);
 CREATE INDEX exemples_cout_eur ON exemples (cout_eur, doc);
+"""
+SEARCH_INDEXES = """
+CREATE UNIQUE INDEX postings_stem ON postings (stem, segment);
 CREATE INDEX vocabulaire_longueur ON vocabulaire (longueur);
 CREATE INDEX vocabulaire_son ON vocabulaire (son);
 CREATE INDEX synonymes_stem ON synonymes (stem);
 CREATE INDEX expansions_cle ON expansions (cle);
 """
+
+
+# One encoder for every record (json.dumps with an option builds a new one at each call).
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class DamagedStore(Exception):
@@ -95,7 +103,7 @@ class DamagedStore(Exception):
 
 def sort_title(titre: str) -> str:
     """The key `--tri titre` sorts on: accents and leading quotes or brackets ignored."""
-    return fold(titre).lstrip("«»\"'“” ([-")
+    return fold_text(titre).lstrip("«»\"'“” ([-")  # not `fold`: titles would fill its cache
 
 
 # ---------------------------------------------------------------------------- writing
@@ -139,7 +147,7 @@ class Writer:
         doc = self.doc
         self.doc += 1
         action = actions[ex.action]
-        data = json.dumps({**raw, "source": ex.source}, ensure_ascii=False)
+        data = _ENCODE({**raw, "source": ex.source})
         rows = self.rows
         row = (doc, ex.id, ex.action, action.axe, ex.source, sort_title(ex.titre), ex.cout_eur, ex.cout_total, data)
         rows["exemples"].append(row)
@@ -204,7 +212,6 @@ class Writer:
         conn.executemany(
             "INSERT INTO territoires VALUES (?, ?, ?, ?, ?)", ((t, *k) for k, t in self.territoires.items())
         )
-        self.index.write(conn)
         values = {
             **meta,
             "catalogue": json.dumps(catalogue.meta, ensure_ascii=False, default=str),
@@ -213,6 +220,7 @@ class Writer:
             "textes_thematiques": json.dumps(self.theme_texts, ensure_ascii=False),
             "exemples": str(self.doc),
         }
+        self.index.end()
         conn.executemany("INSERT INTO meta VALUES (?, ?)", values.items())
         conn.executescript(INDEXES)
         # The facets of the whole catalogue, counted once here: `qpv facettes` reads them.
@@ -222,6 +230,8 @@ class Writer:
         conn.execute(
             "INSERT INTO meta VALUES ('facettes', ?)", (json.dumps(facets(store, "", []), ensure_ascii=False),)
         )
+        self.index.write(conn)
+        conn.executescript(SEARCH_INDEXES)
         conn.commit()
 
 

@@ -86,7 +86,15 @@ def fold(word: str) -> str:
 
 
 def fold_text(text: str) -> str:
-    """`fold` for a whole text at once (C-speed string operations, no per-character loop)."""
+    """`fold` for a whole text at once (C-speed string operations, no per-character loop;
+    character by character, as `prepare`, when that gives the same)."""
+    if text.isascii():
+        return text.lower()
+    out = _char_by_char(text, _fold_whole, _FOLDED_CHARS)
+    return _fold_whole(text) if out is None else out.lower()
+
+
+def _fold_whole(text: str) -> str:
     return _fold_bounded(bound_marks(text))
 
 
@@ -120,6 +128,19 @@ def closest(word: str, choices: Iterable[str]) -> str | None:
 _stemmer = None
 
 
+def _french() -> object:
+    global _stemmer
+    if _stemmer is None:
+        import Stemmer  # PyStemmer: Snowball's French stemmer in C (~1 ms import)
+
+        _stemmer = Stemmer.Stemmer("french")
+    return _stemmer
+
+
+def _unplural(word: str) -> str:
+    return word[:-1] if len(word) > 4 and word[-1] in "sx" and word[-2] not in "su" else word
+
+
 @lru_cache(maxsize=200_000)
 def stem(folded: str) -> str:
     """Stem an already folded word so that singular/plural and close forms meet.
@@ -127,17 +148,16 @@ def stem(folded: str) -> str:
     Snowball's French stemmer gives different stems with and without accents, so it only ever
     sees folded words; it keeps some plurals (« velos »), hence the plural strip before it.
     """
-    global _stemmer
     if len(folded) <= 3 or folded.isdigit():
         return folded
-    if _stemmer is None:
-        import Stemmer  # PyStemmer: Snowball's French stemmer in C (~1 ms import)
+    return _french().stemWord(_unplural(folded))  # type: ignore[attr-defined]
 
-        _stemmer = Stemmer.Stemmer("french")
-    word = folded
-    if len(word) > 4 and word[-1] in "sx" and word[-2] not in "su":
-        word = word[:-1]
-    return _stemmer.stemWord(word)
+
+def stem_all(folded: list[str]) -> list[str]:
+    """`stem` of many words at once (the new words of an index segment): Snowball is called
+    once for all of them; same stems (tested)."""
+    stemmed = _french().stemWords([_unplural(w) for w in folded])  # type: ignore[attr-defined]
+    return [w if len(w) <= 3 or w.isdigit() else s for w, s in zip(folded, stemmed, strict=True)]
 
 
 def as_typed(text: str, folded: list[str]) -> list[str]:
@@ -167,13 +187,87 @@ def terms(word: str) -> list[str]:
 
 def prepare(text: str) -> str:
     """A text normalised and folded, ready to be cut into raw words (`cut`): the character-level
-    half of the analysis, which a parallel build does in one process and the rest in another."""
+    half of the analysis (what an index build does to every text of the catalogue).
+
+    Most texts need no Unicode normalisation: their characters are prepared one by one
+    (`_char_by_char`); the others go through the whole pipeline (`_prepare_whole`)."""
+    if text.isascii():  # no mark, nothing to compose; the backquote is the one ASCII apostrophe
+        return text.replace("`", "'").lower()
+    out = _char_by_char(text, _prepare_whole, _PREPARED_CHARS)
+    return _prepare_whole(text) if out is None else out.replace("`", "'").lower()
+
+
+def _prepare_whole(text: str) -> str:
     return _fold_bounded(normalise(text))
 
 
+_NON_ASCII = _compiled(r"[^\x00-\x7f]")
+# What `_prepare_whole` and `_fold_whole` make of a character wherever it stands (`_alone`).
+_PREPARED_CHARS: dict[str, str | None] = {}
+_FOLDED_CHARS: dict[str, str | None] = {}
+
+
+def _char_by_char(text: str, whole: Callable[[str], str], known: dict[str, str | None]) -> str | None:
+    """`whole(text)`, but for lowering its ASCII and its backquotes, done by replacing each
+    distinct non-ASCII character of the text by what `whole` makes of it alone (`str.replace`,
+    at C speed; a few distinct characters in most French texts), or None when one of them may
+    be changed by its neighbours. Same result as `whole` (tested)."""
+    out = text
+    for c in set(_NON_ASCII().findall(text)):
+        if c in known:
+            found = known[c]
+        else:
+            found = known[c] = _alone(c, whole)
+        if found is None:
+            return None
+        if found != c:
+            out = out.replace(c, found)
+    return out
+
+
+def _alone(c: str, whole: Callable[[str], str]) -> str | None:
+    """What `whole` makes of a non-ASCII character wherever it stands, or None when its
+    context may change it. Safe: the characters below U+0300 (Latin letters and their
+    accents, Latin-1 signs) and from U+2000 to U+20CF (punctuation, spaces, currency signs):
+    none is or starts with a combining mark, none composes with the character before it
+    (NFC), so normalising and folding a text of them is doing it to each character; provided,
+    too, that what it gives is not changed again by the steps that follow (lower case, other
+    replacements)."""
+    code = ord(c)
+    if not (code < 0x300 or 0x2000 <= code < 0x20D0):
+        return None
+    # What NFC and NFKD see of it must start with a character that reorders with nothing.
+    seen = [unicodedata.normalize("NFD", c)]
+    seen += [unicodedata.normalize("NFKD", x.casefold().translate(_LIGATURES)) for x in (c, normalise(c))]
+    if any(unicodedata.combining(s[:1] or " ") for s in seen):
+        return None
+    found = whole(c)
+    if found.lower() != found or "`" in found:
+        return None
+    if not all(x.isascii() or x == c or whole(x) == x for x in found):
+        return None
+    return found
+
+
 def cut(prepared: str) -> list[str]:
-    """The raw words of a `prepare`d text, in order: what `token_terms` analyses."""
-    return _WORD().findall(prepared)
+    """The raw words of a `prepare`d text, in order: what `token_terms` analyses.
+
+    An ASCII text (most are, once prepared) is cut at C speed: every character that is not a
+    letter, a digit or a hyphen becomes a space and the text is split; a hyphen that does not
+    join two words sends the text to the regular expression, as does a non-ASCII letter."""
+    if not prepared.isascii():
+        for c in set(_NON_ASCII().findall(prepared)):
+            if c.isalnum():
+                return _WORD().findall(prepared)
+            prepared = prepared.replace(c, " ")
+    spaced = prepared.translate(_CUT_TABLE)
+    if "-" in spaced and ("--" in spaced or " -" in spaced or "- " in spaced or spaced[0] == "-" or spaced[-1] == "-"):
+        return _WORD().findall(prepared)
+    return spaced.split()
+
+
+# ASCII letters, digits and the hyphen are kept by `cut`, every other ASCII character is a space.
+_CUT_TABLE = str.maketrans({chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "-")})
 
 
 @lru_cache(maxsize=200_000)
@@ -229,7 +323,17 @@ _PHONETIC_RULES = (
 @lru_cache(maxsize=1)
 def _phonetic_rules() -> tuple[tuple[re.Pattern[str], str], ...]:
     """Compiled once, when first needed (not at every start)."""
-    return tuple((re.compile(pattern), repl) for pattern, repl in _PHONETIC_RULES)
+    return tuple((re.compile(pattern, re.MULTILINE), repl) for pattern, repl in _PHONETIC_RULES)
+
+
+def phonetics(folded: list[str]) -> list[str]:
+    """`phonetic` of many words at once (a store's vocabulary): each rule applied once to the
+    words joined by line ends, which no rule crosses (`.` does not match one, `$` is the end of
+    a line); same keys (tested)."""
+    text = "\n".join(folded)
+    for pattern, repl in _phonetic_rules():
+        text = pattern.sub(repl, text)
+    return text.split("\n") if folded else []
 
 
 @lru_cache(maxsize=100_000)

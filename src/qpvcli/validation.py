@@ -109,7 +109,91 @@ def _build_sub(check: _Checker, index: int, name: str, key: str, items: list[dic
     return tuple(built)
 
 
+_REQUIRED_KEYS = frozenset(REQUIRED_EXEMPLE_FIELDS)
+_TYPE_CHECKS = {key: spec[0] for key, spec in EXEMPLE_FIELDS.items()}
+_YEARS = range(1800, 2201)
+
+
 def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Action]) -> Exemple | None:
+    """The record, or None when it has problems (added to `check`, each at its place)."""
+    if type(raw) is dict:
+        ex = _valid_exemple(raw, actions, check.label)
+        if ex is not None:
+            return ex
+    return _check_exemple_fully(check, index, raw, actions)
+
+
+def _valid_exemple(raw: dict[str, Any], actions: dict[int, Action], label: str) -> Exemple | None:
+    """The record when it passes every check of `_check_exemple_fully` (the common case, in a
+    fraction of the time: no name or message is prepared); None at the first doubt, the full
+    check then says what is wrong. A record accepted here is accepted there, the same (tested)."""
+    keys = raw.keys()
+    if not (keys <= _EXEMPLE_KEYS and keys >= _REQUIRED_KEYS):
+        return None
+    for key, value in raw.items():
+        if not _TYPE_CHECKS[key](value):
+            return None
+    ident = raw["id"]
+    if len(ident) > 80 or not ID_PATTERN.fullmatch(ident) or raw["action"] not in actions:
+        return None
+    niveau = raw.get("niveau")
+    niveaux = () if niveau is None else (niveau,) if type(niveau) is str else tuple(niveau)
+    for n in niveaux:
+        if n not in NIVEAUX:
+            return None
+    themes = raw.get("thematiques")
+    if themes:
+        from .thematiques import load
+
+        if len(set(themes)) != len(themes) or not load().keys() >= set(themes):
+            return None
+    portee = raw.get("cout_portee")
+    if portee is not None and (portee not in COUT_PORTEES or ("cout" not in keys and "cout_eur" not in keys)):
+        return None
+    if raw.get("cout_eur", 0) < 0:
+        return None
+    debut, fin = raw.get("annee_debut"), raw.get("annee_fin")
+    if (debut is not None and debut not in _YEARS) or (fin is not None and fin not in _YEARS):
+        return None
+    if debut is not None and fin is not None and debut > fin:
+        return None
+    subs: dict[str, tuple[Any, ...]] = {}
+    for key, (cls, allowed, required) in SUB_FIELDS.items():
+        built = []
+        for item in raw.get(key, ()):
+            item_keys = item.keys()
+            if not (item_keys <= allowed and required <= item_keys):
+                return None
+            for v in item.values():
+                if not (isinstance(v, str) and v.strip()):
+                    return None
+            built.append(cls(**item))
+        subs[key] = tuple(built)
+    for t in subs["territoires"]:
+        if t.departement is not None and not DEPARTEMENT_PATTERN.fullmatch(t.departement):
+            return None
+    for r in subs["ressources"]:
+        if (r.url is None and r.fichier is None) or (r.url is not None and not URL_PATTERN.fullmatch(r.url)):
+            return None
+    for c in subs["contacts"]:
+        if (c.email is None and c.nom is None) or (c.email is not None and not EMAIL_PATTERN.fullmatch(c.email)):
+            return None
+    return _exemple(raw, niveaux, subs, label)
+
+
+def _exemple(raw: dict[str, Any], niveaux: tuple[str, ...], subs: dict[str, tuple[Any, ...]], label: str) -> Exemple:
+    """A checked record: lists as tuples, sub-tables as records, where it was read from."""
+    values = {k: v for k, v in raw.items() if k not in SUB_FIELDS}
+    values["partenaires"] = tuple(raw.get("partenaires", ()))
+    values["thematiques"] = tuple(raw.get("thematiques", ()))
+    values["niveau"] = niveaux
+    values.update(subs)
+    values["source"] = label
+    return Exemple(**values)
+
+
+def _check_exemple_fully(check: _Checker, index: int, raw: Any, actions: dict[int, Action]) -> Exemple | None:
+    """Every check of a record, each problem added to `check` with its message and place."""
     if not isinstance(raw, dict):
         check.add("exemples", index, None, f"exemple n° {index + 1} : une table [[exemples]] est attendue")
         return None
@@ -235,13 +319,7 @@ def _check_exemple(check: _Checker, index: int, raw: Any, actions: dict[int, Act
     if any(len(subs[k]) != len(raw.get(k, [])) for k in SUB_FIELDS if valid(k)):
         return None  # an element of a sub-list was rejected above
 
-    values = {k: v for k, v in raw.items() if k not in SUB_FIELDS}
-    values["partenaires"] = tuple(raw.get("partenaires", ()))
-    values["thematiques"] = tuple(raw.get("thematiques", ()))
-    values["niveau"] = niveaux
-    values.update(subs)
-    values["source"] = check.label
-    return Exemple(**values)
+    return _exemple(raw, niveaux, subs, check.label)
 
 
 def _slug(text: str) -> str:

@@ -22,7 +22,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from ..fields import SEARCH_FIELDS
-from ..text import cut, phonetic, prepare, stem, token_terms
+from ..text import cut, phonetics, prepare, stem, stem_all, token_terms
 
 if TYPE_CHECKING:  # a search imports this module: the parallel build's modules only when building
     from multiprocessing.connection import Connection
@@ -49,29 +49,7 @@ class _Ids(dict):
 
 
 SHARED_CACHE = 10_000  # shared texts remembered (an action's labels...), each under 2,000 characters
-
-
-class Prepare:
-    """A record's searchable texts, prepared (`text.prepare`) field by field in FIELD_NAMES
-    order; the texts shared by many records are prepared once."""
-
-    def __init__(self) -> None:
-        self.shared: dict[str, str] = {}
-
-    def __call__(self, rec: dict[str, str]) -> list[str]:
-        out = []
-        for name in FIELD_NAMES:
-            text = rec.get(name, "")
-            if name in SHARED_FIELDS:
-                found = self.shared.get(text)
-                if found is None:
-                    found = prepare(text)
-                    if len(self.shared) < SHARED_CACHE and len(text) < 2000:
-                        self.shared[text] = found
-                out.append(found)
-            else:
-                out.append(prepare(text))
-        return out
+_SHARED = tuple(name in SHARED_FIELDS for name in FIELD_NAMES)
 
 
 class IndexBuilder:
@@ -109,32 +87,34 @@ class IndexBuilder:
         self.norms: list[tuple[float, float]] | None = None  # per field: (weight, avg length)
         self.occurrences = array("i")  # raw word numbers of the segment, record by record, field by field
         self.counts = array("i")  # raw words per (record, field) of the segment
-        self.shared: dict[str, array] = {}
-        self.prepare = Prepare()
+        self.shared: dict[str, array] = {}  # a shared text -> its raw word numbers
 
     def add(self, rec: dict[str, str]) -> None:
         """One record's searchable texts, by field."""
-        self.add_prepared(self.prepare(rec))
+        self.add_texts([rec.get(name, "") for name in FIELD_NAMES])
 
-    def add_prepared(self, fields: list[str]) -> None:
-        """One record's texts, prepared (`Prepare`), in FIELD_NAMES order."""
+    def add_texts(self, texts: list[str]) -> None:
+        """One record's searchable texts in FIELD_NAMES order."""
         occurrences, counts, ids = self.occurrences, self.counts, self.ids
-        for name, text in zip(FIELD_NAMES, fields, strict=True):
-            if name in SHARED_FIELDS:
+        for shared, text in zip(_SHARED, texts, strict=True):
+            if shared:
                 found = self.shared.get(text)
                 if found is None:
-                    found = array("i", map(ids.__getitem__, cut(text)))
+                    found = array("i", map(ids.__getitem__, cut(prepare(text))))
                     if len(self.shared) < SHARED_CACHE and len(text) < 2000:
                         self.shared[text] = found
                 occurrences.extend(found)
                 counts.append(len(found))
             else:
                 before = len(occurrences)
-                occurrences.extend(map(ids.__getitem__, cut(text)))
+                occurrences.extend(map(ids.__getitem__, cut(prepare(text))))
                 counts.append(len(occurrences) - before)
         self.n += 1
         if len(occurrences) >= self.SEGMENT_WORDS:
             self._flush()
+
+    def end(self) -> None:
+        """No more records (see ParallelIndex)."""
 
     def close(self) -> None:
         """Nothing to release (see ParallelIndex)."""
@@ -142,14 +122,14 @@ class IndexBuilder:
     def _analyse_new_words(self) -> None:
         """Index terms and stems of the raw words numbered since the last segment."""
         raw = list(self.ids)
-        words, stems = self.words, self.stems
+        words = self.words
+        known = len(words)
         for found in raw[len(self.term_start) - 1 :]:
             for term in token_terms(found):
-                w = words[term]
-                if w == len(self.word_stem):  # a new index term
-                    self.word_stem.append(stems[stem(term)])
-                self.term_flat.append(w)
+                self.term_flat.append(words[term])  # a new index term is numbered here
             self.term_start.append(len(self.term_flat))
+        # The new terms' stems, numbered in the order of the terms.
+        self.word_stem.extend(map(self.stems.__getitem__, stem_all(list(words)[known:])))
 
     def _theme_stems(self, words):
         """The THEME + stem numbers of words met in theme labels (a few hundred words, whatever
@@ -235,13 +215,12 @@ class IndexBuilder:
         self._flush()
         stems = list(self.stems)
         df = self.df.tolist()
+        found = [(w, s, d) for w, s, d in zip(self.words, self.word_stem, df, strict=False) if d]
+        sounding = [w for w, _, _ in found if len(w) >= 4 and not w.isdigit()]
+        sounds = dict(zip(sounding, phonetics(sounding), strict=True))
         conn.executemany(
             "INSERT INTO vocabulaire VALUES (?, ?, ?, ?, ?)",
-            (
-                (w, stems[s], d, len(w), phonetic(w) if len(w) >= 4 and not w.isdigit() else None)
-                for w, s, d in zip(self.words, self.word_stem, df, strict=False)
-                if d
-            ),
+            ((w, stems[s], d, len(w), sounds.get(w)) for w, s, d in found),
         )
         # The words of each length in one text, alphabetical, one per line: suggestions read
         # a hundred thousand words, one row each would take 20 ms.
@@ -262,9 +241,9 @@ class IndexBuilder:
 
 class ParallelIndex:
     """An IndexBuilder in a second process, fed through a pipe, for large catalogues: this
-    process reads, validates and stores the records and prepares their texts (the
-    character-level work), the other cuts them into words and inverts them into its own
-    database, which `write` copies into the store. On two cores, the two halves overlap.
+    process reads, validates and stores the records, the other prepares their texts, cuts them
+    into words and inverts them into its own database, which `write` copies into the store.
+    On two cores, the two halves overlap.
 
     Same interface as IndexBuilder. A worker that fails or dies is an OSError (the caller
     falls back to building in memory); `close` stops it and removes its file in any case.
@@ -284,7 +263,6 @@ class ParallelIndex:
         self.worker = context.Process(target=_index_worker, args=(str(path), schema, child), daemon=True)
         self.worker.start()
         child.close()
-        self.prepare = Prepare()
         self.batch: list[list[str]] = []
 
     def _send(self, message: object) -> None:
@@ -303,14 +281,19 @@ class ParallelIndex:
         return "erreur", "arrêté"
 
     def add(self, rec: dict[str, str]) -> None:
-        self.batch.append(self.prepare(rec))
+        self.batch.append([rec.get(name, "") for name in FIELD_NAMES])
         if len(self.batch) >= self.BATCH:
             self._send(self.batch)
             self.batch = []
 
-    def write(self, conn: sqlite3.Connection) -> None:
+    def end(self) -> None:
+        """No more records: the other process writes its last segment and its vocabulary
+        while this one finishes the store's other tables."""
         self._send(self.batch)
         self._send(None)
+        self.batch = []
+
+    def write(self, conn: sqlite3.Connection) -> None:
         status, detail = self._reply(wait=None)
         self.worker.join()
         if status != "ok":
@@ -339,7 +322,7 @@ INDEX_TABLES = ("postings", "vocabulaire", "mots_longueur", "synonymes", "expans
 
 
 def _index_worker(path: str, schema: str, pipe: Connection) -> None:
-    """The second process of a ParallelIndex: prepared records in, an index database out."""
+    """The second process of a ParallelIndex: records' texts in, an index database out."""
     try:
         db = sqlite3.connect(path)
         db.execute("PRAGMA journal_mode = OFF")
@@ -348,8 +331,8 @@ def _index_worker(path: str, schema: str, pipe: Connection) -> None:
         db.execute("BEGIN")
         builder = IndexBuilder(db)
         while (batch := pipe.recv()) is not None:
-            for fields in batch:
-                builder.add_prepared(fields)
+            for texts in batch:
+                builder.add_texts(texts)
         builder.write(db)
         db.commit()
         db.close()
