@@ -264,6 +264,10 @@ def test_the_kind_of_place_is_not_the_subject(qpv):
     """« département du Rhône » looks for the Rhône, not for records that say « département »
     (Seine-Saint-Denis's title)."""
     assert ids(qpv, "département du Rhône", 1) == ["saint-georges-de-reneins-vegetalisation"]
+    # Without a place named, it is the subject: the record of a département's scale comes first.
+    assert ids(qpv, "quels projets sont menés à l'échelle d'un département ?", 1) == [
+        "seine-saint-denis-vulnerabilites"
+    ]
 
 
 def test_a_place_abroad_is_found_as_such(tmp_path):

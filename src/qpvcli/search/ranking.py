@@ -189,9 +189,6 @@ GENERIC_WORDS = frozenset(
         "simples",
         "facile",
         "faciles",
-        # the kind of place before its name (« département du Rhône », « région Grand Est »)
-        "departement",
-        "region",
         # words of prepositional phrases (« face au », « grâce à », « au sein de », « en
         # faveur de », « en matière de », « à travers », « autour de », « vis-à-vis »)
         "face",
@@ -227,6 +224,10 @@ GENERIC_WORDS = frozenset(
         "utiliser",
     ]
 )
+
+
+PLACE_KINDS = frozenset(["departement", "departements", "region", "regions"])
+PLACE_ROUTES = frozenset(["département", "région"])  # how a thesaurus phrase names a place
 
 
 class QueryTerm(NamedTuple):
@@ -294,6 +295,10 @@ def understand(index: Index, query: str, *, other_subject: bool = False) -> list
                 terms.append(term)
         i += size
     terms = _compounds_found(query, terms)
+    if any(how in PLACE_ROUTES for t in terms for _, _, how in t.phrases):
+        # « département du Rhône », « région Grand Est »: the kind of place before its name is
+        # not the subject (alone, « à l'échelle d'un département », it is).
+        terms = [t._replace(generic=True) if t.word in PLACE_KINDS else t for t in terms]
     if terms and all(t.generic for t in terms) and not other_subject:  # « comment faire »: they are the subject
         terms = [t._replace(generic=False) for t in terms]
     return terms
