@@ -54,6 +54,9 @@ def test_cost_words_are_read_as_bounds(query, low, high, rest):
         ("un demi-million d'euros", 500_000, "un"),
         ("deux millions d'euros", 2_000_000, ""),
         ("cent mille euros", 100_000, ""),
+        ("projet d'environ 100 000 €", 100_000, "projet"),
+        ("un budget d'environ 1 M€", 1_000_000, ""),  # about: not the ceiling a budget alone is
+        ("autour de 200 000 euros", 200_000, ""),
     ],
 )
 def test_an_amount_alone_is_about_that_much(query, near, rest):

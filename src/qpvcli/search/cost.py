@@ -89,9 +89,10 @@ _AMOUNT = (
 _FRAME = r"(?:(?:un|une|le|la|avec|pour|d'un|d'une)\s+)?(?:(?P<budget>budgets?|enveloppes?)|couts?|prix|montants?)\s+(?:total\s+|global\s+)?(?:de\s+|d'|a\s+)?"
 _VERB = r"(?:qui\s+)?(?:coute|coutent|coutant|coutera)\s+"
 _AT_MOST = r"moins\s+de|pas\s+plus\s+de|au\s+plus|au\s+maximum|maximum|max|jusqu'a|inferieurs?\s+a|sous|en\s+dessous\s+de|<=?|≤"
+_ABOUT = r"(?:d')?environ|autour\s+d[e']|aux\s+alentours\s+d[e']|approximativement|a\s+peu\s+pres|dans\s+les|~|≈"
 _AT_LEAST = r"plus\s+de|au\s+moins|minimum|superieurs?\s+a|au[ -]dela\s+de|a\s+partir\s+de|>=?|≥"
 _AMOUNT_EXPR = _Lazy(
-    rf"(?:{_FRAME})?(?:{_VERB})?(?:(?P<most>{_AT_MOST})|(?P<least>{_AT_LEAST}))?\s*{_AMOUNT}"
+    rf"(?:{_FRAME})?(?:{_VERB})?(?:(?P<most>{_AT_MOST})|(?P<least>{_AT_LEAST})|(?P<about>{_ABOUT}))?\s*{_AMOUNT}"
     r"(?:\s+(?:de\s+|d')?(?:(?P<budget_after>budget)|cout)s?\b)?"
 )
 _BETWEEN = _Lazy(
@@ -171,7 +172,7 @@ def read(query: str) -> tuple[CostIntent | None, str]:
             continue
         if m["least"]:
             intent = CostIntent(amount, None, m.group().strip(), None)
-        elif m["most"] or m["budget"] or m["budget_after"] or amount == 0:
+        elif (m["most"] or m["budget"] or m["budget_after"] or amount == 0) and not m["about"]:
             intent = CostIntent(None, amount, m.group().strip(), "gratuit" if amount == 0 else None)
         else:
             intent = CostIntent(amount // NEAR, amount * NEAR, m.group().strip(), None, amount)

@@ -222,6 +222,9 @@ GENERIC_WORDS = frozenset(
         "retrouver",
         "rendre",
         "utiliser",
+        "enlever",
+        "supprimer",
+        "remplacer",
     ]
 )
 
