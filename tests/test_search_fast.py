@@ -6,6 +6,7 @@ records, whose common words have thousands of records and many equal impacts (ti
 
 from __future__ import annotations
 
+import bisect
 import random
 import sys
 import tomllib
@@ -21,6 +22,7 @@ from qpvcli.search import Index, ranking
 from qpvcli.search.index import positions_from, top_positions
 
 from . import search_reference
+from .small import small
 
 HERE = Path(__file__).parent
 JUDGED = tomllib.loads((HERE / "relevance" / "judged.toml").read_text(encoding="utf-8"))["requetes"]
@@ -108,6 +110,9 @@ def test_fast_ranking_answers_as_the_reference_on_a_larger_catalogue(tmp_path):
     pairs = [(a, b) for a, b in pairs if len(found[a] & found[b]) >= 0.8 * len(found[a] | found[b])]
     assert pairs
     queries += [f"{a} {b}" for a, b in pairs[:40]] + [f"{b} {a} {rng.choice(common)} " for a, b in pairs[:40]]
+    # ...and such words for which the thesaurus gives phrases (« îlots de fraîcheur »: « lieux
+    # frais »), the word with phrases first or second.
+    queries += [f"{a} {b}" for a, b in phrase_pairs(index, conn)] + [f"{b} {a} " for a, b in phrase_pairs(index, conn)]
     for _ in range(250):
         words = [rng.choice(common if rng.random() < 0.7 else rare) for _ in range(rng.randint(1, 4))]
         queries.append(" ".join(words) + rng.choice(["", " "]))
@@ -118,6 +123,47 @@ def test_fast_ranking_answers_as_the_reference_on_a_larger_catalogue(tmp_path):
         if answers(ranking.run, engine, q, None, limit) != answers(search_reference.run, engine, q, None, limit)
     ]
     assert not differ, differ[:10]
+
+
+def test_records_found_by_a_phrase_alone_tie_in_the_order_of_the_full_ranking(tmp_path):
+    """« îlots de fraîcheur » is one notion, with the phrase « lieux frais »: the records that
+    say only « lieux frais », all alike, tie; the full ranking meets them in the order of a set
+    of record numbers, not always ascending (here they straddle its table's size)."""
+    body = "Un projet mené avec les habitants et le bailleur social du quartier. "
+    records = [{"id": f"a{i:03}", "action": 10, "titre": f"Atelier {i}", "description": body} for i in range(100)]
+    records += [
+        {"id": f"b{i:03}", "action": 10, "titre": "Îlots de fraîcheur", "description": body * (1 + i % 4)}
+        for i in range(20)
+    ]
+    records += [
+        {"id": f"c{i:03}", "action": 10, "titre": "Des lieux frais", "description": body + "Des lieux frais."}
+        for i in range(40)
+    ]
+    engine = small(tmp_path, *records)
+    for q in ("îlots de fraîcheur", "ilot fraicheur", "fraicheur ilots "):
+        for limit in (10, 30, 60):
+            fast = answers(ranking.run, engine, q, None, limit)
+            assert fast == answers(search_reference.run, engine, q, None, limit), (q, limit)
+    assert any(h[0] >= 120 for h in fast[3])
+
+
+def phrase_pairs(index: Index, conn) -> list[tuple[str, str]]:
+    """Pairs of words of the catalogue found in nearly the same records (one notion), the first
+    of which the thesaurus expands to phrases."""
+    words = [w for (w,) in conn.execute("SELECT mot FROM vocabulaire WHERE df >= 3 ORDER BY df, mot")]
+    docs = {w: set(index.raw(index.stem_of(w))[0]) for w in words}
+    sizes = [len(docs[w]) for w in words]
+    pairs = []
+    for a in words:
+        if not index.expansions((index.stem_of(a),)):
+            continue
+        size = len(docs[a])
+        for b in words[bisect.bisect_left(sizes, 0.8 * size) : bisect.bisect_right(sizes, size / 0.8)]:
+            shared = len(docs[a] & docs[b])
+            if index.stem_of(a) != index.stem_of(b) and shared >= 0.8 * (len(docs[a]) + len(docs[b]) - shared):
+                pairs.append((a, b))
+    assert len(pairs) >= 20
+    return pairs
 
 
 impacts = st.lists(

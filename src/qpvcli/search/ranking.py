@@ -808,6 +808,7 @@ class _Phrase(NamedTuple):
     stems: list[_Route]
     weight: float
     docs: array  # the records that have every stem, ascending
+    met: set[int]  # ...the same, in the order `_term_scores` meets them
 
     def values(self, wanted: set[int]) -> dict[int, float]:
         """The phrase's value for those of `wanted` that have it, as `_term_scores` gives it."""
@@ -866,15 +867,23 @@ def _word(index: Index, q: QueryTerm) -> _Word | None:
     routes = _routes(index, q)
     if not routes or routes[0].weight is not None:
         return None
+    return _Word(routes, _phrases(index, q))
+
+
+def _phrases(index: Index, q: QueryTerm) -> list[_Phrase]:
+    """A query word's thesaurus phrases whose stems some record has, as `_term_scores` meets them."""
     phrases = []
     for stems, weight, _how in q.phrases:
         found = [index.raw(s) for s in stems]
         if any(f is None for f in found):
             continue
         parts = [_Route(f[0], f[1], f[2], index.idf(s), None, weight, s) for s, f in zip(stems, found, strict=True)]  # type: ignore[index]
-        shared = set(parts[0].docs).intersection(*(r.docs for r in parts[1:]))
-        phrases.append(_Phrase(parts, weight, array("i", sorted(shared))))
-    return _Word(routes, phrases)
+        # The set built as `_term_scores` builds it: records met by the phrase alone come in
+        # its order (that of a set of integers, not always ascending).
+        first = parts[0].docs if len(parts) > 1 else dict.fromkeys(parts[0].docs)
+        shared = set(first).intersection(*(r.docs for r in parts[1:]))
+        phrases.append(_Phrase(parts, weight, array("i", sorted(shared)), shared))
+    return phrases
 
 
 def _many_words(
@@ -1078,39 +1087,55 @@ def _one_notion_words(
     texts: Callable[[list[int]], dict[int, dict[str, str]]] | None,
 ) -> Result | None:
     """The ranking of words found in nearly the same records, one notion (« îlots de
-    fraîcheur »), with a limit and no filter nor cost, no thesaurus phrase: the same result as
-    the full ranking, or None when an assumption below does not hold.
+    fraîcheur »), with a limit and no filter nor cost: the same result as the full ranking, or
+    None when an assumption below does not hold.
 
-    Records are ranked by the sum of the words' values (ties in the order the full ranking
-    meets them). A first few records, scored, give a score the first results reach; a record
-    can reach it only if its value for one word is at least that score minus the highest
-    values of the others: only those are scored. A record covers the notion by the first
-    word's variant; the total counts those records as `_one_word` does."""
-    if any(q.phrases for q in qterms):
-        return None
-    words = [_Word(_routes(index, q), []) for q in qterms]
+    Records are ranked by the sum of the words' values, each the best of its variants and
+    thesaurus phrases (ties in the order the full ranking meets them: by word, variant, then
+    phrase, then record). The records of the phrases (few) are all scored, and a first few
+    others, which give a score the first results reach; a record of no phrase can reach it only
+    if its value for one word is at least that score minus the highest values of the others'
+    variants: only those are scored. A record covers the notion by the first word's variant or
+    phrase; the total counts those records as `_one_word` does, and those of its phrases one by
+    one."""
+    words = [_Word(_routes(index, q), _phrases(index, q)) for q in qterms]
     if not all(w.routes for w in words):
         return None
-    sizes = [_union_size([r.docs for r in w.routes]) for w in words]
+    first_word = words[0]
+    if any(p.weight > first_word.routes[0].penalty for p in first_word.phrases):
+        return None  # what the best record covers would not be the first variant's weight
+    sizes = [_union_size([r.docs for r in w.routes] + [p.docs for p in w.phrases]) for w in words]
     summed = sorted(range(len(words)), key=lambda i: sizes[i], reverse=True)  # the order scores are added
     depth = max(limit, RERANK_DEPTH)
 
-    def scored(docs: set[int]) -> tuple[dict[int, float], list[tuple[dict[int, float], dict[int, float]]]]:
-        values = [w.values(docs) for w in words]
-        found = list(docs)
+    # The records scored so far: their scores, and what they cover of the first word.
+    scores: dict[int, float] = {}
+    weights: dict[int, float] = {}
+
+    def scored(docs: set[int]) -> None:
+        new = docs.difference(scores)
+        if not new:
+            return
+        values = [w.values(new) for w in words]
+        found = list(new)
         score = [0.0] * len(found)  # adding 0 where a record lacks a word changes no sum
         for i in summed:
             score = list(map(add, score, map(values[i][0].get, found, repeat(0.0))))
-        return dict(zip(found, score, strict=True)), values
+        scores.update(zip(found, score, strict=True))
+        weights.update(values[0][1])
 
-    seed: set[int] = set()
+    # The records of the phrases, few, are all scored; the others have values by variants only.
+    phrased: set[int] = set().union(*(p.docs for w in words for p in w.phrases))
+    if len(phrased) > MAX_APART:
+        return None
+    seed = set(phrased)
     for w in words:
         for r in w.routes:
             seed.update(r.candidates(depth, True))
-    seed_scores, _ = scored(seed)
-    if len(seed_scores) < depth:
+    scored(seed)
+    if len(scores) < depth:
         return None
-    reached = heapq.nlargest(depth, seed_scores.values())[-1]
+    reached = heapq.nlargest(depth, scores.values())[-1]
     highest = [max(r.value_of(index.highest(r.stem)) for r in w.routes) for w in words]
     margin = 1e-6 * (reached + sum(highest))
     needs = [reached - (sum(highest) - h) - margin for h in highest]
@@ -1118,43 +1143,65 @@ def _one_notion_words(
     need = needs[best_word]
     if need <= 0:
         return None
-    candidates: set[int] = set()
+    candidates = set(phrased)
     for r in words[best_word].routes:
         # A value at least `need` comes from a stored impact at least this (with a margin).
         raw_need = need / (r.idf * (r.weight or 1.0)) * (1 - 1e-6)
         candidates.update(map(r.docs.__getitem__, positions_from(r.raw, raw_need)))
     if len(candidates) > MAX_APART:
         return None
-    scores, values = scored(candidates)
-    weights, first_word = values[0][1], words[0]
-    met: dict[int, tuple[int, int]] = {}  # record -> (map, variant) where the full ranking meets it first
+    scored(candidates)
+    # record -> (map, variant or phrase, rank) where the full ranking meets it first: a
+    # variant's records in record order, then those of each phrase alone in the order of its set
+    met: dict[int, tuple[int, int, int]] = {}
     for k, i in enumerate(summed):
-        for j, r in enumerate(words[i].routes):
-            found = map(r.docs.__getitem__, _positions(r.docs, candidates))
-            met.update(zip(filterfalse(met.__contains__, found), repeat((k, j))))
-    head = sorted(candidates, key=lambda d: (-scores[d], met[d], d))[:depth]
+        routes, phrases = words[i].routes, words[i].phrases
+        for j, r in enumerate(routes):
+            found = list(filterfalse(met.__contains__, map(r.docs.__getitem__, _positions(r.docs, candidates))))
+            n = len(found)
+            met.update(zip(found, zip(repeat(k, n), repeat(j, n), found, strict=True), strict=True))
+        for j, p in enumerate(phrases, len(routes)):
+            found = list(filterfalse(met.__contains__, filter(candidates.__contains__, p.met)))
+            n = len(found)
+            met.update(zip(found, zip(repeat(k, n), repeat(j, n), range(n), strict=True), strict=True))
+    head = sorted(candidates, key=lambda d: (-scores[d], met[d]))[:depth]
     if texts is not None:
         _proximity_bonus(head[:RERANK_DEPTH], scores, qterms, texts, index)
 
+        def own(d: int) -> bool:
+            """Whether the record has the first word in its own text, by a variant or all the
+            stems of a phrase."""
+            for r in first_word.routes:
+                j = r.position(d)
+                if j is not None and r.masks[j] & _OWN_FIELDS:
+                    return True
+            return any(
+                _position(p.docs, d) is not None and all(r.masks[r.position(d)] & _OWN_FIELDS for r in p.stems)  # type: ignore[index]
+                for p in first_word.phrases
+            )
+
         def order(d: int) -> int:
-            own = any(j is not None and r.masks[j] & _OWN_FIELDS for r in first_word.routes for j in (r.position(d),))
-            return (d in weights) + own
+            return (d in weights) + own(d)
 
         head.sort(key=lambda d: (order(d), scores[d]), reverse=True)
     min_score = RELATIVE_CUTOFF * max(scores[d] for d in head)
     min_covered = COVERAGE_CUTOFF * first_word.routes[0].penalty
 
-    # The total: records of the first word's variants strong enough, whose score passes.
+    # The total: records of the first word's variants strong enough, whose score passes; those
+    # of its phrases (found by no variant that passes) by their weights and scores.
     counted = [r for r in first_word.routes if r.penalty >= min_covered]
     passing = [r for r in counted if r.lowest(index) >= min_score]
-    alone = set().union(*(r.docs for r in counted if all(r is not p for p in passing)))
+    alone = set().union(
+        *(r.docs for r in counted if all(r is not p for p in passing)),
+        *(p.docs for p in first_word.phrases if p.weight >= min_covered),
+    )
     if len(alone) > MAX_APART:
         return None
     for r in passing:
         alone.difference_update(r.docs)
     total = _union_size([r.docs for r in passing])
-    if alone:
-        total += sum(1 for d, v in scored(alone)[0].items() if scores.get(d, v) >= min_score)
+    scored(alone)  # (those among the first results have their proximity bonus)
+    total += sum(1 for d in alone if weights.get(d, 0.0) >= min_covered and scores[d] >= min_score)
 
     hits = []
     for d in [d for d in head if weights.get(d, 0.0) >= min_covered and scores[d] >= min_score][:limit]:
