@@ -1137,17 +1137,10 @@ def _one_notion_words(
         return None
     reached = heapq.nlargest(depth, scores.values())[-1]
     highest = [max(r.value_of(index.highest(r.stem)) for r in w.routes) for w in words]
-    margin = 1e-6 * (reached + sum(highest))
-    needs = [reached - (sum(highest) - h) - margin for h in highest]
-    best_word = max(range(len(words)), key=lambda i: needs[i] / highest[i])
-    need = needs[best_word]
-    if need <= 0:
+    reaching = _reaching(words, highest, reached, set(phrased))
+    if reaching is None:
         return None
-    candidates = set(phrased)
-    for r in words[best_word].routes:
-        # A value at least `need` comes from a stored impact at least this (with a margin).
-        raw_need = need / (r.idf * (r.weight or 1.0)) * (1 - 1e-6)
-        candidates.update(map(r.docs.__getitem__, positions_from(r.raw, raw_need)))
+    candidates = reaching[2]
     if len(candidates) > MAX_APART:
         return None
     scored(candidates)
@@ -1209,6 +1202,27 @@ def _one_notion_words(
     return Result(hits, qterms, [], total, unknown)
 
 
+def _reaching(
+    words: list["_Word"], highest: list[float], reached: float, start: set[int]
+) -> tuple[int, float, set[int]] | None:
+    """A record reaches the score `reached` only if its value for some word is at least that
+    score less the highest values of the other words: the word where this prunes most, that
+    least value, and `start` with the records of the word's variants that have it; None when
+    no word prunes."""
+    margin = 1e-6 * (reached + sum(highest))
+    needs = [reached - (sum(highest) - h) - margin for h in highest]
+    best_word = max(range(len(words)), key=lambda i: needs[i] / highest[i])
+    need = needs[best_word]
+    if need <= 0:
+        return None
+    candidates = start
+    for r in words[best_word].routes:
+        # A value at least `need` comes from a stored impact at least this (with a margin).
+        raw_need = need / (r.idf * (r.weight or 1.0)) * (1 - 1e-6)
+        candidates.update(map(r.docs.__getitem__, positions_from(r.raw, raw_need)))
+    return best_word, need, candidates
+
+
 def _kth_largest(orders: list[int], k: int) -> int:
     """The `k`-th largest of some small numbers (`heapq.nlargest(k, orders)[-1]`), counted at
     C speed: a record's order is at most twice the number of words."""
@@ -1266,17 +1280,10 @@ def _best_scored(
         return None
     seed_scores = scored(set(seed))
     reached = heapq.nlargest(m, seed_scores.values())[-1]
-    margin = 1e-6 * (reached + sum(highest))
-    needs = [reached - (sum(highest) - h) - margin for h in highest]
-    best_word = max(range(len(words)), key=lambda i: needs[i] / highest[i])
-    need = needs[best_word]
-    if need <= 0:
+    reaching = _reaching(words, highest, reached, set(seed))
+    if reaching is None:
         return None
-    candidates = set(seed)
-    for r in words[best_word].routes:
-        # A value at least `need` comes from a stored impact at least this (with a margin).
-        raw_need = need / (r.idf * (r.weight or 1.0)) * (1 - 1e-6)
-        candidates.update(map(r.docs.__getitem__, positions_from(r.raw, raw_need)))
+    best_word, need, candidates = reaching
     for p in words[best_word].phrases:
         # A phrase's value is its weight times the mean of its stems' values: at least `need`
         # only if one stem's value is at least what the others' highest leave to reach.
