@@ -308,10 +308,10 @@ def understand(index: Index, query: str, *, other_subject: bool = False) -> list
 
 
 def _known_compounds(index: Index, query: str) -> str:
-    """The query with its runs of words that the catalogue knows as the name of a place,
-    hyphenated: « seine saint denis », « ile de france », « grand est » are looked up as
-    « Seine-Saint-Denis »… are (their parts and the glued whole), a stop word inside included.
-    Only places: « porte à porte » stays three words, the notion of records that write it so."""
+    """The query with its runs of words that the catalogue knows as the name of a place
+    hyphenated: « seine saint denis », « ile de france », « grand est » are looked up as the
+    compounds « Seine-Saint-Denis »… (their parts and the glued whole), a stop word inside
+    included. Only places: « porte à porte » stays three words, as the records write it."""
     raw = cut(prepare(normalise(query)[:MAX_QUERY_CHARS]))
     runs = {
         (i, size): "".join(raw[i : i + size])
