@@ -82,19 +82,10 @@ def check(data: dict[str, Any], label: str = "thesaurus.toml") -> list[str]:
 @lru_cache(maxsize=1)
 def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]]]:
     """(synonyms, expansions) as stems, from thesaurus.toml and the list of départements."""
-    import tomllib
-
     from .territoires import DEPARTEMENTS
     from .text import fold_text
 
-    try:
-        data = tomllib.loads(THESAURUS_FILE.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise ThesaurusError(f"{THESAURUS_FILE.name} : fichier illisible ({err})") from None
-    problems = check(data, THESAURUS_FILE.name)
-    if problems:
-        raise ThesaurusError("\n".join(problems))
-
+    data = _checked()
     groups: dict[str, set[str]] = {}
     for entry in data.get("synonymes", []):
         stems = {_stems(w)[0] for w in entry["mots"]}
@@ -132,16 +123,23 @@ def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple
     return synonyms, expansions
 
 
-@lru_cache(maxsize=1)
-def _raw() -> dict[str, Any]:
+def _checked() -> dict[str, Any]:
+    """thesaurus.toml read and checked: every problem at once, in French (ThesaurusError)."""
     import tomllib
 
-    return tomllib.loads(THESAURUS_FILE.read_text(encoding="utf-8"))
+    try:
+        data = tomllib.loads(THESAURUS_FILE.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise ThesaurusError(f"{THESAURUS_FILE.name} : fichier illisible ({err})") from None
+    problems = check(data, THESAURUS_FILE.name)
+    if problems:
+        raise ThesaurusError("\n".join(problems))
+    return data
 
 
 def region_aliases() -> dict[str, str]:
     """Each région alias (« PACA », « IDF »…) -> the région's name, for the territory filter."""
-    return {alias: entry["nom"] for entry in _raw().get("regions", []) for alias in entry["alias"]}
+    return {alias: entry["nom"] for entry in _checked().get("regions", []) for alias in entry["alias"]}
 
 
 def old_regions() -> dict[str, frozenset[str]]:
@@ -151,6 +149,6 @@ def old_regions() -> dict[str, frozenset[str]]:
 
     return {
         entry["terme"]: frozenset(entry["sens"])
-        for entry in _raw().get("equivalents", [])
+        for entry in _checked().get("equivalents", [])
         if all(code in DEPARTEMENTS for code in entry["sens"])
     }
