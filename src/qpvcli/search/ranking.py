@@ -272,7 +272,8 @@ def understand(index: Index, query: str, *, other_subject: bool = False) -> list
     """The query as terms: thesaurus phrases (longest first: « pas cher », « Seine-Saint-Denis »,
     « ESS »), then single words with their variants; question words marked generic. A query of
     generic words alone searches them, unless it asks something else (`other_subject`: a cost)."""
-    words_, is_prefix = parse_query(_known_compounds(index, query))
+    raw = cut(prepare(normalise(query)[:MAX_QUERY_CHARS]))  # the words as typed, stop words and compounds kept
+    words_, is_prefix = parse_query(_known_compounds(index, query, raw))
     stems_ = [index.stem_of(w) for w in words_]
     terms: list[QueryTerm] = []
     i = 0
@@ -297,7 +298,7 @@ def understand(index: Index, query: str, *, other_subject: bool = False) -> list
             if not found or not any(t.variants == term.variants and t.phrases == term.phrases for t in terms):
                 terms.append(term)
         i += size
-    terms = _compounds_found(query, terms)
+    terms = _compounds_found(raw, terms)
     if any(how in PLACE_ROUTES for t in terms for _, _, how in t.phrases):
         # « département du Rhône », « région Grand Est »: the kind of place before its name is
         # not the subject (alone, « à l'échelle d'un département », it is).
@@ -307,12 +308,11 @@ def understand(index: Index, query: str, *, other_subject: bool = False) -> list
     return terms
 
 
-def _known_compounds(index: Index, query: str) -> str:
+def _known_compounds(index: Index, query: str, raw: list[str]) -> str:
     """The query with its runs of words that the catalogue knows as the name of a place
     hyphenated: « seine saint denis », « ile de france », « grand est » are looked up as the
     compounds « Seine-Saint-Denis »… (their parts and the glued whole), a stop word inside
     included. Only places: « porte à porte » stays three words, as the records write it."""
-    raw = cut(prepare(normalise(query)[:MAX_QUERY_CHARS]))
     runs = {
         (i, size): "".join(raw[i : i + size])
         for i in range(len(raw))
@@ -337,13 +337,12 @@ def _a_place(index: Index, word: str) -> bool:
     return found is not None and any(m & _PLACES for m in found[2])
 
 
-def _compounds_found(query: str, terms: list[QueryTerm]) -> list[QueryTerm]:
+def _compounds_found(raw: list[str], terms: list[QueryTerm]) -> list[QueryTerm]:
     """A hyphenated word is looked up as its parts and as one glued word (« aller-vers »:
     « aller », « allervers »): those of them the catalogue has stand for it, the others are
     dropped, not reported unknown (« pré-diagnostic » is about « diagnostic »). When it has
     none, the glued word alone is the unknown word."""
-    text = normalise(query)[:MAX_QUERY_CHARS]
-    groups = [found for raw in cut(prepare(text)) if len(found := token_terms(raw)) > 1]
+    groups = [found for word in raw if len(found := token_terms(word)) > 1]
     if not groups:
         return terms
     known = {t.word for t in terms if t.variants or t.phrases}
