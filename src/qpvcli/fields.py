@@ -329,6 +329,15 @@ def theme_search_text(theme: Any) -> str:
 
 
 ABROAD = "étranger international"  # searchable words of a place whose country is not France
+# Searchable words of the scales above a town (`niveau`), as the themes' words are: « à l'échelle
+# intercommunale », « une métropole » find the records of that scale, below those that say it.
+# Not the town's or the district's words (« ville », « quartier »), which nearly every query has.
+LEVEL_WORDS = {
+    "intercommunalite": "intercommunalité intercommunal EPCI EPT agglomération métropole métropolitain",
+    "departement": "département départemental",
+    "region": "région régional",
+    "national": "national",
+}
 
 
 def _compound(name: str | None) -> str | None:
@@ -378,4 +387,5 @@ def search_texts(e: Exemple, action_text: str, theme_texts: dict[str, str] | Non
     parts["action"] = [action_text]
     if theme_texts:
         parts["thematiques"] = [theme_texts[t] for t in e.thematiques if t in theme_texts]
+    parts["thematiques"] += [LEVEL_WORDS[n] for n in e.niveau if n in LEVEL_WORDS]
     return {name: " ".join(texts) for name, texts in parts.items()}

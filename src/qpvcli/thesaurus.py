@@ -113,13 +113,14 @@ def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple
         # writes only the sigle; the looser senses that follow do not.
         add(entry["sens"][0], [entry["sigle"]], "sigle")
     for entry in data.get("equivalents", []):
-        add(entry["terme"], entry["sens"], "équivalent")
+        # A group of départements (« Aquitaine », « neuf-trois ») is searched by their names,
+        # which the index holds only for the records located there: their codes would also be
+        # any number in a text (« 40 exemples »). The territory filter keeps the codes.
+        senses = [DEPARTEMENTS[s][0] if s in DEPARTEMENTS else s for s in entry["sens"]]
+        add(entry["terme"], senses, "équivalent")
     for entry in data.get("regions", []):
         for alias in entry["alias"]:
             add(alias, [entry["nom"]], "région")
-    for code, (name, _region) in DEPARTEMENTS.items():
-        if fold_text(name) not in _COMMON_WORD_DEPARTEMENTS:
-            add(name, [code], "département")
     return synonyms, expansions
 
 

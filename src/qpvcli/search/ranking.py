@@ -230,7 +230,7 @@ GENERIC_WORDS = frozenset(
 
 
 PLACE_KINDS = frozenset(["departement", "departements", "region", "regions"])
-PLACE_ROUTES = frozenset(["département", "région"])  # how a thesaurus phrase names a place
+PLACE_ROUTES = frozenset(["région"])  # how a thesaurus phrase names a place
 
 
 class QueryTerm(NamedTuple):
@@ -299,7 +299,9 @@ def understand(index: Index, query: str, *, other_subject: bool = False) -> list
                 terms.append(term)
         i += size
     terms = _compounds_found(raw, terms)
-    if any(how in PLACE_ROUTES for t in terms for _, _, how in t.phrases):
+    if any(how in PLACE_ROUTES for t in terms for _, _, how in t.phrases) or any(
+        _a_place(index, t.word) for t in terms if t.word not in PLACE_KINDS
+    ):
         # « département du Rhône », « région Grand Est »: the kind of place before its name is
         # not the subject (alone, « à l'échelle d'un département », it is).
         terms = [t._replace(generic=True) if t.word in PLACE_KINDS else t for t in terms]
@@ -341,11 +343,12 @@ def _compounds_found(raw: list[str], terms: list[QueryTerm]) -> list[QueryTerm]:
     """A hyphenated word is looked up as its parts and as one glued word (« aller-vers »:
     « aller », « allervers »): those of them the catalogue has stand for it, the others are
     dropped, not reported unknown (« pré-diagnostic » is about « diagnostic »). When it has
-    none, the glued word alone is the unknown word."""
+    none (or only generic ones), the glued word alone is the unknown word."""
     groups = [found for word in raw if len(found := token_terms(word)) > 1]
     if not groups:
         return terms
-    known = {t.word for t in terms if t.variants or t.phrases}
+    # A generic piece does not carry the word: « Nouvelle-Aquitaine » is not about « nouvelle ».
+    known = {t.word for t in terms if (t.variants or t.phrases) and not t.generic}
     dropped: set[str] = set()
     for group in groups:
         if any(w in known for w in group):
