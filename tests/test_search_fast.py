@@ -162,7 +162,7 @@ def phrase_pairs(index: Index, conn) -> list[tuple[str, str]]:
             shared = len(docs[a] & docs[b])
             if index.stem_of(a) != index.stem_of(b) and shared >= 0.8 * (len(docs[a]) + len(docs[b]) - shared):
                 pairs.append((a, b))
-    assert len(pairs) >= 20
+    assert len(pairs) >= 10  # enough to exercise the one-notion paths
     return pairs
 
 

@@ -352,3 +352,53 @@ def test_a_word_the_thesaurus_knows_is_not_a_misspelling(qpv):
     result = qpv.search("récup")
     assert result.hits and all(m[1] != "1 faute" for h in result.hits for ms in h.matches.values() for m in ms)
     assert "lille-butte-acoustique" not in ids(qpv, "récup", 10)  # its « recul » was the typo's
+
+
+def test_a_group_of_departements_is_searched_by_their_names_not_their_codes(tmp_path):
+    """« Aquitaine » is Dordogne, Gironde, Landes… (24, 33, 40…): a record located in Gironde is
+    found, not one whose text counts « 40 exemples »."""
+    engine = small(
+        tmp_path,
+        {
+            "id": "gironde",
+            "action": 8,
+            "titre": "Cours d'école",
+            "description": BODY,
+            "territoires": [{"nom": "Bordeaux", "departement": "33"}],
+        },
+        {"id": "nombre", "action": 8, "titre": "Un guide", "description": BODY + "Il réunit 40 exemples."},
+    )
+    assert ids(engine, "Aquitaine") == ["gironde"]
+    assert ids(engine, "40") == ["nombre"]
+
+
+def test_a_hyphenated_word_whose_only_known_piece_is_generic_is_unknown(qpv):
+    """« Nouvelle-Aquitaine » (no record there) is not a search for « nouvelle »."""
+    result = qpv.search("Nouvelle-Aquitaine")
+    assert result.hits == [] and result.unknown == ["Nouvelle-Aquitaine"]
+
+
+def test_a_scale_above_the_town_is_found_as_a_theme(tmp_path):
+    """« intercommunal » finds the records of that scale (`niveau`) that do not write it, after
+    the one that does; a town's scale is not searched so (« ville » is in every other query)."""
+    engine = small(
+        tmp_path,
+        {"id": "ecrit", "action": 8, "titre": "Cours d'école", "description": BODY + "Un projet intercommunal."},
+        {"id": "niveau", "action": 8, "titre": "Cours d'école", "description": BODY, "niveau": ["intercommunalite"]},
+        {"id": "ville", "action": 8, "titre": "Cours d'école", "description": BODY, "niveau": ["commune"]},
+    )
+    assert ids(engine, "intercommunal") == ["ecrit", "niveau"]
+    assert ids(engine, "une métropole") == ["niveau"]
+    assert "ville" not in ids(engine, "ville")
+
+
+@pytest.mark.parametrize("query", ["quels jardins ont été menés ?", "des jardins qui se mêlent"])
+def test_every_form_of_a_question_verb_carries_no_subject(tmp_path, query):
+    """« menés », « mêlent » are forms of question verbs (mener, mêler): a record that has only
+    the verb is no answer."""
+    engine = small(
+        tmp_path,
+        {"id": "jardin", "action": 8, "titre": "Des jardins", "description": BODY},
+        {"id": "verbe", "action": 8, "titre": "Mener et mêler", "description": "Mêler les publics, mener les débats."},
+    )
+    assert ids(engine, query) == ["jardin"]

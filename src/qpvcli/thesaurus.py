@@ -25,11 +25,6 @@ _KINDS = {
 }
 
 
-# Départements whose name is also an everyday word (« pas cher », « une somme », « la manche ») :
-# typed alone, they mean the word, so they do not stand for the département's code.
-_COMMON_WORD_DEPARTEMENTS = frozenset({"cher", "lot", "somme", "manche", "creuse", "landes", "var", "ain", "orne"})
-
-
 class ThesaurusError(QpvError):
     """thesaurus.toml cannot be used: every problem found, in French."""
 
@@ -83,7 +78,6 @@ def check(data: dict[str, Any], label: str = "thesaurus.toml") -> list[str]:
 def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]]]:
     """(synonyms, expansions) as stems, from thesaurus.toml and the list of départements."""
     from .territoires import DEPARTEMENTS
-    from .text import fold_text
 
     data = _checked()
     groups: dict[str, set[str]] = {}

@@ -38,6 +38,13 @@ _OWN_FIELDS = sum(1 << i for i, name in enumerate(FIELD_NAMES) if name not in SH
 _PLACES = 1 << FIELD_NAMES.index("lieux")
 COLLOCATION = 0.8  # two adjacent query words found in (nearly) the same records: one notion
 
+# The forms a verb in -er takes in a question (« menés », « mêlent », « visant »).
+_ER_FORMS = ("er", "e", "es", "ee", "ees", "ent", "ons", "ez", "ant")
+_ER_VERBS = (
+    *("aid", "amelior", "cherch", "concern", "cre", "developp", "exist", "favoris", "lanc", "lutt"),
+    *("men", "mel", "melang", "combin", "realis", "remplac", "retrouv", "supprim", "transform"),
+    *("trouv", "utilis", "fonctionn", "vis", "propos"),
+)
 # Words of questions and requests, which carry no subject (« comment lutter contre la chaleur
 # dans un quartier ? »). Folded forms; they are stemmed like every query word.
 GENERIC_WORDS = frozenset(
@@ -226,6 +233,7 @@ GENERIC_WORDS = frozenset(
         "supprimer",
         "remplacer",
     ]
+    + [stem + ending for stem in _ER_VERBS for ending in _ER_FORMS]
 )
 
 
