@@ -402,3 +402,15 @@ def test_every_form_of_a_question_verb_carries_no_subject(tmp_path, query):
         {"id": "verbe", "action": 8, "titre": "Mener et mêler", "description": "Mêler les publics, mener les débats."},
     )
     assert ids(engine, query) == ["jardin"]
+
+
+def test_a_verb_the_catalogue_lacks_is_not_an_absent_subject(tmp_path):
+    """« préparer », « manque de » frame the question: « comment préparer un jardin ? » is about
+    gardens, not a search with one subject in two missing; a pronoun like « eux-mêmes » is no
+    word at all."""
+    engine = small(tmp_path, {"id": "jardin", "action": 8, "titre": "Des jardins", "description": BODY})
+    for query in ("comment préparer un jardin ?", "manque de jardins", "des jardins pour les habitants eux-mêmes"):
+        result = engine.search(query)
+        assert [h.exemple.id for h in result.hits] == ["jardin"] and result.unknown == [], query
+    # A noun is still an absent subject, whatever its ending.
+    assert engine.search("cancer et jardin").hits == []

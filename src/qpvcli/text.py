@@ -280,7 +280,9 @@ def token_terms(found: str) -> tuple[str, ...]:
     if "-" in word:
         parts = [p for p in word.split("-") if p]
         kept = tuple(p for p in parts if len(p) > 1 and p not in STOP_WORDS)
-        if parts[-1] in _INVERTED:  # « a-t-il », « peut-on », « dis-moi »: a verb and its pronoun
+        if parts[-1] in _INVERTED or not kept:
+            # « a-t-il », « peut-on », « dis-moi »: a verb and its pronoun; « eux-mêmes »,
+            # « c'est-à-dire »: stop words only, no word.
             return kept
         return (*kept, "".join(parts))
     return (word,) if len(word) > 1 and word not in STOP_WORDS else ()

@@ -43,7 +43,7 @@ _ER_FORMS = ("er", "e", "es", "ee", "ees", "ent", "ons", "ez", "ant")
 _ER_VERBS = (
     *("aid", "amelior", "cherch", "concern", "cre", "developp", "exist", "favoris", "lanc", "lutt"),
     *("men", "mel", "melang", "combin", "realis", "remplac", "retrouv", "supprim", "transform"),
-    *("trouv", "utilis", "fonctionn", "vis", "propos"),
+    *("trouv", "utilis", "fonctionn", "vis", "propos", "manqu"),
 )
 # Words of questions and requests, which carry no subject (« comment lutter contre la chaleur
 # dans un quartier ? »). Folded forms; they are stemmed like every query word.
@@ -307,6 +307,9 @@ def understand(index: Index, query: str, *, other_subject: bool = False) -> list
                 terms.append(term)
         i += size
     terms = _compounds_found(raw, terms)
+    # A verb the catalogue does not have (« préparer », « gérer ») frames the question; it is
+    # not an absent subject.
+    terms = [t._replace(generic=True) if not (t.variants or t.phrases) and _an_infinitive(t.word) else t for t in terms]
     if any(how in PLACE_ROUTES for t in terms for _, _, how in t.phrases) or any(
         _a_place(index, t.word) for t in terms if t.word not in PLACE_KINDS
     ):
@@ -316,6 +319,17 @@ def understand(index: Index, query: str, *, other_subject: bool = False) -> list
     if terms and all(t.generic for t in terms) and not other_subject:  # « comment faire »: they are the subject
         terms = [t._replace(generic=False) for t in terms]
     return terms
+
+
+# Nouns ending like an infinitive in -er (the -ier ones are left out as a whole).
+_NOT_INFINITIVES = frozenset(
+    ("hiver", "enfer", "cancer", "laser", "super", "poster", "cluster", "container", "manager", "leader")
+) | {"master", "reporter", "designer"}
+
+
+def _an_infinitive(word: str) -> bool:
+    """Whether a folded word looks like a French infinitive in -er (not « quartier », « métier »)."""
+    return len(word) >= 5 and word.endswith("er") and not word.endswith("ier") and word not in _NOT_INFINITIVES
 
 
 def _known_compounds(index: Index, query: str, raw: list[str]) -> str:
