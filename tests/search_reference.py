@@ -105,7 +105,7 @@ def run(
     half the subject words or more are unknown, nothing is returned rather than records that
     match only the rest (« station de ski » must not list every « station »)."""
     intent, query = cost.read(query)
-    qterms = understand(index, query, other_subject=intent is not None)
+    qterms = understand(index, query, other_subject=intent is not None, texts=texts)
     subject = [q for q in qterms if not q.generic]
     unknown = [q.word for q in subject if not q.variants and not any(index.has(s) for p in q.phrases for s in p[0])]
     if intent is not None and not subject:  # « pas cher », « projets coûteux »: by cost

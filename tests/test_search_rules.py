@@ -414,3 +414,22 @@ def test_a_verb_the_catalogue_lacks_is_not_an_absent_subject(tmp_path):
         assert [h.exemple.id for h in result.hits] == ["jardin"] and result.unknown == [], query
     # A noun is still an absent subject, whatever its ending.
     assert engine.search("cancer et jardin").hits == []
+
+
+def test_a_thesaurus_phrase_counts_where_its_words_are_said_together(tmp_path):
+    """« crowdfunding » is « financement participatif »: not a record where residents
+    « participent aux choix de financement », but one that says it, even with a word between."""
+    apart = {
+        "id": "apart",
+        "action": 3,
+        "titre": "Budget du quartier",
+        "description": BODY + "Les habitants participent aux choix de financement.",
+    }
+    assert ids(small(tmp_path, apart), "crowdfunding") == []
+    said = {
+        "id": "said",
+        "action": 3,
+        "titre": "Une plateforme",
+        "description": BODY + "Un financement très participatif.",
+    }
+    assert ids(small(tmp_path, apart, said), "crowdfunding") == ["said"]

@@ -36,6 +36,8 @@ MAX_KEY_WORDS = 5
 SHARED_LABELS = ("action", "thematiques")
 _OWN_FIELDS = sum(1 << i for i, name in enumerate(FIELD_NAMES) if name not in SHARED_LABELS)
 _PLACES = 1 << FIELD_NAMES.index("lieux")
+PHRASE_CHECKS = 32  # records read to see a thesaurus phrase said whole (see _phrase_found)
+PHRASE_WINDOW = 1  # words allowed between two words of a thesaurus phrase (stop words aside)
 COLLOCATION = 0.8  # two adjacent query words found in (nearly) the same records: one notion
 
 # The forms a verb in -er takes in a question (« menés », « mêlent », « visant »).
@@ -276,10 +278,17 @@ def parse_query(text: str) -> tuple[list[str], bool]:
     return list(dict.fromkeys(found)), is_prefix
 
 
-def understand(index: Index, query: str, *, other_subject: bool = False) -> list[QueryTerm]:
+def understand(
+    index: Index,
+    query: str,
+    *,
+    other_subject: bool = False,
+    texts: Callable[[list[int]], dict[int, dict[str, str]]] | None = None,
+) -> list[QueryTerm]:
     """The query as terms: thesaurus phrases (longest first: « pas cher », « Seine-Saint-Denis »,
     « ESS »), then single words with their variants; question words marked generic. A query of
-    generic words alone searches them, unless it asks something else (`other_subject`: a cost)."""
+    generic words alone searches them, unless it asks something else (`other_subject`: a cost).
+    With `texts` (see run), a thesaurus phrase counts only where its words are said together."""
     raw = cut(prepare(normalise(query)[:MAX_QUERY_CHARS]))  # the words as typed, stop words and compounds kept
     words_, is_prefix = parse_query(_known_compounds(index, query, raw))
     stems_ = [index.stem_of(w) for w in words_]
@@ -292,7 +301,7 @@ def understand(index: Index, query: str, *, other_subject: bool = False) -> list
                 break
         else:
             size = 1
-        phrases = [(alt, THESAURUS_WEIGHT, how) for alt, how in alternatives if _phrase_found(index, alt)]
+        phrases = [(alt, THESAURUS_WEIGHT, how) for alt, how in alternatives if _phrase_found(index, alt, texts)]
         # Each word of a phrase the thesaurus knows stays a term of its own (ranked, with
         # proximity, as any word), and may also be met by what the phrase stands for.
         for j in range(i, i + size):
@@ -380,17 +389,54 @@ def _compounds_found(raw: list[str], terms: list[QueryTerm]) -> list[QueryTerm]:
     return [t for t in terms if t.word not in dropped]
 
 
-def _phrase_found(index: Index, stems: tuple[str, ...]) -> bool:
+def _phrase_found(
+    index: Index,
+    stems: tuple[str, ...],
+    texts: Callable[[list[int]], dict[int, dict[str, str]]] | None = None,
+) -> bool:
     """Whether some record has every stem of a thesaurus phrase: a phrase no record holds whole
     (« tranquillité publique » where records only say « espace public ») finds nothing, and a
-    word with only such phrases is unknown."""
+    word with only such phrases is unknown. With `texts`, the words must also be said together
+    (see _said_together) in one of the first PHRASE_CHECKS records that
+    hold them all, in order: « financement participatif » is not in a record where residents
+    « participent aux choix de financement »."""
     if len(stems) == 1:
         return index.has(stems[0])
     found = [index.raw(s) for s in stems]
     if any(f is None for f in found):
         return False
     docs = sorted((f[0] for f in found), key=len)  # type: ignore[index]
-    return bool(set(docs[0]).intersection(*docs[1:]))
+    shared = sorted(set(docs[0]).intersection(*docs[1:]))
+    if texts is None or not shared:
+        return bool(shared)
+    wanted = set(stems)
+    for start in range(0, min(len(shared), PHRASE_CHECKS), 8):
+        batch = texts(shared[start : start + 8])
+        analysed = [analyse(text) for fields in batch.values() for text in fields.values()]
+        index.learn(w for words in analysed for w in words)
+        for words in analysed:
+            positions: dict[str, list[int]] = {}
+            for i, w in enumerate(words):
+                s = index.stem_of(w)
+                if s in wanted:
+                    positions.setdefault(s, []).append(i)
+            if len(positions) == len(wanted) and _said_together([positions[s] for s in stems]):
+                return True
+    return False
+
+
+def _said_together(positions: list[list[int]]) -> bool:
+    """Whether the words are said in order, each at most PHRASE_WINDOW words after the one
+    before (`positions`: each word's positions, in the phrase's order)."""
+    for start in positions[0]:
+        at = start
+        for following in positions[1:]:
+            at = next((q for q in following if at < q <= at + 1 + PHRASE_WINDOW), -1)
+            if at < 0:
+                break
+        else:
+            return True
+    return False
 
 
 def _median(values: list[float]) -> float:
@@ -556,7 +602,7 @@ def run(
     half the subject words or more are unknown, nothing is returned rather than records that
     match only the rest (« station de ski » must not list every « station »)."""
     intent, query = cost.read(query)
-    qterms = understand(index, query, other_subject=intent is not None)
+    qterms = understand(index, query, other_subject=intent is not None, texts=texts)
     subject = [q for q in qterms if not q.generic]
     unknown = [q.word for q in subject if not q.variants and not any(index.has(s) for p in q.phrases for s in p[0])]
     if intent is not None and not subject:  # « pas cher », « projets coûteux »: by cost
