@@ -32,6 +32,7 @@ from qpvcli.search.ranking import (
     _proximity_bonus,
     _suggestions,
     _term_information,
+    missing,
     understand,
 )
 
@@ -107,10 +108,10 @@ def run(
     intent, query = cost.read(query)
     qterms = understand(index, query, other_subject=intent is not None, texts=texts)
     subject = [q for q in qterms if not q.generic]
-    unknown = [q.word for q in subject if not q.variants and not any(index.has(s) for p in q.phrases for s in p[0])]
+    unknown, absent = missing(index, subject)
     if intent is not None and not subject:  # « pas cher », « projets coûteux »: by cost
         return _by_cost(index, intent, qterms, accept, limit)
-    if not qterms or len(unknown) * 2 >= max(1, len(subject)):
+    if not qterms or absent:
         return Result([], qterms, _suggestions(index, qterms), 0, unknown)
     qterms = [q for q in qterms if q.word not in unknown]
     subject = [q for q in qterms if not q.generic]

@@ -433,3 +433,19 @@ def test_a_thesaurus_phrase_counts_where_its_words_are_said_together(tmp_path):
         "description": BODY + "Un financement très participatif.",
     }
     assert ids(small(tmp_path, apart, said), "crowdfunding") == ["said"]
+
+
+def test_a_word_only_in_a_themes_vocabulary_is_half_an_absent_subject(tmp_path):
+    """« géomatique » is a word of the theme « numérique et données », which no record writes:
+    alone it finds the theme's records; beside other words it is half a missing word, so that
+    with an unknown one (« revitalisation des commerces de proximité ») half the subject is
+    missing: nothing, not every record that has the third word."""
+    engine = small(
+        tmp_path,
+        {"id": "jardin", "action": 8, "titre": "Des jardins", "description": BODY},
+        {"id": "donnees", "action": 1, "titre": "Un outil", "description": BODY, "thematiques": ["numerique-donnees"]},
+    )
+    assert ids(engine, "géomatique") == ["donnees"]
+    assert ids(engine, "téléphérique des jardins du quartier")[0] == "jardin"  # one unknown in three
+    result = engine.search("téléphérique et géomatique des jardins")
+    assert result.hits == [] and result.unknown == ["téléphérique", "géomatique"]

@@ -389,6 +389,24 @@ def _compounds_found(raw: list[str], terms: list[QueryTerm]) -> list[QueryTerm]:
     return [t for t in terms if t.word not in dropped]
 
 
+def missing(index: Index, subject: list[QueryTerm]) -> tuple[list[str], bool]:
+    """The subject words no record contains, even approximately; and whether the subject is
+    absent: half the words or more are unknown (« station de ski » must not list every
+    « station »), a word found only among the words of a theme counting for half of one when
+    the query has others (« accueil des réfugiés »: no record speaks of refugees, the word is
+    only in a theme's vocabulary)."""
+    unknown = [q.word for q in subject if not q.variants and not any(index.has(s) for p in q.phrases for s in p[0])]
+    weak = [
+        q.word
+        for q in subject
+        if q.variants and not q.phrases and all(how == "thème" for _, how in q.variants.values())
+    ]
+    missed = len(unknown) + (len(weak) / 2 if len(subject) > 1 else 0)
+    if missed * 2 >= max(1, len(subject)):
+        return unknown + weak if len(subject) > 1 else unknown, True
+    return unknown, False
+
+
 def _phrase_found(
     index: Index,
     stems: tuple[str, ...],
@@ -604,10 +622,10 @@ def run(
     intent, query = cost.read(query)
     qterms = understand(index, query, other_subject=intent is not None, texts=texts)
     subject = [q for q in qterms if not q.generic]
-    unknown = [q.word for q in subject if not q.variants and not any(index.has(s) for p in q.phrases for s in p[0])]
+    unknown, absent = missing(index, subject)
     if intent is not None and not subject:  # « pas cher », « projets coûteux »: by cost
         return _by_cost(index, intent, qterms, accept, limit)
-    if not qterms or len(unknown) * 2 >= max(1, len(subject)):
+    if not qterms or absent:
         return Result([], qterms, _suggestions(index, qterms), 0, unknown)
     qterms = [q for q in qterms if q.word not in unknown]
     subject = [q for q in qterms if not q.generic]
