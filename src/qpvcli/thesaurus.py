@@ -83,7 +83,6 @@ def check(data: dict[str, Any], label: str = "thesaurus.toml") -> list[str]:
 def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]]]:
     """(synonyms, expansions) as stems, from thesaurus.toml and the list of départements."""
     from .territoires import DEPARTEMENTS
-    from .text import fold_text
 
     data = _checked()
     groups: dict[str, set[str]] = {}
