@@ -305,7 +305,7 @@ def test_a_place_abroad_is_found_as_such(tmp_path):
         ("existe-t-il des exemples grâce à la participation", ["participation"]),
         ("comment transformer un parking en espace vert ?", ["parking", "espace", "vert"]),
         ("comment aider les jeunes à choisir un métier ?", ["jeunes", "metier"]),
-        ("fortes chaleurs dans une école", ["chaleurs", "ecole"]),
+        ("des projets importants pour les écoles", ["ecoles"]),
         ("quels projets ont été menés avec les habitants ?", ["habitants"]),
     ],
 )
