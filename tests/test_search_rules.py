@@ -306,6 +306,7 @@ def test_a_place_abroad_is_found_as_such(tmp_path):
         ("comment transformer un parking en espace vert ?", ["parking", "espace", "vert"]),
         ("comment aider les jeunes à choisir un métier ?", ["jeunes", "metier"]),
         ("des projets importants pour les écoles", ["ecoles"]),
+        ("trop de béton dans plusieurs quartiers", ["beton", "quartiers"]),
         ("quels projets ont été menés avec les habitants ?", ["habitants"]),
     ],
 )

@@ -193,6 +193,9 @@ GENERIC_WORDS = frozenset(
         "importantes",
         "faible",
         "faibles",
+        # quantities: « trop de béton », « plusieurs quartiers », « pour tous »
+        *("trop", "beaucoup", "peu", "assez", "tellement", "tous", "toutes", "tout", "toute", "chaque"),
+        *("plusieurs", "certains", "certaines", "divers", "diverses", "differents", "differentes"),
         "grosse",
         "grosses",
         "nouveau",
