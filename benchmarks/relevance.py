@@ -1,7 +1,7 @@
 """Relevance of `qpv search` on the judged queries: nDCG@5, MRR, and nonsense handling.
 
-Run:  python benchmarks/relevance.py [--blind | --blind2 | … | --blind6] [--details]
-`--blind` … `--blind6` report on tests/relevance/blind*.toml (each written from the
+Run:  python benchmarks/relevance.py [--blind | --blind2 | … | --blind7] [--details]
+`--blind` … `--blind7` report on tests/relevance/blind*.toml (each written from the
 records before any run of the engine, by someone who never saw it; blind.toml has since been
 used to diagnose failures, see docs/recherche.md); the default is the development set,
 tests/relevance/judged.toml.
@@ -23,7 +23,7 @@ from qpvcli.text import fold
 
 RELEVANCE = Path(__file__).resolve().parents[1] / "tests" / "relevance"
 JUDGED = RELEVANCE / next(
-    (f"{a[2:]}.toml" for a in sys.argv if a in ("--blind", "--blind2", "--blind3", "--blind4", "--blind5", "--blind6")),
+    (f"{a[2:]}.toml" for a in sys.argv if a in ("--blind", "--blind2", "--blind3", "--blind4", "--blind5", "--blind6", "--blind7")),
     "judged.toml",
 )
 
