@@ -452,3 +452,26 @@ def test_a_word_only_in_a_themes_vocabulary_is_half_an_absent_subject(tmp_path):
     assert ids(engine, "téléphérique des jardins du quartier")[0] == "jardin"  # one unknown in three
     result = engine.search("téléphérique et géomatique des jardins")
     assert result.hits == [] and result.unknown == ["téléphérique", "géomatique"]
+
+
+def test_a_departement_where_no_record_is_is_one_unknown_word(tmp_path):
+    """« Val-d'Oise » is not « Oise » (Creil, Crépy), « Seine-et-Marne » not « Seine »: a
+    département or région named with its hyphens where no record is located is one unknown
+    word, named as typed; where a record is, it is found."""
+    qpv = Qpv.open(use_cache=False)
+    for query, name in (("Val-d'Oise", "Val-d'Oise"), ("jardins en Seine-et-Marne", "Seine-et-Marne")):
+        result = qpv.search(query)
+        assert result.hits == [] and result.unknown == [name], query
+    assert ids(qpv, "Hauts-de-France", 40) and "creil-cours-oasis" in ids(qpv, "Hauts-de-France", 40)
+    engine = small(
+        tmp_path,
+        {
+            "id": "cergy",
+            "action": 8,
+            "titre": "Cours d'école",
+            "description": BODY,
+            "territoires": [{"nom": "Cergy", "departement": "95"}],
+        },
+        {"id": "oise", "action": 8, "titre": "Cours d'école", "description": BODY + "Dans l'Oise."},
+    )
+    assert ids(engine, "Val-d’Oise")[0] == "cergy"

@@ -164,11 +164,20 @@ def as_typed(text: str, folded: list[str]) -> list[str]:
     """Folded words of `text` as the user wrote them (« telepherique » -> « téléphérique »), for
     messages; a word not found as such stays folded."""
     typed = {}
-    for w, _, _ in words(normalise(text)):
+    text = normalise(text)
+    for w, _, _ in words(text):
         for part in (w, *w.split("-")):
             typed.setdefault(fold(part), part)
         typed.setdefault(fold(w).replace("-", ""), w)  # a compound, glued: « truc-machin »
-    return [typed.get(f, f) for f in folded]
+    return [typed.get(f) or _span_as_typed(text, f) for f in folded]
+
+
+def _span_as_typed(text: str, folded: str) -> str:
+    """A folded run of words (« val-d'oise ») as written in `text` (« Val-d'Oise »), when folding
+    kept the text's length; else folded."""
+    whole = fold(text)
+    at = whole.find(folded)
+    return text[at : at + len(folded)] if at >= 0 and len(whole) == len(text) else folded
 
 
 def words(text: str) -> list[tuple[str, int, int]]:

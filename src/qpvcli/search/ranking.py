@@ -16,7 +16,7 @@ from itertools import chain, compress, filterfalse, pairwise, repeat
 from operator import add, and_, itemgetter, lt, ne, not_, sub, truediv
 from typing import NamedTuple
 
-from ..text import MAX_QUERY_CHARS, STOP_WORDS, analyse, cut, normalise, prepare, token_terms
+from ..text import MAX_QUERY_CHARS, STOP_WORDS, analyse, cut, fold, normalise, prepare, token_terms, words
 from . import cost
 from .expansion import MISTYPED_ROUTES, expand, suggest
 from .index import FIELD_NAMES, Index, positions_from, positions_without, top_positions
@@ -302,6 +302,7 @@ def understand(
     « ESS »), then single words with their variants; question words marked generic. A query of
     generic words alone searches them, unless it asks something else (`other_subject`: a cost).
     With `texts` (see run), a thesaurus phrase counts only where its words are said together."""
+    absent_places, query = _absent_places(index, query)
     raw = cut(prepare(normalise(query)[:MAX_QUERY_CHARS]))  # the words as typed, stop words and compounds kept
     words_, is_prefix = parse_query(_known_compounds(index, query, raw))
     stems_ = [index.stem_of(w) for w in words_]
@@ -328,7 +329,7 @@ def understand(
             if not found or not any(t.variants == term.variants and t.phrases == term.phrases for t in terms):
                 terms.append(term)
         i += size
-    terms = _compounds_found(raw, terms)
+    terms = _compounds_found(raw, terms) + [QueryTerm(place, {}, [], False) for place in absent_places]
     # A verb the catalogue does not have (« préparer », « gérer ») frames the question; it is
     # not an absent subject.
     terms = [t._replace(generic=True) if not (t.variants or t.phrases) and _an_infinitive(t.word) else t for t in terms]
@@ -381,6 +382,48 @@ def _a_place(index: Index, word: str) -> bool:
     known = index.word(word)
     found = index.raw(known[0]) if known is not None else None
     return found is not None and any(m & _PLACES for m in found[2])
+
+
+def _absent_places(index: Index, query: str) -> tuple[list[str], str]:
+    """The names of départements and régions written with their hyphens or apostrophe
+    (« Val-d'Oise », « Seine-et-Marne », « Hauts-de-France ») where no record is located, and
+    the query without them: such a name is one unknown word, not its pieces (« Oise »,
+    « Seine »: other départements). Only for a query with a hyphen or an apostrophe: the
+    table of départements is not read for the others."""
+    if "-" not in query and "'" not in query and "\u2019" not in query:
+        return [], query
+    from ..territoires import DEPARTEMENTS
+
+    names = {_letters(name): ("departement", code) for code, (name, _) in DEPARTEMENTS.items()}
+    names.update({_letters(region): ("region", region) for _, region in DEPARTEMENTS.values()})
+    text = normalise(query)
+    spans = words(text)
+    absent: list[str] = []
+    cut_out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(spans):
+        for size in range(min(4, len(spans) - i), 0, -1):
+            start, end = spans[i][1], spans[i + size - 1][2]
+            found = names.get(_letters(text[start:end]))
+            if found is not None and ("-" in text[start:end] or "'" in text[start:end] or "\u2019" in text[start:end]):
+                column, value = found
+                located = index.conn.execute(
+                    f"SELECT 1 FROM territoires WHERE {column} = ? LIMIT 1", (value,)
+                ).fetchone()
+                if located is None:
+                    absent.append(fold(text[start:end]))
+                    cut_out.append((start, end))
+                i += size
+                break
+        else:
+            i += 1
+    for start, end in reversed(cut_out):
+        text = text[:start] + " " + text[end:]
+    return absent, text if cut_out else query
+
+
+def _letters(name: str) -> str:
+    return "".join(c for c in fold(name) if c.isalpha())
 
 
 def _compounds_found(raw: list[str], terms: list[QueryTerm]) -> list[QueryTerm]:
@@ -444,10 +487,10 @@ def _phrase_found(
     for start in range(0, min(len(shared), PHRASE_CHECKS), 8):
         batch = texts(shared[start : start + 8])
         analysed = [analyse(text) for fields in batch.values() for text in fields.values()]
-        index.learn(w for words in analysed for w in words)
-        for words in analysed:
+        index.learn(w for tokens in analysed for w in tokens)
+        for tokens in analysed:
             positions: dict[str, list[int]] = {}
-            for i, w in enumerate(words):
+            for i, w in enumerate(tokens):
                 s = index.stem_of(w)
                 if s in wanted:
                     positions.setdefault(s, []).append(i)
