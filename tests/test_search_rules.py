@@ -475,3 +475,9 @@ def test_a_departement_where_no_record_is_is_one_unknown_word(tmp_path):
         {"id": "oise", "action": 8, "titre": "Cours d'école", "description": BODY + "Dans l'Oise."},
     )
     assert ids(engine, "Val-d’Oise")[0] == "cergy"
+
+
+def test_letters_glued_to_a_number_are_two_words_when_the_catalogue_lacks_the_whole(qpv):
+    """« CD93 » is the conseil départemental of the 93: « CD » and « 93 »."""
+    assert ids(qpv, "CD93") == ids(qpv, "CD 93") != []
+    assert "seine-saint-denis-vulnerabilites" in ids(qpv, "CD93", 3)

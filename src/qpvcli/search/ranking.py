@@ -303,6 +303,8 @@ def understand(
     generic words alone searches them, unless it asks something else (`other_subject`: a cost).
     With `texts` (see run), a thesaurus phrase counts only where its words are said together."""
     absent_places, query = _absent_places(index, query)
+    if any(c.isdigit() for c in query):
+        query = _letters_then_number(index, query)
     raw = cut(prepare(normalise(query)[:MAX_QUERY_CHARS]))  # the words as typed, stop words and compounds kept
     words_, is_prefix = parse_query(_known_compounds(index, query, raw))
     stems_ = [index.stem_of(w) for w in words_]
@@ -420,6 +422,16 @@ def _absent_places(index: Index, query: str) -> tuple[list[str], str]:
     for start, end in reversed(cut_out):
         text = text[:start] + " " + text[end:]
     return absent, text if cut_out else query
+
+
+def _letters_then_number(index: Index, query: str) -> str:
+    """« CD93 », « QPV2024 » that the catalogue does not have as such are two words: « CD 93 »."""
+    import re
+
+    def split(m: re.Match) -> str:
+        return m.group() if index.word(fold(m.group())) is not None else f"{m.group(1)} {m.group(2)}"
+
+    return re.sub(r"\b([^\W\d_]{2,})(\d{1,4})\b", split, query)
 
 
 def _letters(name: str) -> str:
