@@ -481,3 +481,15 @@ def test_letters_glued_to_a_number_are_two_words_when_the_catalogue_lacks_the_wh
     """« CD93 » is the conseil départemental of the 93: « CD » and « 93 »."""
     assert ids(qpv, "CD93") == ids(qpv, "CD 93") != []
     assert "seine-saint-denis-vulnerabilites" in ids(qpv, "CD93", 3)
+
+
+def test_only_a_word_the_catalogue_lacks_is_completed_as_a_prefix(tmp_path):
+    """« vélo » is a word: it is not also the beginning of « vélorution »; « vélor » is not a
+    word, it is completed."""
+    engine = small(
+        tmp_path,
+        {"id": "velo", "action": 7, "titre": "Atelier vélo", "description": BODY},
+        {"id": "velorution", "action": 7, "titre": "La vélorution", "description": BODY},
+    )
+    assert ids(engine, "vélo") == ["velo"]
+    assert ids(engine, "vélor") == ["velorution"]

@@ -94,7 +94,7 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
             add(f, PENALTY_SYNONYM * PENALTY_FAMILY, "synonyme")
     # The last word as a prefix being typed, from four letters: a shorter unknown word would be
     # completed into unrelated words (« ski » → « skills »).
-    if is_prefix and len(term) >= 4:
+    if is_prefix and len(term) >= 4 and known is None:
         for _w, s, _df in index.completions(term, MAX_PREFIX_EXPANSIONS):
             add(s, PENALTY_PREFIX, "préfixe")
     if exact not in variants and known is None:
