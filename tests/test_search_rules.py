@@ -484,7 +484,7 @@ def test_letters_glued_to_a_number_are_two_words_when_the_catalogue_lacks_the_wh
 
 
 def test_only_a_word_the_catalogue_lacks_is_completed_as_a_prefix(tmp_path):
-    """« vélo » is a word: it is not also the beginning of « vélorution »; « vélor » is not a
+    """« vélo » is a word: it is not also the beginning of « vélorution »; « vélorut » is not a
     word, it is completed."""
     engine = small(
         tmp_path,
@@ -492,4 +492,4 @@ def test_only_a_word_the_catalogue_lacks_is_completed_as_a_prefix(tmp_path):
         {"id": "velorution", "action": 7, "titre": "La vélorution", "description": BODY},
     )
     assert ids(engine, "vélo") == ["velo"]
-    assert ids(engine, "vélor") == ["velorution"]
+    assert ids(engine, "vélorut") == ["velorution"]
