@@ -307,6 +307,8 @@ def test_a_place_abroad_is_found_as_such(tmp_path):
         ("comment aider les jeunes à choisir un métier ?", ["jeunes", "metier"]),
         ("des projets importants pour les écoles", ["ecoles"]),
         ("trop de béton dans plusieurs quartiers", ["beton", "quartiers"]),
+        ("liste-moi les cours d'école", ["cours", "ecole"]),
+        ("donnez des exemples de données ouvertes", ["donnees", "ouvertes"]),
         ("quels projets ont été menés avec les habitants ?", ["habitants"]),
     ],
 )

@@ -45,7 +45,7 @@ _ER_FORMS = ("er", "e", "es", "ee", "ees", "ent", "ons", "ez", "ant")
 _ER_VERBS = (
     *("aid", "amelior", "cherch", "concern", "cre", "developp", "exist", "favoris", "lanc", "lutt"),
     *("men", "mel", "melang", "combin", "realis", "remplac", "retrouv", "supprim", "transform"),
-    *("trouv", "utilis", "fonctionn", "vis", "propos", "manqu"),
+    *("trouv", "utilis", "fonctionn", "vis", "propos", "manqu", "list", "montr", "indiqu", "affich"),
 )
 # Words of questions and requests, which carry no subject (« comment lutter contre la chaleur
 # dans un quartier ? »). Folded forms; they are stemmed like every query word.
@@ -193,6 +193,8 @@ GENERIC_WORDS = frozenset(
         "importantes",
         "faible",
         "faibles",
+        # requests: « donne-moi », « donnez des exemples » (not « données », which is a subject)
+        *("donne", "donnez", "donner"),
         # quantities: « trop de béton », « plusieurs quartiers », « pour tous »
         *("trop", "beaucoup", "peu", "assez", "tellement", "tous", "toutes", "tout", "toute", "chaque"),
         *("plusieurs", "certains", "certaines", "divers", "diverses", "differents", "differentes"),
