@@ -410,11 +410,17 @@ def test_every_form_of_a_question_verb_carries_no_subject(tmp_path, query):
 
 
 def test_a_verb_the_catalogue_lacks_is_not_an_absent_subject(tmp_path):
-    """« préparer », « manque de » frame the question: « comment préparer un jardin ? » is about
+    """« préparer », « viennent », « manque de » frame the question: « comment préparer un jardin ? » is about
     gardens, not a search with one subject in two missing; a pronoun like « eux-mêmes » is no
     word at all."""
     engine = small(tmp_path, {"id": "jardin", "action": 8, "titre": "Des jardins", "description": BODY})
-    for query in ("comment préparer un jardin ?", "manque de jardins", "des jardins pour les habitants eux-mêmes"):
+    for query in (
+        "comment préparer un jardin ?",
+        "comment désigner un jardin ?",
+        "manque de jardins",
+        "des jardins pour les habitants eux-mêmes",
+        "des habitants qui ne viennent jamais aux jardins",
+    ):
         result = engine.search(query)
         assert [h.exemple.id for h in result.hits] == ["jardin"] and result.unknown == [], query
     # A noun is still an absent subject, whatever its ending.

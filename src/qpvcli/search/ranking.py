@@ -195,6 +195,9 @@ GENERIC_WORDS = frozenset(
         "faibles",
         # requests: « donne-moi », « donnez des exemples » (not « données », which is a subject)
         *("donne", "donnez", "donner"),
+        # adverbs and framings: « qui ne viennent jamais », « faire en sorte que », « de manière à »
+        *("jamais", "toujours", "souvent", "encore", "deja", "aussi", "vraiment", "surtout", "notamment"),
+        *("egalement", "ensuite", "puis", "enfin", "alors", "sorte", "maniere", "facon"),
         # quantities: « trop de béton », « plusieurs quartiers », « pour tous »
         *("trop", "beaucoup", "peu", "assez", "tellement", "tous", "toutes", "tout", "toute", "chaque"),
         *("plusieurs", "certains", "certaines", "divers", "diverses", "differents", "differentes"),
@@ -334,9 +337,9 @@ def understand(
                 terms.append(term)
         i += size
     terms = _compounds_found(raw, terms) + [QueryTerm(place, {}, [], False) for place in absent_places]
-    # A verb the catalogue does not have (« préparer », « gérer ») frames the question; it is
+    # A verb the catalogue does not have (« préparer », « désigner », « arrivent ») frames the question; it is
     # not an absent subject.
-    terms = [t._replace(generic=True) if not (t.variants or t.phrases) and _an_infinitive(t.word) else t for t in terms]
+    terms = [t._replace(generic=True) if not (t.variants or t.phrases) and _a_verb(t.word) else t for t in terms]
     if any(how in PLACE_ROUTES for t in terms for _, _, how in t.phrases) or any(
         _a_place(index, t.word) for t in terms if t.word not in PLACE_KINDS
     ):
@@ -351,12 +354,17 @@ def understand(
 # Nouns ending like an infinitive in -er (the -ier ones are left out as a whole).
 _NOT_INFINITIVES = frozenset(
     ("hiver", "enfer", "cancer", "laser", "super", "poster", "cluster", "container", "manager", "leader")
-) | {"master", "reporter", "designer"}
+) | {"master", "reporter"}
 
 
-def _an_infinitive(word: str) -> bool:
-    """Whether a folded word looks like a French infinitive in -er (not « quartier », « métier »)."""
-    return len(word) >= 5 and word.endswith("er") and not word.endswith("ier") and word not in _NOT_INFINITIVES
+def _a_verb(word: str) -> bool:
+    """Whether a folded word looks like a French infinitive in -er (not « quartier », « métier »)
+    or a verb of the third person plural (« viennent », « arrivent »; not « logement »)."""
+    if len(word) < 5:
+        return False
+    if word.endswith("er"):
+        return not word.endswith("ier") and word not in _NOT_INFINITIVES
+    return len(word) >= 6 and word.endswith("ent") and not word.endswith("ment")
 
 
 def _known_compounds(index: Index, query: str, raw: list[str]) -> str:
