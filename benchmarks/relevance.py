@@ -22,10 +22,8 @@ from qpvcli.fields import action_search_text, search_texts
 from qpvcli.text import fold
 
 RELEVANCE = Path(__file__).resolve().parents[1] / "tests" / "relevance"
-JUDGED = RELEVANCE / next(
-    (f"{a[2:]}.toml" for a in sys.argv if a in ("--blind", "--blind2", "--blind3", "--blind4", "--blind5", "--blind6", "--blind7")),
-    "judged.toml",
-)
+BLIND_SETS = tuple(f"--blind{n}" for n in ("", 2, 3, 4, 5, 6, 7))
+JUDGED = RELEVANCE / next((f"{a[2:]}.toml" for a in sys.argv if a in BLIND_SETS), "judged.toml")
 
 
 def load_judged() -> list[dict]:
