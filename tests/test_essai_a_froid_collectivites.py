@@ -1,0 +1,81 @@
+"""A second cold trial: a chargée de mission (Word, Excel) and a consultant writing his own
+catalogue by hand. Each test is a wall they hit, checked as they would see it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+HEAD = '[catalogue]\nversion_schema = 1\n\n[[exemples]]\nid = "ivry-jardin"\naction = 8\n'
+BODY = 'titre = "Jardin"\ndescription = "Un jardin"\n'
+
+# ---------------------------------------------------------------------------- TOML written by hand
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            BODY + 'ressources = [{ fichier = "C:\\Users\\moi\\guide.pdf" }]\n',
+            ":9:32: syntaxe TOML : barre oblique inverse « \\ » dans un texte entre guillemets (chemin Windows ?) :"
+            " entourez le texte d'apostrophes, fichier = 'C:\\Users\\moi\\guide.pdf', ou doublez chaque barre"
+            " (\\\\)",
+        ),
+        (
+            BODY + 'echelle = "\\\\serveur\\partage\\quartiers"\n',
+            ":9:23: syntaxe TOML : barre oblique inverse « \\ » dans un texte entre guillemets (chemin Windows ?) :"
+            " entourez le texte d'apostrophes, echelle = '\\\\serveur\\partage\\quartiers', ou doublez chaque"
+            " barre (\\\\)",
+        ),
+        (BODY + "[[exemples]\n", ":9:11: syntaxe TOML : « ]] » manquant à la fin de [[…]] : écrivez [[exemples]]"),
+        (
+            BODY + "en_cours = True\n",
+            ":9:12: syntaxe TOML : « True » : écrivez en_cours = true ou en_cours = false, en minuscules et sans"
+            " guillemets",
+        ),
+        (
+            BODY + "en_cours = oui\n",
+            ":9:12: syntaxe TOML : « oui » : écrivez en_cours = true ou en_cours = false, en minuscules et sans"
+            " guillemets",
+        ),
+    ],
+)
+def test_hand_written_toml_gets_french_and_the_fix(qpv, tmp_path, body, expected):
+    path = tmp_path / "cabinet.toml"
+    path.write_bytes((HEAD + body).encode("utf-8"))
+    r = qpv("valider", str(path))
+    assert r.code == 1
+    assert r.out.splitlines()[0] == f"{path}{expected}"
+
+
+def test_a_header_without_its_closing_bracket(qpv, tmp_path):
+    path = tmp_path / "cabinet.toml"
+    path.write_bytes(("[catalogue\n" + HEAD.removeprefix("[catalogue]\n") + BODY).encode("utf-8"))
+    r = qpv("valider", str(path))
+    assert r.out.splitlines()[0] == (
+        f"{path}:1:11: syntaxe TOML : « ] » manquant à la fin de l'en-tête [ … ] : écrivez [catalogue]"
+    )
+
+
+def test_no_toml_parser_message_is_left_in_english(qpv, tmp_path):
+    """Every message tomli can raise, reached through a file a person could write."""
+    bodies = [
+        BODY + 'echelle = "a \\s b"\n',
+        BODY + 'echelle = "\\uD800"\n',
+        BODY + "[[exemples]\n",
+        BODY + "[metadonnees\n",
+        BODY + "texte = 'sans fin\n",
+        BODY + "a.b = 1\na.b.c = 2\n",
+        BODY + "[exemples.x]\n",
+        BODY + "echelle = 1979-05-32\n",
+        BODY + "partenaires = [1 2]\n",
+        BODY + 'contacts = [{ email = "a@b.fr" x }]\n',
+    ]
+    for n, body in enumerate(bodies):
+        path = tmp_path / f"cas-{n}.toml"
+        path.write_bytes((HEAD + body).encode("utf-8"))
+        r = qpv("valider", str(path))
+        assert r.code == 1, body
+        first = r.out.splitlines()[0]
+        assert not re.search(r"\b(Expected|Invalid|Unescaped|Cannot|Found|Escaped|Illegal|Unclosed)\b", first), first
