@@ -79,3 +79,67 @@ def test_no_toml_parser_message_is_left_in_english(qpv, tmp_path):
         assert r.code == 1, body
         first = r.out.splitlines()[0]
         assert not re.search(r"\b(Expected|Invalid|Unescaped|Cannot|Found|Escaped|Illegal|Unclosed)\b", first), first
+
+
+# ---------------------------------------------------------------------------- the right shape, written out
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            'territoires = "Vitry-sur-Seine"',
+            '« territoires » doit être une liste de tables { ... } : écrivez territoires = [{ nom = "Vitry-sur-Seine" }]',
+        ),
+        (
+            'territoires = { nom = "Vitry-sur-Seine", departement = "94" }',
+            "« territoires » doit être une liste de tables { ... } : entourez les accolades de crochets,"
+            " territoires = [{ … }]",
+        ),
+        (
+            'contacts = ["velo@creteil.fr"]',
+            '« contacts » doit être une liste de tables { ... } : écrivez contacts = [{ email = "velo@creteil.fr" }]',
+        ),
+        (
+            'contacts = "Service des sports"',
+            '« contacts » doit être une liste de tables { ... } : écrivez contacts = [{ nom = "Service des sports" }]',
+        ),
+        (
+            'ressources = ["https://creteil.fr", "https://velo.fr"]',
+            "« ressources » doit être une liste de tables { ... } : écrivez"
+            ' ressources = [{ url = "https://creteil.fr" }, { url = "https://velo.fr" }]',
+        ),
+        (
+            'partenaires = "Ville de Créteil, Bailleur Valophis"',
+            "« partenaires » doit être une liste de textes : écrivez"
+            ' partenaires = ["Ville de Créteil", "Bailleur Valophis"]',
+        ),
+        (
+            'territoires = [{ nom = "Créteil", departement = 94 }]',
+            '« territoires.departement » doit être un texte non vide : écrivez departement = "94", entre guillemets',
+        ),
+        (
+            'commune = "Vitry-sur-Seine"',
+            'champ « commune » inconnu : une commune s\'écrit dans territoires = [{ nom = "Vitry-sur-Seine" }]',
+        ),
+        (
+            'departement = "94"',
+            'champ « departement » inconnu : un département s\'écrit dans territoires = [{ nom = "…", departement = "94" }]',
+        ),
+        (
+            'lien = "https://vitry.fr"',
+            'champ « lien » inconnu : un lien s\'écrit dans ressources = [{ url = "https://vitry.fr" }]',
+        ),
+        (
+            'email = "jardin@vitry.fr"',
+            'champ « email » inconnu : une adresse s\'écrit dans contacts = [{ email = "jardin@vitry.fr" }]',
+        ),
+    ],
+)
+def test_a_wrong_shape_is_answered_with_the_line_to_write(qpv, tmp_path, line, expected):
+    path = tmp_path / "cabinet.toml"
+    path.write_bytes((HEAD + BODY + line + "\n").encode("utf-8"))
+    r = qpv("valider", str(path))
+    assert r.code == 1
+    errors = [x for x in r.out.splitlines() if ": avertissement : " not in x]
+    assert errors == [f"{path}:9:1: exemple « ivry-jardin » : {expected}"]
