@@ -143,3 +143,51 @@ def test_a_wrong_shape_is_answered_with_the_line_to_write(qpv, tmp_path, line, e
     assert r.code == 1
     errors = [x for x in r.out.splitlines() if ": avertissement : " not in x]
     assert errors == [f"{path}:9:1: exemple « ivry-jardin » : {expected}"]
+
+
+# ---------------------------------------------------------------------------- commands a person can read
+
+
+def test_the_command_of_an_export_reads_as_typed_with_apostrophes(qpv, tmp_path):
+    """French has apostrophes everywhere: « 'l'"'"'eau' » in a note for elected officials is
+    noise nobody can retype; « "l'eau" » works in bash, zsh and PowerShell alike."""
+    import shlex
+
+    r = qpv("export", "l'eau", "--partenaire", "Ville d'Ivry", "--territoire", "Seine-Saint-Denis", "--format", "md")
+    command = 'qpv export "l\'eau" --partenaire "Ville d\'Ivry" --territoire Seine-Saint-Denis --format md'
+    assert f"- **Pour la reproduire :** `{command}`" in r.out
+    assert shlex.split(command)[2:4] == ["l'eau", "--partenaire"]
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("l'eau", '"l\'eau"'),
+        ("jardin partagé", "'jardin partagé'"),
+        ("jardin", "jardin"),
+        ("l'eau à 5 $", "'l'\"'\"'eau à 5 $'"),  # a shell would expand $ between double quotes
+        ('l\'"eau"', "'l'\"'\"'\"eau\"'"),
+    ],
+)
+def test_shell_quote_stays_one_word(value, written):
+    import shlex
+
+    from qpvcli.selection import shell_quote
+
+    assert shell_quote(value) == written
+    assert shlex.split(shell_quote(value)) == [value]
+
+
+def test_nouveau_interrupted_gives_back_a_readable_command(qpv, tmp_path, monkeypatch):
+    from tests.test_premier_contact_nouveau import Terminal
+
+    path = tmp_path / "cabinet.toml"
+    monkeypatch.setattr(
+        "sys.stdin", Terminal("8\nJardin partagé à Vitry\nUn jardin de pied d'immeuble.\n\nnon\n", None)
+    )
+    r = qpv("nouveau", "-o", str(path))
+    assert r.code == 0 and not path.exists()
+    assert r.err == (
+        f"Rien n'a été écrit. Pour reprendre sans retaper : qpv nouveau -o {path} --action 8 "
+        "--titre 'Jardin partagé à Vitry' --description \"Un jardin de pied d'immeuble.\"\n"
+    )

@@ -725,15 +725,15 @@ def export(
 
 def _command_line(state: State, query, filtres, tri, fmt, compact, csv_standard, csv_brut, entetes=False) -> str:
     """The command that reproduces an export, with the catalogues it read."""
-    import shlex
+    from .selection import shell_quote
 
     parts = ["qpv"]
     if not state.with_report:
         parts.append("--sans-rapport")
-    parts += [f"--data {shlex.quote(str(p))}" for p in state.paths]
+    parts += [f"--data {shell_quote(str(p))}" for p in state.paths]
     parts.append("export")
     if query:
-        parts.append(shlex.quote(query))
+        parts.append(shell_quote(query))
     parts += filtres.as_options()
     if tri:
         parts.append(f"--tri {tri}")
@@ -972,15 +972,15 @@ def _ask_example(state: State, output: Path, values: dict, params: dict) -> bool
 
 def _resume_hint(output: Path, given: dict) -> str:
     """The command that gives again everything typed so far."""
-    import shlex
+    from .selection import shell_quote
 
-    parts = ["qpv", "nouveau", "-o", shlex.quote(str(output))]
+    parts = ["qpv", "nouveau", "-o", shell_quote(str(output))]
     for key, option in (("action", "--action"), ("titre", "--titre"), ("description", "--description")):
         if given.get(key) is not None:
-            parts += [option, shlex.quote(str(given[key]))]
+            parts += [option, shell_quote(str(given[key]))]
     niveau = given.get("niveau") or given.get("echelle")
     if niveau:
-        parts += ["--niveau", shlex.quote(niveau)]
+        parts += ["--niveau", shell_quote(niveau)]
     for key, option in (
         ("echelle_texte", "--echelle-texte"),
         ("commune", "--commune"),
@@ -990,10 +990,10 @@ def _resume_hint(output: Path, given: dict) -> str:
         ("identifiant", "--id"),
     ):
         if given.get(key) is not None:
-            parts += [option, shlex.quote(str(given[key]))]
+            parts += [option, shell_quote(str(given[key]))]
     for key, option in (("partenaire", "--partenaire"), ("contact", "--contact"), ("lien", "--lien")):
         for value in given.get(key) or ():
-            parts += [option, shlex.quote(value)]
+            parts += [option, shell_quote(value)]
     return "Pour reprendre sans retaper : " + " ".join(parts)
 
 
