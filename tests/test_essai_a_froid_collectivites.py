@@ -191,3 +191,30 @@ def test_nouveau_interrupted_gives_back_a_readable_command(qpv, tmp_path, monkey
         f"Rien n'a été écrit. Pour reprendre sans retaper : qpv nouveau -o {path} --action 8 "
         "--titre 'Jardin partagé à Vitry' --description \"Un jardin de pied d'immeuble.\"\n"
     )
+
+
+# ---------------------------------------------------------------------------- Excel, as it opens
+
+
+def test_no_text_of_the_workbook_is_cut_by_its_column(qpv, tmp_path):
+    """Opened in Calc, « Thématiques » showed « Diagnostic et co », « Niveau » « commune ; inte »,
+    and « 1 M€ – 10 M€, aides citées » ran into the next column: every text longer than its
+    column is wrapped, and the themes, the reader's way in, get a column to read them."""
+    import openpyxl
+
+    target = tmp_path / "tableau.xlsx"
+    assert qpv("export", "--theme", "chaleur", "--theme", "végétalisation", "-o", str(target)).code == 0
+    sheet = openpyxl.load_workbook(target)["Exemples"]
+    widths = {}
+    for dim in sheet.column_dimensions.values():  # openpyxl groups equal columns in ranges
+        for n in range(dim.min, dim.max + 1):
+            widths[n] = dim.width
+    header = {c.value: c.column for c in sheet[1]}
+    assert widths[header["Thématiques"]] >= 30
+    cut = [
+        (sheet.cell(1, cell.column).value, cell.value)
+        for row in sheet.iter_rows(min_row=2)
+        for cell in row
+        if isinstance(cell.value, str) and len(cell.value) > widths[cell.column] and not cell.alignment.wrap_text
+    ]
+    assert cut == []
