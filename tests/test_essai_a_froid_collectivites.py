@@ -218,3 +218,23 @@ def test_no_text_of_the_workbook_is_cut_by_its_column(qpv, tmp_path):
         if isinstance(cell.value, str) and len(cell.value) > widths[cell.column] and not cell.alignment.wrap_text
     ]
     assert cut == []
+
+
+# ---------------------------------------------------------------------------- --sans-rapport
+
+
+def test_sans_rapport_with_the_reports_actions_says_why_not_to_drop_the_file(qpv, tmp_path):
+    """The consultant wants only his examples for his client: with --sans-rapport the report's
+    actions are gone, so his records are refused. « Retirez --data cabinet.toml » made no
+    sense: the message says what is missing and what to do."""
+    path = tmp_path / "cabinet.toml"
+    path.write_text(HEAD + BODY + 'contacts = [{ email = "a@b.fr" }]\n', encoding="utf-8")
+    r = qpv("--sans-rapport", "--data", str(path), "export", "-o", str(tmp_path / "client.csv"))
+    assert r.code == 1
+    assert "retirez « --data" not in r.err
+    assert r.err.splitlines()[-1] == (
+        "Avec --sans-rapport, les axes et actions du rapport ne sont pas chargés, or vos exemples renvoient"
+        " à ses actions : retirez --sans-rapport (la colonne « source » des exports dit d'où vient chaque"
+        " exemple), ou définissez vos propres [[axes]] et [[actions]] (voir docs/data-model.md)."
+    )
+    assert not (tmp_path / "client.csv").exists()

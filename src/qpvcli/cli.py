@@ -77,8 +77,16 @@ class State:
         return self._qpv
 
     def _leave_out(self, problems) -> list[str]:
-        """For each broken file: where it was given, and how to do without it."""
-        broken = {p.fichier for p in problems if p.gravite == "erreur"}
+        """For each broken file: where it was given, and how to do without it; or, when the
+        files only lack the report's actions (--sans-rapport), that."""
+        errors = [p for p in problems if p.gravite == "erreur"]
+        if not self.with_report and any("(actions définies : aucune)" in p.message for p in errors):
+            return [
+                "Avec --sans-rapport, les axes et actions du rapport ne sont pas chargés, or vos exemples renvoient"
+                " à ses actions : retirez --sans-rapport (la colonne « source » des exports dit d'où vient chaque"
+                " exemple), ou définissez vos propres [[axes]] et [[actions]] (voir docs/data-model.md)."
+            ]
+        broken = {p.fichier for p in errors}
         hints = []
         for path, origin in self.origins.items():
             if str(path) not in broken:
