@@ -238,3 +238,21 @@ def test_sans_rapport_with_the_reports_actions_says_why_not_to_drop_the_file(qpv
         " exemple), ou définissez vos propres [[axes]] et [[actions]] (voir docs/data-model.md)."
     )
     assert not (tmp_path / "client.csv").exists()
+
+
+# ---------------------------------------------------------------------------- Word, as it opens
+
+
+def test_word_note_has_no_blank_page_after_its_table_of_contents(qpv, tmp_path):
+    """With 14 examples the contents filled page 1 to the bottom: the page break, a paragraph
+    of its own, fell on page 2 and left it blank. The first heading starts a page instead."""
+    import docx
+    from docx.oxml.ns import qn
+
+    target = tmp_path / "note.docx"
+    assert qpv("export", "--theme", "chaleur", "--theme", "végétalisation", "-o", str(target)).code == 0
+    document = docx.Document(str(target))
+    breaks = [p for p in document.paragraphs if any(br.get(qn("w:type")) == "page" for br in p._p.iter(qn("w:br")))]
+    assert breaks == []
+    first = next(p for p in document.paragraphs if p.style.name == "Heading 1")
+    assert first.text.startswith("Axe 1 —") and first.paragraph_format.page_break_before
