@@ -256,3 +256,49 @@ def test_word_note_has_no_blank_page_after_its_table_of_contents(qpv, tmp_path):
     assert breaks == []
     first = next(p for p in document.paragraphs if p.style.name == "Heading 1")
     assert first.text.startswith("Axe 1 —") and first.paragraph_format.page_break_before
+
+
+# ---------------------------------------------------------------------------- where and how to write
+
+
+@pytest.mark.parametrize(
+    ("name", "advice"),
+    [
+        ("note.odt", "écrivez -o note.docx : un document Word, que LibreOffice Writer ouvre aussi"),
+        ("note.doc", "écrivez -o note.docx : un document Word, que LibreOffice Writer ouvre aussi"),
+        ("tableau.ods", "écrivez -o tableau.xlsx : un classeur Excel, que LibreOffice Calc ouvre aussi"),
+        ("tableau.xls", "écrivez -o tableau.xlsx : un classeur Excel, que LibreOffice Calc ouvre aussi"),
+        (
+            "note.pdf",
+            "qpv n'écrit pas de PDF : écrivez -o note.docx (Word) ou -o note.html (page web), puis"
+            " enregistrez-le ou imprimez-le en PDF",
+        ),
+    ],
+)
+def test_an_office_extension_qpv_does_not_write_gets_the_one_it_does(qpv, tmp_path, name, advice):
+    r = qpv("export", "--theme", "chaleur", "-o", str(tmp_path / name))
+    assert r.code == 2
+    assert r.err == f"qpv : --output : {advice}.\n"
+    assert not (tmp_path / name).exists()
+
+
+def test_a_fiche_in_odt_or_pdf_gets_the_same_advice(qpv, tmp_path):
+    r = qpv("show", "paris-ilots-de-fraicheur", "-o", str(tmp_path / "fiche.odt"))
+    assert (r.code, r.err) == (
+        2,
+        "qpv : --output : écrivez -o fiche.docx : un document Word, que LibreOffice Writer ouvre aussi.\n",
+    )
+
+
+def test_a_folder_that_does_not_exist_says_what_to_do(qpv, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = qpv("export", "--theme", "chaleur", "-o", "Mes notes/note.docx")
+    assert (r.code, r.err) == (
+        1,
+        "qpv : Mes notes/note.docx : le dossier « Mes notes » n'existe pas : créez-le d'abord"
+        " (mkdir 'Mes notes') ou indiquez un dossier qui existe.\n",
+    )
+    r = qpv("nouveau", "-o", "Catalogues/cabinet.toml", "--action", "8", "--titre", "J", "--description", "D")
+    assert r.err.endswith(
+        f"n'existe pas : créez-le d'abord (mkdir {tmp_path / 'Catalogues'}) ou indiquez un dossier qui existe.\n"
+    )

@@ -545,6 +545,11 @@ def _show_format(given: str, output: Path | None) -> str:
     if fmt == "auto":
         if by_name is None and not output.suffix and _special(output):
             return "texte"  # a pipe or a device (/dev/stdout): as on standard output
+        from .export import office_advice
+
+        advice = office_advice(output, spreadsheet=False) if by_name is None else None
+        if advice:
+            raise UsageError(f"--output : {advice}.")
         if by_name is None:
             what = f"l'extension « {output.suffix} »" if output.suffix else "un nom sans extension"
             raise UsageError(
