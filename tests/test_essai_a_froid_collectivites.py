@@ -302,3 +302,21 @@ def test_a_folder_that_does_not_exist_says_what_to_do(qpv, tmp_path, monkeypatch
     assert r.err.endswith(
         f"n'existe pas : créez-le d'abord (mkdir {tmp_path / 'Catalogues'}) ou indiquez un dossier qui existe.\n"
     )
+
+
+# ---------------------------------------------------------------------------- --help
+
+
+@pytest.mark.parametrize("command", ["list", "search", "show", "export", "facettes", "nouveau", "valider", "actions"])
+def test_help_texts_of_options_start_in_one_column(qpv, command):
+    """« TEXT » said « TEXTE », « PATH » « FICHIER » after click had laid the columns out:
+    the lines of those options were one to three characters off the others."""
+    r = qpv(command, "--help")
+    assert r.code == 0
+    options = r.out.split("Options :", 1)[1]
+    starts = {
+        re.search(r"\S  +(?=\S)", line).end()
+        for line in options.splitlines()
+        if re.match(r"^  --?\w", line) and re.search(r"\S  +\S", line)
+    }
+    assert len(starts) == 1, options

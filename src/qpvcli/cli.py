@@ -452,6 +452,7 @@ def show(
         typer.Option(
             "--output",
             "-o",
+            metavar="FICHIER",
             help="Fichier à écrire : .txt (texte), .md, .json ou .docx (fiche Word).",
             dir_okay=False,
         ),
@@ -664,6 +665,7 @@ def export(
         typer.Option(
             "--output",
             "-o",
+            metavar="FICHIER",
             help="Fichier à écrire (sinon la sortie standard) ; son extension donne le format"
             " (.md, .csv, .json, .toml, .docx, .xlsx, .html, .db).",
             dir_okay=False,
@@ -801,6 +803,7 @@ def nouveau(
         typer.Option(
             "--output",
             "-o",
+            metavar="FICHIER",
             help="Catalogue où ajouter l'exemple (créé s'il n'existe pas).",
             dir_okay=False,
             show_default=False,
