@@ -131,6 +131,11 @@ def test_no_toml_parser_message_is_left_in_english(qpv, tmp_path):
             'champ « lien » inconnu : un lien s\'écrit dans ressources = [{ url = "https://vitry.fr" }]',
         ),
         (
+            'liens = ["https://vitry.fr", "https://jardins.fr"]',
+            "champ « liens » inconnu : un lien s'écrit dans"
+            ' ressources = [{ url = "https://vitry.fr" }, { url = "https://jardins.fr" }]',
+        ),
+        (
             'email = "jardin@vitry.fr"',
             'champ « email » inconnu : une adresse s\'écrit dans contacts = [{ email = "jardin@vitry.fr" }]',
         ),

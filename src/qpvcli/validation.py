@@ -354,7 +354,16 @@ def _written_elsewhere(key: str, value: Any) -> str:
     kind = _ELSEWHERE.get(fold_text(key).replace("-", "_").replace(" ", "_"))
     if kind is None:
         return ""
-    shown = _toml_text(value) if isinstance(value, str) and value.strip() else '"…"'
+    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    texts = [t for t in texts if isinstance(t, str) and t.strip()]
+    shown = _toml_text(texts[0]) if texts else '"…"'
+    if kind in ("commune", "lien", "email") and len(texts) > 1:
+        table, sub = {"commune": ("territoires", "nom"), "lien": ("ressources", "url"), "email": ("contacts", "email")}[
+            kind
+        ]
+        written = ", ".join(f"{{ {sub} = {_toml_text(t)} }}" for t in texts)
+        what = {"commune": "une commune", "lien": "un lien", "email": "une adresse"}[kind]
+        return f"{what} s'écrit dans {table} = [{written}]"
     if kind == "commune":
         return f"une commune s'écrit dans territoires = [{{ nom = {shown} }}]"
     if kind == "departement":
