@@ -20,7 +20,7 @@ from typing import Any
 from .catalogue import Source, build, read_sources
 from .errors import CatalogueError, InvalidValue, InvalidValues, QpvError
 from .export.toml import record_lines
-from .files import _say, atomic_write_bytes, new_file_mode
+from .files import _say, atomic_write_bytes, new_file_mode, no_folder
 from .sources import SCHEMA_VERSION, decode, encoding_of, read_bytes
 from .territoires import DEPARTEMENTS, normalise_code
 from .text import fold_text
@@ -102,7 +102,7 @@ def _target(path: Path) -> tuple[Path, int | None]:
         raise QpvError(f"{_say(path)} : c'est le catalogue du rapport, livré avec qpv : il ne sera pas modifié.")
     if st is None:
         if not real.parent.is_dir():
-            raise QpvError(f"{_say(path)} : le dossier « {_say(real.parent)} » n'existe pas.")
+            raise QpvError(no_folder(path, real.parent))
         return real, None
     if stat.S_ISDIR(st.st_mode):
         raise _problem(path, OSError(errno.EISDIR, "Is a directory"))

@@ -77,8 +77,16 @@ class State:
         return self._qpv
 
     def _leave_out(self, problems) -> list[str]:
-        """For each broken file: where it was given, and how to do without it."""
-        broken = {p.fichier for p in problems if p.gravite == "erreur"}
+        """For each broken file: where it was given, and how to do without it; or, when the
+        files only lack the report's actions (--sans-rapport), that."""
+        errors = [p for p in problems if p.gravite == "erreur"]
+        if not self.with_report and any("(actions définies : aucune)" in p.message for p in errors):
+            return [
+                "Avec --sans-rapport, les axes et actions du rapport ne sont pas chargés, or vos exemples renvoient"
+                " à ses actions : retirez --sans-rapport (la colonne « source » des exports dit d'où vient chaque"
+                " exemple), ou définissez vos propres [[axes]] et [[actions]] (voir docs/data-model.md)."
+            ]
+        broken = {p.fichier for p in errors}
         hints = []
         for path, origin in self.origins.items():
             if str(path) not in broken:
@@ -444,6 +452,7 @@ def show(
         typer.Option(
             "--output",
             "-o",
+            metavar="FICHIER",
             help="Fichier à écrire : .txt (texte), .md, .json ou .docx (fiche Word).",
             dir_okay=False,
         ),
@@ -537,6 +546,11 @@ def _show_format(given: str, output: Path | None) -> str:
     if fmt == "auto":
         if by_name is None and not output.suffix and _special(output):
             return "texte"  # a pipe or a device (/dev/stdout): as on standard output
+        from .export import office_advice
+
+        advice = office_advice(output, spreadsheet=False) if by_name is None else None
+        if advice:
+            raise UsageError(f"--output : {advice}.")
         if by_name is None:
             what = f"l'extension « {output.suffix} »" if output.suffix else "un nom sans extension"
             raise UsageError(
@@ -651,6 +665,7 @@ def export(
         typer.Option(
             "--output",
             "-o",
+            metavar="FICHIER",
             help="Fichier à écrire (sinon la sortie standard) ; son extension donne le format"
             " (.md, .csv, .json, .toml, .docx, .xlsx, .html, .db).",
             dir_okay=False,
@@ -725,15 +740,15 @@ def export(
 
 def _command_line(state: State, query, filtres, tri, fmt, compact, csv_standard, csv_brut, entetes=False) -> str:
     """The command that reproduces an export, with the catalogues it read."""
-    import shlex
+    from .selection import shell_quote
 
     parts = ["qpv"]
     if not state.with_report:
         parts.append("--sans-rapport")
-    parts += [f"--data {shlex.quote(str(p))}" for p in state.paths]
+    parts += [f"--data {shell_quote(str(p))}" for p in state.paths]
     parts.append("export")
     if query:
-        parts.append(shlex.quote(query))
+        parts.append(shell_quote(query))
     parts += filtres.as_options()
     if tri:
         parts.append(f"--tri {tri}")
@@ -788,6 +803,7 @@ def nouveau(
         typer.Option(
             "--output",
             "-o",
+            metavar="FICHIER",
             help="Catalogue où ajouter l'exemple (créé s'il n'existe pas).",
             dir_okay=False,
             show_default=False,
@@ -972,15 +988,15 @@ def _ask_example(state: State, output: Path, values: dict, params: dict) -> bool
 
 def _resume_hint(output: Path, given: dict) -> str:
     """The command that gives again everything typed so far."""
-    import shlex
+    from .selection import shell_quote
 
-    parts = ["qpv", "nouveau", "-o", shlex.quote(str(output))]
+    parts = ["qpv", "nouveau", "-o", shell_quote(str(output))]
     for key, option in (("action", "--action"), ("titre", "--titre"), ("description", "--description")):
         if given.get(key) is not None:
-            parts += [option, shlex.quote(str(given[key]))]
+            parts += [option, shell_quote(str(given[key]))]
     niveau = given.get("niveau") or given.get("echelle")
     if niveau:
-        parts += ["--niveau", shlex.quote(niveau)]
+        parts += ["--niveau", shell_quote(niveau)]
     for key, option in (
         ("echelle_texte", "--echelle-texte"),
         ("commune", "--commune"),
@@ -990,10 +1006,10 @@ def _resume_hint(output: Path, given: dict) -> str:
         ("identifiant", "--id"),
     ):
         if given.get(key) is not None:
-            parts += [option, shlex.quote(str(given[key]))]
+            parts += [option, shell_quote(str(given[key]))]
     for key, option in (("partenaire", "--partenaire"), ("contact", "--contact"), ("lien", "--lien")):
         for value in given.get(key) or ():
-            parts += [option, shlex.quote(value)]
+            parts += [option, shell_quote(value)]
     return "Pour reprendre sans retaper : " + " ".join(parts)
 
 

@@ -283,7 +283,16 @@ def _field_column(f: Field, label: str | None = None, width: int = 20) -> Column
     )
 
 
-_WIDTHS = {"titre": 40, "description": 80, "methode": 60, "resultats": 60, "partenaires": 40, "contacts": 40}
+_WIDTHS = {
+    "titre": 40,
+    "description": 80,
+    "methode": 60,
+    "resultats": 60,
+    "partenaires": 40,
+    "contacts": 40,
+    "thematiques": 40,  # the labels, « Chaleur et adaptation au changement climatique »
+    "niveau": 16,  # « intercommunalité »
+}
 
 
 def columns() -> list[Column]:
@@ -310,7 +319,7 @@ def columns() -> list[Column]:
                 )
             )
         if f.name == "cout_eur":
-            cols.append(Column("cout_tranche", "Tranche de coût", lambda c, e: e.cout_tranche, width=16))
+            cols.append(Column("cout_tranche", "Tranche de coût", lambda c, e: e.cout_tranche, width=20))
     cols.append(Column("source", "Source", lambda c, e: source_label(e, c), width=30))
     return cols
 

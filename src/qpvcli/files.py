@@ -43,6 +43,16 @@ def _say(path: Path | str) -> str:
     return line(str(path))
 
 
+def no_folder(path: Path, folder: Path) -> str:
+    """`path` cannot be written: its folder does not exist. Said with what to do."""
+    from .selection import shell_quote
+
+    return (
+        f"{_say(path)} : le dossier « {_say(folder)} » n'existe pas : créez-le d'abord"
+        f" (mkdir {shell_quote(_say(folder))}) ou indiquez un dossier qui existe."
+    )
+
+
 # Failures to write a file, by errno: what the user is told after the file's name.
 _WRITE_PROBLEMS = {
     errno.ENOSPC: "disque plein, le fichier n'a pas été écrit (l'ancien est intact).",
@@ -62,7 +72,7 @@ def _problem(path: Path, err: OSError) -> QpvError:
     if code in _WRITE_PROBLEMS:
         return QpvError(f"{_say(path)} : {_WRITE_PROBLEMS[code]}")
     if code == errno.ENOENT:
-        return QpvError(f"{_say(path)} : le dossier « {_say(path.parent)} » n'existe pas.")
+        return QpvError(no_folder(path, path.parent))
     if code == errno.EISDIR:
         return UsageError(f"{_say(path)} : c'est un dossier ; indiquez un nom de fichier.")
     return QpvError(f"{_say(path)} : écriture impossible ({err.strerror or err}).")
@@ -166,7 +176,7 @@ def target_of(path: Path, *, force: bool, protected: tuple[Path, ...] = ()) -> T
             )
         return Target(path, real, True, False, stat.S_IMODE(mode))
     if not real.parent.is_dir():
-        raise QpvError(f"{_say(path)} : le dossier « {_say(path.parent)} » n'existe pas.")
+        raise QpvError(no_folder(path, path.parent))
     return Target(path, real, False, False, None)
 
 

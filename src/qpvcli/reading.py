@@ -30,6 +30,17 @@ _TOML_MESSAGES = (
     ("Unclosed inline table", "table non fermée (« } » manquant)"),
     ("Invalid date or datetime", "date invalide"),
     ("escape sequence", "séquence d'échappement invalide (doublez la barre : \\\\)"),
+    # tomli 2.x: a backslash in a text (hints below say more for a Windows path).
+    ("Unescaped '\\' in a string", "barre oblique inverse « \\ » seule dans un texte : doublez-la (\\\\)"),
+    ("Invalid hex value", "code \\u… ou \\U… invalide après une barre oblique inverse « \\ »"),
+    ("Escaped character is not a Unicode scalar value", "code \\u… ou \\U… invalide après une barre « \\ »"),
+    ("Expected ']]' at the end of an array declaration", "« ]] » manquant à la fin de [[…]]"),
+    ("Expected ']' at the end of a table declaration", "« ] » manquant à la fin de l'en-tête [ … ]"),
+    ("Cannot redefine namespace", "table déjà définie, elle ne peut être redéfinie"),
+    ("Found invalid character", "caractère de contrôle interdit (dans un commentaire ou un texte)"),
+    ("Expected \"'''\"", "texte de plusieurs lignes non terminé : fermez-le par '''"),
+    ('Expected "\'"', "apostrophe fermante manquante : terminez le texte par ' sur la même ligne"),
+    ("Expected", "caractère attendu manquant"),
 )
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)|\s*\(at end of document\)")
 
@@ -218,6 +229,19 @@ def _hand_editing_hint(text: str, line: int | None, reason: str) -> tuple[int, i
         )
     if eq and _odd_quotes(bare) and "Illegal character" in reason:
         return line, col, _missing_quote(name)
+    if "Unescaped '\\'" in reason or "Invalid hex value" in reason or "Unicode scalar" in reason:
+        return _backslash_hint(raw, line)
+    header = re.match(r"^\s*(\[\[?)\s*([\w.-]+)", raw)
+    if header and ("Expected ']]'" in reason or "Expected ']'" in reason):
+        closing = "]]" if header[1] == "[[" else "]"
+        what = "[[…]]" if closing == "]]" else "l'en-tête [ … ]"
+        return line, col, f"« {closing} » manquant à la fin de {what} : écrivez {header[1]}{header[2]}{closing}"
+    if eq and "Invalid value" in reason and bare.lower() in _BOOLEAN_WORDS and name in _boolean_fields():
+        return (
+            line,
+            col,
+            f"« {bare} » : écrivez {name} = true ou {name} = false, en minuscules et sans guillemets",
+        )
     if eq and "Invalid value" in reason and re.match(r"^[^\W\d]", bare) and bare not in ("true", "false"):
         return line, col, f'texte sans guillemets : entourez-le de guillemets droits, {name} = "{bare}"'
     if "Expected '=' after a key" in reason and re.match(r"^\s*[\w-]+[ \t]+[\w-]+\s*=", raw):
@@ -228,6 +252,35 @@ def _hand_editing_hint(text: str, line: int | None, reason: str) -> tuple[int, i
             f"nom de champ avec une espace ou une tabulation : écrivez {fixed} (sans espace, avec « _ » si besoin)",
         )
     return None
+
+
+_BOOLEAN_WORDS = {"true", "false", "vrai", "faux", "oui", "non", "yes", "no"}
+
+
+def _boolean_fields() -> set[str]:
+    from .fields import FIELDS
+
+    return {f.name for f in FIELDS if f.kind == "booleen"}
+
+
+def _backslash_hint(raw: str, line: int) -> tuple[int, int, str]:
+    """A backslash in a text between double quotes, most often a Windows or network path
+    (`C:\\Users`, `\\\\serveur\\partage`): the text as it can be written instead."""
+    slash = raw.find("\\")
+    before = [m for m in re.finditer(r'([\w-]+)\s*=\s*"', raw) if m.end() <= slash]
+    name, value = "fichier", None
+    if before:
+        found = before[-1]
+        name = found[1]
+        end = raw.find('"', found.end())
+        value = raw[found.end() : end if end >= 0 else len(raw)]
+    example = f"{name} = '{value}'" if value and "'" not in value else f"{name} = 'C:\\dossier\\fichier.pdf'"
+    return (
+        line,
+        slash + 1,
+        "barre oblique inverse « \\ » dans un texte entre guillemets (chemin Windows ?) : entourez le texte "
+        f"d'apostrophes, {example}, ou doublez chaque barre (\\\\)",
+    )
 
 
 def _missing_quote(name: str) -> str:

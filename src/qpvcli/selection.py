@@ -287,15 +287,20 @@ class Filtres(NamedTuple):
             opts.append(f"--cout-max {self.cout_max}")
         if self.gratuit:
             opts.append("--gratuit")
-        opts += [f"--partenaire {_shell_quote(p)}" for p in self.partenaires]
-        opts += [f"--territoire {_shell_quote(t)}" for t in self.territoires]
+        opts += [f"--partenaire {shell_quote(p)}" for p in self.partenaires]
+        opts += [f"--territoire {shell_quote(t)}" for t in self.territoires]
         opts += [f"--theme {t}" for t in self.themes]
         return opts
 
 
-def _shell_quote(value: str) -> str:
+def shell_quote(value: str) -> str:
+    """`value` as one word of a command line, readable: « "l'eau" » rather than the
+    « 'l'"'"'eau' » of shlex, for a text with an apostrophe (most French ones) and nothing
+    a shell expands between double quotes."""
     import shlex
 
+    if "'" in value and not any(c in value for c in '"$`\\!'):
+        return f'"{value}"'
     return shlex.quote(value)
 
 

@@ -170,10 +170,21 @@ def french_help(text: str) -> str:
     for english, french in _HELP_FR:
         text = text.replace(english, french)
     text = re.sub(r"^(Utilisation : .*)$", lambda m: re.sub(r"\{([^{}]+)\}", r"\1", m[1]), text, flags=re.MULTILINE)
+
+    def metavar(m: re.Match[str]) -> str:
+        # The French word is longer or shorter: the spaces after it make up for it, so the
+        # help texts stay in one column (while two spaces at least remain).
+        french = _METAVARS_FR[m[1]]
+        gap = m[2]
+        if len(gap) >= 2:
+            gap = " " * max(2, len(gap) + len(m[1]) - len(french))
+        return french + gap
+
     text = re.sub(
-        r"(?<=[\w-] )(<\w+>|TEXT|PATH|FILENAME|FILE|INTEGER|FLOAT|BOOLEAN)(?=[ .\n]|$)",
-        lambda m: _METAVARS_FR[m[1]],
+        r"(?<=[\w-] )(<\w+>|TEXT|PATH|FILENAME|FILE|INTEGER|FLOAT|BOOLEAN)((?= ?[.\n]| ?$)| *)",
+        metavar,
         text,
+        flags=re.MULTILINE,
     )
     # click wraps long option help over lines: join a split phrase before translating it.
     return re.sub(

@@ -102,7 +102,13 @@ def _build_sub(check: _Checker, index: int, name: str, key: str, items: list[dic
             check.add("exemples", index, key, f"{name} : « {k} » manque dans un élément de « {key} »")
         wrong = [k for k in allowed & set(item) if not (isinstance(item[k], str) and item[k].strip())]
         for k in wrong:
-            check.add("exemples", index, key, f"{name} : « {key}.{k} » doit être un texte non vide")
+            value = item[k]
+            quoted = (
+                f' : écrivez {k} = "{value}", entre guillemets'
+                if isinstance(value, int | float) and not isinstance(value, bool)
+                else ""
+            )
+            check.add("exemples", index, key, f"{name} : « {key}.{k} » doit être un texte non vide{quoted}")
         if bad or missing or wrong:
             continue
         built.append(cls(**item))
@@ -200,12 +206,14 @@ def _check_exemple_fully(check: _Checker, index: int, raw: Any, actions: dict[in
     name = _record_name("exemples", index, raw)
     ok = True
     for key in sorted(raw.keys() - _EXEMPLE_KEYS):
+        elsewhere = _written_elsewhere(key, raw[key])
         hint = closest(key, EXEMPLE_FIELDS)
         check.add(
             "exemples",
             index,
             key,
-            f"{name} : champ « {key} » inconnu" + (f" (vouliez-vous dire « {hint} » ?)" if hint else ""),
+            f"{name} : champ « {key} » inconnu"
+            + (f" : {elsewhere}" if elsewhere else f" (vouliez-vous dire « {hint} » ?)" if hint else ""),
         )
         ok = False
     for key in REQUIRED_EXEMPLE_FIELDS:
@@ -326,9 +334,82 @@ def _slug(text: str) -> str:
     return "-".join(re.sub(r"[^a-z0-9]+", " ", fold_text(text)).split())[:80].strip("-")
 
 
+def _toml_text(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# Where what `qpv nouveau` takes as an option (--commune, --lien, --contact…) goes in a file.
+_ELSEWHERE = {
+    **dict.fromkeys(("commune", "communes", "ville", "lieu", "lieux", "territoire", "quartier"), "commune"),
+    **dict.fromkeys(("departement", "departements", "dept", "dep"), "departement"),
+    **dict.fromkeys(("region", "regions"), "region"),
+    **dict.fromkeys(("lien", "liens", "url", "urls", "site", "site_web", "siteweb", "web"), "lien"),
+    **dict.fromkeys(("email", "emails", "mail", "courriel", "contact", "adresse"), "email"),
+}
+
+
+def _written_elsewhere(key: str, value: Any) -> str:
+    """For a field named like an option of `qpv nouveau` (« commune », « lien », « email »):
+    the field it belongs in, written out with the value."""
+    kind = _ELSEWHERE.get(fold_text(key).replace("-", "_").replace(" ", "_"))
+    if kind is None:
+        return ""
+    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    texts = [t for t in texts if isinstance(t, str) and t.strip()]
+    shown = _toml_text(texts[0]) if texts else '"…"'
+    if kind in ("commune", "lien", "email") and len(texts) > 1:
+        table, sub = {"commune": ("territoires", "nom"), "lien": ("ressources", "url"), "email": ("contacts", "email")}[
+            kind
+        ]
+        written = ", ".join(f"{{ {sub} = {_toml_text(t)} }}" for t in texts)
+        what = {"commune": "une commune", "lien": "un lien", "email": "une adresse"}[kind]
+        return f"{what} s'écrit dans {table} = [{written}]"
+    if kind == "commune":
+        return f"une commune s'écrit dans territoires = [{{ nom = {shown} }}]"
+    if kind == "departement":
+        return f'un département s\'écrit dans territoires = [{{ nom = "…", departement = {shown} }}]'
+    if kind == "region":
+        return f'une région s\'écrit dans territoires = [{{ nom = "…", region = {shown} }}]'
+    if kind == "lien":
+        return f"un lien s'écrit dans ressources = [{{ url = {shown} }}]"
+    return f"une adresse s'écrit dans contacts = [{{ email = {shown} }}]"
+
+
+def _table_items(key: str, value: Any) -> str | None:
+    """`value` (a text, or a list of texts) written as the list of tables `key` expects."""
+    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else None
+    if not texts or not all(isinstance(t, str) and t.strip() for t in texts):
+        return None
+
+    def item(text: str) -> str:
+        if key == "contacts":
+            sub = "email" if EMAIL_PATTERN.fullmatch(text.strip()) else "nom"
+        elif key == "ressources":
+            sub = "url" if URL_PATTERN.fullmatch(text.strip()) else "libelle"
+        elif key == "territoires":
+            sub = "nom"
+        else:
+            return ""
+        return f"{{ {sub} = {_toml_text(text.strip())} }}"
+
+    items = [item(t) for t in texts]
+    return f"{key} = [{', '.join(items)}]" if all(items) else None
+
+
 def _type_hint(key: str, value: Any) -> str:
-    """The fix for a number written as text or with a point (« "120 000" », 120.000)."""
-    if EXEMPLE_FIELDS[key] is not _INT:
+    """The fix for a value of the wrong shape: a number written as text or with a point
+    (« "120 000" », 120.000), a text where a list is expected, a list of texts or a single
+    table where a list of tables is expected."""
+    spec = EXEMPLE_FIELDS[key]
+    if spec is KINDS["tables"]:
+        if isinstance(value, dict):
+            return f" : entourez les accolades de crochets, {key} = [{{ … }}]"
+        written = _table_items(key, value)
+        return f" : écrivez {written}" if written else ""
+    if spec is _STR_LIST and isinstance(value, str) and value.strip():
+        parts = [p.strip() for p in re.split(r"[,;]", value) if p.strip()]
+        return f" : écrivez {key} = [{', '.join(_toml_text(p) for p in parts)}]"
+    if spec is not _INT:
         return ""
     if isinstance(value, str) and re.fullmatch(r"\s*\d[\d \u00a0\u202f.]*\s*(?:€|euros?)?\s*", value):
         digits = re.sub(r"\D", "", value)

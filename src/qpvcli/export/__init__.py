@@ -67,6 +67,31 @@ def _special(path: Path) -> bool:
         return False
 
 
+# Office files qpv does not write, and the one it writes instead.
+_INSTEAD = {
+    **dict.fromkeys(
+        (".odt", ".doc", ".rtf", ".docm"), (".docx", "un document Word, que LibreOffice Writer ouvre aussi")
+    ),
+    **dict.fromkeys((".ods", ".xls", ".xlsm"), (".xlsx", "un classeur Excel, que LibreOffice Calc ouvre aussi")),
+}
+
+
+def office_advice(output: Path, spreadsheet: bool = True) -> str | None:
+    """For a word processor's, a spreadsheet's or a PDF file name (`note.odt`): the name qpv
+    can write instead, said as a piece of advice; None for any other name."""
+    suffix = output.suffix.lower()
+    if suffix == ".pdf":
+        other = f" ou -o {output.stem}.html (page web)" if spreadsheet else ""
+        return (
+            f"qpv n'écrit pas de PDF : écrivez -o {output.stem}.docx (Word){other}, puis enregistrez-le"
+            " ou imprimez-le en PDF"
+        )
+    instead = _INSTEAD.get(suffix)
+    if instead is None or (instead[0] == ".xlsx" and not spreadsheet):
+        return None
+    return f"écrivez -o {output.with_suffix(instead[0]).name} : {instead[1]}"
+
+
 def resolve_format(given: str | None, output: Path | None) -> str:
     """The format to write: `--format` (aliases allowed) and the output file's extension must
     agree; without `--format`, the extension decides; without either, Markdown."""
@@ -83,6 +108,9 @@ def resolve_format(given: str | None, output: Path | None) -> str:
     if fmt is None:
         if by_name is None and not suffix and _special(output):
             return "md"  # a pipe or a device (/dev/stdout) is written as standard output would be
+        advice = office_advice(output) if by_name is None else None
+        if advice:
+            raise UsageError(f"--output : {advice}.")
         if by_name is None:
             known = ", ".join(sorted(EXTENSIONS))
             what = f"l'extension « {suffix} »" if suffix else "un nom sans extension"

@@ -130,14 +130,18 @@ class Writer:
         paragraph.add_run(shown)
         char("end")
 
-    def heading(self, text: str, level: int) -> str:
-        """A heading in Word's own style, with a bookmark for the table of contents."""
+    def heading(self, text: str, level: int, new_page: bool = False) -> str:
+        """A heading in Word's own style, with a bookmark for the table of contents; `new_page`:
+        it starts a page (a property of the heading: a page break in a paragraph of its own
+        leaves a blank page when the text before fills its page)."""
         from docx.oxml import OxmlElement
         from docx.oxml.ns import qn
 
         self._bookmark += 1
         name = f"_Toc{self._bookmark:06d}"
         p = self.doc.add_heading(_clean(" ".join(text.split())), level)
+        if new_page:
+            p.paragraph_format.page_break_before = True
         start = OxmlElement("w:bookmarkStart")
         start.set(qn("w:id"), str(self._bookmark))
         start.set(qn("w:name"), name)
@@ -296,12 +300,11 @@ def render(selection: Selection, *, compact: bool = False) -> bytes:
     toc = w.paragraph()
     w.field(toc, 'TOC \\o "1-3" \\h \\z \\u', "")
     _toc_entries(w, toc, entries)
-    w.doc.add_page_break()
 
     current = None
     for axe, action, records in grouped(selection):
         if axe.id != current:
-            w.heading(f"Axe {axe.numero} — {axe.titre}", 1)
+            w.heading(f"Axe {axe.numero} — {axe.titre}", 1, new_page=current is None)
             current = axe.id
         w.heading(f"Action {action.numero} — {action.titre}", 2)
         for s in action.sous_actions:

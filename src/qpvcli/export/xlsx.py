@@ -56,7 +56,6 @@ def _write(book, selection: Selection) -> None:
     )
     header = book.add_format({"bold": True, "bg_color": "#DDE4EE", "text_wrap": True, "valign": "top", "border": 1})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    plain = book.add_format({"valign": "top"})
     number = book.add_format({"valign": "top", "num_format": "0"})
     euros = book.add_format({"valign": "top", "num_format": '#,##0 "€"'})
     link = book.add_format({"valign": "top", "text_wrap": True, "font_color": "#1F4E9A", "underline": 1})
@@ -89,10 +88,7 @@ def _write(book, selection: Selection) -> None:
         first_row.setdefault(e.action, r)
         values = [c.readable(cat, e) for c in cols]  # labels (« intercommunalité », « Santé »), as in Word
         # An explicit height: LibreOffice does not grow rows to fit wrapped text on opening.
-        lines = max(
-            (_lines(v, c.width) for c, v in zip(cols, values, strict=True) if isinstance(v, str) and c.width >= 30),
-            default=1,
-        )
+        lines = max((_lines(v, c.width) for c, v in zip(cols, values, strict=True) if isinstance(v, str)), default=1)
         sheet.set_row(r, min(409, 15 * min(lines, 12)))
         for i, (c, value) in enumerate(zip(cols, values, strict=True)):
             if value is None or value == "":
@@ -110,7 +106,9 @@ def _write(book, selection: Selection) -> None:
                 links += 1
                 sheet.write_url(r, i, target, link, string=text)
             else:
-                sheet.write_string(r, i, text, wrap if c.width >= 30 else plain)
+                # Wrapped whatever the width: a short column (« Niveau ») may get a long text, which
+                # would otherwise be cut at the next cell or run into it.
+                sheet.write_string(r, i, text, wrap)
     sheet.autofilter(0, 0, max(r, 1), len(cols) - 1)
 
     # The table of contents: every action of the report, with its count in the selection.
