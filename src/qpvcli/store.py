@@ -69,9 +69,11 @@ CREATE TABLE mots_longueur (longueur INTEGER PRIMARY KEY, mots TEXT NOT NULL);
 CREATE TABLE synonymes (stem TEXT NOT NULL, autre TEXT NOT NULL);
 CREATE TABLE expansions (cle TEXT NOT NULL, stems TEXT NOT NULL, comment TEXT NOT NULL);
 """
-# Indexes are created once the rows are in: faster than maintaining them row by row. Those of
-# the records first (while a second process may still be writing the search index), then
-# those of the search index.
+# The records' indexes are made with their tables, before any row: kept up to date row by row,
+# they cost about what making them at the end costs (measured: these are small, on integers
+# and short texts; made at the end, each would read the whole table of records again), and
+# they are not left to the end of the build, which nothing overlaps. Those of the search index
+# are made once its rows are in (by the second process, in its own file, for a parallel build).
 INDEXES = """
 CREATE INDEX niveaux_niveau ON niveaux (niveau, doc);
 CREATE INDEX thematiques_theme ON thematiques (theme, doc);
@@ -126,9 +128,9 @@ class Writer:
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {STORE_FORMAT}")
-        conn.executescript(SCHEMA + INDEX_SCHEMA)
+        conn.executescript(SCHEMA + INDEXES + INDEX_SCHEMA)
         conn.execute("BEGIN")
-        self.index = IndexBuilder(conn) if parallel is None else ParallelIndex(parallel, INDEX_SCHEMA)
+        self.index = IndexBuilder(conn) if parallel is None else ParallelIndex(parallel, INDEX_SCHEMA, SEARCH_INDEXES)
         self.doc = 0
         self.partenaires: dict[str, int] = {}
         self.territoires: dict[tuple[str, str | None, str | None, str | None], int] = {}
@@ -222,7 +224,6 @@ class Writer:
         }
         self.index.end()
         conn.executemany("INSERT INTO meta VALUES (?, ?)", values.items())
-        conn.executescript(INDEXES)
         # The facets of the whole catalogue, counted once here: `qpv facettes` reads them.
         from .selection import facets
 
@@ -230,8 +231,7 @@ class Writer:
         conn.execute(
             "INSERT INTO meta VALUES ('facettes', ?)", (json.dumps(facets(store, "", []), ensure_ascii=False),)
         )
-        self.index.write(conn)
-        conn.executescript(SEARCH_INDEXES)
+        self.index.write(conn, SEARCH_INDEXES)
         conn.commit()
 
 

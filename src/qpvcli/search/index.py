@@ -209,13 +209,16 @@ class IndexBuilder:
         self.occurrences = array("i")
         self.counts = array("i")
 
-    def write(self, conn: sqlite3.Connection) -> None:
+    def write(self, conn: sqlite3.Connection, indexes: str) -> None:
+        """The last segment, the vocabulary and the thesaurus; then the tables' `indexes`."""
         from ..thesaurus import load as load_thesaurus
 
         self._flush()
         stems = list(self.stems)
         df = self.df.tolist()
-        found = [(w, s, d) for w, s, d in zip(self.words, self.word_stem, df, strict=False) if d]
+        # In the order of the words: the rows go to the end of the table's tree, one after the
+        # other (SQLite's text order is that of code points, as Python's).
+        found = sorted((w, s, d) for w, s, d in zip(self.words, self.word_stem, df, strict=False) if d)
         sounding = [w for w, _, _ in found if len(w) >= 4 and not w.isdigit()]
         sounds = dict(zip(sounding, phonetics(sounding), strict=True))
         conn.executemany(
@@ -224,7 +227,7 @@ class IndexBuilder:
         )
         # The words of each length in one text, alphabetical, one per line: suggestions read
         # a hundred thousand words, one row each would take 20 ms.
-        by_length = conn.execute("SELECT longueur, mot FROM vocabulaire ORDER BY longueur, mot").fetchall()
+        by_length = sorted((len(w), w) for w, _, _ in found)
         conn.executemany(
             "INSERT INTO mots_longueur VALUES (?, ?)",
             ((n, "\n".join(w for _, w in rows)) for n, rows in groupby(by_length, key=itemgetter(0))),
@@ -237,6 +240,7 @@ class IndexBuilder:
             "INSERT INTO expansions VALUES (?, ?, ?)",
             ((" ".join(key), " ".join(alt), how) for key, alts in expansions.items() for alt, how in alts),
         )
+        conn.executescript(indexes)
 
 
 class ParallelIndex:
@@ -251,7 +255,7 @@ class ParallelIndex:
 
     BATCH = 500  # records per message
 
-    def __init__(self, path: Path, schema: str) -> None:
+    def __init__(self, path: Path, schema: str, indexes: str) -> None:
         import multiprocessing
 
         # A fresh interpreter, not a fork: a forked worker would share this process's open
@@ -260,7 +264,7 @@ class ParallelIndex:
         context = multiprocessing.get_context("spawn")
         self.path = path
         self.pipe, child = context.Pipe()
-        self.worker = context.Process(target=_index_worker, args=(str(path), schema, child), daemon=True)
+        self.worker = context.Process(target=_index_worker, args=(str(path), schema, indexes, child), daemon=True)
         self.worker.start()
         child.close()
         self.batch: list[list[str]] = []
@@ -293,11 +297,15 @@ class ParallelIndex:
         self._send(None)
         self.batch = []
 
-    def write(self, conn: sqlite3.Connection) -> None:
+    def write(self, conn: sqlite3.Connection, indexes: str) -> None:
+        """The other process's tables copied into the store. Their indexes, made there, are
+        made here too on the empty tables first: SQLite then copies the rows of each table and
+        of each of its indexes as they are (its transfer optimisation), with no sorting here."""
         status, detail = self._reply(wait=None)
         self.worker.join()
         if status != "ok":
             raise _failed(detail)
+        conn.executescript(indexes)
         conn.commit()  # ATTACH is not allowed inside a transaction
         conn.execute("ATTACH DATABASE ? AS indexation", (str(self.path),))
         with conn:
@@ -321,7 +329,7 @@ def _failed(detail: str) -> OSError:
 INDEX_TABLES = ("postings", "vocabulaire", "mots_longueur", "synonymes", "expansions")
 
 
-def _index_worker(path: str, schema: str, pipe: Connection) -> None:
+def _index_worker(path: str, schema: str, indexes: str, pipe: Connection) -> None:
     """The second process of a ParallelIndex: records' texts in, an index database out."""
     try:
         db = sqlite3.connect(path)
@@ -333,7 +341,7 @@ def _index_worker(path: str, schema: str, pipe: Connection) -> None:
         while (batch := pipe.recv()) is not None:
             for texts in batch:
                 builder.add_texts(texts)
-        builder.write(db)
+        builder.write(db, indexes)
         db.commit()
         db.close()
         pipe.send(("ok", ""))
