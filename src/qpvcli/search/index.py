@@ -183,9 +183,11 @@ class IndexBuilder:
             self.df = np.concatenate([self.df, np.zeros(len(df) - len(self.df), dtype=np.int64)])
         self.df[: len(df)] += df
 
-        key = stem_of * n_docs + doc
-        order = np.argsort(key, kind="stable")
-        key = key[order]
+        # By stem, then record: the occurrences come record by record, so a stable sort by stem
+        # alone gives that order (the order of `stem_of * n_docs + doc`, ties as they came), on
+        # narrower numbers.
+        order = np.argsort(stem_of.astype(np.int32), kind="stable")
+        key = (stem_of * n_docs + doc)[order]
         bounds = np.flatnonzero(np.diff(key)) + 1
         heads = np.concatenate([[0], bounds])
         tfw = np.add.reduceat(per_slot[slot[order]], heads)
