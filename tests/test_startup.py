@@ -104,6 +104,52 @@ def test_a_search_compiles_the_cost_patterns_only_when_it_may_ask_a_cost(built, 
     assert bool(found) == expected, found
 
 
+@pytest.mark.parametrize("query", ["îlots de fraîcheur", "vélo", "œuvre", "ÉCOLE", "mobilité douce"])
+def test_a_short_accented_query_compiles_no_normalisation_pattern(built, query):
+    """A query is short: its characters are looked at as sets (text._holds), and the patterns
+    of normalisation and folding (0.1-0.4 ms each to compile) are left for long texts."""
+    found = compiled(built, "search", query)
+    assert not {"_MARK_FLOOD", "_TO_TRANSLATE", "_TO_UNLIGATE", "_COMBINING"} & set(found), found
+
+
+def test_character_sets_are_the_classes_of_their_patterns():
+    """The sets that short texts are looked at with hold exactly what the patterns match."""
+    import re
+
+    from qpvcli import text
+
+    for chars, pattern in [
+        (text._MARK_CHARS(), f"[{text._MARKS}]"),
+        (frozenset(map(chr, text._uncombining())), text._COMBINING().pattern),
+        (text._TRANSLATED_CHARS, text._TO_TRANSLATE().pattern),
+        (text._LIGATURE_CHARS, text._TO_UNLIGATE().pattern),
+    ]:
+        matcher = re.compile(pattern).match
+        assert chars == {chr(c) for c in range(0x110000) if matcher(chr(c))}
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "îlots de fraîcheur",
+        "Cœur\u00a0de « quartier » – l\u2019été\u00ad",
+        "e\u0301\u0301\u0301\u0301\u0301\u0301\u0301 a\u0300",
+        "Straße, łódź, Ærø, đ",
+        "\u0627\u064b\u064c\u064d\u064e\u064f\u0650 \u0e01\u0e31\u0e34\u0e35\u0e36\u0e37",
+        "x\u20d0\u20d1 \ufe20 \u1ab0 \u3099\u309a\u200b\ufeff",
+    ],
+)
+def test_short_text_paths_agree_with_the_patterns(monkeypatch, sample):
+    """Normalising and folding a short text without the patterns gives what they give."""
+    from qpvcli import text
+
+    for s in (sample, sample * 3, sample.upper()):
+        short = (text.normalise(s), text.bound_marks(s), text._fold_bounded(text.bound_marks(s)))
+        monkeypatch.setattr(text, "_SHORT", -1)
+        assert (text.normalise(s), text.bound_marks(s), text._fold_bounded(text.bound_marks(s))) == short
+        monkeypatch.undo()
+
+
 def test_first_run_builds_then_validator_is_not_needed(tmp_path):
     assert "qpvcli.validation" in loaded(tmp_path, "list"), "the first run reads and validates the catalogue"
     assert "qpvcli.validation" not in loaded(tmp_path, "list")
