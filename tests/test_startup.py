@@ -3,7 +3,8 @@
 Each case runs the real CLI in a fresh interpreter (the store already built, as on any run but
 the first) and lists the heavy modules it imported: rich only on a terminal, rapidfuzz only for
 typos and suggestions, the TOML parser and validator only when the store must be (re)built,
-the search package only for a search, the départements only for what names them.
+the search package only for a search, the départements only for what names them, the json
+package only to write JSON (the store's JSON is read by its C scanner alone).
 """
 
 from __future__ import annotations
@@ -16,21 +17,23 @@ import sys
 import pytest
 
 PROBE = """
-import json, sys
+import sys
 from qpvcli import cli
 code = cli.main(sys.argv[1:])
 heavy = ("rich", "rapidfuzz", "tomli", "tomllib", "qpvcli.validation", "qpvcli.catalogue", "qpvcli.reading",
          "Stemmer", "docx", "xlsxwriter", "openpyxl", "lxml", "pydantic", "numpy", "qpvcli.search",
-         "qpvcli.territoires", "multiprocessing", "statistics")
+         "qpvcli.territoires", "multiprocessing", "statistics", "json")
 from qpvcli import terminal, text
 patterns = [n for n in ("_WORD", "_COMBINING", "_MARK_FLOOD", "_TO_TRANSLATE", "_TO_UNLIGATE", "_NON_ASCII")
             if getattr(text, n).cache_info().currsize]
 patterns += ["terminal._CONTROL"] if terminal._control.cache_info().currsize else []
 cost = sys.modules.get("qpvcli.search.cost")
 patterns += [f"cost.{n}" for n, v in (vars(cost) if cost else {}).items() if getattr(v, "compiled", None) is not None]
+modules = [m for m in heavy if m in sys.modules]
+import json
 sys.stdout.flush()
 sys.stderr.write("\\nPATTERNS " + json.dumps(patterns))
-sys.stderr.write("\\nMODULES " + json.dumps([m for m in heavy if m in sys.modules]) + "\\n")
+sys.stderr.write("\\nMODULES " + json.dumps(modules) + "\\n")
 """
 
 
@@ -148,6 +151,62 @@ def test_short_text_paths_agree_with_the_patterns(monkeypatch, sample):
         monkeypatch.setattr(text, "_SHORT", -1)
         assert (text.normalise(s), text.bound_marks(s), text._fold_bounded(text.bound_marks(s))) == short
         monkeypatch.undo()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": [1, 2.5, -3e2, true, false, null], "é": "\\u00e9\\n", "b": {}}',
+        "[]",
+        '"x"',
+        "12",
+        "NaN",
+        "[Infinity, -Infinity]",
+        " [1]",
+        "[1] ",
+        "[1] x",
+        "",
+        "[1,",
+        '{"a" 1}',
+        '"\x01"',
+        "nul",
+        b"[1]",
+    ],
+)
+def test_store_json_reading_is_json_loads(text):
+    """store.loads (json's C scanner without the json package) reads what json.loads reads,
+    and fails where it fails, with the same error."""
+    import json
+
+    from qpvcli import store
+
+    try:
+        expected = json.loads(text)
+    except ValueError as err:
+        with pytest.raises(type(err)) as caught:
+            store.loads(text)
+        assert str(caught.value) == str(err)
+    else:
+        got = store.loads(text)
+        assert repr(got) == repr(expected) and type(got) is type(expected)
+
+
+def test_store_json_reading_reads_every_row_of_a_store_as_json_loads(tmp_path, monkeypatch):
+    import json
+
+    from qpvcli import cache, store
+
+    monkeypatch.setenv("QPV_CACHE_DIR", str(tmp_path))
+    opened = cache.open_store().store
+    rows = [v for (v,) in opened.conn.execute("SELECT data FROM exemples UNION ALL SELECT data FROM axes")]
+    rows += [v for (v,) in opened.conn.execute("SELECT data FROM actions UNION ALL SELECT valeur FROM meta")]
+    opened.close()
+    for row in rows:
+        try:
+            expected = json.loads(row)
+        except ValueError:
+            continue  # a plain text of the metadata
+        assert store.loads(row) == expected
 
 
 def test_first_run_builds_then_validator_is_not_needed(tmp_path):
