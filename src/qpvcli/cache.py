@@ -13,8 +13,6 @@ store). When the cache folder cannot be used, or a source is not a regular file 
 /dev/stdin), the store is built in memory and nothing is left behind.
 """
 
-from __future__ import annotations
-
 import itertools
 import os
 import sqlite3

@@ -10,8 +10,6 @@ symlinks and hard links), the cache folder. New files get the permissions the um
 as with a shell redirect.
 """
 
-from __future__ import annotations
-
 import contextlib
 import errno
 import os

@@ -5,8 +5,6 @@ as rich markup, and with control characters made visible (terminal.safe, the one
 instead of reaching the terminal: every text given to rich below goes through `safe`.
 """
 
-from __future__ import annotations
-
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -134,7 +132,7 @@ def _print_stacked(console: Any, exemples: Sequence[Exemple], title: str | None)
         console.print()
 
 
-def print_search(out: Output, hits: Sequence[Found], *, explain: bool) -> None:
+def print_search(out: Output, hits: "Sequence[Found]", *, explain: bool) -> None:
     from .search import snippet
 
     if not out.is_tty:
