@@ -337,3 +337,59 @@ def test_an_edited_report_catalogue_is_seen_though_not_read_when_untouched(tmp_p
     second = cache.open_store().store
     assert second.exemple("paris-ilots-de-fraicheur").titre == title + " (modifié)"
     second.close()
+
+
+SQL_PROBE = """
+import json, sys
+from qpvcli import cache, cli, store
+opened = []
+real = store.connect
+def connect(path):
+    conn = real(path)
+    if path is not None:
+        conn.set_trace_callback(lambda sql: opened.append([sql, conn.in_transaction]))
+    return conn
+cache.connect = connect
+cli.main(sys.argv[1:])
+sys.stdout.flush()
+sys.stderr.write("\\nSQL " + json.dumps(opened) + "\\n")
+"""
+
+
+@pytest.mark.parametrize("args", [["list"], ["show", "paris-ilots-de-fraicheur"], ["search", "îlots de fraîcheur"]])
+def test_a_run_reads_its_store_in_one_read_transaction(built, args):
+    """One read transaction for the whole run: SQLite locks and checks the store file once,
+    not at each of its queries (~40 for a search)."""
+    env = {**os.environ, "QPV_CACHE_DIR": str(built)}
+    env.pop("QPV_DATA", None)
+    run = subprocess.run(
+        [sys.executable, "-c", SQL_PROBE, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    statements = json.loads(run.stderr.rsplit("SQL ", 1)[1])
+    assert len(statements) > 3
+    assert [sql for sql, in_transaction in statements if not in_transaction] == []
+
+
+def test_an_untrusted_signature_is_still_renewed_despite_the_read_transaction(tmp_path, monkeypatch):
+    """A store whose sources are unchanged but whose signature is stale is compared, then
+    re-signed: the read transaction ends before the update (which it would keep waiting)."""
+    import sqlite3
+
+    from qpvcli import cache
+
+    monkeypatch.setenv("QPV_CACHE_DIR", str(tmp_path))
+    first = cache.open_store().store
+    path = first.path
+    first.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET valeur = '[]' WHERE cle = 'signature'")
+    conn.close()
+    inode = os.stat(path).st_ino
+    second = cache.open_store().store
+    assert second.conn.in_transaction and second.count == 40
+    second.close()
+    assert os.stat(path).st_ino == inode, "compared and kept, not rebuilt"
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT valeur FROM meta WHERE cle = 'signature'").fetchone()[0] != "[]"
+    conn.close()
