@@ -22,7 +22,7 @@ from qpvcli import cli
 code = cli.main(sys.argv[1:])
 heavy = ("rich", "rapidfuzz", "tomli", "tomllib", "qpvcli.validation", "qpvcli.catalogue", "qpvcli.reading",
          "Stemmer", "docx", "xlsxwriter", "openpyxl", "lxml", "pydantic", "numpy", "qpvcli.search",
-         "qpvcli.territoires", "multiprocessing", "statistics", "json")
+         "qpvcli.territoires", "multiprocessing", "statistics", "json", "unicodedata")
 from qpvcli import terminal, text
 patterns = [n for n in ("_WORD", "_COMBINING", "_MARK_FLOOD", "_TO_TRANSLATE", "_TO_UNLIGATE", "_NON_ASCII")
             if getattr(text, n).cache_info().currsize]
@@ -76,9 +76,13 @@ def built(tmp_path_factory):
         (["facettes"], []),
         (["actions"], []),
         # Only a search imports the search package (its index, ranking and expansion).
-        (["search", "vélo"], ["qpvcli.search"]),
+        # An accented query needs Unicode normalisation (unicodedata); an ASCII run does not.
+        (["search", "vélo"], ["qpvcli.search", "unicodedata"]),
         # Several words: the proximity bonus reads the records' places (département names).
-        (["search", "îlots de fraîcheur", "--echelle", "commune"], ["qpvcli.search", "qpvcli.territoires"]),
+        (
+            ["search", "îlots de fraîcheur", "--echelle", "commune"],
+            ["qpvcli.search", "qpvcli.territoires", "unicodedata"],
+        ),
         # A misspelt word needs the typo machinery, and the stemmer for a word the catalogue lacks.
         (["search", "concierje"], ["qpvcli.search", "rapidfuzz", "Stemmer"]),
         (["export", "--format", "csv"], ["qpvcli.territoires"]),  # its département column
