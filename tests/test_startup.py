@@ -397,3 +397,26 @@ def test_an_untrusted_signature_is_still_renewed_despite_the_read_transaction(tm
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT valeur FROM meta WHERE cle = 'signature'").fetchone()[0] != "[]"
     conn.close()
+
+
+def test_the_program_freezes_start_up_objects_out_of_the_collectors_sight():
+    """`qpv` (its console script and `python -m qpvcli`) runs `cli.run`: start-up's objects are
+    frozen (gc.freeze) before the command, whose collections then look only at what it makes;
+    `cli.main`, which a host program may call many times, freezes nothing."""
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="qpv")
+    assert script.value == "qpvcli.cli:run"
+    probe = "import gc, sys; from qpvcli import cli; sys.argv[1:] = ['--version']; {}(); print(gc.get_freeze_count())"
+    for entry, frozen in (("cli.run", True), ("cli.main", False)):
+        out = subprocess.run(
+            [sys.executable, "-c", probe.format(entry)], capture_output=True, text=True, timeout=60, check=True
+        ).stdout
+        assert (int(out.split()[-1]) > 0) is frozen, (entry, out)
+    as_module = (
+        "import atexit, gc, runpy, sys; atexit.register(lambda: print(gc.get_freeze_count())); "
+        "sys.argv[1:] = ['--version']; runpy.run_module('qpvcli', run_name='__main__')"
+    )
+    out = subprocess.run([sys.executable, "-c", as_module], capture_output=True, text=True, timeout=60, check=False)
+    out = out.stdout
+    assert out.startswith("qpv ") and int(out.split()[-1]) > 0, out

@@ -1050,6 +1050,19 @@ _register_aliases()
 # ---------------------------------------------------------------------------- entry point
 
 
+def run() -> int:
+    """The `qpv` program (its console script, `python -m qpvcli`): `main`, once what start-up
+    made (typer, click, these modules: objects that live as long as the process) is moved out
+    of the cyclic garbage collector's sight (`gc.freeze`). The collections that the command's
+    allocations trigger then look only at what it makes, not again at all of start-up's objects
+    (~1 ms of a search, measured); its garbage is collected as before. Not done by `main`, which
+    a host program or a test may call many times in one process."""
+    import gc
+
+    gc.freeze()
+    return main()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run qpv; every failure becomes a French message and an exit code, never a traceback.
 
