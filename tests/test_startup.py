@@ -22,7 +22,7 @@ from qpvcli import cli
 code = cli.main(sys.argv[1:])
 heavy = ("rich", "rapidfuzz", "tomli", "tomllib", "qpvcli.validation", "qpvcli.catalogue", "qpvcli.reading",
          "Stemmer", "docx", "xlsxwriter", "openpyxl", "lxml", "pydantic", "numpy", "qpvcli.search",
-         "qpvcli.territoires", "multiprocessing", "statistics", "json", "unicodedata")
+         "qpvcli.territoires", "multiprocessing", "statistics", "json", "unicodedata", "tempfile")
 from qpvcli import terminal, text
 patterns = [n for n in ("_WORD", "_COMBINING", "_MARK_FLOOD", "_TO_TRANSLATE", "_TO_UNLIGATE", "_NON_ASCII")
             if getattr(text, n).cache_info().currsize]

@@ -14,7 +14,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
@@ -200,6 +199,8 @@ def _special(target: Target) -> Iterator[BinaryIO]:
 @contextlib.contextmanager
 def _atomic(real: Path, label: Path, mode: int | None) -> Iterator[BinaryIO]:
     """A temporary file beside `real`, renamed over it once written; removed on any failure."""
+    import tempfile  # only to write a file (~1 ms: random, its seed): not an export to a pipe
+
     try:
         fd, tmp = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name[:200]}.", suffix=".tmp")
     except OSError as err:
