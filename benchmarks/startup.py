@@ -56,11 +56,13 @@ def measure(cmd: list[str], env: dict[str, str], cwd: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--compare", metavar="OTHER_PYTHON", help="the interpreter of another qpv install")
-    parser.add_argument("--labels", nargs=2, default=("après", "avant"), help="names of this install and the other")
+    parser.add_argument(
+        "--compare", metavar="OTHER_PYTHON", action="append", default=[], help="the interpreter of another qpv install"
+    )
+    parser.add_argument("--labels", nargs="+", default=["après", "avant"], help="names of this install and the others")
     args = parser.parse_args()
     py = sys.executable
-    for interpreter in [py] + ([args.compare] if args.compare else []):
+    for interpreter in [py, *args.compare]:
         stale = stale_bytecode(interpreter)
         if stale:
             print(f"attention : bytecode absent ou périmé ({interpreter}) : {', '.join(stale)}\n")
@@ -70,9 +72,9 @@ def main() -> None:
         env = {**os.environ, "QPV_CACHE_DIR": str(Path(tmp) / "cache")}
         commands: dict[str, tuple[list[str], dict[str, str]]] = {}
         bases = {}
-        installs = [(py, args.labels[0] if args.compare else "")]
-        if args.compare:
-            installs.append((args.compare, args.labels[1]))
+        labels = [*args.labels, *(f"autre {i}" for i in range(len(args.compare) + 1))]
+        installs = [(py, labels[0] if args.compare else "")]
+        installs += [(other, labels[i + 1]) for i, other in enumerate(args.compare)]
         for interpreter, label in installs:
             # Each install its own cache folder (a store is keyed on the program's version).
             run_env = {**env, "QPV_CACHE_DIR": str(Path(tmp) / f"cache-{len(bases)}")}
