@@ -47,10 +47,24 @@ def stale_bytecode(py: str) -> list[str]:
     return subprocess.run([py, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
 
 
-def measure(cmd: list[str], env: dict[str, str], cwd: str) -> float:
+def _children_cpu() -> float:
+    """Processor time (user + system) of the finished child processes so far (0 without the
+    resource module: Windows)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(cmd: list[str], env: dict[str, str], cwd: str) -> tuple[float, float]:
+    """Wall time and processor time of one run. On a loaded machine the wall time waits for
+    the processor; its own processor time much less."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd, check=True)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _children_cpu() - cpu
 
 
 def main() -> None:
@@ -93,22 +107,31 @@ def main() -> None:
             }.items():
                 commands[name + tag] = (cmd, run_env)
         times: dict[str, list[float]] = {name: [] for name in commands}
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
         for cmd, run_env in commands.values():  # build the stores, warm the file cache
             measure(cmd, run_env, tmp)
         for _ in range(args.runs):
             for name, (cmd, run_env) in commands.items():
-                times[name].append(measure(cmd, run_env, tmp))
-    print(f"{args.runs} passes entrelacées, Python {sys.version.split()[0]}, {os.cpu_count()} cœurs\n")
-    print("| commande | médiane | p90 | rapport à l'application typer nue |")
-    print("| --- | --- | --- | --- |")
+                wall, used = measure(cmd, run_env, tmp)
+                times[name].append(wall)
+                cpu[name].append(used)
+    load = f", charge {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+    print(f"{args.runs} passes entrelacées, Python {sys.version.split()[0]}, {os.cpu_count()} cœurs{load}\n")
+    print("| commande | médiane | p90 | rapport à l'application typer nue | temps processeur (médiane) | rapport |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for label, base_name in bases.items():
         base = statistics.median(times[base_name])
+        base_cpu = statistics.median(cpu[base_name]) or 1.0
         for name, values in times.items():
             if not name.endswith(f" ({label})" if label else "") or (not label and name.endswith(")")):
                 continue
             med = statistics.median(values)
             p90 = sorted(values)[int(0.9 * (len(values) - 1))]
-            print(f"| `{name}` | {med * 1000:.0f} ms | {p90 * 1000:.0f} ms | {med / base:.2f} |")
+            used = statistics.median(cpu[name])
+            print(
+                f"| `{name}` | {med * 1000:.0f} ms | {p90 * 1000:.0f} ms | {med / base:.2f} "
+                f"| {used * 1000:.0f} ms | {used / base_cpu:.2f} |"
+            )
 
 
 if __name__ == "__main__":
