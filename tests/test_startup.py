@@ -346,24 +346,29 @@ def test_an_edited_report_catalogue_is_seen_though_not_read_when_untouched(tmp_p
 SQL_PROBE = """
 import json, sys
 from qpvcli import cache, cli, store
-opened = []
+statements = []
 real = store.connect
 def connect(path):
     conn = real(path)
     if path is not None:
-        conn.set_trace_callback(lambda sql: opened.append([sql, conn.in_transaction]))
+        conn.set_trace_callback(lambda sql: statements.append([sql, conn.in_transaction]))
     return conn
 cache.connect = connect
+hold = store.Store.hold_reads
+def hold_reads(self):
+    statements.append(["held", True])
+    hold(self)
+store.Store.hold_reads = hold_reads
 cli.main(sys.argv[1:])
 sys.stdout.flush()
-sys.stderr.write("\\nSQL " + json.dumps(opened) + "\\n")
+sys.stderr.write("\\nSQL " + json.dumps(statements) + "\\n")
 """
 
 
 @pytest.mark.parametrize("args", [["list"], ["show", "paris-ilots-de-fraicheur"], ["search", "îlots de fraîcheur"]])
-def test_a_run_reads_its_store_in_one_read_transaction(built, args):
-    """One read transaction for the whole run: SQLite locks and checks the store file once,
-    not at each of its queries (~40 for a search)."""
+def test_a_command_reads_its_store_in_one_read_transaction(built, args):
+    """Once the store is open (and trusted), a command's queries run in one read transaction:
+    SQLite locks and checks the store file once, not at each of them (~40 for a search)."""
     env = {**os.environ, "QPV_CACHE_DIR": str(built)}
     env.pop("QPV_DATA", None)
     run = subprocess.run(
@@ -371,13 +376,29 @@ def test_a_run_reads_its_store_in_one_read_transaction(built, args):
     )
     assert run.returncode == 0, run.stderr
     statements = json.loads(run.stderr.rsplit("SQL ", 1)[1])
-    assert len(statements) > 3
-    assert [sql for sql, in_transaction in statements if not in_transaction] == []
+    begin, *after = statements[statements.index(["held", True]) + 1 :]
+    assert begin == ["BEGIN", False] and after
+    assert [sql for sql, in_transaction in after if not in_transaction] == []
 
 
-def test_an_untrusted_signature_is_still_renewed_despite_the_read_transaction(tmp_path, monkeypatch):
+def test_the_library_holds_no_read_transaction(tmp_path, monkeypatch):
+    """A program that keeps a store open (the library) holds no shared lock between its reads:
+    another qpv can still re-sign the store. Only a command (`Store.hold_reads`) holds one."""
+    from qpvcli.api import Qpv
+
+    monkeypatch.setenv("QPV_CACHE_DIR", str(tmp_path))
+    qpv = Qpv.open()
+    assert qpv.search("vélo", limit=3).hits
+    assert list(qpv.select())
+    assert not qpv.store.conn.in_transaction
+    qpv.store.hold_reads()
+    assert qpv.store.conn.in_transaction and len(list(qpv.select())) == 40
+    qpv.store.close()
+
+
+def test_a_stale_signature_is_renewed_not_rebuilt(tmp_path, monkeypatch):
     """A store whose sources are unchanged but whose signature is stale is compared, then
-    re-signed: the read transaction ends before the update (which it would keep waiting)."""
+    re-signed in place (not rebuilt), so that the next run need not compare again."""
     import sqlite3
 
     from qpvcli import cache
@@ -391,6 +412,7 @@ def test_an_untrusted_signature_is_still_renewed_despite_the_read_transaction(tm
     conn.close()
     inode = os.stat(path).st_ino
     second = cache.open_store().store
+    second.hold_reads()
     assert second.conn.in_transaction and second.count == 40
     second.close()
     assert os.stat(path).st_ino == inode, "compared and kept, not rebuilt"

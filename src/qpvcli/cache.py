@@ -25,7 +25,7 @@ from typing import NamedTuple
 from . import __version__
 from .errors import CatalogueError, Problem
 from .sources import BUNDLED_SOURCE, bundled_path, bundled_text, decode, is_regular, read_blocks, read_bytes
-from .store import STORE_FORMAT, DamagedStore, Store, Writer, connect, end_reads, loads
+from .store import STORE_FORMAT, DamagedStore, Store, Writer, connect, loads
 
 try:  # hashlib's import also loads OpenSSL (~4 ms); BLAKE2 is built into CPython
     from _blake2 import blake2b
@@ -237,9 +237,7 @@ def _trusted(path: Path, sources: _Sources) -> Store | None:
         if meta.get("fixe") != sources.fixed_key or meta.get("cle") != sources.content_key():
             store.close()
             return None
-        end_reads(store.conn)  # its shared lock would keep the update waiting
         _resign(path, signature)
-        store.conn.execute("BEGIN")
         return store
     except (sqlite3.Error, ValueError, TypeError):
         store.close()

@@ -74,6 +74,7 @@ class State:
                 if not hints:
                     raise
                 raise QpvError("\n".join([str(err), *hints])) from None
+            self._qpv.store.hold_reads()  # one command: its reads in one transaction
         return self._qpv
 
     def _leave_out(self, problems) -> list[str]:

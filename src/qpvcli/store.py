@@ -314,6 +314,15 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def hold_reads(self) -> None:
+        """Read a store file in one read transaction from now on: SQLite takes its shared lock
+        and checks the file (journal, change counter) once, not at each query (a search makes
+        ~40: ~0.4 ms of system calls), and every read sees one state of the store. For a short
+        run (one command): a program that keeps the store open for long should not, as the
+        shared lock would keep another qpv's re-signature of the store waiting (`cache._resign`)."""
+        if self.path is not None and not self.conn.in_transaction:
+            self.conn.execute("BEGIN")
+
     # -- records
 
     def exemple(self, id: str) -> Exemple | None:
@@ -371,23 +380,9 @@ def _decode(data: str) -> Exemple:
 
 
 def connect(path: str | None) -> sqlite3.Connection:
-    """A connection to a store file (read-only) or a new in-memory database.
-
-    A store file is read in one read transaction, opened here: SQLite takes its shared lock and
-    checks the file (journal, change counter) once, not at each query (a search makes ~40:
-    ~0.4 ms of system calls), and the run reads one state of the store. Whoever writes to it
-    (`cache._resign`) ends the transaction first (`end_reads`)."""
+    """A connection to a store file (read-only) or a new in-memory database."""
     if path is None:
         return sqlite3.connect(":memory:", check_same_thread=False)
     from pathlib import Path
 
-    conn = sqlite3.connect(Path(path).as_uri() + "?mode=ro", uri=True, check_same_thread=False)
-    conn.execute("BEGIN")
-    return conn
-
-
-def end_reads(conn: sqlite3.Connection) -> None:
-    """End the read transaction of a store file's connection (see `connect`), which would keep a
-    writer of the file waiting; the next query reads the file as it then is."""
-    if conn.in_transaction:
-        conn.rollback()
+    return sqlite3.connect(Path(path).as_uri() + "?mode=ro", uri=True, check_same_thread=False)
