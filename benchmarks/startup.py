@@ -31,6 +31,11 @@ def main() -> None:
 
 app()
 """
+# The same app with start-up's objects frozen out of the collector's sight, as `qpv` freezes its
+# own (cli.run): what the bare app would gain from the same trick (--frozen-bare).
+BARE_APP_FROZEN = BARE_APP.replace("import typer\n", "import gc\n\nimport typer\n").replace(
+    "\napp()\n", "\ngc.freeze()\napp()\n"
+)
 
 
 def stale_bytecode(py: str) -> list[str]:
@@ -74,6 +79,9 @@ def main() -> None:
         "--compare", metavar="OTHER_PYTHON", action="append", default=[], help="the interpreter of another qpv install"
     )
     parser.add_argument("--labels", nargs="+", default=["après", "avant"], help="names of this install and the others")
+    parser.add_argument(
+        "--frozen-bare", action="store_true", help="also the bare app calling gc.freeze() (as qpv does)"
+    )
     args = parser.parse_args()
     py = sys.executable
     for interpreter in [py, *args.compare]:
@@ -83,6 +91,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         bare = Path(tmp) / "bare_app.py"
         bare.write_text(BARE_APP, encoding="utf-8")
+        frozen = Path(tmp) / "bare_app_frozen.py"
+        frozen.write_text(BARE_APP_FROZEN, encoding="utf-8")
         env = {**os.environ, "QPV_CACHE_DIR": str(Path(tmp) / "cache")}
         commands: dict[str, tuple[list[str], dict[str, str]]] = {}
         bases = {}
@@ -99,6 +109,11 @@ def main() -> None:
             for name, cmd in {
                 "python -c pass": [interpreter, "-c", "pass"],
                 "typer, application d'une ligne": [interpreter, str(bare)],
+                **(
+                    {"typer, application d'une ligne, gc.freeze()": [interpreter, str(frozen)]}
+                    if args.frozen_bare
+                    else {}
+                ),
                 "qpv --version": [qpv, "--version"],
                 "qpv list | cat": [qpv, "list"],
                 "qpv show ID | cat": [qpv, "show", "paris-ilots-de-fraicheur"],
