@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from .errors import CatalogueError, InvalidValue, Problem, QpvError
 from .model import Catalogue, Exemple
 from .selection import ORDER_BY, Filtres, facets, resolve_tri, sort
-from .store import DamagedStore, Store
+from .store import DamagedStore, Store, loads
 from .text import MAX_QUERY_CHARS, as_typed, normalise
 
 
@@ -177,11 +177,9 @@ class Qpv:
         band, partner and département."""
         where, params = (filtres or Filtres()).where(self.store)
         if not where:  # the whole catalogue: counted once, when the store was built
-            import json
-
             cached = self.store.meta.get("facettes")
             if cached:
-                total, found = json.loads(cached)
+                total, found = loads(cached)
                 return total, {k: [tuple(v) for v in vals] for k, vals in found.items()}
         return self._run(lambda: facets(self.store, where, params))
 
@@ -202,9 +200,7 @@ class Qpv:
 
     def _theme_texts(self) -> dict[str, str]:
         """Each theme's searchable words, as the store indexed them (kept in its metadata)."""
-        import json
-
-        return json.loads(self.store.meta.get("textes_thematiques", "{}"))
+        return loads(self.store.meta.get("textes_thematiques", "{}"))
 
     def _search(self, query: str, filtres: Filtres | None, limit: int | None) -> Recherche:
         from .fields import action_search_text, search_texts

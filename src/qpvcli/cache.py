@@ -13,10 +13,7 @@ store). When the cache folder cannot be used, or a source is not a regular file 
 /dev/stdin), the store is built in memory and nothing is left behind.
 """
 
-from __future__ import annotations
-
 import itertools
-import json
 import os
 import sqlite3
 import sys
@@ -28,7 +25,7 @@ from typing import NamedTuple
 from . import __version__
 from .errors import CatalogueError, Problem
 from .sources import BUNDLED_SOURCE, bundled_path, bundled_text, decode, is_regular, read_blocks, read_bytes
-from .store import STORE_FORMAT, DamagedStore, Store, Writer, connect
+from .store import STORE_FORMAT, DamagedStore, Store, Writer, connect, loads
 
 try:  # hashlib's import also loads OpenSSL (~4 ms); BLAKE2 is built into CPython
     from _blake2 import blake2b
@@ -233,7 +230,7 @@ def _trusted(path: Path, sources: _Sources) -> Store | None:
         paths, covered = sources.signed_paths()
         signature = _signature(paths)
         signed_at = int(meta.get("signe_le", "0"))
-        unchanged = signature is not None and json.loads(meta.get("signature", "null")) == signature
+        unchanged = signature is not None and loads(meta.get("signature", "null")) == signature
         settled = unchanged and all(s[2] < signed_at - RACY_NS and s[3] < signed_at - RACY_NS for s in signature)  # type: ignore[union-attr]
         if settled and (covered or meta.get("fixe") == sources.fixed_key):
             return store
@@ -252,6 +249,8 @@ def _resign(path: Path, signature: list[list[int | str]] | None) -> None:
     sources. Only a speed-up: failing to write it changes nothing."""
     if signature is None:
         return
+    import json
+
     try:
         conn = sqlite3.connect(path, timeout=0.5)
         with conn:
@@ -271,6 +270,8 @@ def _build_file(path: Path, sources: _Sources) -> None:
     for legacy in path.parent.glob("qpv-*.*"):  # caches of qpv before the SQLite store
         if legacy.suffix in (".cache", ".records", ".index"):
             legacy.unlink(missing_ok=True)
+    import json
+
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     # The signature is taken before the content is read: an edit in between is seen next time.
     signed_at = time.time_ns()

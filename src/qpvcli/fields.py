@@ -6,8 +6,6 @@ search field a text feeds) all read `FIELDS`. A test checks docs/data-model.md a
 docs/export.schema.json against it. Adding a field is one line here.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -129,7 +127,7 @@ def correction_text(c: Any) -> str:
     return f"{c.champ} : « {c.avant} » → « {c.apres} » ({c.raison})"
 
 
-def periode(e: Exemple) -> str:
+def periode(e: "Exemple") -> str:
     if e.annee_debut and e.annee_fin:
         return f"{e.annee_debut}–{e.annee_fin}"
     if e.annee_debut:
@@ -139,7 +137,7 @@ def periode(e: Exemple) -> str:
     return "en cours" if e.en_cours else ""
 
 
-def _amount(e: Exemple) -> str:
+def _amount(e: "Exemple") -> str:
     """« 297 000 € », followed by what it covers when it is not the total (`cout_portee`)."""
     from .model import COUT_PORTEES
 
@@ -149,7 +147,7 @@ def _amount(e: Exemple) -> str:
     return amount
 
 
-def theme_labels(e: Exemple, catalogue: Catalogue | None = None, sep: str = " ; ") -> str:
+def theme_labels(e: "Exemple", catalogue: "Catalogue | None" = None, sep: str = " ; ") -> str:
     """The record's themes by their labels (ids of an unknown theme kept as they are); the
     labels come with the catalogue when it was read from the store (no TOML to parse)."""
     if not e.thematiques:
@@ -162,14 +160,14 @@ def theme_labels(e: Exemple, catalogue: Catalogue | None = None, sep: str = " ; 
     return sep.join(labels.get(t, t) for t in e.thematiques)
 
 
-def niveau_labels(e: Exemple, sep: str = " ; ") -> str:
+def niveau_labels(e: "Exemple", sep: str = " ; ") -> str:
     """The record's levels as a reader writes them (« intercommunalité »), not as ids."""
     from .model import NIVEAU_LIBELLES
 
     return sep.join(NIVEAU_LIBELLES.get(n, n) for n in e.niveau)
 
 
-def cout_text(e: Exemple) -> str:
+def cout_text(e: "Exemple") -> str:
     """The cost as written, then the amount and its band: « 18 000 € par an (18 000 €, < 40 k€) »;
     an amount that is not the total says so: « (297 000 €, par unité, 200 k€ – 1 M€) »."""
     if e.cout_eur is None:
@@ -178,7 +176,7 @@ def cout_text(e: Exemple) -> str:
     return f"{e.cout} ({amount}, {e.cout_tranche})" if e.cout else f"{amount} ({e.cout_tranche})"
 
 
-def text_value(e: Exemple, field: Field, sep: str = " ; ") -> str:
+def text_value(e: "Exemple", field: Field, sep: str = " ; ") -> str:
     """A field's value as plain text ("" when absent), lists joined by `sep`."""
     value = getattr(e, field.name)
     if value is None or value in ((), ""):
@@ -194,12 +192,12 @@ def text_value(e: Exemple, field: Field, sep: str = " ; ") -> str:
     return str(value)
 
 
-def source_label(e: Exemple, catalogue: Catalogue | None = None) -> str:
+def source_label(e: "Exemple", catalogue: "Catalogue | None" = None) -> str:
     """Where a record comes from, in words: the report, or the user's file and its title."""
     return catalogue_label(e.source, catalogue)
 
 
-def catalogue_label(source: str, catalogue: Catalogue | None = None) -> str:
+def catalogue_label(source: str, catalogue: "Catalogue | None" = None) -> str:
     """A source (`Exemple.source`) in words: the report, or the user's file and its title."""
     if source == "rapport":
         return "rapport (catalogue intégré)"
@@ -207,7 +205,7 @@ def catalogue_label(source: str, catalogue: Catalogue | None = None) -> str:
     return f"{source} ({title})" if title else source
 
 
-def detail_rows(catalogue: Catalogue, e: Exemple, sep: str = "\n") -> list[tuple[str, str]]:
+def detail_rows(catalogue: "Catalogue", e: "Exemple", sep: str = "\n") -> list[tuple[str, str]]:
     """Every shown field of a record as (label, text), in reading order, the action and axis
     spelt out, the cost with its band, the period from the years: the full view of `show`."""
     from .model import cost_band
@@ -244,18 +242,18 @@ class Column(NamedTuple):
 
     name: str
     label: str
-    value: Callable[[Catalogue, Exemple], str | int | None]
+    value: Callable[..., str | int | None]  # (catalogue, record) -> the cell
     numeric: bool = False  # a number in a spreadsheet (neither neutralised nor quoted as text)
     width: int = 20  # a useful width in characters for a spreadsheet
     # The value as a reader sees it (labels rather than ids), for a document such as a workbook;
     # None: `value`. CSV and databases keep `value`, which filters and round trips use.
-    shown: Callable[[Catalogue, Exemple], str | int | None] | None = None
+    shown: Callable[..., str | int | None] | None = None  # (catalogue, record) -> the cell
 
-    def readable(self, catalogue: Catalogue, e: Exemple) -> str | int | None:
+    def readable(self, catalogue: "Catalogue", e: "Exemple") -> str | int | None:
         return (self.shown or self.value)(catalogue, e)
 
 
-def _departements(e: Exemple) -> str:
+def _departements(e: "Exemple") -> str:
     from .territoires import departement_name
 
     # « 01 Ain » rather than « 01 », which a spreadsheet would turn into the number 1.
@@ -267,7 +265,7 @@ def _departements(e: Exemple) -> str:
 
 
 def _field_column(f: Field, label: str | None = None, width: int = 20) -> Column:
-    def value(_c: Catalogue, e: Exemple, f: Field = f) -> str | int | None:
+    def value(_c: "Catalogue", e: "Exemple", f: Field = f) -> str | int | None:
         if f.kind == "entier":
             return getattr(e, f.name)
         if f.name == "territoires":
@@ -327,7 +325,7 @@ def columns() -> list[Column]:
 # ---------------------------------------------------------------------------- search
 
 
-def action_search_text(action: Action, axe: Axe) -> str:
+def action_search_text(action: "Action", axe: "Axe") -> str:
     """The searchable text a record takes from its action and axis (the "action" field)."""
     return " ".join(t for t in (action.titre, action.titre_variante or "", *action.sous_actions, axe.titre) if t)
 
@@ -354,7 +352,7 @@ def _compound(name: str | None) -> str | None:
     return "-".join(name.split()) if name and " " in name.strip() else name
 
 
-def search_texts(e: Exemple, action_text: str, theme_texts: dict[str, str] | None = None) -> dict[str, str]:
+def search_texts(e: "Exemple", action_text: str, theme_texts: dict[str, str] | None = None) -> dict[str, str]:
     """The searchable text of a record, by search field (see SEARCH_FIELDS); `theme_texts`
     gives each theme's words (theme_search_text)."""
     from .territoires import departement_name

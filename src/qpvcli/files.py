@@ -10,13 +10,10 @@ symlinks and hard links), the cache folder. New files get the permissions the um
 as with a shell redirect.
 """
 
-from __future__ import annotations
-
 import contextlib
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
@@ -212,6 +209,8 @@ def _special(target: Target) -> Iterator[BinaryIO]:
 @contextlib.contextmanager
 def _atomic(real: Path, label: Path, mode: int | None) -> Iterator[BinaryIO]:
     """A temporary file beside `real`, renamed over it once written; removed on any failure."""
+    import tempfile  # only to write a file (~1 ms: random, its seed): not an export to a pipe
+
     try:
         fd, tmp = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name[:200]}.", suffix=".tmp")
     except OSError as err:

@@ -5,9 +5,6 @@ as rich markup, and with control characters made visible (terminal.safe, the one
 instead of reaching the terminal: every text given to rich below goes through `safe`.
 """
 
-from __future__ import annotations
-
-import json
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -44,10 +41,14 @@ class Output(NamedTuple):
         self.stream.write("".join("\t".join(cell(v) for v in row) + "\n" for row in rows))
 
     def json(self, data: Any) -> None:
+        import json  # only for --format json (~1 ms at every start otherwise)
+
         self.stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
     def json_array(self, items: Iterable[Any]) -> None:
         """A JSON array written item by item (the same text as `json`), for long selections."""
+        import json
+
         first = True
         for item in items:
             body = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
@@ -131,7 +132,7 @@ def _print_stacked(console: Any, exemples: Sequence[Exemple], title: str | None)
         console.print()
 
 
-def print_search(out: Output, hits: Sequence[Found], *, explain: bool) -> None:
+def print_search(out: Output, hits: "Sequence[Found]", *, explain: bool) -> None:
     from .search import snippet
 
     if not out.is_tty:

@@ -7,15 +7,44 @@ inclusive writing, hyphenated compounds) -> accent fold -> stop words -> stem.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
+from typing import Any
 
 
 def _compiled(pattern: str) -> Callable[[], re.Pattern[str]]:
-    """A regular expression compiled on first use: compiling costs 0.1-0.3 ms each, and a run
-    that folds only ASCII words (an option value, `qpv list`) needs none of these."""
+    """A regular expression compiled on first use: compiling costs 0.1-0.4 ms each, and a run
+    that folds only ASCII words (an option value, `qpv list`) needs none of these; nor does a
+    short text (a query, one character), looked at as a set of characters (`_holds`)."""
     return cache(lambda: re.compile(pattern))
+
+
+# Up to this length, a text is looked at as a set of characters rather than searched by a
+# compiled character class: the same answer, without compiling the class (a query is at most
+# MAX_QUERY_CHARS long). Longer texts (records, at build time) are searched, faster for them.
+_SHORT = 512
+
+
+def _expand(ranges: str) -> frozenset[str]:
+    """The characters of a regular expression's character class body made of characters and
+    ranges (« a-z »), with no escape."""
+    out: set[str] = set()
+    i = 0
+    while i < len(ranges):
+        if ranges[i + 1 : i + 2] == "-" and i + 2 < len(ranges):
+            out.update(map(chr, range(ord(ranges[i]), ord(ranges[i + 2]) + 1)))
+            i += 3
+        else:
+            out.add(ranges[i])
+            i += 1
+    return frozenset(out)
+
+
+def _holds(text: str, chars: frozenset[str], pattern: Callable[[], re.Pattern[str]]) -> bool:
+    """Whether `text` holds one of `chars`, the characters that `pattern` (their class) matches."""
+    if len(text) <= _SHORT:
+        return not chars.isdisjoint(text)
+    return pattern().search(text) is not None
 
 
 # Zero-width characters, soft hyphen, word joiner, BOM: pasted from PDFs and web pages.
@@ -28,6 +57,8 @@ _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł":
 # contain one of the characters (a C-speed search finds them) are translated.
 _TO_TRANSLATE = _compiled("[" + "".join(map(chr, _TRANSLATE)) + "]")
 _TO_UNLIGATE = _compiled("[" + "".join(map(chr, _LIGATURES)) + "]")
+_TRANSLATED_CHARS = frozenset(map(chr, _TRANSLATE))
+_LIGATURE_CHARS = frozenset(map(chr, _LIGATURES))
 
 # A word: letters and digits. Apostrophes split words (French elisions: l', d', qu'...);
 # hyphens join parts of a compound, which is also indexed glued together.
@@ -36,7 +67,15 @@ _WORD = _compiled(r"[^\W_]+(?:-[^\W_]+)*")
 # Elided articles and pronouns, once split at the apostrophe (Elasticsearch's French list).
 _ELISIONS = frozenset(["l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "lorsqu", "puisqu", "quoiqu"])
 # Combining marks left by NFKD decomposition (accents, cedillas...), removed in one pass.
-_COMBINING = _compiled(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_COMBINING_RANGES = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_COMBINING = _compiled(f"[{_COMBINING_RANGES}]")
+
+
+@cache
+def _uncombining() -> dict[int, None]:
+    """`_COMBINING` as a translation table that deletes its characters (for short texts)."""
+    return dict.fromkeys(map(ord, _expand(_COMBINING_RANGES)))
+
 
 _STOP_WORDS_TEXT = (
     "a au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur leurs lui "
@@ -59,6 +98,16 @@ MAX_COMBINING_RUN = 4
 MAX_TOKEN_CHARS = 64
 _MARKS = "\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u0610-\u061a\u064b-\u065f\u0e31-\u0e3a\u0e47-\u0e4e\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a\ufe20-\ufe2f"
 _MARK_FLOOD = _compiled(f"([{_MARKS}]{{{MAX_COMBINING_RUN}}})[{_MARKS}]+")
+_MARK_CHARS = cache(lambda: _expand(_MARKS))
+
+
+@cache
+def _unicodedata() -> Any:
+    """The unicodedata module, imported by the first text that is not ASCII (~0.15 ms): `qpv
+    list` or `show` in a pipe need none."""
+    import unicodedata
+
+    return unicodedata
 
 
 def normalise(text: str) -> str:
@@ -67,13 +116,15 @@ def normalise(text: str) -> str:
     if text.isascii():  # no mark, nothing to compose; the backquote is the one ASCII apostrophe
         return text.replace("`", "'")
     text = bound_marks(text)
-    text = unicodedata.normalize("NFC", text)
-    return text.translate(_TRANSLATE) if _TO_TRANSLATE().search(text) else text
+    text = _unicodedata().normalize("NFC", text)
+    return text.translate(_TRANSLATE) if _holds(text, _TRANSLATED_CHARS, _TO_TRANSLATE) else text
 
 
 def bound_marks(text: str) -> str:
     """Runs of more than MAX_COMBINING_RUN combining marks cut to that many."""
     if text.isascii():
+        return text
+    if len(text) <= _SHORT and _MARK_CHARS().isdisjoint(text):  # no mark, no flood of marks
         return text
     flood = _MARK_FLOOD()
     return flood.sub(r"\1", text) if flood.search(text) else text
@@ -103,9 +154,12 @@ def _fold_bounded(text: str) -> str:
     if text.isascii():  # no accent, ligature or mark: lower case is all there is to do
         return text.lower()
     text = text.casefold()
-    if _TO_UNLIGATE().search(text):
+    if _holds(text, _LIGATURE_CHARS, _TO_UNLIGATE):
         text = text.translate(_LIGATURES)
-    return _COMBINING().sub("", unicodedata.normalize("NFKD", text))
+    decomposed = _unicodedata().normalize("NFKD", text)
+    if len(decomposed) <= _SHORT:
+        return decomposed.translate(_uncombining())
+    return _COMBINING().sub("", decomposed)
 
 
 def typo_budget(term: str) -> int:
@@ -163,6 +217,8 @@ def stem_all(folded: list[str]) -> list[str]:
 def as_typed(text: str, folded: list[str]) -> list[str]:
     """Folded words of `text` as the user wrote them (« telepherique » -> « téléphérique »), for
     messages; a word not found as such stays folded."""
+    if not folded:  # nothing to find (most searches): no need to cut the text into words
+        return []
     typed = {}
     text = normalise(text)
     for w, _, _ in words(text):
@@ -245,6 +301,8 @@ def _alone(c: str, whole: Callable[[str], str]) -> str | None:
     code = ord(c)
     if not (code < 0x300 or 0x2000 <= code < 0x20D0):
         return None
+    import unicodedata
+
     # What NFC and NFKD see of it must start with a character that reorders with nothing.
     seen = [unicodedata.normalize("NFD", c)]
     seen += [unicodedata.normalize("NFKD", x.casefold().translate(_LIGATURES)) for x in (c, normalise(c))]

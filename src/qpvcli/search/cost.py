@@ -10,8 +10,6 @@ The bounds of « cheap » and « costly » are the cost bands of the catalogue (
 those of Plus fraîche ma ville): cheap is free or under 40 k€, costly 200 k€ and more.
 """
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 
