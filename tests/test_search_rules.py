@@ -359,18 +359,23 @@ def test_a_word_the_thesaurus_knows_is_not_a_misspelling(qpv):
     assert "lille-butte-acoustique" not in ids(qpv, "récup", 10)  # its « recul » was the typo's
 
 
+def _located(id_: str, commune: str, departement: str) -> dict:
+    """A record of the small catalogues located in a commune of a département."""
+    return {
+        "id": id_,
+        "action": 8,
+        "titre": "Cours d'école",
+        "description": BODY,
+        "territoires": [{"nom": commune, "departement": departement}],
+    }
+
+
 def test_a_group_of_departements_is_searched_by_their_names_not_their_codes(tmp_path):
     """« Aquitaine » is Dordogne, Gironde, Landes… (24, 33, 40…): a record located in Gironde is
     found, not one whose text counts « 40 exemples »."""
     engine = small(
         tmp_path,
-        {
-            "id": "gironde",
-            "action": 8,
-            "titre": "Cours d'école",
-            "description": BODY,
-            "territoires": [{"nom": "Bordeaux", "departement": "33"}],
-        },
+        _located("gironde", "Bordeaux", "33"),
         {"id": "nombre", "action": 8, "titre": "Un guide", "description": BODY + "Il réunit 40 exemples."},
     )
     assert ids(engine, "Aquitaine") == ["gironde"]
@@ -473,13 +478,7 @@ def test_a_departement_where_no_record_is_is_one_unknown_word(tmp_path):
     assert ids(qpv, "Hauts-de-France", 40) and "creil-cours-oasis" in ids(qpv, "Hauts-de-France", 40)
     engine = small(
         tmp_path,
-        {
-            "id": "cergy",
-            "action": 8,
-            "titre": "Cours d'école",
-            "description": BODY,
-            "territoires": [{"nom": "Cergy", "departement": "95"}],
-        },
+        _located("cergy", "Cergy", "95"),
         {"id": "oise", "action": 8, "titre": "Cours d'école", "description": BODY + "Dans l'Oise."},
     )
     assert ids(engine, "Val-d’Oise")[0] == "cergy"
