@@ -353,8 +353,11 @@ def understand(
 
 # Nouns ending like an infinitive in -er (the -ier ones are left out as a whole).
 _NOT_INFINITIVES = frozenset(
-    ("hiver", "enfer", "cancer", "laser", "super", "poster", "cluster", "container", "manager", "leader")
-) | {"master", "reporter"}
+    (
+        *("hiver", "enfer", "cancer", "laser", "super", "poster"),
+        *("cluster", "container", "manager", "leader", "master", "reporter"),
+    )
+)
 
 
 def _a_verb(word: str) -> bool:
@@ -402,7 +405,7 @@ def _absent_places(index: Index, query: str) -> tuple[list[str], str]:
     the query without them: such a name is one unknown word, not its pieces (« Oise »,
     « Seine »: other départements). Only for a query with a hyphen or an apostrophe: the
     table of départements is not read for the others."""
-    if "-" not in query and "'" not in query and "\u2019" not in query:
+    if not _joined(query):
         return [], query
     from ..territoires import DEPARTEMENTS
 
@@ -417,7 +420,7 @@ def _absent_places(index: Index, query: str) -> tuple[list[str], str]:
         for size in range(min(4, len(spans) - i), 0, -1):
             start, end = spans[i][1], spans[i + size - 1][2]
             found = names.get(_letters(text[start:end]))
-            if found is not None and ("-" in text[start:end] or "'" in text[start:end] or "\u2019" in text[start:end]):
+            if found is not None and _joined(text[start:end]):
                 column, value = found
                 located = index.conn.execute(
                     f"SELECT 1 FROM territoires WHERE {column} = ? LIMIT 1", (value,)
@@ -442,6 +445,11 @@ def _letters_then_number(index: Index, query: str) -> str:
         return m.group() if index.word(fold(m.group())) is not None else f"{m.group(1)} {m.group(2)}"
 
     return re.sub(r"\b([^\W\d_]{2,})(\d{1,4})\b", split, query)
+
+
+def _joined(text: str) -> bool:
+    """Whether a text has a hyphen or an apostrophe (how names of places join their words)."""
+    return "-" in text or "'" in text or "\u2019" in text
 
 
 def _letters(name: str) -> str:
@@ -471,8 +479,8 @@ def missing(index: Index, subject: list[QueryTerm]) -> tuple[list[str], bool]:
     """The subject words no record contains, even approximately; and whether the subject is
     absent: half the words or more are unknown (« station de ski » must not list every
     « station »), a word found only among the words of a theme counting for half of one when
-    the query has others (« accueil des réfugiés »: no record speaks of refugees, the word is
-    only in a theme's vocabulary)."""
+    the query has others (« revitalisation des commerces de proximité »: no record speaks of
+    shops, the word is only in a theme's vocabulary)."""
     unknown = [q.word for q in subject if not q.variants and not any(index.has(s) for p in q.phrases for s in p[0])]
     weak = [
         q.word
