@@ -500,3 +500,11 @@ def test_only_a_word_the_catalogue_lacks_is_completed_as_a_prefix(tmp_path):
     )
     assert ids(engine, "vélo") == ["velo"]
     assert ids(engine, "vélorut") == ["velorution"]
+
+
+def test_a_word_spelt_by_ear_is_found_not_another_that_sounds_alike(qpv):
+    """« dunkerke » is « Dunkerque » (two edits); « tempête » is not « temps » (three), though
+    their keys sound alike: an absent subject."""
+    assert ids(qpv, "dunkerke", 1)[0].startswith("dunkerque")
+    result = qpv.search("tempête")
+    assert result.hits == [] and result.unknown == ["tempête"]

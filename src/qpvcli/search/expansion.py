@@ -106,8 +106,14 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
                 add(f, PENALTY_TYPO[min(dist, 2)] * PENALTY_FAMILY, how)
         key = phonetic(term)
         if len(term) >= 5 and len(key) >= 4 and not term.isdigit():
+            from rapidfuzz.distance import OSA
+
+            # Spelt by ear, not another word that sounds alike: « dunkerke » is « dunkerque »
+            # (two edits), « tempête » is not « temps » (three).
+            reach = max(2, len(term) // 4)
             for w in index.words_sounding(key):
-                add(index.stem_of(w), PENALTY_PHONETIC, PHONETIC_ROUTE)
+                if OSA.distance(term, w, score_cutoff=reach) <= reach:
+                    add(index.stem_of(w), PENALTY_PHONETIC, PHONETIC_ROUTE)
     return variants
 
 
