@@ -58,6 +58,7 @@ def test_catalogue_personnel_verbatim(qpv, tmp_path, monkeypatch):
         ["qpv", "--data", "mes-exemples.toml"],
         ["qpv", "--data", "mes-exemples.toml"],
         ["qpv", "search", "jardin partagé"],
+        ["qpv", "--sans-rapport", "--data"],
     ]
     for args in runs:
         if args[1] == "search":  # after « export QPV_DATA=... »

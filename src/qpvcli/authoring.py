@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .catalogue import Source, build, read_sources
+from .catalogue import Source, build, read_sources, report_frame
 from .errors import CatalogueError, InvalidValue, InvalidValues, QpvError
 from .export.toml import record_lines
 from .files import _say, atomic_write_bytes, new_file_mode, no_folder
@@ -137,12 +137,13 @@ def add_example(
     real, mode = _target(path)
     others = [p for p in other_paths if not _same(p, path) and not _same(p, real)]
     sources = read_sources(others, with_report=with_report)
+    frame = None if with_report else report_frame()  # the report's axes and actions, lent
     with catalogue_lock(real, path):
         changed = False
         for _ in range(ATTEMPTS):
             existing = _snapshot(real, str(path))
             try:
-                record, data = _appended(path, existing, sources, fields)
+                record, data = _appended(path, existing, sources, fields, frame)
             except (CatalogueError, InvalidValues) as err:  # an id taken by the editor's change, for one
                 if not changed:
                     raise
@@ -162,7 +163,7 @@ def add_example(
 
 
 def _appended(
-    path: Path, existing: bytes | None, sources: list[Source], fields: dict[str, Any]
+    path: Path, existing: bytes | None, sources: list[Source], fields: dict[str, Any], frame: Any = None
 ) -> tuple[dict[str, Any], bytes]:
     """The record and the file's new bytes: `existing` (kept to the byte) plus the record."""
     if existing is not None:
@@ -178,7 +179,7 @@ def _appended(
         text = HEADER
     newline = "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
     label = str(path)
-    catalogue, _ = build([*sources, Source(label, text)])  # the file as it is must already be valid
+    catalogue, _ = build([*sources, Source(label, text)], frame=frame)  # the file as it is must already be valid
     record = _record(catalogue, **fields)
     wrong = _field_problems(record, catalogue, fields)
     if wrong:  # said as values given (the CLI names their options), not as lines of a file
@@ -187,7 +188,7 @@ def _appended(
     block = newline.join(["", "[[exemples]]", *record_lines(record), ""])
     new_text = text + ("" if text.endswith("\n") or not text else newline) + block
     try:
-        build([*sources, Source(label, new_text)])
+        build([*sources, Source(label, new_text)], frame=frame)
     except CatalogueError as err:
         problems = [p for p in err.problems if p.fichier == label]
         raise CatalogueError(problems or err.problems) from None

@@ -78,14 +78,13 @@ class State:
         return self._qpv
 
     def _leave_out(self, problems) -> list[str]:
-        """For each broken file: where it was given, and how to do without it; or, when the
-        files only lack the report's actions (--sans-rapport), that."""
+        """For each broken file: where it was given, and how to do without it; or, when a record
+        names an action nobody defines (--sans-rapport), which actions it may name."""
         errors = [p for p in problems if p.gravite == "erreur"]
-        if not self.with_report and any("(actions définies : aucune)" in p.message for p in errors):
+        if not self.with_report and any(" inconnue (actions définies : " in p.message for p in errors):
             return [
-                "Avec --sans-rapport, les axes et actions du rapport ne sont pas chargés, or vos exemples renvoient"
-                " à ses actions : retirez --sans-rapport (la colonne « source » des exports dit d'où vient chaque"
-                " exemple), ou définissez vos propres [[axes]] et [[actions]] (voir docs/data-model.md)."
+                "Avec --sans-rapport, vos exemples peuvent renvoyer aux actions du rapport (1 à 11) sans les"
+                " définir, ou à celles que vos fichiers définissent sous [[actions]] (voir docs/catalogue-personnel.md)."
             ]
         broken = {p.fichier for p in errors}
         hints = []
@@ -352,7 +351,10 @@ def _main(
     ] = None,
     sans_rapport: Annotated[
         bool,
-        typer.Option("--sans-rapport", help="N'utiliser que vos catalogues (--data, QPV_DATA), sans celui du rapport."),
+        typer.Option(
+            "--sans-rapport",
+            help="Vos exemples seulement (--data, QPV_DATA) : ceux du rapport sont laissés de côté, ses axes et actions restent le cadre.",
+        ),
     ] = False,
     version: Annotated[
         bool, typer.Option("--version", help="Afficher la version et quitter.", callback=_version, is_eager=True)
@@ -719,7 +721,7 @@ def export(
     filtres = _filtres(ctx)
     chosen, scores = qpv.selection(query, filtres, tri)
     command = _command_line(state, query, filtres, tri, fmt, compact, csv_standard, csv_brut, entetes_lisibles)
-    selection = Selection(cat, chosen, query, filtres.describe(cat), command, scores)
+    selection = Selection(cat, chosen, query, filtres.describe(cat), command, scores, qpv.frame)
     options = {"compact": compact, "excel": not csv_standard, "neutralise": not csv_brut, "labels": entetes_lisibles}
     n = len(chosen)
     if not n and output is not None:  # an empty document is never what was wanted
