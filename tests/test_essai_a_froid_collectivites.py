@@ -188,7 +188,7 @@ def test_nouveau_interrupted_gives_back_a_readable_command(qpv, tmp_path, monkey
 
     path = tmp_path / "cabinet.toml"
     monkeypatch.setattr(
-        "sys.stdin", Terminal("8\nJardin partagé à Vitry\nUn jardin de pied d'immeuble.\n\nnon\n", None)
+        "sys.stdin", Terminal("8\nJardin partagé à Vitry\nUn jardin de pied d'immeuble.\n\n\n\n\n\nnon\n", None)
     )
     r = qpv("nouveau", "-o", str(path))
     assert r.code == 0 and not path.exists()

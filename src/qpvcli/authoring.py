@@ -25,8 +25,9 @@ from .sources import SCHEMA_VERSION, decode, encoding_of, read_bytes
 from .territoires import DEPARTEMENTS, normalise_code
 from .text import fold_text
 
+NEW_TITLE = "Mes exemples"  # the title of a catalogue `qpv nouveau` creates
 HEADER = f"""[catalogue]
-titre = "Mes exemples"
+titre = "{NEW_TITLE}"
 version_schema = {SCHEMA_VERSION}
 """
 

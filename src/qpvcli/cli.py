@@ -851,6 +851,7 @@ def nouveau(
 
     values = {"action": action, "titre": titre, "description": description}
     missing = [k for k, v in values.items() if v is None]
+    values.update(commune=commune, departement=departement, contact=contact or [], lien=lien or [])
     state = _state(ctx)
     asked = False
     if missing:
@@ -865,6 +866,7 @@ def nouveau(
         if not _ask_example(state, output, values, ctx.params):
             return
         echelle = values["niveau"]
+    created = not _exists(output)
     try:
         record = add_example(
             output,
@@ -877,12 +879,12 @@ def nouveau(
             partenaires=partenaire or [],
             echelle=echelle_texte,
             niveau=echelle,
-            commune=commune,
-            departement=departement,
+            commune=values["commune"],
+            departement=values["departement"],
             cout=cout,
             cout_eur=cout_eur,
-            contacts=contact or [],
-            liens=lien or [],
+            contacts=values["contact"],
+            liens=values["lien"],
         )
     except QpvError as err:
         if asked:  # what was typed is not lost: the command that gives it all again
@@ -891,6 +893,21 @@ def nouveau(
             raise UsageError(err.messages(_NOUVEAU_OPTION_OF)) from None
         raise
     typer.echo(f"Exemple « {record['id']} » ajouté à {output}.", err=True)
+    if created:
+        from .authoring import NEW_TITLE
+
+        typer.echo(
+            f"Catalogue créé sous le titre « {NEW_TITLE} », que citent les exports : pour le changer, modifiez"
+            f' la ligne titre = "{NEW_TITLE}" au début du fichier (avec un éditeur de texte).',
+            err=True,
+        )
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long, for one: said by the command itself
+        return False
 
 
 # The fields of a new record and the options of `qpv nouveau` that give them.
@@ -910,6 +927,10 @@ _NOUVEAU_OPTION_OF = {
     "contacts": "--contact",
     "ressources": "--lien",
 }
+
+
+_YES = ("o", "oui", "y", "yes", "")
+_NO = ("n", "non", "no")
 
 
 def _ask(label: str, check, optional: bool = False):
@@ -934,6 +955,8 @@ def _ask_example(state: State, output: Path, values: dict, params: dict) -> bool
     from .errors import InvalidValue
     from .model import NIVEAUX
     from .selection import resolve_niveau
+    from .territoires import normalise_code
+    from .validation import EMAIL_PATTERN, URL_PATTERN
 
     actions = list(state.qpv().catalogue.actions)
     numbers = [a.numero for a in actions]
@@ -951,6 +974,25 @@ def _ask_example(state: State, output: Path, values: dict, params: dict) -> bool
         except InvalidValue as err:
             raise ValueError(err.message(None)) from None
 
+    def code(text: str) -> str:
+        if normalise_code(text) is None:
+            raise ValueError(f"« {text} » n'est pas un code de département (93, 2A, 974) : tapez-le, ou Entrée.")
+        return text
+
+    def email(text: str) -> str:
+        if not EMAIL_PATTERN.fullmatch(text):
+            raise ValueError(
+                f"« {text} » n'est pas une adresse électronique (prenom.nom@ville.fr) : tapez-la, ou Entrée."
+            )
+        return text
+
+    def url(text: str) -> str:
+        if not URL_PATTERN.fullmatch(text):
+            raise ValueError(
+                f"« {text} » n'est pas une adresse web (elle commence par https://) : tapez-la, ou Entrée."
+            )
+        return text
+
     try:
         if values["action"] is None:
             typer.echo("Actions clés :")
@@ -964,15 +1006,34 @@ def _ask_example(state: State, output: Path, values: dict, params: dict) -> bool
         if values["niveau"] is None:
             typer.echo("Niveaux : " + ", ".join(NIVEAUX))
             values["niveau"] = _ask("Niveau (Entrée pour passer)", niveau, optional=True)
+        # Where and whom to ask: what `--territoire` finds, and what `valider` warns about.
+        if values["commune"] is None and values["departement"] is None:
+            values["commune"] = _ask("Commune (Entrée pour passer)", str, optional=True)
+        if values["departement"] is None:
+            values["departement"] = _ask("Département, son code : 93, 2A… (Entrée pour passer)", code, optional=True)
+        if not values["contact"]:
+            found = _ask("Adresse électronique de contact (Entrée pour passer)", email, optional=True)
+            values["contact"] = [found] if found else []
+        if not values["lien"]:
+            found = _ask("Lien vers une page ou un document, https://… (Entrée pour passer)", url, optional=True)
+            values["lien"] = [found] if found else []
         chosen = next((a for a in actions if a.numero == values["action"]), None)
         typer.echo("\nRécapitulatif :")
         typer.echo(f"  Action : {values['action']}" + (f". {chosen.titre}" if chosen else ""))
         typer.echo(f"  Titre : {values['titre']}")
         typer.echo(f"  Description : {values['description']}")
         typer.echo(f"  Niveau : {values['niveau'] or 'non précisé'}")
-        answer = typer.prompt(
-            f"Ajouter cet exemple à {output} ? [O/n]", default="o", show_default=False, prompt_suffix=" "
-        )
+        place = ", ".join(v for v in (values["commune"], values["departement"]) if v)
+        typer.echo(f"  Lieu : {place or 'non précisé'}")
+        typer.echo(f"  Contact : {', '.join(values['contact']) or 'aucun'}")
+        typer.echo(f"  Lien : {', '.join(values['lien']) or 'aucun'}")
+        while True:  # neither yes nor no (a word typed in the wrong place): asked again
+            answer = typer.prompt(
+                f"Ajouter cet exemple à {output} ? [O/n]", default="o", show_default=False, prompt_suffix=" "
+            )
+            if answer.strip().lower() in _YES + _NO:
+                break
+            typer.echo("  Répondez o (oui, l'ajouter) ou n (non, ne rien écrire).")
     except (KeyboardInterrupt, EOFError) as err:
         typer.echo("", err=True)
         typer.echo("Rien n'a été écrit. " + _resume_hint(output, {**params, **values}), err=True)
@@ -983,7 +1044,7 @@ def _ask_example(state: State, output: Path, values: dict, params: dict) -> bool
         typer.echo("", err=True)
         typer.echo("Rien n'a été écrit. " + _resume_hint(output, {**params, **values}), err=True)
         raise
-    if answer.strip().lower() not in ("o", "oui", "y", "yes", ""):
+    if answer.strip().lower() in _NO:
         typer.echo("Rien n'a été écrit. " + _resume_hint(output, {**params, **values}), err=True)
         return False
     return True
