@@ -11,6 +11,7 @@ file's byte-order mark and line endings are kept."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -197,11 +198,18 @@ def _appended(
     return record, prefix + new_text[len(text) :].encode("utf-8")
 
 
+def _number(value: int | str) -> int | str:
+    """An action's number as typed (« 8 », « 08 »), else the text itself (named as wrong)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
 def _record(
     catalogue: Any,
     *,
     identifiant: str | None,
-    action: int,
+    action: int | str,
     titre: str,
     description: str,
     partenaires: list[str],
@@ -210,7 +218,7 @@ def _record(
     commune: str | None,
     departement: str | None,
     cout: str | None,
-    cout_eur: int | None,
+    cout_eur: int | str | None,
     contacts: list[str],
     liens: list[str],
 ) -> dict[str, Any]:
@@ -220,7 +228,7 @@ def _record(
         "id": identifiant.strip()
         if identifiant is not None
         else unique_id(slugify(titre), {e.id for e in catalogue.exemples}),
-        "action": action,
+        "action": _number(action),
         "titre": titre.strip(),
         "description": description.strip(),
     }
@@ -244,7 +252,10 @@ def _record(
     if cout is not None:
         record["cout"] = cout.strip()
     if cout_eur is not None:
-        record["cout_eur"] = cout_eur
+        from .selection import resolve_montant
+
+        with contextlib.suppress(InvalidValue):  # named by _field_problems
+            record["cout_eur"] = resolve_montant(cout_eur, "cout_eur")
     if liens:
         record["ressources"] = [{"url": u.strip()} for u in liens]
     if contacts:
@@ -305,8 +316,20 @@ def _field_problems(record: dict[str, Any], catalogue: Any, given: dict[str, Any
             )
         )
     cout_eur = given.get("cout_eur")
-    if cout_eur is not None and cout_eur < 0:
-        errors.append(InvalidValue("cout_eur", cout_eur, f"« {cout_eur} » : un coût ne peut pas être négatif."))
+    if cout_eur is not None:
+        from .selection import resolve_montant
+
+        try:
+            resolve_montant(cout_eur, "cout_eur")
+        except InvalidValue as err:
+            errors.append(err)
+    action = given.get("action")
+    if isinstance(action, str) and not isinstance(_number(action), int):
+        errors.append(
+            InvalidValue(
+                "action", action, f"« {action} » : le numéro d'une action est attendu (1 à 11 pour le rapport)."
+            )
+        )
     # Fields already said above are not said again by the validator.
     said = {e.champ for e in errors} | (
         {"territoires"} if {"commune", "departement"} & {e.champ for e in errors} else set()

@@ -813,7 +813,8 @@ def nouveau(
         ),
     ],
     action: Annotated[
-        int | None, typer.Option("--action", help="Numéro de l'action clé (1 à 11 pour le rapport).")
+        str | None,
+        typer.Option("--action", metavar="NOMBRE", help="Numéro de l'action clé (1 à 11 pour le rapport)."),
     ] = None,
     titre: Annotated[str | None, typer.Option("--titre", help="Titre de l'exemple.")] = None,
     description: Annotated[str | None, typer.Option("--description", help="Description.")] = None,
@@ -835,7 +836,12 @@ def nouveau(
     commune: Annotated[str | None, typer.Option("--commune", help="Commune ou lieu.")] = None,
     departement: Annotated[str | None, typer.Option("--departement", help="Code du département (93, 2A).")] = None,
     cout: Annotated[str | None, typer.Option("--cout", help="Coût, en texte (« 18 000 € par an »).")] = None,
-    cout_eur: Annotated[int | None, typer.Option("--cout-eur", help="Coût en euros (nombre entier).")] = None,
+    cout_eur: Annotated[
+        str | None,
+        typer.Option(
+            "--cout-eur", metavar="MONTANT", help="Coût en euros, comme --cout-max (ex. 8000, « 8 000 € », 8k)."
+        ),
+    ] = None,
     contact: Annotated[
         list[str] | None, typer.Option("--contact", help="Adresse électronique de contact (répétable).")
     ] = None,
@@ -849,6 +855,8 @@ def nouveau(
     """
     from .authoring import add_example
 
+    if action is not None and action.strip().isdigit():  # else named as wrong with the other values
+        action = int(action.strip())  # type: ignore[assignment]
     values = {"action": action, "titre": titre, "description": description}
     missing = [k for k, v in values.items() if v is None]
     values.update(commune=commune, departement=departement, contact=contact or [], lien=lien or [])
