@@ -198,14 +198,16 @@ def test_every_option_without_its_value_says_so(qpv, command, option):
     """`qpv list --data` once said « option inconnue : --data (vouliez-vous dire --data ?) »."""
     r = qpv(command, *_REQUIRED.get(command, []), option)
     assert r.code == 2
-    assert r.err.startswith(f"qpv : {option} attend une valeur après elle"), r.err
+    assert r.err.startswith(f"qpv : l'option {option} attend une valeur"), r.err
     assert "inconnue" not in r.err
 
 
 @pytest.mark.parametrize("args", [["list", "--data", "--"], ["--data", "--", "list"], ["-d"]])
 def test_global_option_without_its_value(qpv, args):
     r = qpv(*args)
-    assert r.code == 2 and r.err.startswith(f"qpv : {args[1] if args[0] == 'list' else args[0]} attend une valeur")
+    assert r.code == 2 and r.err.startswith(
+        f"qpv : l'option {args[1] if args[0] == 'list' else args[0]} attend une valeur"
+    )
 
 
 def test_global_options_after_the_command_are_read_there(qpv, tmp_path):

@@ -292,6 +292,36 @@ def test_sans_rapport_with_an_action_nobody_defines_says_which_it_may_name(qpv, 
     assert not (tmp_path / "client.csv").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["list", "--axe", "5"],
+            "qpv : --axe : « 5 » inconnu (les axes sont numérotés de 1 à 4). Valeurs possibles : 1 ou diagnostic,"
+            " 2 ou cohesion, 3 ou habitabilite, 4 ou economie.\n",
+        ),
+        (
+            ["export", "--output"],
+            "qpv : l'option --output attend une valeur (un nom de fichier, par exemple -o note.docx)",
+        ),
+        (["export", "-o"], "qpv : l'option -o attend une valeur (un nom de fichier, par exemple -o note.docx)"),
+        (
+            ["list", "--data"],
+            "qpv : l'option --data attend une valeur (un catalogue, par exemple --data mes-exemples.toml)",
+        ),
+        (
+            ["list", "--cout-max"],
+            "qpv : l'option --cout-max attend une valeur (un montant en euros, par exemple 40000)",
+        ),
+    ],
+)
+def test_a_missing_or_wrong_value_says_what_is_expected(qpv, args, message):
+    """« --axe 5 » did not say the axes go from 1 to 4; « --output attend une valeur après elle »
+    read oddly."""
+    r = qpv(*args)
+    assert r.code == 2 and r.err.startswith(message), r.err
+
+
 def test_nouveau_sans_rapport_accepts_the_reports_actions(qpv, tmp_path):
     path = tmp_path / "cabinet.toml"
     r = qpv(

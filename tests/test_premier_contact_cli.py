@@ -107,7 +107,7 @@ def test_global_options_first_keeps_what_follows_a_double_dash():
             ["list", "en", "trop"],
             "qpv : 2 mots en trop : « en trop » (« qpv list --help » montre ce que la commande attend)\n",
         ),
-        (["list", "--axe"], "qpv : --axe attend une valeur après elle\n"),
+        (["list", "--axe"], "qpv : l'option --axe attend une valeur (un axe : son numéro, 1 à 4, ou son nom)\n"),
         (
             ["--sans-rapport", "list"],
             "qpv : --sans-rapport : aucun catalogue à lire ; indiquez vos fichiers avec --data FICHIER (ou QPV_DATA)\n",

@@ -1240,7 +1240,9 @@ def _global_options_first(argv: list[str]) -> list[str]:
     i = 0
     while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
         if argv[i] in _GLOBAL_WITH_VALUE and argv[i + 1 : i + 2] == ["--"]:
-            raise UsageError(f"{argv[i]} attend une valeur après elle (un catalogue : {argv[i]} mes-exemples.toml)")
+            from .usage import needs_a_value  # only when something is wrong
+
+            raise UsageError(needs_a_value(argv[i]))
         i += 2 if argv[i] in _GLOBAL_WITH_VALUE else 1
     if i >= len(argv) or argv[i] == "--":
         return argv
@@ -1255,7 +1257,9 @@ def _global_options_first(argv: list[str]) -> list[str]:
             break
         if arg in _GLOBAL_WITH_VALUE:
             if j + 1 == len(rest) or rest[j + 1] == "--":  # `qpv list --data`: said as before the command
-                raise UsageError(f"{arg} attend une valeur après elle (un catalogue : {arg} mes-exemples.toml)")
+                from .usage import needs_a_value
+
+                raise UsageError(needs_a_value(arg))
             moved += rest[j : j + 2]
             j += 2
             continue

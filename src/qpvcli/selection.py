@@ -73,7 +73,15 @@ def resolve_axe(value: str, catalogue: Catalogue) -> str:
         if len(key) >= 4 and name_matches(value, axe.titre):
             return axe.id
     ids = tuple(a.id for a in catalogue.axes)
-    raise InvalidValue("axe", value, f"« {value} » inconnu.", ids, _closest(value, ids))
+    numbers = [a.numero for a in catalogue.axes]
+    span = f" (les axes sont numérotés de {min(numbers)} à {max(numbers)})" if numbers else ""
+    raise InvalidValue(
+        "axe",
+        value,
+        f"« {value} » inconnu{span}.",
+        tuple(f"{a.numero} ou {a.id}" for a in catalogue.axes),
+        _closest(value, ids),
+    )
 
 
 def resolve_niveau(value: str) -> str:
