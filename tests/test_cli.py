@@ -168,7 +168,7 @@ def test_no_color_on_terminal(qpv, monkeypatch):
     [
         (
             ["list", "--axe", "climat2"],
-            "--axe : « climat2 » inconnu. Valeurs possibles : diagnostic, cohesion, habitabilite, economie.",
+            "--axe : « climat2 » inconnu (les axes sont numérotés de 1 à 4). Valeurs possibles : 1 ou diagnostic, 2 ou cohesion, 3 ou habitabilite, 4 ou economie.",
         ),
         (["list", "--echelle", "quartiers"], None),
         (

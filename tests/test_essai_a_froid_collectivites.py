@@ -188,7 +188,7 @@ def test_nouveau_interrupted_gives_back_a_readable_command(qpv, tmp_path, monkey
 
     path = tmp_path / "cabinet.toml"
     monkeypatch.setattr(
-        "sys.stdin", Terminal("8\nJardin partagé à Vitry\nUn jardin de pied d'immeuble.\n\nnon\n", None)
+        "sys.stdin", Terminal("8\nJardin partagé à Vitry\nUn jardin de pied d'immeuble.\n\n\n\n\n\nnon\n", None)
     )
     r = qpv("nouveau", "-o", str(path))
     assert r.code == 0 and not path.exists()
@@ -228,21 +228,116 @@ def test_no_text_of_the_workbook_is_cut_by_its_column(qpv, tmp_path):
 # ---------------------------------------------------------------------------- --sans-rapport
 
 
-def test_sans_rapport_with_the_reports_actions_says_why_not_to_drop_the_file(qpv, tmp_path):
-    """The consultant wants only his examples for his client: with --sans-rapport the report's
-    actions are gone, so his records are refused. « Retirez --data cabinet.toml » made no
-    sense: the message says what is missing and what to do."""
+def test_sans_rapport_exports_only_my_examples_framed_by_the_reports_actions(qpv, tmp_path):
+    """The consultant wants only his examples for his client: with --sans-rapport his records,
+    which name the report's action 8 without defining it, were refused (« action 8 inconnue »).
+    The report's 40 records are left out; its axes and actions stay as the frame, and the
+    export cites it as such."""
     path = tmp_path / "cabinet.toml"
     path.write_text(HEAD + BODY + 'contacts = [{ email = "a@b.fr" }]\n', encoding="utf-8")
+    target = tmp_path / "client.csv"
+    r = qpv("--sans-rapport", "--data", str(path), "export", "-o", str(target))
+    assert r.code == 0, r.err
+    rows = target.read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 2 and "ivry-jardin" in rows[1]
+    assert "Privilégier des actions à coûts constants" in rows[1]  # the report's action 8, by name
+    md = qpv("--sans-rapport", "--data", str(path), "export", "--format", "md")
+    sources = next(line for line in md.out.splitlines() if line.startswith("- **Source"))
+    assert "cabinet.toml" in sources and "axes et actions clés : Pour renforcer la résilience" in sources
+    # The report's table of contents, whole, with his count (his file defines no actions).
+    actions = qpv("--sans-rapport", "--data", str(path), "actions", "--format", "tsv").out.splitlines()
+    assert len(actions) == 12 and actions[8].split("\t")[1:] == [
+        "8",
+        "Privilégier des actions à coûts constants et les solutions fondées sur la nature",
+        "1",
+    ]
+    assert qpv("--sans-rapport", "valider", str(path)).code == 0
+    # Its TOML export holds the frame it used: read back on its own, it is whole.
+    exported = tmp_path / "client.toml"
+    assert qpv("--sans-rapport", "--data", str(path), "export", "-o", str(exported)).code == 0
+    text = exported.read_text(encoding="utf-8")
+    assert "[[axes]]" in text and "numero = 8" in text and text.count("[[exemples]]") == 1
+    assert qpv("--sans-rapport", "valider", str(exported)).code == 0
+
+
+def test_sans_rapport_lends_only_what_files_with_their_own_frame_use(qpv, tmp_path):
+    """A file that defines its own axis and action, and also uses the report's action 8: its own
+    frame, and of the report's only action 8 and its axis (not the report's eleven)."""
+    path = tmp_path / "cabinet.toml"
+    path.write_text(
+        '[catalogue]\nversion_schema = 1\n\n[[axes]]\nid = "mien"\nnumero = 5\ntitre = "Mon axe"\n\n'
+        '[[actions]]\nnumero = 12\naxe = "mien"\ntitre = "Mon action"\n\n'
+        '[[exemples]]\nid = "a"\naction = 12\ntitre = "A"\ndescription = "A"\n\n'
+        '[[exemples]]\nid = "b"\naction = 8\ntitre = "B"\ndescription = "B"\n',
+        encoding="utf-8",
+    )
+    r = qpv("--sans-rapport", "--data", str(path), "actions", "--format", "tsv")
+    assert r.code == 0, r.err
+    assert [line.split("\t")[:2] for line in r.out.splitlines()[1:]] == [["habitabilite", "8"], ["mien", "12"]]
+
+
+def test_sans_rapport_with_an_action_nobody_defines_says_which_it_may_name(qpv, tmp_path):
+    """« Retirez --data cabinet.toml » made no sense for the user's own file: the message says
+    which actions a record may name."""
+    path = tmp_path / "cabinet.toml"
+    path.write_text(HEAD.replace("action = 8", "action = 13") + BODY, encoding="utf-8")
     r = qpv("--sans-rapport", "--data", str(path), "export", "-o", str(tmp_path / "client.csv"))
     assert r.code == 1
+    assert "action 13 inconnue (actions définies : 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)" in r.err
     assert "retirez « --data" not in r.err
     assert r.err.splitlines()[-1] == (
-        "Avec --sans-rapport, les axes et actions du rapport ne sont pas chargés, or vos exemples renvoient"
-        " à ses actions : retirez --sans-rapport (la colonne « source » des exports dit d'où vient chaque"
-        " exemple), ou définissez vos propres [[axes]] et [[actions]] (voir docs/data-model.md)."
+        "Avec --sans-rapport, vos exemples peuvent renvoyer aux actions du rapport (1 à 11) sans les"
+        " définir, ou à celles que vos fichiers définissent sous [[actions]] (voir docs/catalogue-personnel.md)."
     )
     assert not (tmp_path / "client.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["list", "--axe", "5"],
+            "qpv : --axe : « 5 » inconnu (les axes sont numérotés de 1 à 4). Valeurs possibles : 1 ou diagnostic,"
+            " 2 ou cohesion, 3 ou habitabilite, 4 ou economie.\n",
+        ),
+        (
+            ["export", "--output"],
+            "qpv : l'option --output attend une valeur (un nom de fichier, par exemple -o note.docx)",
+        ),
+        (["export", "-o"], "qpv : l'option -o attend une valeur (un nom de fichier, par exemple -o note.docx)"),
+        (
+            ["list", "--data"],
+            "qpv : l'option --data attend une valeur (un catalogue, par exemple --data mes-exemples.toml)",
+        ),
+        (
+            ["list", "--cout-max"],
+            "qpv : l'option --cout-max attend une valeur (un montant en euros, par exemple 40000)",
+        ),
+    ],
+)
+def test_a_missing_or_wrong_value_says_what_is_expected(qpv, args, message):
+    """« --axe 5 » did not say the axes go from 1 to 4; « --output attend une valeur après elle »
+    read oddly."""
+    r = qpv(*args)
+    assert r.code == 2 and r.err.startswith(message), r.err
+
+
+def test_nouveau_sans_rapport_accepts_the_reports_actions(qpv, tmp_path):
+    path = tmp_path / "cabinet.toml"
+    r = qpv(
+        "--sans-rapport",
+        "nouveau",
+        "-o",
+        str(path),
+        "--action",
+        "8",
+        "--titre",
+        "Jardin",
+        "--description",
+        "Un jardin.",
+    )
+    assert r.code == 0, r.err
+    assert "action = 8" in path.read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------- Word, as it opens

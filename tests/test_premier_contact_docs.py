@@ -36,7 +36,7 @@ def test_readme_examples_verbatim(qpv, tmp_path, monkeypatch):
     assert len(lines) >= 15
     for args in lines:
         if args[1:2] == ["nouveau"]:
-            monkeypatch.setattr("sys.stdin", Terminal("8\nJardin des Lilas\nUn jardin.\n\n\n"))
+            monkeypatch.setattr("sys.stdin", Terminal("8\nJardin des Lilas\nUn jardin.\n\n\n\n\n\n\n"))
         r = qpv(*args[1:])
         assert r.code == 0, (args, r.err)
         assert r.out or r.err, args
@@ -58,6 +58,7 @@ def test_catalogue_personnel_verbatim(qpv, tmp_path, monkeypatch):
         ["qpv", "--data", "mes-exemples.toml"],
         ["qpv", "--data", "mes-exemples.toml"],
         ["qpv", "search", "jardin partagé"],
+        ["qpv", "--sans-rapport", "--data"],
     ]
     for args in runs:
         if args[1] == "search":  # after « export QPV_DATA=... »

@@ -119,8 +119,8 @@ def test_edit_saved_meanwhile_is_kept(qpv, tmp_path, monkeypatch):
     real = authoring._appended
     calls = []
 
-    def editor_saves_during_validation(path, existing, sources, fields):
-        result = real(path, existing, sources, fields)
+    def editor_saves_during_validation(path, existing, sources, fields, frame=None):
+        result = real(path, existing, sources, fields, frame)
         if not calls:
             target.write_text(HEAD + RECORD.format(id="de-l-editeur", titre="Saisi dans l'éditeur"), encoding="utf-8")
         calls.append(1)
@@ -141,8 +141,8 @@ def test_edit_that_cannot_be_merged_is_refused(qpv, tmp_path, monkeypatch):
     real = authoring._appended
     edited = HEAD + RECORD.format(id="meme-id", titre="Saisi dans l'éditeur")
 
-    def editor_takes_the_id(path, existing, sources, fields):
-        result = real(path, existing, sources, fields)
+    def editor_takes_the_id(path, existing, sources, fields, frame=None):
+        result = real(path, existing, sources, fields, frame)
         if existing == HEAD.encode():
             target.write_text(edited, encoding="utf-8")
         return result

@@ -62,7 +62,7 @@ def test_query_looking_like_an_option(qpv):
     [
         (
             ["--axe", "climat"],
-            "--axe : « climat » inconnu. Valeurs possibles : diagnostic, cohesion, habitabilite, economie.",
+            "--axe : « climat » inconnu (les axes sont numérotés de 1 à 4). Valeurs possibles : 1 ou diagnostic, 2 ou cohesion, 3 ou habitabilite, 4 ou economie.",
         ),
         (["--axe", "habitabilitee"], None),
         (["--echelle", "comune"], "Vouliez-vous dire « commune » ?"),

@@ -117,6 +117,13 @@ class Qpv:
     def __len__(self) -> int:
         return self.store.count
 
+    @property
+    def frame(self) -> dict[str, Any] | None:
+        """The report's header when, left out (`with_report=False`), it lent its axes and
+        actions to the user's records; else None."""
+        found = self.store.meta.get("cadre")
+        return loads(found) if found else None
+
     # -- records
 
     def get(self, id: str) -> Exemple | None:

@@ -11,13 +11,14 @@ file's byte-order mark and line endings are kept."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .catalogue import Source, build, read_sources
+from .catalogue import Source, build, read_sources, report_frame
 from .errors import CatalogueError, InvalidValue, InvalidValues, QpvError
 from .export.toml import record_lines
 from .files import _say, atomic_write_bytes, new_file_mode, no_folder
@@ -25,8 +26,9 @@ from .sources import SCHEMA_VERSION, decode, encoding_of, read_bytes
 from .territoires import DEPARTEMENTS, normalise_code
 from .text import fold_text
 
+NEW_TITLE = "Mes exemples"  # the title of a catalogue `qpv nouveau` creates
 HEADER = f"""[catalogue]
-titre = "Mes exemples"
+titre = "{NEW_TITLE}"
 version_schema = {SCHEMA_VERSION}
 """
 
@@ -137,12 +139,13 @@ def add_example(
     real, mode = _target(path)
     others = [p for p in other_paths if not _same(p, path) and not _same(p, real)]
     sources = read_sources(others, with_report=with_report)
+    frame = None if with_report else report_frame()  # the report's axes and actions, lent
     with catalogue_lock(real, path):
         changed = False
         for _ in range(ATTEMPTS):
             existing = _snapshot(real, str(path))
             try:
-                record, data = _appended(path, existing, sources, fields)
+                record, data = _appended(path, existing, sources, fields, frame)
             except (CatalogueError, InvalidValues) as err:  # an id taken by the editor's change, for one
                 if not changed:
                     raise
@@ -162,7 +165,7 @@ def add_example(
 
 
 def _appended(
-    path: Path, existing: bytes | None, sources: list[Source], fields: dict[str, Any]
+    path: Path, existing: bytes | None, sources: list[Source], fields: dict[str, Any], frame: Any = None
 ) -> tuple[dict[str, Any], bytes]:
     """The record and the file's new bytes: `existing` (kept to the byte) plus the record."""
     if existing is not None:
@@ -178,7 +181,7 @@ def _appended(
         text = HEADER
     newline = "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
     label = str(path)
-    catalogue, _ = build([*sources, Source(label, text)])  # the file as it is must already be valid
+    catalogue, _ = build([*sources, Source(label, text)], frame=frame)  # the file as it is must already be valid
     record = _record(catalogue, **fields)
     wrong = _field_problems(record, catalogue, fields)
     if wrong:  # said as values given (the CLI names their options), not as lines of a file
@@ -187,7 +190,7 @@ def _appended(
     block = newline.join(["", "[[exemples]]", *record_lines(record), ""])
     new_text = text + ("" if text.endswith("\n") or not text else newline) + block
     try:
-        build([*sources, Source(label, new_text)])
+        build([*sources, Source(label, new_text)], frame=frame)
     except CatalogueError as err:
         problems = [p for p in err.problems if p.fichier == label]
         raise CatalogueError(problems or err.problems) from None
@@ -195,11 +198,18 @@ def _appended(
     return record, prefix + new_text[len(text) :].encode("utf-8")
 
 
+def _number(value: int | str) -> int | str:
+    """An action's number as typed (« 8 », « 08 »), else the text itself (named as wrong)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return value
+
+
 def _record(
     catalogue: Any,
     *,
     identifiant: str | None,
-    action: int,
+    action: int | str,
     titre: str,
     description: str,
     partenaires: list[str],
@@ -208,7 +218,7 @@ def _record(
     commune: str | None,
     departement: str | None,
     cout: str | None,
-    cout_eur: int | None,
+    cout_eur: int | str | None,
     contacts: list[str],
     liens: list[str],
 ) -> dict[str, Any]:
@@ -218,7 +228,7 @@ def _record(
         "id": identifiant.strip()
         if identifiant is not None
         else unique_id(slugify(titre), {e.id for e in catalogue.exemples}),
-        "action": action,
+        "action": _number(action),
         "titre": titre.strip(),
         "description": description.strip(),
     }
@@ -242,7 +252,10 @@ def _record(
     if cout is not None:
         record["cout"] = cout.strip()
     if cout_eur is not None:
-        record["cout_eur"] = cout_eur
+        from .selection import resolve_montant
+
+        with contextlib.suppress(InvalidValue):  # named by _field_problems
+            record["cout_eur"] = resolve_montant(cout_eur, "cout_eur")
     if liens:
         record["ressources"] = [{"url": u.strip()} for u in liens]
     if contacts:
@@ -303,8 +316,20 @@ def _field_problems(record: dict[str, Any], catalogue: Any, given: dict[str, Any
             )
         )
     cout_eur = given.get("cout_eur")
-    if cout_eur is not None and cout_eur < 0:
-        errors.append(InvalidValue("cout_eur", cout_eur, f"« {cout_eur} » : un coût ne peut pas être négatif."))
+    if cout_eur is not None:
+        from .selection import resolve_montant
+
+        try:
+            resolve_montant(cout_eur, "cout_eur")
+        except InvalidValue as err:
+            errors.append(err)
+    action = given.get("action")
+    if isinstance(action, str) and not isinstance(_number(action), int):
+        errors.append(
+            InvalidValue(
+                "action", action, f"« {action} » : le numéro d'une action est attendu (1 à 11 pour le rapport)."
+            )
+        )
     # Fields already said above are not said again by the validator.
     said = {e.champ for e in errors} | (
         {"territoires"} if {"commune", "departement"} & {e.champ for e in errors} else set()

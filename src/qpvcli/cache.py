@@ -100,26 +100,28 @@ class _Sources:
         self._piped: dict[Path, bytes] = {}
 
     @property
-    def bundled(self) -> str | None:
-        """The report's catalogue (None without it), read on first use."""
-        if self.with_report and self._bundled is None:
+    def bundled(self) -> str:
+        """The report's catalogue, read on first use: its records, or without them (--sans-rapport)
+        its axes and actions, which frame the user's files."""
+        if self._bundled is None:
             self._bundled = bundled_text()
         return self._bundled
 
     @property
     def fixed_key(self) -> str:
-        """The content key of the report's catalogue and the data files."""
+        """The content key of the report's catalogue (whole, or as a frame) and the data files."""
         if self._fixed_key is None:
-            self._fixed_key = _digest([(self.bundled or "").encode(), *(p.read_bytes() for p in self.data_files)])
+            use = b"rapport" if self.with_report else b"cadre"
+            self._fixed_key = _digest([use, self.bundled.encode(), *(p.read_bytes() for p in self.data_files)])
         return self._fixed_key
 
     def signed_paths(self) -> tuple[list[Path], bool]:
         """The files whose signature is recorded in a store: the data files, the report's
         catalogue when it is a plain file, then the user's files; and whether they cover every
         source but the user's (a zipped report is compared by content at each run)."""
-        report = bundled_path() if self.with_report else None
+        report = bundled_path()
         fixed = [*self.data_files, *([report] if report is not None else [])]
-        return fixed + self.paths, report is not None or not self.with_report
+        return fixed + self.paths, report is not None
 
     def raw(self, path: Path) -> bytes:
         if path in self._piped:
@@ -149,12 +151,17 @@ class _Sources:
         from . import catalogue
 
         sources: list[catalogue.Source | catalogue.FileSource] = (
-            [catalogue.Source(BUNDLED_SOURCE, self.bundled)] if self.bundled is not None else []
+            [catalogue.Source(BUNDLED_SOURCE, self.bundled)] if self.with_report else []
         )
+        frame = None if self.with_report else catalogue.report_frame(self.bundled)
         sources += [catalogue.FileSource(str(p), lambda p=p: decode(self.raw(p), str(p)), p) for p in self.paths]
         writer = Writer(conn, parallel)
         try:
-            cat, _ = catalogue.build(sources, sink=writer.add)
+            cat, _ = catalogue.build(sources, sink=writer.add, frame=frame)
+            if catalogue.lends(frame, cat):  # cited by the exports as the frame of the records
+                import json
+
+                meta = {**meta, "cadre": json.dumps(frame.meta, ensure_ascii=False, default=str)}  # type: ignore[union-attr]
             writer.finish(cat, meta)
         finally:
             writer.close()

@@ -23,7 +23,7 @@ from .validation import (
     _lint_titles,
 )
 
-__all__ = ["FileSource", "Source", "build", "load", "load_bundled", "read_sources", "validate"]
+__all__ = ["FileSource", "Source", "build", "lends", "load", "load_bundled", "read_sources", "report_frame", "validate"]
 
 
 def build(
@@ -33,6 +33,7 @@ def build(
     lint: bool = False,
     sink: Callable[[Exemple, dict[str, Any], dict[int, Action], dict[str, Axe]], None] | None = None,
     duplicates: list[str] | None = None,
+    frame: Catalogue | None = None,
 ) -> tuple[Catalogue, list[Problem]]:
     """Validate and merge catalogues in order; all problems of all files are collected.
 
@@ -44,6 +45,12 @@ def build(
     A record found again with the same id and the same content (a catalogue exported by qpv and
     read back with the report) is the same record: kept once, its id added to `duplicates`.
     The same id with another content is an error.
+
+    `frame` (the report's catalogue, with --sans-rapport) lends its axes and actions to the
+    files: a record may refer to them without its file defining them. A file may define its own
+    under the same id or number (theirs replace the report's, unless a record above already
+    used the report's). Lent axes and actions are kept when the files define none of their own
+    (the report's table of contents, whole), else only those the records and actions use.
     """
     problems: list[Problem] = []
     meta: dict[str, Any] = {}
@@ -53,6 +60,14 @@ def build(
     where: dict[str, tuple[str, int | None, int]] = {}
     linted: list[tuple[Exemple, str, int, Locator]] = []
     titles: dict[str, str] = {}
+    lent_axes: set[str] = set()  # the frame's, not (yet) defined by a file
+    lent_actions: set[int] = set()
+    used: set[int] = set()  # the actions of the records read so far
+    own = False  # a file defines axes or actions
+    if frame is not None:
+        axes.update((a.id, a) for a in frame.axes)
+        actions.update((a.numero, a) for a in frame.actions)
+        lent_axes, lent_actions = set(axes), set(actions)
 
     for src in sources:
         # Read once here (a FileSource reads its file at each `.text`), or streamed from a big file.
@@ -133,11 +148,28 @@ def build(
                 data[table] = []
 
         for i, axe in _check_axes(check, data.get("axes", [])):
+            own = True
+            if axe.id in lent_axes:  # the file's own replaces the report's
+                lent_axes.discard(axe.id)
+                axes[axe.id] = axe
             if axe.id in axes and axes[axe.id] != axe:
                 check.add("axes", i, "titre", f"axe « {axe.id} » déjà défini avec un autre titre ou numéro")
             axes.setdefault(axe.id, axe)
         for i, action in _check_actions(check, data.get("actions", []), axes):
-            if action.numero in actions and actions[action.numero] != action:
+            own = True
+            if action.numero in lent_actions and action.numero not in used:
+                lent_actions.discard(action.numero)
+                actions[action.numero] = action
+            if action.numero in lent_actions and actions[action.numero] != action:
+                check.add(
+                    "actions",
+                    i,
+                    "numero",
+                    f"action {action.numero} : les exemples lus avant ce fichier renvoient déjà à l'action "
+                    f"{action.numero} du rapport (« {actions[action.numero].titre} ») ; pour qu'ils renvoient à "
+                    "la vôtre, donnez ce fichier avant eux (son --data en premier)",
+                )
+            elif action.numero in actions and actions[action.numero] != action:
                 check.add(
                     "actions",
                     i,
@@ -184,6 +216,7 @@ def build(
                     _lint_exemple(check, i, ex)
                 continue
             where[ex.id] = (src.label, i, _content_hash(ex))
+            used.add(ex.action)
             if sink is None:
                 exemples.append(ex)
             else:
@@ -205,6 +238,11 @@ def build(
         meta = {"titre": "Catalogue", "version_schema": SCHEMA_VERSION}
     if any(p.gravite == "erreur" for p in problems):
         raise CatalogueError(problems)
+    if own:  # the report's axes and actions that nothing here uses are left out
+        for numero in lent_actions - used:
+            del actions[numero]
+        for axe_id in lent_axes - {a.axe for a in actions.values()}:
+            del axes[axe_id]
     catalogue = Catalogue(
         meta,
         tuple(sorted(axes.values(), key=lambda a: a.numero)),
@@ -312,6 +350,17 @@ def _line_in(sources: Sequence[Source | FileSource], label: str, index: int | No
 # ---------------------------------------------------------------------------- entry points
 
 
+def report_frame(text: str | None = None) -> Catalogue:
+    """The report's catalogue, whose axes and actions frame the user's files with
+    --sans-rapport (its records are left out)."""
+    return build([Source(BUNDLED_SOURCE, bundled_text() if text is None else text)])[0]
+
+
+def lends(frame: Catalogue | None, catalogue: Catalogue) -> bool:
+    """Whether the report lent axes or actions to this catalogue (cited as its frame)."""
+    return frame is not None and any(a in frame.actions for a in catalogue.actions)
+
+
 def read_sources(paths: Sequence[Path], *, with_report: bool, problems: list[Problem] | None = None) -> list[Source]:
     """The report's catalogue (unless excluded), then the user's files, read and decoded.
 
@@ -333,7 +382,7 @@ def load(paths: Sequence[Path] = (), *, with_report: bool = True) -> Catalogue:
     sources = read_sources(paths, with_report=with_report)
     if not sources:
         raise CatalogueError([Problem("qpv", "aucun catalogue : --sans-rapport demande au moins un fichier --data")])
-    return build(sources)[0]
+    return build(sources, frame=None if with_report else report_frame())[0]
 
 
 def validate(paths: Sequence[Path], *, with_report: bool) -> tuple[list[Problem], int]:
@@ -347,7 +396,8 @@ def validate(paths: Sequence[Path], *, with_report: bool) -> tuple[list[Problem]
         return sorted(problems + found, key=lambda p: order.get(p.fichier, -1))
 
     try:
-        catalogue, found = build(sources, lint=True, duplicates=duplicates)
+        frame = None if with_report else report_frame()
+        catalogue, found = build(sources, lint=True, duplicates=duplicates, frame=frame)
     except CatalogueError as err:
         return in_order(err.problems), 0
     count = sum(1 for e in catalogue.exemples if e.source != BUNDLED_SOURCE) + len(duplicates)

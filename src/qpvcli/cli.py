@@ -78,14 +78,13 @@ class State:
         return self._qpv
 
     def _leave_out(self, problems) -> list[str]:
-        """For each broken file: where it was given, and how to do without it; or, when the
-        files only lack the report's actions (--sans-rapport), that."""
+        """For each broken file: where it was given, and how to do without it; or, when a record
+        names an action nobody defines (--sans-rapport), which actions it may name."""
         errors = [p for p in problems if p.gravite == "erreur"]
-        if not self.with_report and any("(actions définies : aucune)" in p.message for p in errors):
+        if not self.with_report and any(" inconnue (actions définies : " in p.message for p in errors):
             return [
-                "Avec --sans-rapport, les axes et actions du rapport ne sont pas chargés, or vos exemples renvoient"
-                " à ses actions : retirez --sans-rapport (la colonne « source » des exports dit d'où vient chaque"
-                " exemple), ou définissez vos propres [[axes]] et [[actions]] (voir docs/data-model.md)."
+                "Avec --sans-rapport, vos exemples peuvent renvoyer aux actions du rapport (1 à 11) sans les"
+                " définir, ou à celles que vos fichiers définissent sous [[actions]] (voir docs/catalogue-personnel.md)."
             ]
         broken = {p.fichier for p in errors}
         hints = []
@@ -352,7 +351,10 @@ def _main(
     ] = None,
     sans_rapport: Annotated[
         bool,
-        typer.Option("--sans-rapport", help="N'utiliser que vos catalogues (--data, QPV_DATA), sans celui du rapport."),
+        typer.Option(
+            "--sans-rapport",
+            help="Vos exemples seulement (--data, QPV_DATA) : ceux du rapport sont laissés de côté, ses axes et actions restent le cadre.",
+        ),
     ] = False,
     version: Annotated[
         bool, typer.Option("--version", help="Afficher la version et quitter.", callback=_version, is_eager=True)
@@ -719,7 +721,7 @@ def export(
     filtres = _filtres(ctx)
     chosen, scores = qpv.selection(query, filtres, tri)
     command = _command_line(state, query, filtres, tri, fmt, compact, csv_standard, csv_brut, entetes_lisibles)
-    selection = Selection(cat, chosen, query, filtres.describe(cat), command, scores)
+    selection = Selection(cat, chosen, query, filtres.describe(cat), command, scores, qpv.frame)
     options = {"compact": compact, "excel": not csv_standard, "neutralise": not csv_brut, "labels": entetes_lisibles}
     n = len(chosen)
     if not n and output is not None:  # an empty document is never what was wanted
@@ -811,7 +813,8 @@ def nouveau(
         ),
     ],
     action: Annotated[
-        int | None, typer.Option("--action", help="Numéro de l'action clé (1 à 11 pour le rapport).")
+        str | None,
+        typer.Option("--action", metavar="NOMBRE", help="Numéro de l'action clé (1 à 11 pour le rapport)."),
     ] = None,
     titre: Annotated[str | None, typer.Option("--titre", help="Titre de l'exemple.")] = None,
     description: Annotated[str | None, typer.Option("--description", help="Description.")] = None,
@@ -833,7 +836,12 @@ def nouveau(
     commune: Annotated[str | None, typer.Option("--commune", help="Commune ou lieu.")] = None,
     departement: Annotated[str | None, typer.Option("--departement", help="Code du département (93, 2A).")] = None,
     cout: Annotated[str | None, typer.Option("--cout", help="Coût, en texte (« 18 000 € par an »).")] = None,
-    cout_eur: Annotated[int | None, typer.Option("--cout-eur", help="Coût en euros (nombre entier).")] = None,
+    cout_eur: Annotated[
+        str | None,
+        typer.Option(
+            "--cout-eur", metavar="MONTANT", help="Coût en euros, comme --cout-max (ex. 8000, « 8 000 € », 8k)."
+        ),
+    ] = None,
     contact: Annotated[
         list[str] | None, typer.Option("--contact", help="Adresse électronique de contact (répétable).")
     ] = None,
@@ -847,8 +855,11 @@ def nouveau(
     """
     from .authoring import add_example
 
+    if action is not None and action.strip().isdigit():  # else named as wrong with the other values
+        action = int(action.strip())  # type: ignore[assignment]
     values = {"action": action, "titre": titre, "description": description}
     missing = [k for k, v in values.items() if v is None]
+    values.update(commune=commune, departement=departement, contact=contact or [], lien=lien or [])
     state = _state(ctx)
     asked = False
     if missing:
@@ -863,6 +874,7 @@ def nouveau(
         if not _ask_example(state, output, values, ctx.params):
             return
         echelle = values["niveau"]
+    created = not _exists(output)
     try:
         record = add_example(
             output,
@@ -875,12 +887,12 @@ def nouveau(
             partenaires=partenaire or [],
             echelle=echelle_texte,
             niveau=echelle,
-            commune=commune,
-            departement=departement,
+            commune=values["commune"],
+            departement=values["departement"],
             cout=cout,
             cout_eur=cout_eur,
-            contacts=contact or [],
-            liens=lien or [],
+            contacts=values["contact"],
+            liens=values["lien"],
         )
     except QpvError as err:
         if asked:  # what was typed is not lost: the command that gives it all again
@@ -889,6 +901,21 @@ def nouveau(
             raise UsageError(err.messages(_NOUVEAU_OPTION_OF)) from None
         raise
     typer.echo(f"Exemple « {record['id']} » ajouté à {output}.", err=True)
+    if created:
+        from .authoring import NEW_TITLE
+
+        typer.echo(
+            f"Catalogue créé sous le titre « {NEW_TITLE} », que citent les exports : pour le changer, modifiez"
+            f' la ligne titre = "{NEW_TITLE}" au début du fichier (avec un éditeur de texte).',
+            err=True,
+        )
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long, for one: said by the command itself
+        return False
 
 
 # The fields of a new record and the options of `qpv nouveau` that give them.
@@ -908,6 +935,10 @@ _NOUVEAU_OPTION_OF = {
     "contacts": "--contact",
     "ressources": "--lien",
 }
+
+
+_YES = ("o", "oui", "y", "yes", "")
+_NO = ("n", "non", "no")
 
 
 def _ask(label: str, check, optional: bool = False):
@@ -932,6 +963,8 @@ def _ask_example(state: State, output: Path, values: dict, params: dict) -> bool
     from .errors import InvalidValue
     from .model import NIVEAUX
     from .selection import resolve_niveau
+    from .territoires import normalise_code
+    from .validation import EMAIL_PATTERN, URL_PATTERN
 
     actions = list(state.qpv().catalogue.actions)
     numbers = [a.numero for a in actions]
@@ -949,6 +982,25 @@ def _ask_example(state: State, output: Path, values: dict, params: dict) -> bool
         except InvalidValue as err:
             raise ValueError(err.message(None)) from None
 
+    def code(text: str) -> str:
+        if normalise_code(text) is None:
+            raise ValueError(f"« {text} » n'est pas un code de département (93, 2A, 974) : tapez-le, ou Entrée.")
+        return text
+
+    def email(text: str) -> str:
+        if not EMAIL_PATTERN.fullmatch(text):
+            raise ValueError(
+                f"« {text} » n'est pas une adresse électronique (prenom.nom@ville.fr) : tapez-la, ou Entrée."
+            )
+        return text
+
+    def url(text: str) -> str:
+        if not URL_PATTERN.fullmatch(text):
+            raise ValueError(
+                f"« {text} » n'est pas une adresse web (elle commence par https://) : tapez-la, ou Entrée."
+            )
+        return text
+
     try:
         if values["action"] is None:
             typer.echo("Actions clés :")
@@ -962,15 +1014,34 @@ def _ask_example(state: State, output: Path, values: dict, params: dict) -> bool
         if values["niveau"] is None:
             typer.echo("Niveaux : " + ", ".join(NIVEAUX))
             values["niveau"] = _ask("Niveau (Entrée pour passer)", niveau, optional=True)
+        # Where and whom to ask: what `--territoire` finds, and what `valider` warns about.
+        if values["commune"] is None and values["departement"] is None:
+            values["commune"] = _ask("Commune (Entrée pour passer)", str, optional=True)
+        if values["departement"] is None:
+            values["departement"] = _ask("Département, son code : 93, 2A… (Entrée pour passer)", code, optional=True)
+        if not values["contact"]:
+            found = _ask("Adresse électronique de contact (Entrée pour passer)", email, optional=True)
+            values["contact"] = [found] if found else []
+        if not values["lien"]:
+            found = _ask("Lien vers une page ou un document, https://… (Entrée pour passer)", url, optional=True)
+            values["lien"] = [found] if found else []
         chosen = next((a for a in actions if a.numero == values["action"]), None)
         typer.echo("\nRécapitulatif :")
         typer.echo(f"  Action : {values['action']}" + (f". {chosen.titre}" if chosen else ""))
         typer.echo(f"  Titre : {values['titre']}")
         typer.echo(f"  Description : {values['description']}")
         typer.echo(f"  Niveau : {values['niveau'] or 'non précisé'}")
-        answer = typer.prompt(
-            f"Ajouter cet exemple à {output} ? [O/n]", default="o", show_default=False, prompt_suffix=" "
-        )
+        place = ", ".join(v for v in (values["commune"], values["departement"]) if v)
+        typer.echo(f"  Lieu : {place or 'non précisé'}")
+        typer.echo(f"  Contact : {', '.join(values['contact']) or 'aucun'}")
+        typer.echo(f"  Lien : {', '.join(values['lien']) or 'aucun'}")
+        while True:  # neither yes nor no (a word typed in the wrong place): asked again
+            answer = typer.prompt(
+                f"Ajouter cet exemple à {output} ? [O/n]", default="o", show_default=False, prompt_suffix=" "
+            )
+            if answer.strip().lower() in _YES + _NO:
+                break
+            typer.echo("  Répondez o (oui, l'ajouter) ou n (non, ne rien écrire).")
     except (KeyboardInterrupt, EOFError) as err:
         typer.echo("", err=True)
         typer.echo("Rien n'a été écrit. " + _resume_hint(output, {**params, **values}), err=True)
@@ -981,7 +1052,7 @@ def _ask_example(state: State, output: Path, values: dict, params: dict) -> bool
         typer.echo("", err=True)
         typer.echo("Rien n'a été écrit. " + _resume_hint(output, {**params, **values}), err=True)
         raise
-    if answer.strip().lower() not in ("o", "oui", "y", "yes", ""):
+    if answer.strip().lower() in _NO:
         typer.echo("Rien n'a été écrit. " + _resume_hint(output, {**params, **values}), err=True)
         return False
     return True
@@ -1169,7 +1240,9 @@ def _global_options_first(argv: list[str]) -> list[str]:
     i = 0
     while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
         if argv[i] in _GLOBAL_WITH_VALUE and argv[i + 1 : i + 2] == ["--"]:
-            raise UsageError(f"{argv[i]} attend une valeur après elle (un catalogue : {argv[i]} mes-exemples.toml)")
+            from .usage import needs_a_value  # only when something is wrong
+
+            raise UsageError(needs_a_value(argv[i]))
         i += 2 if argv[i] in _GLOBAL_WITH_VALUE else 1
     if i >= len(argv) or argv[i] == "--":
         return argv
@@ -1184,7 +1257,9 @@ def _global_options_first(argv: list[str]) -> list[str]:
             break
         if arg in _GLOBAL_WITH_VALUE:
             if j + 1 == len(rest) or rest[j + 1] == "--":  # `qpv list --data`: said as before the command
-                raise UsageError(f"{arg} attend une valeur après elle (un catalogue : {arg} mes-exemples.toml)")
+                from .usage import needs_a_value
+
+                raise UsageError(needs_a_value(arg))
             moved += rest[j : j + 2]
             j += 2
             continue

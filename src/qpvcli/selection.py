@@ -73,7 +73,15 @@ def resolve_axe(value: str, catalogue: Catalogue) -> str:
         if len(key) >= 4 and name_matches(value, axe.titre):
             return axe.id
     ids = tuple(a.id for a in catalogue.axes)
-    raise InvalidValue("axe", value, f"« {value} » inconnu.", ids, _closest(value, ids))
+    numbers = [a.numero for a in catalogue.axes]
+    span = f" (les axes sont numérotés de {min(numbers)} à {max(numbers)})" if numbers else ""
+    raise InvalidValue(
+        "axe",
+        value,
+        f"« {value} » inconnu{span}.",
+        tuple(f"{a.numero} ou {a.id}" for a in catalogue.axes),
+        _closest(value, ids),
+    )
 
 
 def resolve_niveau(value: str) -> str:
@@ -104,20 +112,21 @@ _SCALE = {
 }
 
 
-def resolve_montant(value: int | str) -> int:
+def resolve_montant(value: int | str, champ: str = "cout_max") -> int:
     """An amount in euros from what the user typed: 40000, « 40 000 », 40k, « 50 k€ »,
-    « 1,5 M€ », « 40.000 € ». Anything else (or negative) raises InvalidValue."""
+    « 1,5 M€ », « 40.000 € ». Anything else (or negative) raises InvalidValue (for `champ`:
+    the filter's cout_max, or a new record's cout_eur)."""
     if isinstance(value, int):
         if value < 0:
-            raise InvalidValue("cout_max", value, "un montant positif en euros est attendu (ex. 40000).")
+            raise InvalidValue(champ, value, "un montant positif en euros est attendu (ex. 40000).")
         return value
     text = re.sub(r"[\s\u00a0\u202f_']", "", str(value)).strip()
     if text.startswith("-"):
-        raise InvalidValue("cout_max", value, "un montant positif en euros est attendu (ex. 40000).")
+        raise InvalidValue(champ, value, "un montant positif en euros est attendu (ex. 40000).")
     m = re.fullmatch(_AMOUNT, text, re.IGNORECASE)
     if m is None:
         raise InvalidValue(
-            "cout_max",
+            champ,
             value,
             f"« {value} » n'est pas un montant : écrivez par exemple 40000, « 40 000 », 40k ou « 1,5 M€ ».",
         )
@@ -127,7 +136,7 @@ def resolve_montant(value: int | str) -> int:
         return int(re.sub(r"\D", "", number))  # « 40.000 », « 40,000 »: thousands
     if number.count(",") + number.count(".") > 1:
         raise InvalidValue(
-            "cout_max",
+            champ,
             value,
             f"« {value} » n'est pas un montant : écrivez par exemple 40000, « 40 000 », 40k ou « 1,5 M€ ».",
         )

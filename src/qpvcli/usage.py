@@ -11,6 +11,28 @@ import typer
 
 from .cli import ALIASES, _suggest
 
+# What an option's value is, said when it is missing (« -o » alone).
+_VALUE_OF = {
+    **dict.fromkeys(("--output", "-o"), "un nom de fichier, par exemple -o note.docx"),
+    **dict.fromkeys(("--data", "-d"), "un catalogue, par exemple {option} mes-exemples.toml"),
+    "--axe": "un axe : son numéro, 1 à 4, ou son nom",
+    "--action": "le numéro d'une action clé, 1 à 11",
+    **dict.fromkeys(("--echelle", "--niveau"), "un niveau : quartier, commune…"),
+    **dict.fromkeys(("--cout-max", "--cout-eur"), "un montant en euros, par exemple 40000"),
+    **dict.fromkeys(("--limit", "--limite", "-n"), "un nombre"),
+    "--territoire": "une commune, un département ou une région",
+    "--partenaire": "le nom d'un partenaire",
+    "--theme": "une thématique",
+    **dict.fromkeys(("--format", "-f"), "un format"),
+    "--tri": "un ordre de tri",
+}
+
+
+def needs_a_value(option: str) -> str:
+    """« l'option -o attend une valeur (un nom de fichier, …) »."""
+    what = _VALUE_OF.get(option)
+    return f"l'option {option} attend une valeur" + (f" ({what.format(option=option)})" if what else "")
+
 
 def click_exceptions() -> tuple[type[BaseException], type[BaseException], type[BaseException]]:
     """click's UsageError, ClickException and Exit, whichever click typer ships with."""
@@ -101,7 +123,7 @@ def french_usage(err: BaseException) -> str:
         return f"{m[1]} ne prend pas de valeur : écrivez simplement {m[1]}"
     m = re.search(r"Option '([^']+)' requires (?:an argument|(\d+) arguments)", text)
     if m:
-        return f"{m[1]} attend une valeur après elle" + (f" (voir « {path} --help »)" if ctx is not None else "")
+        return needs_a_value(m[1]) + (f" (voir « {path} --help »)" if ctx is not None else "")
     m = re.search(r"Invalid value for '([^']+)'(?: / '([^']+)')?: '([^']*)' is not a valid (int|integer|float)", text)
     if m:
         what = "un nombre entier" if m[4].startswith("int") else "un nombre"

@@ -179,6 +179,8 @@ class Selection:
     criteria: list[str] = field(default_factory=list)  # the filters, in words
     command: str = "qpv export"  # the command line that reproduces the selection
     scores: dict[str, float] = field(default_factory=dict)
+    # The report's header when it lent its axes and actions to the user's records (--sans-rapport).
+    frame: dict | None = None
     _sources: list[str] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
@@ -203,13 +205,17 @@ class Selection:
 
     def cited(self) -> list[str]:
         """Each source of the selection in words: the report's full citation, or the user's file
-        with the title of its [catalogue] header."""
+        with the title of its [catalogue] header; then the report as the frame of the user's
+        records when it lent them its axes and actions (--sans-rapport)."""
         from ..fields import catalogue_label
 
-        return [
+        cited = [
             citation(self.catalogue.meta) if s == "rapport" else catalogue_label(s, self.catalogue)
             for s in self.sources()
         ] or [citation(self.catalogue.meta)]
+        if self.frame is not None and "rapport" not in self.sources():
+            cited.append("axes et actions clés : " + citation(self.frame))
+        return cited
 
 
 def grouped(selection: Selection) -> Iterator[tuple[Axe, Action, Iterator[Exemple]]]:
