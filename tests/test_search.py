@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import tomllib
 from pathlib import Path
 
@@ -372,6 +373,80 @@ def test_prepare_and_cut_agree_with_the_regular_expressions(sample):
     assert text.fold_text(sample) == text._fold_whole(sample)
     assert text.cut(prepared) == text._WORD().findall(prepared)
     assert text.cut(sample) == text._WORD().findall(sample)
+
+
+def _cut_one_by_one(texts: list[str]) -> list[str]:
+    from qpvcli import text
+
+    out: list[str] = []
+    for i, t in enumerate(texts):
+        out += ([text.MARK] if i else []) + text.cut(text.prepare(t))
+    return out
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(_SAFE_RANGES[:400] + _TRICKY + list("aeéè-- \x01")), max_size=30)))
+@settings(max_examples=2000, deadline=None)
+def test_texts_cut_at_once_are_the_texts_cut_one_by_one(texts):
+    """`cut_all` (a batch of a parallel build) gives each text's words, or None: never others."""
+    from qpvcli import text
+
+    found = text.cut_all(texts)
+    if found is not None:
+        assert found == _cut_one_by_one(texts)
+
+
+def test_texts_cut_at_once_are_cut_at_once_when_they_can_be():
+    from qpvcli import text
+
+    texts = ["Îlots de fraîcheur", "", "« Quartier » – l'été - à Saint-Denis", "x-", "-y", "a--b", "Œuvre ß"]
+    assert text.cut_all(texts) == _cut_one_by_one(texts)
+    assert text.cut_all([]) is None or text.cut_all([]) == []
+    assert text.cut_all(["a\x01b", "c"]) is None  # a text that holds the mark
+    assert text.cut_all(["Σπίτι", "c"]) is None  # a letter that stays non-ASCII: text by text
+    assert text.cut_all(["e\u0301t\u00e9", "c"]) is None  # a combining mark: text by text
+
+
+def test_a_batch_of_records_is_indexed_as_record_by_record():
+    """IndexBuilder.add_batch (the second process of a parallel build) gives the same word
+    numbers, segments and postings as add_texts record by record, segments ending inside a
+    batch, shared texts met again or not, batches cut at once or text by text."""
+    import sqlite3
+
+    from qpvcli.search.index import FIELD_NAMES, IndexBuilder
+    from qpvcli.store import INDEX_SCHEMA
+
+    rng = random.Random(4)
+    vocabulary = ["îlots", "fraîcheur", "de", "la", "jardin", "Saint-Denis", "vélo", "école", "l'été", "x-", "«»", "93"]
+    shared_texts = ["Action 8 : lieux frais", "Ville de Paris, ADEME", "Ivry-sur-Seine", ""]
+
+    def record(odd: bool) -> list[str]:
+        return [
+            rng.choice(shared_texts)
+            if name in ("action", "lieux", "partenaires")
+            else " ".join(rng.choice(vocabulary) for _ in range(rng.randrange(0, 12))) + (" Σ" if odd else "")
+            for name in FIELD_NAMES
+        ]
+
+    records = [record(i % 97 == 5) for i in range(700)]
+
+    def build(batched: bool) -> tuple:
+        conn = sqlite3.connect(":memory:")
+        conn.executescript(INDEX_SCHEMA)
+        builder = IndexBuilder(conn)
+        builder.SEGMENT_WORDS = 1500
+        if batched:
+            for at in range(0, len(records), 64):
+                builder.add_batch(records[at : at + 64])
+            builder.add_batch([])
+        else:
+            for texts in records:
+                builder.add_texts(texts)
+        builder._flush()
+        assert builder.segment > 3
+        rows = conn.execute("SELECT rowid, * FROM postings").fetchall()
+        return rows, dict(builder.ids), dict(builder.words), builder.df.tolist(), builder.norms
+
+    assert build(True) == build(False)
 
 
 def test_phonetic_keys_of_a_vocabulary_at_once_are_the_keys_one_by_one(engine):

@@ -22,7 +22,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from ..fields import SEARCH_FIELDS
-from ..text import cut, phonetics, prepare, stem, stem_all, token_terms
+from ..text import MARK, cut, cut_all, phonetics, prepare, stem, stem_all, token_terms
 
 if TYPE_CHECKING:  # a search imports this module: the parallel build's modules only when building
     from multiprocessing.connection import Connection
@@ -76,6 +76,7 @@ class IndexBuilder:
         self.n = 0
         self.segment = 0
         self.ids = _Ids()  # raw word -> number
+        self.ids[MARK]  # number 0: the end of a text in `add_batch` (a one-letter word: no index term)
         # Per raw word, its index terms (numbers in `words`): filled at each segment's inversion.
         self.term_start = array("q", [0])  # raw word i's terms are term_flat[start[i]:start[i + 1]]
         self.term_flat = array("i")
@@ -93,16 +94,21 @@ class IndexBuilder:
         """One record's searchable texts, by field."""
         self.add_texts([rec.get(name, "") for name in FIELD_NAMES])
 
+    def _shared_words(self, text: str) -> array:
+        """The raw word numbers of a shared text, analysed once."""
+        found = self.shared.get(text)
+        if found is None:
+            found = array("i", map(self.ids.__getitem__, cut(prepare(text))))
+            if len(self.shared) < SHARED_CACHE and len(text) < 2000:
+                self.shared[text] = found
+        return found
+
     def add_texts(self, texts: list[str]) -> None:
         """One record's searchable texts in FIELD_NAMES order."""
         occurrences, counts, ids = self.occurrences, self.counts, self.ids
         for shared, text in zip(_SHARED, texts, strict=True):
             if shared:
-                found = self.shared.get(text)
-                if found is None:
-                    found = array("i", map(ids.__getitem__, cut(prepare(text))))
-                    if len(self.shared) < SHARED_CACHE and len(text) < 2000:
-                        self.shared[text] = found
+                found = self._shared_words(text)
                 occurrences.extend(found)
                 counts.append(len(found))
             else:
@@ -112,6 +118,67 @@ class IndexBuilder:
         self.n += 1
         if len(occurrences) >= self.SEGMENT_WORDS:
             self._flush()
+
+    def add_batch(self, batch: list[list[str]]) -> None:
+        """Many records' texts, each in FIELD_NAMES order: the same as `add_texts` on each in
+        turn (same word numbers, occurrences and segments). The texts are prepared and cut at
+        once (`text.cut_all`), in the order add_texts meets them (words are numbered in the
+        same order), but for shared texts already analysed, taken as they are; the words are
+        numbered in one call and put in their (record, field) places with numpy."""
+        if not batch:
+            return
+        np = self.np
+        n_fields, n_records = len(FIELD_NAMES), len(batch)
+        texts = [t for record in batch for t in record]
+        cache = self.shared.get
+        known = [cache(t) if shared else None for t, shared in zip(texts, _SHARED * n_records, strict=True)]
+        fresh = [i for i, found in enumerate(known) if found is None]
+        words = cut_all([texts[i] for i in fresh]) if fresh else []
+        if words is None:
+            for record in batch:
+                self.add_texts(record)
+            return
+        numbers = np.frombuffer(array("i", map(self.ids.__getitem__, words)), dtype=np.int32)
+        ends = np.flatnonzero(numbers == 0)  # MARK: the end of each text but the last
+        fresh_counts = np.diff(np.concatenate(([-1], ends, [len(numbers)]))) - 1 if fresh else ends
+        fresh_words = numbers[numbers != 0]
+        reused = [i for i, found in enumerate(known) if found is not None]
+        reused_words = array("i")
+        for i in reused:
+            reused_words.extend(known[i])  # type: ignore[arg-type]
+        counts = np.empty(len(texts), dtype=np.int64)
+        counts[fresh] = fresh_counts
+        counts[reused] = [len(known[i]) for i in reused]  # type: ignore[arg-type]
+        # The shared texts seen here are remembered as add_texts would.
+        if len(self.shared) < SHARED_CACHE:
+            starts = np.cumsum(fresh_counts) - fresh_counts
+            for j, i in enumerate(fresh):
+                if _SHARED[i % n_fields] and len(self.shared) < SHARED_CACHE and len(texts[i]) < 2000:
+                    self.shared.setdefault(
+                        texts[i], array("i", fresh_words[starts[j] : starts[j] + fresh_counts[j]].tobytes())
+                    )
+        starts = np.cumsum(counts) - counts
+        occurrences = np.empty(int(counts.sum()), dtype=np.int32)
+        for cells, found in ((fresh, fresh_words), (reused, np.frombuffer(reused_words, dtype=np.int32))):
+            # Each word's place: its text's start, plus its rank within its text.
+            found_counts = counts[cells]
+            rank = np.arange(len(found)) - np.repeat(np.cumsum(found_counts) - found_counts, found_counts)
+            occurrences[np.repeat(starts[cells], found_counts) + rank] = found
+        counts = counts.reshape(n_records, n_fields)
+        # Record by record, as add_texts: a segment is inverted after the record that fills it.
+        record_ends = np.cumsum(counts.sum(axis=1))
+        flat_counts = counts.astype(np.int32).ravel()
+        done, done_words = 0, 0
+        while done < n_records:
+            room = self.SEGMENT_WORDS - len(self.occurrences)
+            last = min(int(np.searchsorted(record_ends, done_words + room)) + 1, n_records)
+            end_words = int(record_ends[last - 1])
+            self.occurrences.frombytes(occurrences[done_words:end_words].tobytes())
+            self.counts.frombytes(flat_counts[done * n_fields : last * n_fields].tobytes())
+            self.n += last - done
+            if len(self.occurrences) >= self.SEGMENT_WORDS:
+                self._flush()
+            done, done_words = last, end_words
 
     def end(self) -> None:
         """No more records (see ParallelIndex)."""
@@ -341,8 +408,7 @@ def _index_worker(path: str, schema: str, indexes: str, pipe: Connection) -> Non
         db.execute("BEGIN")
         builder = IndexBuilder(db)
         while (batch := pipe.recv()) is not None:
-            for texts in batch:
-                builder.add_texts(texts)
+            builder.add_batch(batch)
         builder.write(db, indexes)
         db.commit()
         db.close()
