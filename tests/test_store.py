@@ -79,6 +79,26 @@ def test_second_run_reads_the_store_it_built(user):
     assert not again.notices
 
 
+def test_the_content_key_hashed_during_the_build_is_the_key_of_the_sources(user, monkeypatch):
+    """The content key is hashed in a thread while the build reads the files: the one stored
+    is the sources' key, and an error of the thread is the build's."""
+    Qpv.open([user])
+    (store,) = stores()
+    conn = sqlite3.connect(store)
+    (stored,) = conn.execute("SELECT valeur FROM meta WHERE cle = 'cle'").fetchone()
+    conn.close()
+    assert stored == cache._Sources([user], True).content_key()
+    store.unlink()
+
+    def unreadable(self, path):
+        raise OSError("illisible")
+
+    monkeypatch.setattr(cache._Sources, "_file_key", unreadable)
+    key = cache._Sources([user], True).content_key_later()
+    with pytest.raises(OSError, match="illisible"):
+        key()
+
+
 def test_any_change_of_a_source_rebuilds(user):
     Qpv.open([user])
     user.write_text(USER.replace("Jardin partagé", "Verger partagé"), encoding="utf-8")
