@@ -419,15 +419,19 @@ def test_a_batch_of_records_is_indexed_as_record_by_record():
     vocabulary = ["îlots", "fraîcheur", "de", "la", "jardin", "Saint-Denis", "vélo", "école", "l'été", "x-", "«»", "93"]
     shared_texts = ["Action 8 : lieux frais", "Ville de Paris, ADEME", "Ivry-sur-Seine", ""]
 
-    def record(odd: bool) -> list[str]:
+    def record(i: int) -> list[str]:
+        # New words all along, met again later, in themes too: a batch numbers words ahead of
+        # a segment's end, which must not change the order of the stems' numbers.
         return [
             rng.choice(shared_texts)
             if name in ("action", "lieux", "partenaires")
-            else " ".join(rng.choice(vocabulary) for _ in range(rng.randrange(0, 12))) + (" Σ" if odd else "")
+            else " ".join(rng.choice(vocabulary) for _ in range(rng.randrange(0, 12)))
+            + f" mot{rng.randrange(1 + i)} theme{rng.randrange(1 + i // 10)}"
+            + (" Σ" if i % 97 == 5 else "")
             for name in FIELD_NAMES
         ]
 
-    records = [record(i % 97 == 5) for i in range(700)]
+    records = [record(i) for i in range(700)]
 
     def build(batched: bool) -> tuple:
         conn = sqlite3.connect(":memory:")

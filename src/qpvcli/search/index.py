@@ -77,6 +77,7 @@ class IndexBuilder:
         self.segment = 0
         self.ids = _Ids()  # raw word -> number
         self.ids[MARK]  # number 0: the end of a text in `add_batch` (a one-letter word: no index term)
+        self.seen = len(self.ids)  # raw words met in the records added (add_batch numbers ahead)
         # Per raw word, its index terms (numbers in `words`): filled at each segment's inversion.
         self.term_start = array("q", [0])  # raw word i's terms are term_flat[start[i]:start[i + 1]]
         self.term_flat = array("i")
@@ -116,6 +117,7 @@ class IndexBuilder:
                 occurrences.extend(map(ids.__getitem__, cut(prepare(text))))
                 counts.append(len(occurrences) - before)
         self.n += 1
+        self.seen = len(ids)
         if len(occurrences) >= self.SEGMENT_WORDS:
             self._flush()
 
@@ -173,11 +175,14 @@ class IndexBuilder:
             room = self.SEGMENT_WORDS - len(self.occurrences)
             last = min(int(np.searchsorted(record_ends, done_words + room)) + 1, n_records)
             end_words = int(record_ends[last - 1])
-            self.occurrences.frombytes(occurrences[done_words:end_words].tobytes())
+            part = occurrences[done_words:end_words]
+            self.occurrences.frombytes(part.tobytes())
+            # Words are numbered in the order they are met: those of these records are the first.
+            self.seen = max(self.seen, int(part.max()) + 1) if len(part) else self.seen
             self.counts.frombytes(flat_counts[done * n_fields : last * n_fields].tobytes())
             self.n += last - done
             if len(self.occurrences) >= self.SEGMENT_WORDS:
-                self._flush()
+                self._flush(self.seen)  # the words of the records after are not analysed yet
             done, done_words = last, end_words
 
     def end(self) -> None:
@@ -186,12 +191,13 @@ class IndexBuilder:
     def close(self) -> None:
         """Nothing to release (see ParallelIndex)."""
 
-    def _analyse_new_words(self) -> None:
-        """Index terms and stems of the raw words numbered since the last segment."""
+    def _analyse_new_words(self, upto: int | None) -> None:
+        """Index terms and stems of the raw words numbered since the last segment (below
+        `upto`: the others, ahead, belong to the next)."""
         raw = list(self.ids)
         words = self.words
         known = len(words)
-        for found in raw[len(self.term_start) - 1 :]:
+        for found in raw[len(self.term_start) - 1 : upto]:
             for term in token_terms(found):
                 self.term_flat.append(words[term])  # a new index term is numbered here
             self.term_start.append(len(self.term_flat))
@@ -213,14 +219,15 @@ class IndexBuilder:
             numbers.append(found)
         return np.array(numbers, dtype=np.int64)[where]
 
-    def _flush(self) -> None:
-        """Invert the segment: one row per stem (records, impacts, masks) into the store."""
+    def _flush(self, upto: int | None = None) -> None:
+        """Invert the segment: one row per stem (records, impacts, masks) into the store; the
+        raw words met in it are those numbered below `upto` (all, by default)."""
         np = self.np
         n_fields = len(FIELD_NAMES)
         counts = np.frombuffer(self.counts, dtype=np.int32)
         if not len(counts):
             return
-        self._analyse_new_words()
+        self._analyse_new_words(upto)
         raw = np.frombuffer(self.occurrences, dtype=np.int32)
         starts = np.frombuffer(self.term_start, dtype=np.int64)
         n_terms = (starts[1:] - starts[:-1])[raw]  # index terms of each raw word (0: a stop word)
@@ -263,15 +270,19 @@ class IndexBuilder:
         key = key[heads]
         stem_ids = key // n_docs
         docs = (key % n_docs + (self.n - n_docs)).astype(np.int32)
-        cuts = [0, *(np.flatnonzero(np.diff(stem_ids)) + 1).tolist(), len(stem_ids)]
+        cuts = np.concatenate([[0], np.flatnonzero(np.diff(stem_ids)) + 1, [len(stem_ids)]])
         names = list(self.stems)
         ids = stem_ids[cuts[:-1]].tolist()
         segment = self.segment
+        # Each row's arrays are slices of the whole arrays' bytes (cheaper than a numpy slice
+        # made into bytes, row by row).
+        docs, impacts, masks = docs.tobytes(), impacts.tobytes(), masks.tobytes()
+        at4, at2 = (cuts * 4).tolist(), (cuts * 2).tolist()
         self.conn.executemany(
             "INSERT INTO postings VALUES (?, ?, ?, ?, ?)",
             (
-                (names[s], segment, docs[a:b].tobytes(), impacts[a:b].tobytes(), masks[a:b].tobytes())
-                for s, a, b in zip(ids, cuts, cuts[1:], strict=False)
+                (names[s], segment, docs[a:b], impacts[a:b], masks[c:d])
+                for s, a, b, c, d in zip(ids, at4, at4[1:], at2, at2[1:], strict=False)
             ),
         )
         self.segment += 1
