@@ -290,17 +290,25 @@ _STRAY_HYPHEN = _compiled(r"-(?:(?<![^\W_]-)|(?![^\W_]))")
 
 def cut_all(texts: list[str]) -> list[str] | None:
     """The raw words of many texts in one list, each text's `cut(prepare(text))` followed by
-    MARK but the last's: a batch of texts prepared and cut in a few passes at C speed over
-    their joined text, instead of a few calls per text. None when that could differ from
-    text by text (a text containing MARK, a character that `prepare` must see in context, a
-    non-ASCII letter left after preparing): the caller then cuts text by text. Same words
-    (tested).
+    MARK but the last's: `cut_prepared(prepare_all(texts))`. None when that could differ
+    from text by text: the caller then cuts text by text. Same words (tested)."""
+    prepared = prepare_all(texts)
+    return None if prepared is None else cut_prepared(prepared)
 
-    Joining is cutting text by text because each step is, character by character: lowering,
-    the replacement of each non-ASCII character by what it is alone (`_char_by_char`, taken
-    only when every text would take it), the translation to spaces; and splitting on the
-    spaces once the hyphens that join no two word characters are spaces too gives the
-    `_WORD` matches of an ASCII text."""
+
+def prepare_all(texts: list[str]) -> str | None:
+    """Many texts prepared at once, joined by MARK between spaces, ready for `cut_prepared`:
+    a few passes at C speed over their joined text instead of a few calls per text (in a
+    parallel build, the first process prepares, the second cuts). None when that could differ
+    from text by text (a text containing MARK, a character that `prepare` must see in
+    context, a non-ASCII letter left after preparing, which `cut` gives to its regular
+    expression).
+
+    Joining is preparing and cutting text by text because each step is, character by
+    character: lowering, the replacement of each non-ASCII character by what it is alone
+    (`_char_by_char`, taken only when every text would take it), the translation to spaces;
+    and splitting on the spaces once the hyphens that join no two word characters are spaces
+    too gives the `_WORD` matches of an ASCII text."""
     joined = f" {MARK} ".join(texts)
     if joined.count(MARK) != len(texts) - 1:
         return None
@@ -323,6 +331,12 @@ def cut_all(texts: list[str]) -> list[str] | None:
         if c.isalnum():
             return None
         prepared = prepared.replace(c, " ")
+    return prepared
+
+
+def cut_prepared(prepared: str) -> list[str]:
+    """The raw words of texts joined by `prepare_all` (an ASCII text), each text's followed by
+    MARK but the last's."""
     spaced = prepared.translate(_CUT_MARKED_TABLE)
     if "-" in spaced:
         spaced = _STRAY_HYPHEN().sub(" ", spaced)

@@ -22,7 +22,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from ..fields import SEARCH_FIELDS
-from ..text import MARK, cut, cut_all, phonetics, prepare, stem, stem_all, token_terms
+from ..text import MARK, cut, cut_prepared, phonetics, prepare, prepare_all, stem, stem_all, token_terms
 
 if TYPE_CHECKING:  # a search imports this module: the parallel build's modules only when building
     from multiprocessing.connection import Connection
@@ -123,42 +123,52 @@ class IndexBuilder:
 
     def add_batch(self, batch: list[list[str]]) -> None:
         """Many records' texts, each in FIELD_NAMES order: the same as `add_texts` on each in
-        turn (same word numbers, occurrences and segments). The texts are prepared and cut at
-        once (`text.cut_all`), in the order add_texts meets them (words are numbered in the
-        same order), but for shared texts already analysed, taken as they are; the words are
-        numbered in one call and put in their (record, field) places with numpy."""
+        turn (same word numbers, occurrences and segments), prepared at once (`prepare_batch`)."""
         if not batch:
             return
-        np = self.np
-        n_fields, n_records = len(FIELD_NAMES), len(batch)
-        texts = [t for record in batch for t in record]
-        cache = self.shared.get
-        known = [cache(t) if shared else None for t, shared in zip(texts, _SHARED * n_records, strict=True)]
-        fresh = [i for i, found in enumerate(known) if found is None]
-        words = cut_all([texts[i] for i in fresh]) if fresh else []
-        if words is None:
+        prepared = prepare_batch(batch, self.shared.__contains__)
+        if prepared is None:
             for record in batch:
                 self.add_texts(record)
-            return
+        else:
+            self.add_prepared(*prepared)
+
+    def add_prepared(self, n_records: int, prepared: str, fresh: list[int], shared: list[tuple[int, str]]) -> None:
+        """A batch made by `prepare_batch`: its prepared texts cut at once (`text.cut_prepared`)
+        and numbered in one call, in the order add_texts meets them (so the words are numbered
+        in the same order), the shared texts already analysed taken as they are, then every
+        word put in its (record, field) place with numpy."""
+        np = self.np
+        n_fields = len(FIELD_NAMES)
+        words = cut_prepared(prepared) if fresh else []
         numbers = np.frombuffer(array("i", map(self.ids.__getitem__, words)), dtype=np.int32)
         ends = np.flatnonzero(numbers == 0)  # MARK: the end of each text but the last
         fresh_counts = np.diff(np.concatenate(([-1], ends, [len(numbers)]))) - 1 if fresh else ends
         fresh_words = numbers[numbers != 0]
-        reused = [i for i, found in enumerate(known) if found is not None]
+        is_fresh = bytearray(n_records * n_fields)
+        for i in fresh:
+            is_fresh[i] = 1
+        reused, reused_counts = [], []
         reused_words = array("i")
-        for i in reused:
-            reused_words.extend(known[i])  # type: ignore[arg-type]
-        counts = np.empty(len(texts), dtype=np.int64)
+        cache = self.shared.get
+        for i, text in shared:
+            if not is_fresh[i]:
+                found = cache(text)
+                if found is None:  # not analysed yet after all (never, by construction): now
+                    found = self._shared_words(text)
+                reused.append(i)
+                reused_counts.append(len(found))
+                reused_words.extend(found)
+        counts = np.empty(n_records * n_fields, dtype=np.int64)
         counts[fresh] = fresh_counts
-        counts[reused] = [len(known[i]) for i in reused]  # type: ignore[arg-type]
-        # The shared texts seen here are remembered as add_texts would.
+        counts[reused] = reused_counts
+        # The shared texts analysed here are remembered as add_texts would (`remember_shared`).
         if len(self.shared) < SHARED_CACHE:
-            starts = np.cumsum(fresh_counts) - fresh_counts
-            for j, i in enumerate(fresh):
-                if _SHARED[i % n_fields] and len(self.shared) < SHARED_CACHE and len(texts[i]) < 2000:
-                    self.shared.setdefault(
-                        texts[i], array("i", fresh_words[starts[j] : starts[j] + fresh_counts[j]].tobytes())
-                    )
+            at = dict(zip(fresh, (np.cumsum(fresh_counts) - fresh_counts).tolist(), strict=True))
+            for i, text in shared:
+                if is_fresh[i] and len(self.shared) < SHARED_CACHE and len(text) < 2000:
+                    j = at[i]
+                    self.shared.setdefault(text, array("i", fresh_words[j : j + counts[i]].tobytes()))
         starts = np.cumsum(counts) - counts
         occurrences = np.empty(int(counts.sum()), dtype=np.int32)
         for cells, found in ((fresh, fresh_words), (reused, np.frombuffer(reused_words, dtype=np.int32))):
@@ -323,6 +333,33 @@ class IndexBuilder:
         conn.executescript(indexes)
 
 
+def prepare_batch(
+    batch: list[list[str]], analysed: Callable[[str], bool]
+) -> tuple[int, str, list[int], list[tuple[int, str]]] | None:
+    """The first half of `IndexBuilder.add_batch`, which the first process of a parallel build
+    does: the records' texts (their cells, record by record, field by field) prepared at once
+    (`text.prepare_all`), but the shared texts already `analysed`; None when they must be
+    analysed record by record. Gives (records, prepared texts, the cells prepared, every
+    shared cell with its text)."""
+    n_records = len(batch)
+    texts = [t for record in batch for t in record]
+    shared = [(i, t) for i, (t, s) in enumerate(zip(texts, _SHARED * n_records, strict=True)) if s]
+    fresh = [i for i, (t, s) in enumerate(zip(texts, _SHARED * n_records, strict=True)) if not (s and analysed(t))]
+    prepared = prepare_all([texts[i] for i in fresh]) if fresh else ""
+    return None if prepared is None else (n_records, prepared, fresh, shared)
+
+
+def remember_shared(analysed: set[str], batch: list[list[str]]) -> None:
+    """The shared texts an IndexBuilder remembers after this batch, whichever way it took
+    (`add_texts` or `add_batch`): the first SHARED_CACHE met, under 2,000 characters."""
+    if len(analysed) >= SHARED_CACHE:
+        return
+    for record in batch:
+        for text, shared in zip(record, _SHARED, strict=True):
+            if shared and text not in analysed and len(analysed) < SHARED_CACHE and len(text) < 2000:
+                analysed.add(text)
+
+
 class ParallelIndex:
     """An IndexBuilder in a second process, fed through a pipe, for large catalogues: this
     process reads, validates and stores the records, the other prepares their texts, cuts them
@@ -348,6 +385,7 @@ class ParallelIndex:
         self.worker.start()
         child.close()
         self.batch: list[list[str]] = []
+        self.analysed: set[str] = set()  # the shared texts the other process has analysed
 
     def _send(self, message: object) -> None:
         try:
@@ -367,15 +405,23 @@ class ParallelIndex:
     def add(self, rec: dict[str, str]) -> None:
         self.batch.append([rec.get(name, "") for name in FIELD_NAMES])
         if len(self.batch) >= self.BATCH:
-            self._send(self.batch)
-            self.batch = []
+            self._send_batch()
+
+    def _send_batch(self) -> None:
+        """The batch's texts prepared here (`prepare_batch`: the other process, the longer of
+        the two, only cuts them), or as they are when they must be analysed record by record;
+        the shared texts it will have analysed are followed here."""
+        batch, self.batch = self.batch, []
+        if batch:
+            prepared = prepare_batch(batch, self.analysed.__contains__)
+            remember_shared(self.analysed, batch)
+            self._send(batch if prepared is None else prepared)
 
     def end(self) -> None:
         """No more records: the other process writes its last segment and its vocabulary
         while this one finishes the store's other tables."""
-        self._send(self.batch)
+        self._send_batch()
         self._send(None)
-        self.batch = []
 
     def write(self, conn: sqlite3.Connection, indexes: str) -> None:
         """The other process's tables copied into the store. Their indexes, made there, are
@@ -419,7 +465,11 @@ def _index_worker(path: str, schema: str, indexes: str, pipe: Connection) -> Non
         db.execute("BEGIN")
         builder = IndexBuilder(db)
         while (batch := pipe.recv()) is not None:
-            builder.add_batch(batch)
+            if isinstance(batch, tuple):  # prepared by the first process (prepare_batch)
+                builder.add_prepared(*batch)
+            else:
+                for texts in batch:
+                    builder.add_texts(texts)
         builder.write(db, indexes)
         db.commit()
         db.close()
