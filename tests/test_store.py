@@ -313,9 +313,11 @@ def _table_rows(path: Path) -> dict[str, list[tuple]]:
         conn.close()
 
 
-def test_index_built_in_a_second_process_is_the_same(user, monkeypatch):
+@pytest.mark.parametrize("batch, prepare_every", [(500, 2), (7, 1), (7, 2)])
+def test_index_built_in_a_second_process_is_the_same(user, monkeypatch, batch, prepare_every):
     """Large catalogues index in a second process: the store must be exactly the one built in
-    a single process (every table, every row, the same indexes), and no scratch file remains."""
+    a single process (every table, every row, the same indexes), and no scratch file remains;
+    whether the batches' texts are prepared by the first process or the second."""
     monkeypatch.setattr(cache, "PARALLEL_ABOVE_BYTES", 10**12)
     Qpv.open([user])
     (alone,) = stores()
@@ -333,6 +335,8 @@ def test_index_built_in_a_second_process_is_the_same(user, monkeypatch):
         original(self, *args)
 
     monkeypatch.setattr(index.ParallelIndex, "__init__", init)
+    monkeypatch.setattr(index.ParallelIndex, "BATCH", batch)
+    monkeypatch.setattr(index.ParallelIndex, "PREPARE_EVERY", prepare_every)
     assert first_hit(Qpv.open([user]), "jardin ivry") == "ivry-jardin"
     assert started, "the second process was not used"
     (store,) = stores()
