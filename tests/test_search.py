@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import tomllib
 from pathlib import Path
 
@@ -372,6 +373,101 @@ def test_prepare_and_cut_agree_with_the_regular_expressions(sample):
     assert text.fold_text(sample) == text._fold_whole(sample)
     assert text.cut(prepared) == text._WORD().findall(prepared)
     assert text.cut(sample) == text._WORD().findall(sample)
+
+
+def _cut_one_by_one(texts: list[str]) -> list[str]:
+    from qpvcli import text
+
+    out: list[str] = []
+    for i, t in enumerate(texts):
+        out += ([text.MARK] if i else []) + text.cut(text.prepare(t))
+    return out
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(_SAFE_RANGES[:400] + _TRICKY + list("aeéè-- \x01")), max_size=30)))
+@settings(max_examples=2000, deadline=None)
+def test_texts_cut_at_once_are_the_texts_cut_one_by_one(texts):
+    """`cut_all` (a batch of a parallel build) gives each text's words, or None: never others."""
+    from qpvcli import text
+
+    found = text.cut_all(texts)
+    if found is not None:
+        assert found == _cut_one_by_one(texts)
+
+
+def test_texts_cut_at_once_are_cut_at_once_when_they_can_be():
+    from qpvcli import text
+
+    texts = ["Îlots de fraîcheur", "", "« Quartier » – l'été - à Saint-Denis", "x-", "-y", "a--b", "Œuvre ß"]
+    assert text.cut_all(texts) == _cut_one_by_one(texts)
+    assert text.cut_all([]) is None or text.cut_all([]) == []
+    assert text.cut_all(["a\x01b", "c"]) is None  # a text that holds the mark
+    assert text.cut_all(["Σπίτι", "c"]) is None  # a letter that stays non-ASCII: text by text
+    assert text.cut_all(["e\u0301t\u00e9", "c"]) is None  # a combining mark: text by text
+
+
+def test_a_batch_of_records_is_indexed_as_record_by_record(monkeypatch):
+    """IndexBuilder.add_batch (the second process of a parallel build) gives the same word
+    numbers, segments and postings as add_texts record by record, segments ending inside a
+    batch, shared texts met again or not, batches cut at once or text by text."""
+    import sqlite3
+
+    from qpvcli.search import index
+    from qpvcli.search.index import FIELD_NAMES, IndexBuilder, prepare_batch, remember_shared
+
+    monkeypatch.setattr(index, "SHARED_CACHE", 3)  # of the four shared texts, one analysed each time
+    from qpvcli.store import INDEX_SCHEMA
+
+    rng = random.Random(4)
+    vocabulary = ["îlots", "fraîcheur", "de", "la", "jardin", "Saint-Denis", "vélo", "école", "l'été", "x-", "«»", "93"]
+    shared_texts = ["Action 8 : lieux frais", "Ville de Paris, ADEME", "Ivry-sur-Seine", ""]
+
+    def record(i: int) -> list[str]:
+        # New words all along, met again later, in themes too: a batch numbers words ahead of
+        # a segment's end, which must not change the order of the stems' numbers.
+        return [
+            rng.choice(shared_texts)
+            if name in ("action", "lieux", "partenaires")
+            else " ".join(rng.choice(vocabulary) for _ in range(rng.randrange(0, 12)))
+            + f" mot{rng.randrange(1 + i)} theme{rng.randrange(1 + i // 10)}"
+            + (" Σ" if i % 97 == 5 else "")
+            for name in FIELD_NAMES
+        ]
+
+    records = [record(i) for i in range(700)]
+
+    def build(how: str) -> tuple:
+        conn = sqlite3.connect(":memory:")
+        conn.executescript(INDEX_SCHEMA)
+        builder = IndexBuilder(conn)
+        builder.SEGMENT_WORDS = 1500
+        analysed: set[str] = set()  # what the first process of a parallel build knows of them
+        if how == "batches":
+            for at in range(0, len(records), 64):
+                builder.add_batch(records[at : at + 64])
+            builder.add_batch([])
+        elif how == "two processes":  # as ParallelIndex and its worker share the work
+            for at in range(0, len(records), 64):
+                batch = records[at : at + 64]
+                prepared = prepare_batch(batch, analysed.__contains__)
+                remember_shared(analysed, batch)
+                if prepared is None:
+                    for texts in batch:
+                        builder.add_texts(texts)
+                else:
+                    builder.add_prepared(*prepared)
+            assert analysed == set(builder.shared)
+        else:
+            for texts in records:
+                builder.add_texts(texts)
+        builder._flush()
+        assert builder.segment > 3
+        rows = conn.execute("SELECT rowid, * FROM postings").fetchall()
+        return rows, dict(builder.ids), dict(builder.words), builder.df.tolist(), builder.norms
+
+    one_by_one = build("record by record")
+    assert build("batches") == one_by_one
+    assert build("two processes") == one_by_one
 
 
 def test_phonetic_keys_of_a_vocabulary_at_once_are_the_keys_one_by_one(engine):

@@ -79,6 +79,26 @@ def test_second_run_reads_the_store_it_built(user):
     assert not again.notices
 
 
+def test_the_content_key_hashed_during_the_build_is_the_key_of_the_sources(user, monkeypatch):
+    """The content key is hashed in a thread while the build reads the files: the one stored
+    is the sources' key, and an error of the thread is the build's."""
+    Qpv.open([user])
+    (store,) = stores()
+    conn = sqlite3.connect(store)
+    (stored,) = conn.execute("SELECT valeur FROM meta WHERE cle = 'cle'").fetchone()
+    conn.close()
+    assert stored == cache._Sources([user], True).content_key()
+    store.unlink()
+
+    def unreadable(self, path):
+        raise OSError("illisible")
+
+    monkeypatch.setattr(cache._Sources, "_file_key", unreadable)
+    key = cache._Sources([user], True).content_key_later()
+    with pytest.raises(OSError, match="illisible"):
+        key()
+
+
 def test_any_change_of_a_source_rebuilds(user):
     Qpv.open([user])
     user.write_text(USER.replace("Jardin partagé", "Verger partagé"), encoding="utf-8")
@@ -285,15 +305,19 @@ def _table_rows(path: Path) -> dict[str, list[tuple]]:
         assert {"postings", "vocabulaire", "exemples", "niveaux", "exemple_partenaires", "meta"} <= set(tables)
         rows = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
         rows["meta"] = [r for r in rows["meta"] if r[0] != "signe_le"]
+        # The postings in the order they were written, too (that of the stems' numbers).
+        rows["postings_order"] = conn.execute("SELECT stem, segment FROM postings ORDER BY rowid").fetchall()
         rows["schema"] = sorted(conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
         return rows
     finally:
         conn.close()
 
 
-def test_index_built_in_a_second_process_is_the_same(user, monkeypatch):
+@pytest.mark.parametrize("batch, prepare_every", [(500, 2), (7, 1), (7, 2)])
+def test_index_built_in_a_second_process_is_the_same(user, monkeypatch, batch, prepare_every):
     """Large catalogues index in a second process: the store must be exactly the one built in
-    a single process (every table, every row, the same indexes), and no scratch file remains."""
+    a single process (every table, every row, the same indexes), and no scratch file remains;
+    whether the batches' texts are prepared by the first process or the second."""
     monkeypatch.setattr(cache, "PARALLEL_ABOVE_BYTES", 10**12)
     Qpv.open([user])
     (alone,) = stores()
@@ -311,6 +335,8 @@ def test_index_built_in_a_second_process_is_the_same(user, monkeypatch):
         original(self, *args)
 
     monkeypatch.setattr(index.ParallelIndex, "__init__", init)
+    monkeypatch.setattr(index.ParallelIndex, "BATCH", batch)
+    monkeypatch.setattr(index.ParallelIndex, "PREPARE_EVERY", prepare_every)
     assert first_hit(Qpv.open([user]), "jardin ivry") == "ivry-jardin"
     assert started, "the second process was not used"
     (store,) = stores()

@@ -18,7 +18,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -139,6 +139,37 @@ class _Sources:
     def content_key(self) -> str:
         return _digest([self.fixed_key.encode()], (str(p).encode() + b"\0" + self._file_key(p) for p in self.paths))
 
+    def content_key_later(self) -> Callable[[], str]:
+        """`content_key`, hashed in a thread while the build reads the same files (hashing
+        and reading release the GIL: the first record is no longer behind a whole read of the
+        files); what it returns gives the key, or the thread's error. Read now when a source
+        is not a regular file (a pipe is read once, by whoever comes first)."""
+        if not all(p not in self._piped and is_regular(p) for p in self.paths):
+            key = self.content_key()
+            return lambda: key
+        import threading
+
+        self.fixed_key  # noqa: B018 -- read here, never by both threads at once
+        found: list[str] = []
+        failed: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                found.append(self.content_key())
+            except BaseException as err:  # given to the build when it asks for the key
+                failed.append(err)
+
+        thread = threading.Thread(target=run, name="qpv-cle", daemon=True)
+        thread.start()
+
+        def key() -> str:
+            thread.join()
+            if failed:
+                raise failed[0]
+            return found[0]
+
+        return key
+
     def _file_key(self, path: Path) -> bytes:
         """A file's content hashed block by block (a large catalogue is never held whole)."""
         h = blake2b(digest_size=32)
@@ -146,8 +177,15 @@ class _Sources:
             h.update(block)
         return h.digest()
 
-    def build(self, conn: sqlite3.Connection, meta: dict[str, str], parallel: Path | None = None) -> None:
-        """Build the store into `conn`; `parallel`: a scratch file to index in a second process."""
+    def build(
+        self,
+        conn: sqlite3.Connection,
+        meta: dict[str, str],
+        parallel: Path | None = None,
+        key: Callable[[], str] | None = None,
+    ) -> None:
+        """Build the store into `conn`; `parallel`: a scratch file to index in a second process;
+        `key`: the content key (`content_key_later`), asked for when the records are in."""
         from . import catalogue
 
         sources: list[catalogue.Source | catalogue.FileSource] = (
@@ -158,6 +196,8 @@ class _Sources:
         writer = Writer(conn, parallel)
         try:
             cat, _ = catalogue.build(sources, sink=writer.add, frame=frame)
+            if key is not None:
+                meta = {**meta, "cle": key()}
             if catalogue.lends(frame, cat):  # cited by the exports as the frame of the records
                 import json
 
@@ -290,12 +330,14 @@ def _build_file(path: Path, sources: _Sources) -> None:
             meta = {
                 "qpv": __version__,
                 "fixe": sources.fixed_key,
-                "cle": sources.content_key(),
+                "cle": "",  # hashed while the build reads the files: see content_key_later
                 "signature": json.dumps(signature),
                 "signe_le": str(signed_at),
             }
             scratch = tmp.with_name(f".{path.name}.{os.getpid()}.index.tmp")
-            sources.build(conn, meta, scratch if sources.worth_a_second_process() else None)
+            sources.build(
+                conn, meta, scratch if sources.worth_a_second_process() else None, sources.content_key_later()
+            )
         finally:
             conn.close()
         with open(tmp, "rb+") as f:
