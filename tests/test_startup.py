@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -394,6 +395,35 @@ def test_the_library_holds_no_read_transaction(tmp_path, monkeypatch):
     qpv.store.hold_reads()
     assert qpv.store.conn.in_transaction and len(list(qpv.select())) == 40
     qpv.store.close()
+
+
+def test_a_command_leaves_no_read_transaction_behind(tmp_path, monkeypatch, capsys):
+    """A program that runs commands one after another (`cli.main`) keeps no store open between
+    them: its read transaction ends with each command, so that the next can re-sign the store
+    at once, not after SQLite's busy wait (half a second per command, measured)."""
+    import gc
+
+    from qpvcli import cli
+
+    monkeypatch.setenv("QPV_CACHE_DIR", str(tmp_path))
+    data = tmp_path / "c.toml"
+    data.write_text(
+        '[catalogue]\nversion_schema = 1\n\n[[exemples]]\nid = "a"\naction = 8\ntitre = "Jardin"\n'
+        'description = "Texte"\n',
+        encoding="utf-8",
+    )
+    for args in (["list"], ["show", "a"], ["search", "jardin"], ["facettes"]):
+        assert cli.main(["--data", str(data), *args]) == 0
+        capsys.readouterr()
+        held = [c for c in gc.get_objects() if isinstance(c, sqlite3.Connection) and _open_in_transaction(c)]
+        assert not held, args
+
+
+def _open_in_transaction(conn) -> bool:
+    try:
+        return conn.in_transaction
+    except sqlite3.ProgrammingError:  # closed
+        return False
 
 
 def test_a_stale_signature_is_renewed_not_rebuilt(tmp_path, monkeypatch):

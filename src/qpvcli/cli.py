@@ -77,6 +77,14 @@ class State:
             self._qpv.store.hold_reads()  # one command: its reads in one transaction
         return self._qpv
 
+    def close(self) -> None:
+        """The store closed at the end of the command: its read transaction must not outlive
+        it (a program that runs several commands would keep the next one's re-signature of
+        the store waiting on its shared lock)."""
+        if self._qpv is not None:
+            self._qpv.store.close()
+            self._qpv = None
+
     def _leave_out(self, problems) -> list[str]:
         """For each broken file: where it was given, and how to do without it; or, when a record
         names an action nobody defines (--sans-rapport), which actions it may name."""
@@ -369,6 +377,7 @@ def _main(
         if problem:
             raise QpvError(f"--data : {problem}")
     ctx.obj = State(list(data or []), not sans_rapport)
+    ctx.call_on_close(ctx.obj.close)  # the command's read transaction ends with it
 
 
 @app.command(short_help="Sommaire : les 4 axes, les 11 actions clés et leurs exemples.")
