@@ -253,8 +253,8 @@ def test_show_writes_text_to_a_file(qpv, tmp_path):
         ),
         (
             ["--format", "csv"],
-            "qpv : --format : « csv » n'est pas un format de « qpv show » (valeurs possibles : auto, table, texte,"
-            " json, md, docx) ; pour un fichier csv, utilisez « qpv export --format csv ».\n",
+            "qpv : --format : « csv » n'est pas un format de « qpv show » ; pour un fichier csv, utilisez"
+            " « qpv export --format csv ». Valeurs possibles ici : auto, table, texte, json, md, docx.\n",
         ),
         (
             ["--format", "jsn"],

@@ -161,16 +161,24 @@ def _format(value: str, command: str) -> Format:
     key = _FORMAT_ALIASES.get(key, key)
     if key in Format.__members__:
         return Format(key)
-    valid = ", ".join(Format)
-    if key in _EXPORT_FORMATS:
-        fmt = _EXPORT_FORMATS[key]
-        raise UsageError(
-            f"--format : « {value} » n'est pas un format de « qpv {command} » ; pour un fichier {fmt}, "
-            f"utilisez « qpv export --format {fmt} -o exemples.{fmt} » (mêmes filtres). Valeurs possibles ici : {valid}."
+    raise _unknown_format(value, key, command, list(Format), _FORMAT_ALIASES, _EXPORT_FORMATS.get(key))
+
+
+def _unknown_format(
+    given: str, key: str, command: str, valid: list[str], aliases: dict[str, str], export: str | None
+) -> UsageError:
+    """The error for a --format value a command does not know: a format of `qpv export`
+    (`export`) points there, anything else gets the valid values and the closest one."""
+    values = ", ".join(valid)
+    if export is not None:
+        selection = " -o exemples." + export + " » (mêmes filtres)" if command != "show" else " »"
+        return UsageError(
+            f"--format : « {given} » n'est pas un format de « qpv {command} » ; pour un fichier {export}, "
+            f"utilisez « qpv export --format {export}{selection}. Valeurs possibles ici : {values}."
         )
-    close = _suggest(key, [*Format, *_FORMAT_ALIASES])
-    hint = f" Vouliez-vous dire « {_FORMAT_ALIASES.get(close, close)} » ?" if close else ""
-    raise UsageError(f"--format : « {value} » inconnu. Valeurs possibles : {valid}.{hint}")
+    close = _suggest(key, [*valid, *aliases])
+    hint = f" Vouliez-vous dire « {aliases.get(close, close)} » ?" if close else ""
+    return UsageError(f"--format : « {given} » inconnu. Valeurs possibles : {values}.{hint}")
 
 
 def _suggest(word: str, choices) -> str | None:
@@ -533,14 +541,8 @@ def _show_format(given: str, output: Path | None) -> str:
         from .export import ALIASES, FORMATS
 
         other = ALIASES.get(key, key)
-        if other in FORMATS:  # a format of `qpv export`
-            raise UsageError(
-                f"--format : « {given} » n'est pas un format de « qpv show » (valeurs possibles : "
-                f"{', '.join(_SHOW_FORMATS)}) ; pour un fichier {other}, utilisez « qpv export --format {other} »."
-            )
-        close = _suggest(key, [*_SHOW_FORMATS, *_SHOW_ALIASES])
-        hint = f" Vouliez-vous dire « {_SHOW_ALIASES.get(close, close)} » ?" if close else ""
-        raise UsageError(f"--format : « {given} » inconnu. Valeurs possibles : {', '.join(_SHOW_FORMATS)}.{hint}")
+        export = other if other in FORMATS else None
+        raise _unknown_format(given, key, "show", list(_SHOW_FORMATS), _SHOW_ALIASES, export)
     files = ", ".join(_SHOW_FILES)
     if output is None:
         if fmt == "docx" and stdout_isatty():
