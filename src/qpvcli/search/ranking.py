@@ -12,6 +12,7 @@ import heapq
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
+from functools import cache
 from itertools import chain, compress, filterfalse, pairwise, repeat
 from operator import add, and_, itemgetter, lt, ne, not_, sub, truediv
 from typing import NamedTuple
@@ -415,10 +416,7 @@ def _absent_places(index: Index, query: str) -> tuple[list[str], str]:
     table of départements is not read for the others."""
     if not _joined(query):
         return [], query
-    from ..territoires import DEPARTEMENTS
-
-    names = {_letters(name): ("departement", code) for code, (name, _) in DEPARTEMENTS.items()}
-    names.update({_letters(region): ("region", region) for _, region in DEPARTEMENTS.values()})
+    names = _place_names()
     text = normalise(query)
     spans = words(text)
     absent: list[str] = []
@@ -453,6 +451,16 @@ def _letters_then_number(index: Index, query: str) -> str:
         return m.group() if index.word(fold(m.group())) is not None else f"{m.group(1)} {m.group(2)}"
 
     return re.sub(r"\b([^\W\d_]{2,})(\d{1,4})\b", split, query)
+
+
+@cache
+def _place_names() -> dict[str, tuple[str, str]]:
+    """Each département's and région's name, in letters only -> (column of `territoires`, value)."""
+    from ..territoires import DEPARTEMENTS
+
+    names = {_letters(name): ("departement", code) for code, (name, _) in DEPARTEMENTS.items()}
+    names.update({_letters(region): ("region", region) for _, region in DEPARTEMENTS.values()})
+    return names
 
 
 def _joined(text: str) -> bool:
