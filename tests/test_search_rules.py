@@ -292,6 +292,7 @@ def test_a_place_abroad_is_found_as_such(tmp_path):
     )
     assert ids(engine, "exemples à l'étranger") == ["liege"]
     assert ids(engine, "projets internationaux") == ["liege"]
+    assert ids(engine, "y a-t-il des exemples hors de France ?", 1) == ["liege"]
 
 
 @pytest.mark.parametrize(
@@ -350,6 +351,27 @@ def test_a_place_name_typed_without_hyphens_is_found_whole(qpv):
     assert ids(qpv, "grand est") == ["mulhouse-patrimoine-textile"]
     assert ids(qpv, "seine saint denis", 5) == ids(qpv, "Seine-Saint-Denis", 5)
     assert len(ids(qpv, "porte à porte", 5)) > 1
+
+
+def test_a_place_name_is_one_notion(qpv):
+    """« jardins dans le Val-de-Marne », where no garden is: the name is one word, not « val »,
+    « marne » and « valdemarne », three notions outweighing « jardins » (Vitry's art and GPSEA's
+    employment first, for being in the Val-de-Marne). The gardens come first."""
+    for query in ("jardins dans le Val-de-Marne", "jardins val de marne"):
+        found = ids(qpv, query, 4)
+        assert found[0] == "jardins-de-cocagne" and found.index("jardins-de-cocagne") < found.index(
+            "vitry-centrale-edf-art"
+        )
+
+
+def test_saint_denis_is_not_seine_saint_denis(qpv):
+    """The parts of a place's name are not searched apart from it: « Saint-Denis » (typed with
+    or without hyphens) does not find every record of the Seine-Saint-Denis, Stains's or
+    Montreuil's."""
+    for query in ("Saint-Denis", "saint denis"):
+        found = ids(qpv, query, 40)
+        assert "saint-denis-ferme-artistique" in found[:2]
+        assert "montreuil-bagnolet-biodiversite" not in found and "plaine-commune-cagettes" not in found
 
 
 def test_a_word_the_thesaurus_knows_is_not_a_misspelling(qpv):
@@ -508,3 +530,15 @@ def test_a_word_spelt_by_ear_is_found_not_another_that_sounds_alike(qpv):
     assert ids(qpv, "dunkerke", 1)[0].startswith("dunkerque")
     result = qpv.search("tempête")
     assert result.hits == [] and result.unknown == ["tempête"]
+    # « acoustik » is three edits from « acoustique », none once each sound is spelt one way.
+    assert ids(qpv, "acoustik", 1) == ["lille-butte-acoustique"]
+
+
+def test_aller_frames_a_question_but_aller_vers_is_a_subject(qpv):
+    """« où aller au frais ? » is about coolness, not about records that say « aller »; « aller
+    vers » (outreach), with or without its hyphen, is still a subject."""
+    cool = {"paris-ilots-de-fraicheur", "ademe-plus-fraiche-ma-ville", "toulon-surchauffe"}
+    assert set(ids(qpv, "où aller au frais l'été ?", 2)) <= cool  # not « aller vers » records
+    for query in ("aller vers", "aller-vers", "démarches d'aller vers"):
+        assert ids(qpv, query, 1) == ["miramas-aller-vers"] or query.startswith("dém")
+        assert "miramas-aller-vers" in ids(qpv, query, 3)

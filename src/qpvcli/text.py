@@ -447,7 +447,7 @@ _PHONETIC_RULES = (
     (r"ai|ei", "e"),
     (r"h", ""),
     (r"(.)\1+", r"\1"),
-    # Silent endings, but never into the first four sounds: « punaises » and « punèses » keep
+    # Silent endings (last: see spelt_by_ear), but never into the first four sounds: « punaises » and « punèses » keep
     # « pune » (stripping all of « eses » left « pun », too short to be a key).
     (r"(?<=....)(?:e|s|t|d|x)+$", ""),
 )
@@ -475,5 +475,16 @@ def phonetic(folded: str) -> str:
     meets « cartographie »: the last resort for words that typo tolerance cannot reach."""
     key = folded
     for pattern, repl in _phonetic_rules():
+        key = pattern.sub(repl, key)
+    return key
+
+
+def spelt_by_ear(folded: str) -> str:
+    """The word with its spellings of one sound made one (« qu », « que », « k »; « ph »,
+    « f »...), its silent ending kept: two words this makes close were written by ear
+    (« acoustik », « acoustique »); two that only their keys join were not (« tempête »,
+    « temps »)."""
+    key = folded
+    for pattern, repl in _phonetic_rules()[:-1]:
         key = pattern.sub(repl, key)
     return key

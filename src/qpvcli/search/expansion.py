@@ -7,7 +7,7 @@ Suggestions (« Vouliez-vous dire … ? ») come from the catalogue's own vocabu
 
 from __future__ import annotations
 
-from ..text import phonetic, stem, typo_budget
+from ..text import phonetic, spelt_by_ear, stem, typo_budget
 from .index import THEME, Index
 
 # How much a match found by each route counts, against an exact match (1.0).
@@ -108,11 +108,13 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
         if len(term) >= 5 and len(key) >= 4 and not term.isdigit():
             from rapidfuzz.distance import OSA
 
-            # Spelt by ear, not another word that sounds alike: « dunkerke » is « dunkerque »
-            # (two edits), « tempête » is not « temps » (three).
+            # Spelt by ear, not another word that sounds alike: « dunkerke » is « dunkerque »,
+            # « acoustik » is « acoustique » (each the same once its sounds are spelt one way),
+            # « tempête » is not « temps » (three edits still).
             reach = max(2, len(term) // 4)
+            heard = spelt_by_ear(term)
             for w in index.words_sounding(key):
-                if OSA.distance(term, w, score_cutoff=reach) <= reach:
+                if OSA.distance(heard, spelt_by_ear(w), score_cutoff=reach) <= reach:
                     add(index.stem_of(w), PENALTY_PHONETIC, PHONETIC_ROUTE)
     return variants
 

@@ -84,6 +84,9 @@ GENERIC_WORDS = frozenset(
         "idee",
         "idees",
         "trouver",
+        # « aller », « venir » frame a question (« où aller au frais ? »); not in « aller
+        # vers », the social workers' phrase (see _SUBJECT_BEFORE).
+        *("aller", "allez", "allons", "vont", "venir", "viens", "vient"),
         "cherche",
         "chercher",
         "besoin",
@@ -219,6 +222,9 @@ GENERIC_WORDS = frozenset(
         "faciles",
         # words of prepositional phrases (« face au », « grâce à », « au sein de », « en
         # faveur de », « en matière de », « à travers », « autour de », « vis-à-vis »)
+        # prepositions of time and of choice: « désamiantage avant démolition », « après les
+        # travaux », « selon les saisons »
+        *("avant", "apres", "pendant", "durant", "depuis", "selon", "parmi"),
         "face",
         "grace",
         "sein",
@@ -312,8 +318,12 @@ def understand(
     if any(c.isdigit() for c in query):
         query = _letters_then_number(index, query)
     raw = cut(prepare(normalise(query)[:MAX_QUERY_CHARS]))  # the words as typed, stop words and compounds kept
-    words_, is_prefix = parse_query(_known_compounds(index, query, raw))
+    joined = _known_compounds(index, query, raw)
+    if joined != query:  # « saint denis » is looked up as « saint-denis », its parts as a compound's
+        raw = cut(prepare(normalise(joined)[:MAX_QUERY_CHARS]))
+    words_, is_prefix = parse_query(joined)
     stems_ = [index.stem_of(w) for w in words_]
+    generic_here, subject_here = _framing(raw)
     terms: list[QueryTerm] = []
     i = 0
     while i < len(words_):
@@ -336,7 +346,9 @@ def understand(
         # proximity, as any word), and may also be met by what the phrase stands for.
         for j in range(i, i + size):
             last = is_prefix and j == len(words_) - 1
-            generic = not phrases and words_[j] in GENERIC_WORDS
+            generic = not phrases and (
+                words_[j] in generic_here or (words_[j] in GENERIC_WORDS and words_[j] not in subject_here)
+            )
             variants = expand(index, words_[j], is_prefix=last)
             if phrases:  # a word the thesaurus knows (« récup ») is not a misspelling of another
                 variants = {s: v for s, v in variants.items() if v[1] not in MISTYPED_ROUTES}
@@ -345,7 +357,7 @@ def understand(
             if not found or not any(t.variants == term.variants and t.phrases == term.phrases for t in terms):
                 terms.append(term)
         i += size
-    terms = _compounds_found(raw, terms) + [QueryTerm(place, {}, [], False) for place in absent_places]
+    terms = _compounds_found(index, raw, terms) + [QueryTerm(place, {}, [], False) for place in absent_places]
     # A verb the catalogue does not have (« préparer », « désigner », « arrivent ») frames the question; it is
     # not an absent subject.
     terms = [t._replace(generic=True) if not (t.variants or t.phrases) and _a_verb(t.word) else t for t in terms]
@@ -358,6 +370,24 @@ def understand(
     if terms and all(t.generic for t in terms) and not other_subject:  # « comment faire »: they are the subject
         terms = [t._replace(generic=False) for t in terms]
     return terms
+
+
+# Generic words that are a subject before a given word (a stop word, so no thesaurus phrase
+# can hold it): « aller vers » (outreach), « aller-vers ».
+_SUBJECT_BEFORE = {"aller": "vers", "allez": "vers", "allons": "vers"}
+# Words that are generic after a given stop word, in a locution: « au lieu de » (not « un
+# lieu », « tiers-lieu »).
+_GENERIC_AFTER = {"lieu": "au"}
+
+
+def _framing(raw: list[str]) -> tuple[set[str], set[str]]:
+    """The words of a query (folded, as typed) that are generic where they stand though they
+    are not elsewhere, and those that are not though they are elsewhere."""
+    pieces = [piece for word in raw for piece in word.split("-")]
+    pairs = list(pairwise(pieces))
+    generic = {w for before, w in pairs if _GENERIC_AFTER.get(w) == before}
+    generic.difference_update(w for word in raw if "-" in word for w in word.split("-"))
+    return generic, {w for w, after in pairs if _SUBJECT_BEFORE.get(w) == after}
 
 
 # Nouns ending like an infinitive in -er (the -ier ones are left out as a whole).
@@ -472,11 +502,14 @@ def _letters(name: str) -> str:
     return "".join(c for c in fold(name) if c.isalpha())
 
 
-def _compounds_found(raw: list[str], terms: list[QueryTerm]) -> list[QueryTerm]:
+def _compounds_found(index: Index, raw: list[str], terms: list[QueryTerm]) -> list[QueryTerm]:
     """A hyphenated word is looked up as its parts and as one glued word (« aller-vers »:
     « aller », « allervers »): those of them the catalogue has stand for it, the others are
     dropped, not reported unknown (« pré-diagnostic » is about « diagnostic »). When it has
-    none (or only generic ones), the glued word alone is the unknown word."""
+    none (or only generic ones), the glued word alone is the unknown word. The name of a place
+    that records are located in is one word, its parts dropped: « Val-de-Marne » is not also
+    « val » and « marne », each a notion of its own (three places outweighing one subject),
+    and « Saint-Denis » is not every record of Seine-Saint-Denis."""
     groups = [found for word in raw if len(found := token_terms(word)) > 1]
     if not groups:
         return terms
@@ -484,7 +517,9 @@ def _compounds_found(raw: list[str], terms: list[QueryTerm]) -> list[QueryTerm]:
     known = {t.word for t in terms if (t.variants or t.phrases) and not t.generic}
     dropped: set[str] = set()
     for group in groups:
-        if any(w in known for w in group):
+        if group[-1] in known and _a_place(index, group[-1]):
+            dropped.update(group[:-1])
+        elif any(w in known for w in group):
             dropped.update(w for w in group if w not in known)
         else:
             dropped.update(group[:-1])
