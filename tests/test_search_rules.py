@@ -473,6 +473,56 @@ def test_a_thesaurus_phrase_counts_where_its_words_are_said_together(tmp_path):
     assert ids(small(tmp_path, apart, said), "crowdfunding") == ["said"]
 
 
+@pytest.fixture
+def with_notion(tmp_path, monkeypatch):
+    """The bundled thesaurus plus one notion, « habitat participatif », said also « coopérative
+    d'habitants »."""
+    from qpvcli import thesaurus
+
+    path = tmp_path / "thesaurus.toml"
+    notion = '\n[[notions]]\nterme = "habitat participatif"\nsens = ["coopérative d\'habitants"]\n'
+    path.write_text(thesaurus.THESAURUS_FILE.read_text(encoding="utf-8") + notion, encoding="utf-8")
+    monkeypatch.setattr(thesaurus, "THESAURUS_FILE", path)
+    thesaurus.load.cache_clear()
+    yield
+    thesaurus.load.cache_clear()
+
+
+def test_a_notion_is_searched_whole_never_by_its_words(tmp_path, with_notion):
+    """« habitat participatif » is not social housing renovated with residents taking part:
+    where no record says it (nor « coopérative d'habitants »), it is one unknown word, and
+    nothing is found; where one says it, or says it otherwise, that one comes first."""
+    apart = {
+        "id": "apart",
+        "action": 3,
+        "titre": "Réhabilitation",
+        "description": BODY + "Un habitat social rénové avec une démarche participative.",
+    }
+    result = small(tmp_path, apart).search("habitat participatif")
+    assert result.hits == [] and result.unknown == ["habitat participatif"]
+    assert ids(small(tmp_path, apart), "habitat") == ["apart"]  # the word alone is still a word
+    said = {"id": "said", "action": 3, "titre": "Un projet d'habitat participatif", "description": BODY}
+    otherwise = {"id": "otherwise", "action": 3, "titre": "Une coopérative d'habitants", "description": BODY}
+    # Said somewhere, the notion ranks the records that say it first (those that have its
+    # words apart come after: ranking reads no text beyond the first results).
+    assert ids(small(tmp_path, apart, said, otherwise), "habitat participatif")[:2] == ["said", "otherwise"]
+    # It counts as its two words: beside one unknown word, most of the subject is still there.
+    assert ids(small(tmp_path, said), "habitat participatif zorglub") == ["said"]
+
+
+def test_a_notion_has_several_words_and_is_no_other_key():
+    from qpvcli.thesaurus import check
+
+    data = {
+        "equivalents": [{"terme": "habitat participatif", "sens": ["coopérative d'habitants"]}],
+        "notions": [{"terme": "habitat participatif"}, {"terme": "autopromotion"}],
+    }
+    assert check(data, "t.toml") == [
+        "t.toml : [[notions]] n° 2 : « autopromotion » n'a qu'un mot (une notion en a plusieurs)",
+        "t.toml : [[notions]] n° 1 : « habitat participatif » est déjà une clé du thésaurus",
+    ]
+
+
 def test_a_word_only_in_a_themes_vocabulary_is_half_an_absent_subject(tmp_path):
     """« géomatique » is a word of the theme « numérique et données », which no record writes:
     alone it finds the theme's records; beside other words it is half a missing word, so that

@@ -30,7 +30,7 @@ from .text import analyse, fold_text
 if TYPE_CHECKING:
     from pathlib import Path
 
-STORE_FORMAT = 11
+STORE_FORMAT = 12
 APPLICATION_ID = 0x51505631  # "QPV1": a database of ours, not any SQLite file
 
 SCHEMA = """

@@ -1,5 +1,6 @@
 """The domain thesaurus (thesaurus.toml): synonym groups, acronyms, official French equivalents
-of English terms, everyday words, région aliases, and the départements by name.
+of English terms, everyday words, région aliases, the départements by name, and notions
+searched only whole.
 
 Read and checked when a store is built (a bad file is a clear error then, never at search
 time); what searches need is kept in the store as stems:
@@ -22,7 +23,11 @@ _KINDS = {
     "sigles": ("sigle", "sens"),
     "equivalents": ("terme", "sens"),
     "regions": ("nom", "alias"),
+    "notions": ("terme", "sens"),
 }
+# A notion is searched whole, never by its words alone (see load): the comment of its own
+# phrase names it, after this prefix.
+NOTION = "notion"
 
 
 class ThesaurusError(QpvError):
@@ -60,6 +65,8 @@ def check(data: dict[str, Any], label: str = "thesaurus.toml") -> list[str]:
             problems += [f"{where} : champ « {k} » inconnu" for k in sorted(unknown)]
             for key in keys:
                 value = entry.get(key)
+                if kind == "notions" and key == "sens" and value is None:
+                    continue  # a notion may have no other wording
                 if key in ("mots", "sens", "alias"):
                     if not _texts(value, allow_empty=key == "alias"):
                         problems.append(f"{where} : « {key} » doit être une liste de textes non vides")
@@ -71,7 +78,25 @@ def check(data: dict[str, Any], label: str = "thesaurus.toml") -> list[str]:
                 for word in entry["mots"]:
                     if len(_stems(word)) != 1:
                         problems.append(f"{where} : « {word} » n'est pas un mot seul (utilisez [[equivalents]])")
-    return problems
+            if kind == "notions" and isinstance(entry.get("terme"), str) and len(_stems(entry["terme"])) < 2:
+                problems.append(f"{where} : « {entry['terme']} » n'a qu'un mot (une notion en a plusieurs)")
+    return problems + _notion_conflicts(data, label)
+
+
+def _notion_conflicts(data: dict[str, Any], label: str) -> list[str]:
+    """A notion that is also a key of another section: it would be searched two ways."""
+    keys: set[tuple[str, ...]] = set()
+    for kind, field in (("sigles", "sigle"), ("equivalents", "terme")):
+        for entry in data.get(kind, []):
+            if isinstance(entry, dict) and isinstance(entry.get(field), str):
+                keys.add(_stems(entry[field].replace("-", " ")))
+    return [
+        f"{label} : [[notions]] n° {n} : « {entry['terme']} » est déjà une clé du thésaurus"
+        for n, entry in enumerate(data.get("notions", []), 1)
+        if isinstance(entry, dict)
+        and isinstance(entry.get("terme"), str)
+        and _stems(entry["terme"].replace("-", " ")) in keys
+    ]
 
 
 @lru_cache(maxsize=1)
@@ -115,6 +140,12 @@ def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple
     for entry in data.get("regions", []):
         for alias in entry["alias"]:
             add(alias, [entry["nom"]], "région")
+    for entry in data.get("notions", []):
+        # The notion itself (said whole, its name in the comment), then its other wordings.
+        for key in {_stems(entry["terme"]), _stems(entry["terme"].replace("-", " "))}:
+            alternatives = [(key, f"{NOTION}:{entry['terme']}")]
+            alternatives += [(alt, NOTION) for s in entry.get("sens", []) if (alt := _stems(s.replace("-", " ")))]
+            expansions[key] = alternatives
     return synonyms, expansions
 
 

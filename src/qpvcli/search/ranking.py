@@ -18,6 +18,7 @@ from operator import add, and_, itemgetter, lt, ne, not_, sub, truediv
 from typing import NamedTuple
 
 from ..text import MAX_QUERY_CHARS, STOP_WORDS, analyse, cut, fold, normalise, prepare, token_terms, words
+from ..thesaurus import NOTION
 from . import cost
 from .expansion import MISTYPED_ROUTES, expand, suggest
 from .index import FIELD_NAMES, Index, positions_from, positions_without, top_positions
@@ -333,6 +334,11 @@ def understand(
                 break
         else:
             size = 1
+        notion = next((how.partition(":")[2] for _, how in alternatives if how.startswith(f"{NOTION}:")), None)
+        if notion is not None:
+            terms.append(_notion(index, notion, alternatives, texts))
+            i += size
+            continue
         # Whether the words are said together is read in the records' texts only where it
         # decides if a word is known at all (« crowdfunding »), not beside a word the catalogue
         # has (« ADEME »): reading texts costs a few milliseconds on a large catalogue.
@@ -370,6 +376,24 @@ def understand(
     if terms and all(t.generic for t in terms) and not other_subject:  # « comment faire »: they are the subject
         terms = [t._replace(generic=False) for t in terms]
     return terms
+
+
+def _notion(
+    index: Index,
+    name: str,
+    alternatives: list[tuple[tuple[str, ...], str]],
+    texts: Callable[[list[int]], dict[int, dict[str, str]]] | None,
+) -> QueryTerm:
+    """A notion of the thesaurus (« habitat participatif », « plan communal de sauvegarde »):
+    one term, met where a record says it whole or in one of its other wordings, never by its
+    words alone (« habitat » is not « habitat participatif »). Said nowhere, it is one unknown
+    word, named as the thesaurus writes it."""
+    phrases = [
+        (alt, 1.0 if how != NOTION else THESAURUS_WEIGHT, NOTION)
+        for alt, how in alternatives
+        if _phrase_found(index, alt, texts)
+    ]
+    return QueryTerm(fold(name), {}, phrases, False)
 
 
 # Generic words that are a subject before a given word (a stop word, so no thesaurus phrase
@@ -538,8 +562,11 @@ def missing(index: Index, subject: list[QueryTerm]) -> tuple[list[str], bool]:
         for q in subject
         if q.variants and not q.phrases and all(how == "thème" for _, how in q.variants.values())
     ]
-    missed = len(unknown) + (len(weak) / 2 if len(subject) > 1 else 0)
-    if missed * 2 >= max(1, len(subject)):
+    # A notion of the thesaurus (« Banque des Territoires ») counts as many words as it has.
+    size = {q.word: len(analyse(q.word)) if " " in q.word else 1 for q in subject}
+    said = sum(size.values())
+    missed = sum(map(size.__getitem__, unknown)) + (sum(map(size.__getitem__, weak)) / 2 if said > 1 else 0)
+    if missed * 2 >= max(1, said):
         return unknown + weak if len(subject) > 1 else unknown, True
     return unknown, False
 
