@@ -311,6 +311,12 @@ def test_a_place_abroad_is_found_as_such(tmp_path):
         ("liste-moi les cours d'école", ["cours", "ecole"]),
         ("donnez des exemples de données ouvertes", ["donnees", "ouvertes"]),
         ("quels projets ont été menés avec les habitants ?", ["habitants"]),
+        ("quels projets sont soutenus par l'ADEME ?", ["ademe"]),
+        ("désamiantage avant démolition", ["desamiantage", "demolition"]),
+        ("récupérer des matériaux au lieu d'en racheter", ["recuperer", "materiaux"]),
+        ("un tiers-lieu, un lieu pour tous", ["tiers", "lieu", "tierslieu"]),
+        ("où aller au frais ?", ["frais"]),
+        ("démarches d'aller vers", ["demarches", "aller"]),
     ],
 )
 def test_framing_words_are_not_the_subject(qpv, query, subject):

@@ -88,6 +88,8 @@ GENERIC_WORDS = frozenset(
         # « aller », « venir » frame a question (« où aller au frais ? »); not in « aller
         # vers », the social workers' phrase (see _SUBJECT_BEFORE).
         *("aller", "allez", "allons", "vont", "venir", "viens", "vient"),
+        # « quels projets sont soutenus par… »: who supports is the subject, not the support
+        *("soutenu", "soutenus", "soutenue", "soutenues", "soutient", "soutiennent", "soutenir"),
         "cherche",
         "chercher",
         "besoin",
