@@ -314,9 +314,11 @@ def test_a_place_abroad_is_found_as_such(tmp_path):
         ("quels projets sont soutenus par l'ADEME ?", ["ademe"]),
         ("désamiantage avant démolition", ["desamiantage", "demolition"]),
         ("récupérer des matériaux au lieu d'en racheter", ["recuperer", "materiaux"]),
-        ("un tiers-lieu, un lieu pour tous", ["tiers", "lieu", "tierslieu"]),
+        ("un tiers-lieu pour tous", ["tierslieu"]),
+        ("un lieu pour tous", ["lieu"]),
         ("où aller au frais ?", ["frais"]),
         ("démarches d'aller vers", ["demarches", "aller"]),
+        ("est-ce que ça existe, un atelier vélo ?", ["atelier", "velo"]),
     ],
 )
 def test_framing_words_are_not_the_subject(qpv, query, subject):
@@ -368,6 +370,23 @@ def test_a_place_name_is_one_notion(qpv):
         assert found[0] == "jardins-de-cocagne" and found.index("jardins-de-cocagne") < found.index(
             "vitry-centrale-edf-art"
         )
+
+
+def test_a_compound_the_catalogue_has_glued_is_one_notion(tmp_path):
+    """« centre-ville » is one notion, met glued or by « centre » and « ville » in a record, not
+    three that outweigh « fraîcheur » three to one (the town centre without coolness first, the
+    coolness without town centre cut off)."""
+    engine = small(
+        tmp_path,
+        {"id": "both", "action": 8, "titre": "Îlots de fraîcheur en centre-ville", "description": BODY},
+        {"id": "cool", "action": 8, "titre": "Îlots de fraîcheur au parc", "description": BODY},
+        {"id": "centre", "action": 8, "titre": "Rénovation du centre-ville", "description": BODY},
+        {"id": "apart", "action": 8, "titre": "Le centre de la ville", "description": BODY},
+        *({"id": f"filler-{i}", "action": 8, "titre": "Atelier", "description": BODY} for i in range(4)),
+    )
+    found = ids(engine, "fraîcheur en centre-ville")
+    assert found[0] == "both" and set(found[1:]) == {"cool", "centre", "apart"}
+    assert set(ids(engine, "centre-ville")) == {"both", "centre", "apart"}  # « centre », « ville » apart too
 
 
 def test_saint_denis_is_not_seine_saint_denis(qpv):

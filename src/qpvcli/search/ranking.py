@@ -269,6 +269,7 @@ GENERIC_WORDS = frozenset(
 
 PLACE_KINDS = frozenset(["departement", "departements", "region", "regions"])
 PLACE_ROUTES = frozenset(["région"])  # how a thesaurus phrase names a place
+COMPOUND = "mot composé"  # how a compound is met by its parts (« centre » and « ville »)
 
 
 class QueryTerm(NamedTuple):
@@ -535,21 +536,33 @@ def _compounds_found(index: Index, raw: list[str], terms: list[QueryTerm]) -> li
     none (or only generic ones), the glued word alone is the unknown word. The name of a place
     that records are located in is one word, its parts dropped: « Val-de-Marne » is not also
     « val » and « marne », each a notion of its own (three places outweighing one subject),
-    and « Saint-Denis » is not every record of Seine-Saint-Denis."""
+    and « Saint-Denis » is not every record of Seine-Saint-Denis. Another compound the
+    catalogue has glued is one notion too, met glued or by all its parts in a record
+    (« centre-ville »: « centreville », or « centre » and « ville »), not three."""
     groups = [found for word in raw if len(found := token_terms(word)) > 1]
     if not groups:
         return terms
     # A generic piece does not carry the word: « Nouvelle-Aquitaine » is not about « nouvelle ».
     known = {t.word for t in terms if (t.variants or t.phrases) and not t.generic}
     dropped: set[str] = set()
+    parts: dict[str, tuple[str, ...]] = {}  # a glued word -> the stems of its parts, all known
     for group in groups:
-        if group[-1] in known and _a_place(index, group[-1]):
-            dropped.update(group[:-1])
+        *pieces, glued = group
+        if glued in known and _a_place(index, glued):
+            dropped.update(pieces)
+        elif glued in known:
+            dropped.update(pieces)
+            if len(pieces) > 1 and all(w in known for w in pieces):
+                parts[glued] = tuple(index.stem_of(w) for w in pieces)
         elif any(w in known for w in group):
             dropped.update(w for w in group if w not in known)
         else:
-            dropped.update(group[:-1])
-    return [t for t in terms if t.word not in dropped]
+            dropped.update(pieces)
+    return [
+        t._replace(phrases=[*t.phrases, (parts[t.word], 1.0, COMPOUND)]) if t.word in parts else t
+        for t in terms
+        if t.word not in dropped
+    ]
 
 
 def missing(index: Index, subject: list[QueryTerm]) -> tuple[list[str], bool]:
