@@ -500,12 +500,13 @@ def test_a_thesaurus_phrase_counts_where_its_words_are_said_together(tmp_path):
 
 @pytest.fixture
 def with_notion(tmp_path, monkeypatch):
-    """The bundled thesaurus plus one notion, « habitat participatif », said also « coopérative
-    d'habitants »."""
+    """The bundled thesaurus plus two notions: « habitat participatif », said also « coopérative
+    d'habitants », and « économie sociale et solidaire », the full name of the sigle « ESS »."""
     from qpvcli import thesaurus
 
     path = tmp_path / "thesaurus.toml"
     notion = '\n[[notions]]\nterme = "habitat participatif"\nsens = ["coopérative d\'habitants"]\n'
+    notion += '\n[[notions]]\nterme = "économie sociale et solidaire"\n'
     path.write_text(thesaurus.THESAURUS_FILE.read_text(encoding="utf-8") + notion, encoding="utf-8")
     monkeypatch.setattr(thesaurus, "THESAURUS_FILE", path)
     thesaurus.load.cache_clear()
@@ -531,6 +532,9 @@ def test_a_notion_is_searched_whole_never_by_its_words(tmp_path, with_notion):
     # Said somewhere, the notion ranks the records that say it first (those that have its
     # words apart come after: ranking reads no text beyond the first results).
     assert ids(small(tmp_path, apart, said, otherwise), "habitat participatif")[:2] == ["said", "otherwise"]
+    # A sigle's full name made a notion still finds the records that write only the sigle.
+    ess = {"id": "ess", "action": 9, "titre": "Une entreprise de l'ESS", "description": BODY}
+    assert ids(small(tmp_path, ess, apart), "économie sociale et solidaire") == ["ess"]
     # It counts as its two words: beside one unknown word, most of the subject is still there.
     assert ids(small(tmp_path, said), "habitat participatif zorglub") == ["said"]
 

@@ -86,10 +86,11 @@ def check(data: dict[str, Any], label: str = "thesaurus.toml") -> list[str]:
 def _notion_conflicts(data: dict[str, Any], label: str) -> list[str]:
     """A notion that is also a key of another section: it would be searched two ways."""
     keys: set[tuple[str, ...]] = set()
-    for kind, field in (("sigles", "sigle"), ("equivalents", "terme")):
+    for kind, field in (("sigles", "sigle"), ("equivalents", "terme"), ("regions", "alias")):
         for entry in data.get(kind, []):
-            if isinstance(entry, dict) and isinstance(entry.get(field), str):
-                keys.add(_stems(entry[field].replace("-", " ")))
+            value = entry.get(field) if isinstance(entry, dict) else None
+            names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+            keys.update(_stems(v.replace("-", " ")) for v in names if isinstance(v, str))
     return [
         f"{label} : [[notions]] n° {n} : « {entry['terme']} » est déjà une clé du thésaurus"
         for n, entry in enumerate(data.get("notions", []), 1)
@@ -145,6 +146,8 @@ def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple
         for key in {_stems(entry["terme"]), _stems(entry["terme"].replace("-", " "))}:
             alternatives = [(key, f"{NOTION}:{entry['terme']}")]
             alternatives += [(alt, NOTION) for s in entry.get("sens", []) if (alt := _stems(s.replace("-", " ")))]
+            # A sigle's full name (« Petites villes de demain ») also finds the sigle (« PVD »).
+            alternatives += [(alt, NOTION) for alt, _ in expansions.get(key, []) if (alt, NOTION) not in alternatives]
             expansions[key] = alternatives
     return synonyms, expansions
 
