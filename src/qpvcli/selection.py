@@ -335,7 +335,7 @@ def territory_matches(query: str, place: Sequence[str | None]) -> bool:
     nom, departement, region, pays = place
     code = normalise_code(query)
     if code is None:
-        code = _departement_by_name().get(fold(query).replace(" ", "-"))
+        code = _departement_by_name().get(_place_key(query))
     if code is not None:
         return departement == code
     key = _place_key(query)
@@ -368,7 +368,7 @@ def _place_key(text: str) -> str:
 def _departement_by_name() -> dict[str, str]:
     from .territoires import DEPARTEMENTS
 
-    return {fold(name).replace(" ", "-"): code for code, (name, _) in DEPARTEMENTS.items()}
+    return {_place_key(name): code for code, (name, _) in DEPARTEMENTS.items()}
 
 
 @lru_cache(maxsize=1)
