@@ -26,3 +26,38 @@ def test_a_departement_with_st_for_saint_is_the_whole_departement(qpv, typed):
 
 def test_a_departement_name_with_an_apostrophe_and_spaces(qpv):
     assert ids(qpv("list", "--territoire", "Val d Oise").out) == ids(qpv("list", "--territoire", "95").out)
+
+
+# ---------------------------------------------------------------------------- --id
+
+
+CHOSEN = ["paris-ilots-de-fraicheur", "toulon-surchauffe", "saint-etienne-dalle-vegetalisee", "creil-cours-oasis"]
+
+
+def test_export_the_examples_chosen_by_hand(qpv, tmp_path):
+    """A note for elected officials from a few examples picked in a search: `--id` repeated is
+    that selection, in Word as elsewhere, and the export says which ones and how to redo it."""
+    args = [a for i in CHOSEN for a in ("--id", i)]
+    assert sorted(ids(qpv("list", *args).out)) == sorted(CHOSEN)
+    r = qpv("export", *args, "--format", "md")
+    assert r.code == 0
+    assert "exemples choisis : « paris-ilots-de-fraicheur », « toulon-surchauffe »" in r.out
+    assert "qpv export --id paris-ilots-de-fraicheur --id toulon-surchauffe" in r.out
+    out = tmp_path / "note.docx"
+    r = qpv("export", *args, "-o", str(out))
+    assert r.code == 0 and out.exists() and "4 exemples exportés" in r.err
+
+
+def test_id_filter_forgives_case_and_accents_and_combines_with_the_others(qpv):
+    assert ids(qpv("list", "--id", "Paris-Îlots-de-Fraîcheur").out) == ["paris-ilots-de-fraicheur"]
+    r = qpv("list", "--id", "toulon-surchauffe", "--id", "creil-cours-oasis", "--action", "8")
+    assert ids(r.out) == ["toulon-surchauffe"]
+    assert ids(qpv("search", "chaleur", "--id", "creil-cours-oasis").out) == ["creil-cours-oasis"]
+
+
+def test_an_unknown_id_stops_with_the_closest(qpv, tmp_path):
+    out = tmp_path / "note.docx"
+    r = qpv("export", "--id", "paris-ilot-fraicheur", "-o", str(out))
+    assert r.code == 2 and not out.exists()
+    assert "--id : aucun exemple « paris-ilot-fraicheur ». Vouliez-vous dire : paris-ilots-de-fraicheur ?" in r.err
+    assert "Traceback" not in r.err

@@ -154,8 +154,16 @@ class Qpv:
 
     def filtres(self, **criteria: Any) -> Filtres:
         """Filters from what a user typed (axes, actions, echelles, cout_max, gratuit,
-        partenaires, territoires); raises InvalidValue naming the criterion."""
-        return Filtres.from_options(self.catalogue, **criteria)
+        partenaires, territoires, themes, ids); raises InvalidValue naming the criterion (an
+        unknown id with the closest ones)."""
+        filtres = Filtres.from_options(self.catalogue, **criteria)
+        known = set(self._run(self.store.ids)) if filtres.ids else set()
+        for typed in filtres.ids:
+            if typed not in known:
+                close = self.closest_ids(typed)
+                hint = f" Vouliez-vous dire : {', '.join(close)} ?" if close else " Voir « qpv list »."
+                raise InvalidValue("id", typed, f"aucun exemple « {typed} ».{hint}")
+        return filtres
 
     def select(self, filtres: Filtres | None = None, tri: str = "rapport") -> "Selected":
         """The records that pass the filters, in the order of `tri`: each pass over the result

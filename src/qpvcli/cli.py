@@ -306,6 +306,16 @@ ThemeOpt = Annotated[
         rich_help_panel="Filtres",
     ),
 ]
+IdOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--id",
+        metavar="ID",
+        help="Identifiant d'un exemple choisi (voir « qpv list ») : répétée, une sélection faite à la main (OU).",
+        autocompletion=_complete_id,
+        rich_help_panel="Filtres",
+    ),
+]
 TriOpt = Annotated[
     str | None,
     typer.Option(
@@ -339,6 +349,7 @@ def _filtres(ctx: typer.Context):
             partenaires=p["partenaire"] or (),
             territoires=p["territoire"] or (),
             themes=p["theme"] or (),
+            ids=p["ids"] or (),
         )
     )
 
@@ -432,6 +443,7 @@ def list_(
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
     theme: ThemeOpt = None,
+    ids: IdOpt = None,
     tri: TriOpt = None,
     format: FormatOpt = "auto",
 ) -> None:
@@ -599,6 +611,7 @@ def search(
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
     theme: ThemeOpt = None,
+    ids: IdOpt = None,
     limit: Annotated[
         int, typer.Option("--limit", "-n", metavar="NOMBRE", help="Nombre de résultats au plus (0 : tous).")
     ] = 10,
@@ -663,6 +676,7 @@ def export(
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
     theme: ThemeOpt = None,
+    ids: IdOpt = None,
     tri: TriOpt = None,
     format: Annotated[
         str | None,
@@ -1107,6 +1121,7 @@ def facettes(
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
     theme: ThemeOpt = None,
+    ids: IdOpt = None,
     format: FormatOpt = "auto",
 ) -> None:
     """Compter les exemples de la sélection par axe, action, échelle, coût, partenaire et département."""
@@ -1214,6 +1229,7 @@ OPTION_OF: dict[str, str | None] = {
     "partenaire": "--partenaire",
     "territoire": "--territoire",
     "theme": "--theme",
+    "id": "--id",
     "tri": "--tri",
     "limite": "--limit",
     "requete": None,

@@ -23,6 +23,7 @@ _VALUE_OF = {
     "--territoire": "une commune, un département ou une région",
     "--partenaire": "le nom d'un partenaire",
     "--theme": "une thématique",
+    "--id": "un identifiant, par exemple paris-ilots-de-fraicheur",
     **dict.fromkeys(("--format", "-f"), "un format"),
     "--tri": "un ordre de tri",
 }
