@@ -61,3 +61,25 @@ def test_an_unknown_id_stops_with_the_closest(qpv, tmp_path):
     assert r.code == 2 and not out.exists()
     assert "--id : aucun exemple « paris-ilot-fraicheur ». Vouliez-vous dire : paris-ilots-de-fraicheur ?" in r.err
     assert "Traceback" not in r.err
+
+
+# ---------------------------------------------------------------------------- qpv show
+
+
+def test_show_an_id_typed_with_its_accents(qpv):
+    """The title says « îlots de fraîcheur »: an id typed from it, accents and capitals
+    included, is the record."""
+    r = qpv("show", "Paris-Îlots-de-Fraîcheur")
+    assert r.code == 0 and "Identifiant : paris-ilots-de-fraicheur" in r.out
+
+
+def test_show_suggests_a_long_id_from_a_few_of_its_words(qpv, tmp_path):
+    mine = tmp_path / "mes-exemples.toml"
+    mine.write_text(
+        '[catalogue]\ntitre = "Mes exemples"\n\n[[exemples]]\nid = "cour-oasis-de-l-ecole-jean-jaures-a-bondy"\n'
+        'action = 7\ntitre = "Cour oasis de l\'école Jean Jaurès à Bondy"\ndescription = "Une cour."\n',
+        encoding="utf-8",
+    )
+    r = qpv("show", "cour-oasis-bondy", "--data", str(mine))
+    assert r.code == 1
+    assert "Vouliez-vous dire : cour-oasis-de-l-ecole-jean-jaures-a-bondy ?" in r.err
