@@ -83,3 +83,45 @@ def test_show_suggests_a_long_id_from_a_few_of_its_words(qpv, tmp_path):
     r = qpv("show", "cour-oasis-bondy", "--data", str(mine))
     assert r.code == 1
     assert "Vouliez-vous dire : cour-oasis-de-l-ecole-jean-jaures-a-bondy ?" in r.err
+
+
+# ---------------------------------------------------------------------------- qpv nouveau
+
+
+def test_nouveau_takes_a_departement_by_its_name(qpv, tmp_path):
+    """The consultant types the département as she says it: qpv knows its code."""
+    path = tmp_path / "mes-exemples.toml"
+    r = qpv(
+        "nouveau", "-o", str(path), "--action", "7", "--titre", "Cour oasis à Bondy", "--description", "Une cour.",
+        "--commune", "Bondy", "--departement", "Seine St Denis", "--contact", "ecoles@bondy.example",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    assert '{ nom = "Bondy", departement = "93", region = "Île-de-France" }' in path.read_text(encoding="utf-8")
+    assert "cour-oasis-a-bondy" in qpv("list", "--territoire", "93", "--data", str(path)).out
+
+
+def test_nouveau_refuses_a_link_without_https_as_it_does_on_a_terminal(qpv, tmp_path):
+    """`--lien www.ville.fr` was written as is (then `valider` warned, and Word left it
+    unlinked) while the same answer typed on a terminal was refused: now refused alike, with the
+    address to write."""
+    path = tmp_path / "mes-exemples.toml"
+    r = qpv(
+        "nouveau", "-o", str(path), "--action", "11", "--titre", "Ateliers vélo", "--description", "Réparer.",
+        "--lien", "www.sevran.fr/velo",
+    )  # fmt: skip
+    assert r.code == 2 and not path.exists()
+    assert (
+        "qpv : --lien : « www.sevran.fr/velo » n'est pas une adresse web (elle commence par https://) :"
+        " écrivez https://www.sevran.fr/velo\n"
+    ) in r.err
+
+
+def test_nouveau_on_a_terminal_takes_a_departement_by_its_name(qpv, tmp_path, monkeypatch):
+    from tests.test_premier_contact_nouveau import Terminal
+
+    path = tmp_path / "mes-exemples.toml"
+    monkeypatch.setattr("sys.stdin", Terminal("8\nJardin\nUn jardin.\n\nAulnay-sous-Bois\nseine-st-denis\n\n\noui\n"))
+    r = qpv("nouveau", "-o", str(path))
+    assert r.code == 0, r.err
+    assert "  Lieu : Aulnay-sous-Bois, 93\n" in r.out
+    assert 'departement = "93"' in path.read_text(encoding="utf-8")

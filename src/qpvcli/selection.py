@@ -340,12 +340,10 @@ def territory_matches(query: str, place: Sequence[str | None]) -> bool:
     « PACA », « IDF »: its départements too), an old région by its départements
     (« Nord-Pas-de-Calais »); a country (« France »: every place not abroad); else a commune or
     an intercommunality by its words (« St-Denis » as « Saint-Denis »)."""
-    from .territoires import DEPARTEMENTS, normalise_code
+    from .territoires import DEPARTEMENTS
 
     nom, departement, region, pays = place
-    code = normalise_code(query)
-    if code is None:
-        code = _departement_by_name().get(_place_key(query))
+    code = departement_code(query)
     if code is not None:
         return departement == code
     key = _place_key(query)
@@ -362,6 +360,14 @@ def territory_matches(query: str, place: Sequence[str | None]) -> bool:
     if pays and _place_key(pays) == key:
         return True
     return bool(nom) and name_matches(_SAINT.get(key.split(" ")[0], "") + " " + key, nom)
+
+
+def departement_code(value: str) -> str | None:
+    """A département's code from its code (« 93 », « 2a », « 1 ») or its name as people write it
+    (« Seine St Denis », « val d'oise »); None when it is neither."""
+    from .territoires import normalise_code
+
+    return normalise_code(value) or _departement_by_name().get(_place_key(value))
 
 
 # « St-Denis », « Ste-Geneviève »: the usual abbreviations of place names.
