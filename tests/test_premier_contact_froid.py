@@ -125,3 +125,29 @@ def test_nouveau_on_a_terminal_takes_a_departement_by_its_name(qpv, tmp_path, mo
     assert r.code == 0, r.err
     assert "  Lieu : Aulnay-sous-Bois, 93\n" in r.out
     assert 'departement = "93"' in path.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------- qpv valider
+
+
+def test_valider_names_the_value_to_write_for_mistakes_made_by_hand(qpv, tmp_path):
+    """« 12 k€ », « 2023-2025 », « Seine St Denis »: what a person writes in a catalogue; the
+    message gives the value qpv expects instead of only the type."""
+    path = tmp_path / "catalogue.toml"
+    path.write_text(
+        '[catalogue]\ntitre = "Mission 2024"\n\n[[exemples]]\nid = "aulnay-jardins"\naction = 8\n'
+        'titre = "Jardins familiaux"\ndescription = "Quarante parcelles."\n'
+        'territoires = [{ nom = "Aulnay-sous-Bois", departement = "Seine St Denis" }]\n'
+        'cout = "12 k€"\ncout_eur = "12 k€"\nduree = "2023-2025"\nannee_debut = "2023-2025"\n'
+        'contacts = [{ email = "jardins@aulnay.example" }]\n',
+        encoding="utf-8",
+    )
+    r = qpv("valider", str(path))
+    assert r.code == 1
+    assert 'département « Seine St Denis » invalide (code INSEE en texte : "01", "2A", "93", "974") ;' in r.out
+    assert ' écrivez departement = "93" (Seine-Saint-Denis)\n' in r.out
+    assert "« cout_eur » doit être un nombre entier : écrivez cout_eur = 12000, en chiffres, sans guillemets" in r.out
+    assert (
+        "« annee_debut » doit être un nombre entier : pour une période, écrivez annee_debut = 2023 et"
+        " annee_fin = 2025" in r.out
+    )
