@@ -151,3 +151,10 @@ def test_valider_names_the_value_to_write_for_mistakes_made_by_hand(qpv, tmp_pat
         "« annee_debut » doit être un nombre entier : pour une période, écrivez annee_debut = 2023 et"
         " annee_fin = 2025" in r.out
     )
+
+
+def test_export_with_a_limit_points_to_choosing_by_id(qpv):
+    """`qpv export chaleur -n 5`, as with search: refused, and told how to keep a few."""
+    r = qpv("export", "chaleur", "-n", "5")
+    assert r.code == 2
+    assert "elle existe pour « qpv search » ; pour n'exporter que quelques exemples, nommez-les : --id ID" in r.err
