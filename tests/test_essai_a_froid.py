@@ -16,7 +16,10 @@ import pytest
         ),
         (["--contact", "pas un mail"], "qpv : --contact : adresse électronique « pas un mail » invalide.\n"),
         (["--lien", "a b"], "qpv : --lien : adresse « a b » invalide (vide ou avec des espaces).\n"),
-        (["--departement", "999"], "qpv : --departement : « 999 » n'est pas un code de département (93, 2A, 974).\n"),
+        (
+            ["--departement", "999"],
+            "qpv : --departement : « 999 » n'est ni un code de département (93, 2A, 974) ni le nom d'un département.\n",
+        ),
         (["--cout-eur", "-5"], "qpv : --cout-eur : un montant positif en euros est attendu (ex. 40000).\n"),
         (
             ["--cout-eur", "beaucoup"],

@@ -65,12 +65,18 @@ def test_choices_shown_and_wrong_answers_asked_again(qpv, tmp_path, keyboard):
         "  Répondez o (oui, l'ajouter) ou n (non, ne rien écrire).\n"
         f"Ajouter cet exemple à {path} ? [O/n] "
     )
-    assert "  « 9x » n'est pas un code de département (93, 2A, 974) : tapez-le, ou Entrée.\n" in r.out
+    assert (
+        "  « 9x » n'est ni un code de département (93, 2A, 974) ni le nom d'un département : tapez-le, ou Entrée.\n"
+        in r.out
+    )
     assert (
         "  « jardin.vitry.fr » n'est pas une adresse électronique (prenom.nom@ville.fr) : tapez-la, ou Entrée.\n"
         in r.out
     )
-    assert "  « www.vitry.fr » n'est pas une adresse web (elle commence par https://) : tapez-la, ou Entrée.\n" in r.out
+    assert (
+        "  « www.vitry.fr » n'est pas une adresse web (elle commence par https://) : écrivez https://www.vitry.fr"
+        " (ou Entrée pour passer).\n" in r.out
+    )
     assert r.err.startswith(f"Exemple « jardin-partage » ajouté à {path}.\n")
     text = path.read_text(encoding="utf-8")
     assert 'id = "jardin-partage"' in text and 'niveau = "quartier"' in text

@@ -131,8 +131,12 @@ class Qpv:
         copied from a title or a heading is « creil-cours-oasis »)."""
         typed = id.strip()
         found = self._run(lambda: self.store.exemple(typed))
-        if found is None and typed != typed.lower():
-            found = self._run(lambda: self.store.exemple(typed.lower()))
+        if found is None:
+            from .text import fold
+
+            key = fold(typed)  # « Paris-Îlots-de-Fraîcheur »: ids have no accents either
+            if key != typed:
+                found = self._run(lambda: self.store.exemple(key))
         return found
 
     def closest_ids(self, typed: str, limit: int = 5) -> list[str]:
@@ -144,6 +148,10 @@ class Qpv:
         ids = self._run(self.store.ids)
         key = fold(typed.strip()).replace(" ", "-")
         found = [i for i in ids if key and key in i][:limit]
+        # « cour-oasis-bondy »: every word typed, in that order, in a longer id
+        words = [w for w in key.split("-") if w]
+        if len(words) > 1:
+            found += [i for i in ids if _words_in_order(words, i.split("-"))][:limit]
         found += [c[0] for c in process.extract(key, ids, scorer=fuzz.ratio, limit=limit, score_cutoff=70)]
         return list(dict.fromkeys(found))[:limit]
 
@@ -154,8 +162,16 @@ class Qpv:
 
     def filtres(self, **criteria: Any) -> Filtres:
         """Filters from what a user typed (axes, actions, echelles, cout_max, gratuit,
-        partenaires, territoires); raises InvalidValue naming the criterion."""
-        return Filtres.from_options(self.catalogue, **criteria)
+        partenaires, territoires, themes, ids); raises InvalidValue naming the criterion (an
+        unknown id with the closest ones)."""
+        filtres = Filtres.from_options(self.catalogue, **criteria)
+        known = set(self._run(self.store.ids)) if filtres.ids else set()
+        for typed in filtres.ids:
+            if typed not in known:
+                close = self.closest_ids(typed)
+                hint = f" Vouliez-vous dire : {', '.join(close)} ?" if close else " Voir « qpv list »."
+                raise InvalidValue("id", typed, f"aucun exemple « {typed} ».{hint}")
+        return filtres
 
     def select(self, filtres: Filtres | None = None, tri: str = "rapport") -> "Selected":
         """The records that pass the filters, in the order of `tri`: each pass over the result
@@ -311,6 +327,12 @@ def validate(paths: Sequence[Path], *, with_report: bool = True) -> tuple[list[P
     from .catalogue import validate as check
 
     return check(paths, with_report=with_report)
+
+
+def _words_in_order(words: list[str], parts: list[str]) -> bool:
+    """Whether `words` are among `parts`, in that order (others may come between)."""
+    rest = iter(parts)
+    return all(w in rest for w in words)
 
 
 __all__ = ["CatalogueError", "Found", "InvalidValue", "Qpv", "Recherche", "open", "validate"]

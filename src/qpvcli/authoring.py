@@ -23,7 +23,7 @@ from .errors import CatalogueError, InvalidValue, InvalidValues, QpvError
 from .export.toml import record_lines
 from .files import _say, atomic_write_bytes, new_file_mode, no_folder
 from .sources import SCHEMA_VERSION, decode, encoding_of, read_bytes
-from .territoires import DEPARTEMENTS, normalise_code
+from .territoires import DEPARTEMENTS
 from .text import fold_text
 
 NEW_TITLE = "Mes exemples"  # the title of a catalogue `qpv nouveau` creates
@@ -241,7 +241,9 @@ def _record(
 
         record["niveau"] = resolve_niveau(niveau)
     if commune is not None or departement is not None:
-        code = normalise_code(departement) if departement is not None else None
+        from .selection import departement_code
+
+        code = departement_code(departement) if departement is not None else None
         nom = commune if commune is not None else DEPARTEMENTS[code][0] if code else None
         if nom is not None:
             territoire: dict[str, str] = {"nom": nom.strip()}
@@ -278,12 +280,21 @@ _GIVEN_AS = {
 }
 
 
+def _not_a_web_address(text: str) -> str:
+    """Why a link is refused, with the one to write (« www.ville.fr » -> « https://www.ville.fr »)."""
+    reason = f"« {text} » n'est pas une adresse web (elle commence par https://)"
+    if " " not in text and "." in text and "://" not in text:
+        return f"{reason} : écrivez https://{text}"
+    return reason + "."
+
+
 def _field_problems(record: dict[str, Any], catalogue: Any, given: dict[str, Any]) -> list[InvalidValue]:
     """Every value of a new record that the catalogue would refuse, each an InvalidValue naming
     the record's field (`champ`: id, action, titre, contacts, ressources, departement…); the
     reasons are the validator's own, so that `qpv nouveau` and `qpv valider` agree."""
     from .reading import Locator
-    from .validation import ID_PATTERN, _check_exemple, _Checker
+    from .selection import departement_code
+    from .validation import ID_PATTERN, URL_PATTERN, _check_exemple, _Checker
 
     errors: list[InvalidValue] = []
     for field, key in _GIVEN_AS.items():
@@ -292,12 +303,18 @@ def _field_problems(record: dict[str, Any], catalogue: Any, given: dict[str, Any
             if isinstance(value, str) and not value.strip():
                 errors.append(InvalidValue(field, value, "le texte est vide."))
     departement = given.get("departement")
-    if departement is not None and normalise_code(departement) is None:
+    if departement is not None and departement_code(departement) is None:
         errors.append(
             InvalidValue(
-                "departement", departement, f"« {departement} » n'est pas un code de département (93, 2A, 974)."
+                "departement",
+                departement,
+                f"« {departement} » n'est ni un code de département (93, 2A, 974) ni le nom d'un département.",
             )
         )
+    for lien in given.get("liens") or []:
+        text = lien.strip()  # one with spaces: said by the validator
+        if text and not any(c.isspace() for c in text) and not URL_PATTERN.fullmatch(text):
+            errors.append(InvalidValue("ressources", lien, _not_a_web_address(text)))
     ident = record["id"]
     if given.get("identifiant") is not None and ident and not (ID_PATTERN.fullmatch(ident) and len(ident) <= 80):
         example = slugify(ident, 80)

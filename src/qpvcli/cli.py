@@ -306,6 +306,16 @@ ThemeOpt = Annotated[
         rich_help_panel="Filtres",
     ),
 ]
+IdOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--id",
+        metavar="ID",
+        help="Identifiant d'un exemple choisi (voir « qpv list ») : répétée, une sélection faite à la main (OU).",
+        autocompletion=_complete_id,
+        rich_help_panel="Filtres",
+    ),
+]
 TriOpt = Annotated[
     str | None,
     typer.Option(
@@ -339,6 +349,7 @@ def _filtres(ctx: typer.Context):
             partenaires=p["partenaire"] or (),
             territoires=p["territoire"] or (),
             themes=p["theme"] or (),
+            ids=p["ids"] or (),
         )
     )
 
@@ -432,6 +443,7 @@ def list_(
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
     theme: ThemeOpt = None,
+    ids: IdOpt = None,
     tri: TriOpt = None,
     format: FormatOpt = "auto",
 ) -> None:
@@ -599,6 +611,7 @@ def search(
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
     theme: ThemeOpt = None,
+    ids: IdOpt = None,
     limit: Annotated[
         int, typer.Option("--limit", "-n", metavar="NOMBRE", help="Nombre de résultats au plus (0 : tous).")
     ] = 10,
@@ -663,6 +676,7 @@ def export(
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
     theme: ThemeOpt = None,
+    ids: IdOpt = None,
     tri: TriOpt = None,
     format: Annotated[
         str | None,
@@ -845,7 +859,10 @@ def nouveau(
         str | None, typer.Option("--echelle-texte", help="Échelle en texte libre (« Quartier du Blosne »).")
     ] = None,
     commune: Annotated[str | None, typer.Option("--commune", help="Commune ou lieu.")] = None,
-    departement: Annotated[str | None, typer.Option("--departement", help="Code du département (93, 2A).")] = None,
+    departement: Annotated[
+        str | None,
+        typer.Option("--departement", help="Département : son code (93, 2A) ou son nom (« Seine-Saint-Denis »)."),
+    ] = None,
     cout: Annotated[str | None, typer.Option("--cout", help="Coût, en texte (« 18 000 € par an »).")] = None,
     cout_eur: Annotated[
         str | None,
@@ -856,7 +873,9 @@ def nouveau(
     contact: Annotated[
         list[str] | None, typer.Option("--contact", help="Adresse électronique de contact (répétable).")
     ] = None,
-    lien: Annotated[list[str] | None, typer.Option("--lien", help="Adresse web d'une ressource (répétable).")] = None,
+    lien: Annotated[
+        list[str] | None, typer.Option("--lien", help="Adresse web d'une ressource, https://… (répétable).")
+    ] = None,
     identifiant: Annotated[str | None, typer.Option("--id", help="Identifiant voulu (sinon tiré du titre).")] = None,
 ) -> None:
     """Ajouter un exemple à votre catalogue, sans toucher à ce qu'il contient déjà.
@@ -971,10 +990,10 @@ def _ask(label: str, check, optional: bool = False):
 def _ask_example(state: State, output: Path, values: dict, params: dict) -> bool:
     """`qpv nouveau` on a terminal: the choices shown, each answer checked as it is typed, a
     summary to confirm. Ctrl-C or « non » write nothing, and say how to resume."""
+    from .authoring import _not_a_web_address
     from .errors import InvalidValue
     from .model import NIVEAUX
-    from .selection import resolve_niveau
-    from .territoires import normalise_code
+    from .selection import departement_code, resolve_niveau
     from .validation import EMAIL_PATTERN, URL_PATTERN
 
     actions = list(state.qpv().catalogue.actions)
@@ -994,9 +1013,12 @@ def _ask_example(state: State, output: Path, values: dict, params: dict) -> bool
             raise ValueError(err.message(None)) from None
 
     def code(text: str) -> str:
-        if normalise_code(text) is None:
-            raise ValueError(f"« {text} » n'est pas un code de département (93, 2A, 974) : tapez-le, ou Entrée.")
-        return text
+        found = departement_code(text)
+        if found is None:
+            raise ValueError(
+                f"« {text} » n'est ni un code de département (93, 2A, 974) ni le nom d'un département : tapez-le, ou Entrée."
+            )
+        return found
 
     def email(text: str) -> str:
         if not EMAIL_PATTERN.fullmatch(text):
@@ -1007,9 +1029,7 @@ def _ask_example(state: State, output: Path, values: dict, params: dict) -> bool
 
     def url(text: str) -> str:
         if not URL_PATTERN.fullmatch(text):
-            raise ValueError(
-                f"« {text} » n'est pas une adresse web (elle commence par https://) : tapez-la, ou Entrée."
-            )
+            raise ValueError(f"{_not_a_web_address(text)} (ou Entrée pour passer).")
         return text
 
     try:
@@ -1029,7 +1049,9 @@ def _ask_example(state: State, output: Path, values: dict, params: dict) -> bool
         if values["commune"] is None and values["departement"] is None:
             values["commune"] = _ask("Commune (Entrée pour passer)", str, optional=True)
         if values["departement"] is None:
-            values["departement"] = _ask("Département, son code : 93, 2A… (Entrée pour passer)", code, optional=True)
+            values["departement"] = _ask(
+                "Département, son code ou son nom : 93, 2A… (Entrée pour passer)", code, optional=True
+            )
         if not values["contact"]:
             found = _ask("Adresse électronique de contact (Entrée pour passer)", email, optional=True)
             values["contact"] = [found] if found else []
@@ -1107,6 +1129,7 @@ def facettes(
     partenaire: PartenaireOpt = None,
     territoire: TerritoireOpt = None,
     theme: ThemeOpt = None,
+    ids: IdOpt = None,
     format: FormatOpt = "auto",
 ) -> None:
     """Compter les exemples de la sélection par axe, action, échelle, coût, partenaire et département."""
@@ -1214,6 +1237,7 @@ OPTION_OF: dict[str, str | None] = {
     "partenaire": "--partenaire",
     "territoire": "--territoire",
     "theme": "--theme",
+    "id": "--id",
     "tri": "--tri",
     "limite": "--limit",
     "requete": None,

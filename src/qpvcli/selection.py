@@ -179,6 +179,7 @@ class Filtres(NamedTuple):
     partenaires: tuple[str, ...] = ()
     territoires: tuple[str, ...] = ()
     themes: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()
 
     @classmethod
     def from_options(
@@ -193,6 +194,7 @@ class Filtres(NamedTuple):
         partenaires: Sequence[str] = (),
         territoires: Sequence[str] = (),
         themes: Sequence[str] = (),
+        ids: Sequence[str] = (),
     ) -> "Filtres":
         if cout_max is not None:
             cout_max = resolve_montant(cout_max)
@@ -210,6 +212,7 @@ class Filtres(NamedTuple):
             partenaires=tuple(partenaires),
             territoires=tuple(territoires),
             themes=tuple(dict.fromkeys(resolve_theme(t, catalogue) for t in themes)),
+            ids=tuple(dict.fromkeys(fold(i.strip()) for i in ids)),
         )
 
     def __bool__(self) -> bool:
@@ -222,6 +225,7 @@ class Filtres(NamedTuple):
             or self.partenaires
             or self.territoires
             or self.themes
+            or self.ids
         )
 
     def where(self, store: Store) -> tuple[str, list[Any]]:
@@ -234,6 +238,8 @@ class Filtres(NamedTuple):
             clauses.append(f"{column} IN ({','.join('?' * len(values))})")
             params.extend(values)
 
+        if self.ids:
+            among("e.id", self.ids)
         if self.axes:
             among("e.axe", self.axes)
         if self.actions:
@@ -265,6 +271,9 @@ class Filtres(NamedTuple):
     def describe(self, catalogue: Catalogue) -> list[str]:
         """The selection in words, for report headers."""
         parts = []
+        if self.ids:
+            named = ", ".join(f"« {i} »" for i in self.ids)
+            parts.append(f"exemples choisis : {named}" if len(self.ids) > 1 else f"exemple {named}")
         if self.axes:
             parts.append(
                 "axe " + " ou ".join(f"{catalogue.axe(a).numero} ({catalogue.axe(a).titre})" for a in self.axes)
@@ -289,6 +298,7 @@ class Filtres(NamedTuple):
     def as_options(self) -> list[str]:
         """The command-line options that reproduce this selection."""
         opts: list[str] = []
+        opts += [f"--id {shell_quote(i)}" for i in self.ids]
         opts += [f"--axe {a}" for a in self.axes]
         opts += [f"--action {n}" for n in self.actions]
         opts += [f"--echelle {n}" for n in self.niveaux]
@@ -330,12 +340,10 @@ def territory_matches(query: str, place: Sequence[str | None]) -> bool:
     « PACA », « IDF »: its départements too), an old région by its départements
     (« Nord-Pas-de-Calais »); a country (« France »: every place not abroad); else a commune or
     an intercommunality by its words (« St-Denis » as « Saint-Denis »)."""
-    from .territoires import DEPARTEMENTS, normalise_code
+    from .territoires import DEPARTEMENTS
 
     nom, departement, region, pays = place
-    code = normalise_code(query)
-    if code is None:
-        code = _departement_by_name().get(fold(query).replace(" ", "-"))
+    code = departement_code(query)
     if code is not None:
         return departement == code
     key = _place_key(query)
@@ -354,6 +362,14 @@ def territory_matches(query: str, place: Sequence[str | None]) -> bool:
     return bool(nom) and name_matches(_SAINT.get(key.split(" ")[0], "") + " " + key, nom)
 
 
+def departement_code(value: str) -> str | None:
+    """A département's code from its code (« 93 », « 2a », « 1 ») or its name as people write it
+    (« Seine St Denis », « val d'oise »); None when it is neither."""
+    from .territoires import normalise_code
+
+    return normalise_code(value) or _departement_by_name().get(_place_key(value))
+
+
 # « St-Denis », « Ste-Geneviève »: the usual abbreviations of place names.
 _SAINT = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 
@@ -368,7 +384,7 @@ def _place_key(text: str) -> str:
 def _departement_by_name() -> dict[str, str]:
     from .territoires import DEPARTEMENTS
 
-    return {fold(name).replace(" ", "-"): code for code, (name, _) in DEPARTEMENTS.items()}
+    return {_place_key(name): code for code, (name, _) in DEPARTEMENTS.items()}
 
 
 @lru_cache(maxsize=1)

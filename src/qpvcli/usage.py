@@ -23,6 +23,7 @@ _VALUE_OF = {
     "--territoire": "une commune, un département ou une région",
     "--partenaire": "le nom d'un partenaire",
     "--theme": "une thématique",
+    "--id": "un identifiant, par exemple paris-ilots-de-fraicheur",
     **dict.fromkeys(("--format", "-f"), "un format"),
     "--tri": "un ordre de tri",
 }
@@ -103,7 +104,11 @@ def french_usage(err: BaseException) -> str:
             return message + f" (vouliez-vous dire {close} ?)"
         others = _elsewhere(option.split("=")[0])
         if others:
-            return message + f" pour « {path} » ; elle existe pour « qpv " + " », « qpv ".join(others) + " »"
+            message += f" pour « {path} » ; elle existe pour « qpv " + " », « qpv ".join(others) + " »"
+            if command == "export" and option.split("=")[0] in ("-n", "--limit"):
+                # A few results of a search, for a note: named by hand
+                message += " ; pour n'exporter que quelques exemples, nommez-les : --id ID --id ID…"
+            return message
         return message
     m = re.search(r"No such command '([^']+)'", text)
     if m:

@@ -4,10 +4,11 @@ Every problem is collected with its place, never just the first."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
-from .errors import Problem
+from .errors import InvalidValue, Problem
 from .fields import FIELDS, KINDS, REQUIRED, SUB_TABLES
 from .model import COUT_PORTEES, NIVEAUX, Action, Axe, Contact, Correction, Exemple, Ressource, Territoire
 from .reading import Locator
@@ -304,7 +305,8 @@ def _check_exemple_fully(check: _Checker, index: int, raw: Any, actions: dict[in
                 "exemples",
                 index,
                 "territoires",
-                f'{name} : département « {t.departement} » invalide (code INSEE en texte : "01", "2A", "93", "974")',
+                f'{name} : département « {t.departement} » invalide (code INSEE en texte : "01", "2A", "93", "974")'
+                + _departement_hint(t.departement),
             )
     for r in subs["ressources"]:
         if r.url is None and r.fichier is None:
@@ -396,6 +398,15 @@ def _table_items(key: str, value: Any) -> str | None:
     return f"{key} = [{', '.join(items)}]" if all(items) else None
 
 
+def _departement_hint(written: str) -> str:
+    """« Seine St Denis » written for the code: the code it names."""
+    from .selection import departement_code
+    from .territoires import departement_name
+
+    code = departement_code(written)
+    return f' ; écrivez departement = "{code}" ({departement_name(code)})' if code else ""
+
+
 def _type_hint(key: str, value: Any) -> str:
     """The fix for a value of the wrong shape: a number written as text or with a point
     (« "120 000" », 120.000), a text where a list is expected, a list of texts or a single
@@ -414,6 +425,17 @@ def _type_hint(key: str, value: Any) -> str:
     if isinstance(value, str) and re.fullmatch(r"\s*\d[\d \u00a0\u202f.]*\s*(?:€|euros?)?\s*", value):
         digits = re.sub(r"\D", "", value)
         return f" : écrivez {key} = {digits}, sans guillemets ni espaces"
+    years = re.fullmatch(r"\s*(\d{4})\s*(?:-|–|/|à|au)\s*(\d{4})\s*", value) if isinstance(value, str) else None
+    if years and key in ("annee_debut", "annee_fin"):
+        return (
+            f" : pour une période, écrivez annee_debut = {years[1]} et annee_fin = {years[2]}"
+            f' (la période en texte va dans duree = "{value.strip()}")'
+        )
+    if isinstance(value, str) and key == "cout_eur":
+        from .selection import resolve_montant
+
+        with contextlib.suppress(InvalidValue):  # « 12 k€ », « 1,5 M€ »: the amount they mean
+            return f" : écrivez cout_eur = {resolve_montant(value, key)}, en chiffres, sans guillemets (le texte va dans cout)"
     if isinstance(value, float) and round(value * 1000) == value * 1000 and value < 1000:
         meant = round(value * 1000)
         return f" : pour {meant}, écrivez {key} = {meant} (sans point : en TOML, le point sépare les décimales)"
