@@ -191,6 +191,8 @@ def test_the_thesaurus_file_is_valid():
         ("verdure", {"saint-etienne-dalle-vegetalisee", "saint-georges-de-reneins-vegetalisation"}),
         ("gardien", {"dunkerque-concierge-quartier"}),  # → concierge
         ("TVB", {"montreuil-bagnolet-biodiversite"}),  # → continuités écologiques
+        ("végétation", {"saint-etienne-dalle-vegetalisee", "saint-georges-de-reneins-vegetalisation"}),
+        ("éco-pâturage", {"marseille-foresta-friche"}),  # the record writes « Écopâturage »
     ],
 )
 def test_an_everyday_word_finds_the_formal_record(qpv, query, expected):
