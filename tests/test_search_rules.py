@@ -191,7 +191,7 @@ def test_the_thesaurus_file_is_valid():
         ("verdure", {"saint-etienne-dalle-vegetalisee", "saint-georges-de-reneins-vegetalisation"}),
         ("gardien", {"dunkerque-concierge-quartier"}),  # → concierge
         ("TVB", {"montreuil-bagnolet-biodiversite"}),  # → continuités écologiques
-        ("végétation", {"saint-etienne-dalle-vegetalisee", "saint-georges-de-reneins-vegetalisation"}),
+        ("végétation", {"saint-etienne-dalle-vegetalisee", "ademe-plus-fraiche-ma-ville"}),
         ("éco-pâturage", {"marseille-foresta-friche"}),  # the record writes « Écopâturage »
     ],
 )
