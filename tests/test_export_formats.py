@@ -172,20 +172,21 @@ def test_every_format_names_the_users_catalogue_and_the_data_option(qpv, mine, t
         text = data.decode("utf-8-sig")
         if fmt == "md":
             text = re.sub(r"\\(.)", r"\1", text)  # Markdown escapes
-    assert f"{mine} {MINE_LABEL}" in text
+    # The file by its name, not where it lives (a client's document does not show the network drive).
+    assert f"{mine.name} {MINE_LABEL}" in text and f"{mine} {MINE_LABEL}" not in text
     if fmt != "csv":  # CSV has no header block: the source is per row
         assert f"--data {mine}" in text
 
 
 def test_show_names_a_users_catalogue(qpv, mine, tmp_path):
     r = qpv("--data", str(mine), "show", "ivry-jardin-partage", "--format", "md")
-    assert f"Source : {mine} {MINE_LABEL}" in re.sub(r"\\(.)", r"\1", r.out) and "Pour renforcer" not in r.out
+    assert f"Source : {mine.name} {MINE_LABEL}" in re.sub(r"\\(.)", r"\1", r.out) and "Pour renforcer" not in r.out
     target = tmp_path / "fiche.docx"
     assert qpv("--data", str(mine), "show", "ivry-jardin-partage", "-o", str(target)).code == 0
     import docx
 
     doc = docx.Document(str(target))
-    assert any(f"{mine} {MINE_LABEL}" in p.text for p in doc.paragraphs)
+    assert any(f"{mine.name} {MINE_LABEL}" in p.text for p in doc.paragraphs)
 
 
 # ---------------------------------------------------------------------------- Word

@@ -73,11 +73,11 @@ def test_env_and_option_together(qpv, mine, tmp_path, monkeypatch):
 
 def test_source_is_shown_and_exported(qpv, mine):
     r = qpv("--data", str(mine), "show", "ivry-jardin-partage")
-    assert f"Source : {mine} (Initiatives du 94)" in r.out.splitlines()
+    assert f"Source : {mine.name} (Initiatives du 94)" in r.out.splitlines()
     data = json.loads(qpv("--data", str(mine), "export", "--territoire", "94", "--format", "json").out)
     assert [(e["id"], e["source"]) for e in data["exemples"]][-1] == ("ivry-jardin-partage", str(mine))
     csv_text = qpv("--data", str(mine), "export", "--action", "8", "--format", "csv", "--csv-standard").out
-    assert csv_text.splitlines()[-1].endswith(f"{mine} (Initiatives du 94)")
+    assert csv_text.splitlines()[-1].endswith(f",{mine.name} (Initiatives du 94)")
 
 
 def test_id_collision_names_both_files_and_lines(qpv, mine, tmp_path):

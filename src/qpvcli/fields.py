@@ -198,11 +198,14 @@ def source_label(e: "Exemple", catalogue: "Catalogue | None" = None) -> str:
 
 
 def catalogue_label(source: str, catalogue: "Catalogue | None" = None) -> str:
-    """A source (`Exemple.source`) in words: the report, or the user's file and its title."""
+    """A source (`Exemple.source`) in words: the report, or the user's file (its name: the
+    documents a user gives a client or an elected official do not show where their files
+    live on a network drive) and its title."""
     if source == "rapport":
         return "rapport (catalogue intégré)"
     title = catalogue.source_titles.get(source) if catalogue is not None else None
-    return f"{source} ({title})" if title else source
+    name = source.replace("\\", "/").rsplit("/", 1)[-1] or source
+    return f"{name} ({title})" if title else name
 
 
 def detail_rows(catalogue: "Catalogue", e: "Exemple", sep: str = "\n") -> list[tuple[str, str]]:
