@@ -158,3 +158,10 @@ def test_export_with_a_limit_points_to_choosing_by_id(qpv):
     r = qpv("export", "chaleur", "-n", "5")
     assert r.code == 2
     assert "elle existe pour « qpv search » ; pour n'exporter que quelques exemples, nommez-les : --id ID" in r.err
+
+
+def test_a_partner_typed_short_is_found_by_the_beginning_of_its_name(qpv):
+    """« --partenaire ADEM » finds the ADEME (a four-letter word has no typo allowance), when no
+    partner has the word whole."""
+    assert "ademe-plus-fraiche-ma-ville" in ids(qpv("list", "--partenaire", "ADEM").out)
+    assert ids(qpv("list", "--partenaire", "ademe").out) == ids(qpv("list", "--partenaire", "ADEM").out)

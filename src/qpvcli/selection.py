@@ -259,9 +259,12 @@ class Filtres(NamedTuple):
             clauses.append(f"e.doc IN (SELECT doc FROM thematiques WHERE theme IN ({marks}))")
             params.extend(self.themes)
         if self.partenaires:
-            ids = [
-                pid for pid, name, mots in store.partner_names() if any(_words_match(p, mots) for p in self.partenaires)
-            ]
+            names = list(store.partner_names())
+            ids = [pid for pid, _, mots in names if any(_words_match(p, mots) for p in self.partenaires)]
+            if not ids:  # « ADEM », « Métro »: the words begun, when no name has them whole
+                ids = [
+                    pid for pid, _, mots in names if any(_words_match(p, mots, begun=True) for p in self.partenaires)
+                ]
             clauses.append(f"e.doc IN (SELECT doc FROM exemple_partenaires WHERE partenaire IN ({_ints(ids)}))")
         if self.territoires:
             ids = [row[0] for row in store.places() if any(territory_matches(t, row[1:]) for t in self.territoires)]
@@ -327,10 +330,15 @@ def _ints(values: Iterable[int]) -> str:
     return ",".join(str(int(v)) for v in values) or "NULL"
 
 
-def _words_match(query: str, analysed: str) -> bool:
-    """`name_matches` against a name already analysed (the store keeps partners so)."""
+def _words_match(query: str, analysed: str, *, begun: bool = False) -> bool:
+    """`name_matches` against a name already analysed (the store keeps partners so); with
+    `begun`, a word of three letters or more may also be the beginning of a word of the name."""
     wanted = analyse(query)
     have = analysed.split()
+    if begun:
+        return bool(wanted) and all(
+            _token_matches(w, have) or (len(w) >= 3 and any(h.startswith(w) for h in have)) for w in wanted
+        )
     return bool(wanted) and all(_token_matches(w, have) for w in wanted)
 
 
