@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from qpvcli.export import Selection, render
 from qpvcli.export import csv as csv_export
+from qpvcli.export.xlsx import sheet_columns
 from qpvcli.fields import columns, detail_rows
 from qpvcli.model import Contact, Exemple, Ressource, Territoire
 
@@ -278,9 +279,12 @@ def test_xlsx_structure(catalogue, qpv, tmp_path):
     book = openpyxl.load_workbook(str(target))
     assert book.sheetnames == ["Exemples", "Actions", "Source"]
     sheet = book["Exemples"]
-    cols = columns()
+    cols = sheet_columns()
+    assert sorted(c.name for c in cols) == sorted(c.name for c in columns())
     assert [c.value for c in sheet[1]] == [c.label for c in cols]
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(cols)).column_letter}41"
+    # The title in the first screen, kept in view with the action's number when scrolling right.
+    assert [c.name for c in cols[:3]] == ["action_numero", "titre", "description"]
+    assert sheet.freeze_panes == "C2" and sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(cols)).column_letter}41"
     at = {c.name: i for i, c in enumerate(cols)}
     rows = list(sheet.iter_rows(min_row=2))
     paris = next(r for r in rows if r[at["id"]].value == "paris-ilots-de-fraicheur")
@@ -289,7 +293,7 @@ def test_xlsx_structure(catalogue, qpv, tmp_path):
     assert "€" in paris[at["cout_eur"]].number_format
     assert paris[at["description"]].alignment.wrap_text
     assert paris[at["ressources"]].hyperlink.target == "https://www.paris.fr/pages/se-rafraichir-a-paris-24280"
-    assert cols[6].name == "description" and sheet.column_dimensions["G"].width >= 60
+    assert cols[2].name == "description" and sheet.column_dimensions["C"].width >= 60
     actions = [[c.value for c in r] for r in book["Actions"].iter_rows(min_row=2)]
     assert len(actions) == 11 + 1 and actions[-1][-1] == 40
     assert sum(r[4] for r in actions[:-1]) == 40
@@ -302,7 +306,7 @@ def _xlsx_rows(data: bytes) -> list[dict]:
     import openpyxl
 
     sheet = openpyxl.load_workbook(io.BytesIO(data))["Exemples"]
-    cols = columns()
+    cols = sheet_columns()
     out = []
     for row in sheet.iter_rows(min_row=2, values_only=True):
         values = {}

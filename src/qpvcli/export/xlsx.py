@@ -1,7 +1,8 @@
 """Excel workbook (XlsxWriter): opens in Excel and LibreOffice with no import dialog.
 
 Sheet « Exemples »: one row per record, the columns of `fields.columns()` with their French
-labels, header frozen, auto-filter, useful widths, long text wrapped, the first link of a cell
+labels, what a reader looks for first (action number, title, description) in front and kept in
+view when scrolling right (see sheet_columns), header frozen, auto-filter, useful widths, long text wrapped, the first link of a cell
 clickable, ids and département codes as text, costs as numbers in euros. Sheet « Actions »: the
 table of contents with counts. Sheet « Source »: citation, date, reproducing command.
 XlsxWriter rather than openpyxl: twice as fast for 100,000 rows in less memory
@@ -21,6 +22,19 @@ from .csv import neutralise_cell
 # Excel keeps at most 65,530 links in a sheet; past that, cells stay plain text.
 MAX_LINKS = 65_000
 MAX_CELL = 32_767  # characters in an Excel cell
+
+
+# First in the sheet, and kept in view: on opening, the title is in the first screen, not after
+# the axis and action labels (the CSV keeps the data-model order: scripts read it by column).
+FIRST = ("action_numero", "titre", "description")
+FROZEN = 2  # columns kept in view when scrolling right: the action number and the title
+
+
+def sheet_columns() -> list:
+    """The columns of the sheet « Exemples », in their order."""
+    cols = columns()
+    first = [next(c for c in cols if c.name == name) for name in FIRST]
+    return first + [c for c in cols if c.name not in FIRST]
 
 
 def _lines(text: str, width: int) -> int:
@@ -66,11 +80,11 @@ def _write(book, selection: Selection) -> None:
     actions_sheet = book.add_worksheet("Actions")
     source_sheet = book.add_worksheet("Source")
 
-    cols = columns()
+    cols = sheet_columns()
     for i, c in enumerate(cols):
         sheet.set_column(i, i, c.width)
         sheet.write_string(0, i, c.label, header)
-    sheet.freeze_panes(1, 0)
+    sheet.freeze_panes(1, FROZEN)
     sheet.set_row(0, 30)
     for ws in (sheet, actions_sheet, source_sheet):
         ws.set_paper(9)  # A4
