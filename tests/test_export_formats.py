@@ -284,6 +284,9 @@ def test_xlsx_structure(catalogue, qpv, tmp_path):
     assert [c.value for c in sheet[1]] == [c.label for c in cols]
     # The title in the first screen, kept in view with the action's number when scrolling right.
     assert [c.name for c in cols[:3]] == ["action_numero", "titre", "description"]
+    # Printed, each page repeats them too, at a scale where the description fits beside them.
+    assert sheet.print_title_cols == "$A:$B" and sheet.print_title_rows == "$1:$1"
+    assert sheet.page_setup.scale == 80 and sheet.page_setup.orientation == "landscape"
     assert sheet.freeze_panes == "C2" and sheet.auto_filter.ref == f"A1:{sheet.cell(1, len(cols)).column_letter}41"
     at = {c.name: i for i, c in enumerate(cols)}
     rows = list(sheet.iter_rows(min_row=2))

@@ -27,7 +27,8 @@ MAX_CELL = 32_767  # characters in an Excel cell
 # First in the sheet, and kept in view: on opening, the title is in the first screen, not after
 # the axis and action labels (the CSV keeps the data-model order: scripts read it by column).
 FIRST = ("action_numero", "titre", "description")
-FROZEN = 2  # columns kept in view when scrolling right: the action number and the title
+FROZEN = 2  # columns kept in view when scrolling right, and on each printed page: number, title
+PRINT_SCALE = 80  # percent: the widest column (description) fits on an A4 page beside those two
 
 
 def sheet_columns() -> list:
@@ -91,6 +92,8 @@ def _write(book, selection: Selection) -> None:
         ws.set_landscape()
         ws.repeat_rows(0)
         ws.set_footer("&L&A&RPage &P / &N")
+    sheet.repeat_columns(0, FROZEN - 1)  # printed: each page says which example a row is
+    sheet.set_print_scale(PRINT_SCALE)
 
     counts: dict[int, int] = {}
     first_row: dict[int, int] = {}
