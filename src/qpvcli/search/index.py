@@ -495,9 +495,12 @@ class _Failure(NamedTuple):
 def _index_worker(path: str, schema: str, indexes: str, pipe: Connection) -> None:
     """The second process of a ParallelIndex: records' texts in, an index database out."""
     try:
+        from ..store import PAGE_SIZE as page_size  # the store's pages: rows copied as they are
+
         db = sqlite3.connect(path)
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
+        db.execute(f"PRAGMA page_size = {page_size}")
         db.executescript(schema)
         db.execute("BEGIN")
         builder = IndexBuilder(db)
