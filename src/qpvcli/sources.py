@@ -162,6 +162,11 @@ def _checked_path(path: Path, label: str) -> os.stat_result:
     return st
 
 
+class DecodingError(CatalogueError):
+    """A file whose bytes are not a text qpv reads (not UTF-8, a NUL byte, a document of another
+    kind...): said alone, at once, whether the file is decoded whole or in blocks."""
+
+
 class TooBig(CatalogueError):
     """A file too big to be read whole (`read_bytes`)."""
 
@@ -281,10 +286,10 @@ _FIX = (
 )
 
 
-def _encoding_problem(label: str, what: str, enc: str) -> CatalogueError:
+def _encoding_problem(label: str, what: str, enc: str) -> DecodingError:
     name = Path(label).name or label
     stem = Path(name).stem or "catalogue"
-    return CatalogueError([Problem(label, f"{what} : {_FIX.format(enc=enc, name=name, stem=stem)}", 1, 1)])
+    return DecodingError([Problem(label, f"{what} : {_FIX.format(enc=enc, name=name, stem=stem)}", 1, 1)])
 
 
 def _utf16_32_without_bom(data: bytes) -> tuple[str, str] | None:
@@ -368,8 +373,8 @@ def binary_kind(data: bytes) -> str | None:
     return found
 
 
-def _not_a_catalogue(label: str, what: str) -> CatalogueError:
-    return CatalogueError(
+def _not_a_catalogue(label: str, what: str) -> DecodingError:
+    return DecodingError(
         [
             Problem(
                 label,
@@ -416,17 +421,17 @@ def _check_utf16_32_without_bom(data: bytes, label: str) -> None:
         raise _encoding_problem(label, f"le fichier est en {what}, sans marque d'ordre des octets", enc)
 
 
-def _not_utf8(label: str, line: int, col: int) -> CatalogueError:
+def _not_utf8(label: str, line: int, col: int) -> DecodingError:
     message = (
         "le fichier n'est pas en UTF-8 (enregistré en Windows-1252 ou Latin-1 ?) : "
         "rouvrez-le et enregistrez-le en « UTF-8 » (ou : iconv -f WINDOWS-1252 -t UTF-8 "
         f"{Path(label).name} > {Path(label).stem or 'catalogue'}-utf8.toml)"
     )
-    return CatalogueError([Problem(label, message, line, col)])
+    return DecodingError([Problem(label, message, line, col)])
 
 
-def _nul(label: str, line: int, col: int) -> CatalogueError:
-    return CatalogueError(
+def _nul(label: str, line: int, col: int) -> DecodingError:
+    return DecodingError(
         [
             Problem(
                 label,
@@ -439,8 +444,8 @@ def _nul(label: str, line: int, col: int) -> CatalogueError:
     )
 
 
-def _old_mac(label: str) -> CatalogueError:
-    return CatalogueError(
+def _old_mac(label: str) -> DecodingError:
+    return DecodingError(
         [
             Problem(
                 label,
