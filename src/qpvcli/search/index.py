@@ -390,6 +390,7 @@ class ParallelIndex:
         self.batch: list[list[str]] = []
         self.analysed: set[str] = set()  # the shared texts the other process has analysed
         self.sent = 0
+        self.done = False  # the other process has written its tables
 
     def _send(self, message: object) -> None:
         try:
@@ -433,9 +434,9 @@ class ParallelIndex:
         made here too on the empty tables first: SQLite then copies the rows of each table and
         of each of its indexes as they are (its transfer optimisation), with no sorting here."""
         status, detail = self._reply(wait=None)
-        self.worker.join()
         if status != "ok":
             raise _failed(detail)
+        self.done = True
         conn.executescript(indexes)
         conn.commit()  # ATTACH is not allowed inside a transaction
         conn.execute("ATTACH DATABASE ? AS indexation", (str(self.path),))
@@ -446,6 +447,10 @@ class ParallelIndex:
         conn.execute("BEGIN")
 
     def close(self) -> None:
+        """The other process has closed its database when it says "ok" (`write`): it is waited
+        for here, once its tables are copied, not before (its exit takes ~0.15 s at 100,000
+        records); killed if it is still running (after an error)."""
+        self.worker.join(timeout=5 if self.done else 0)
         if self.worker.is_alive():
             self.worker.kill()
         self.worker.join()
