@@ -313,7 +313,7 @@ def _table_rows(path: Path) -> dict[str, list[tuple]]:
         conn.close()
 
 
-@pytest.mark.parametrize("batch, prepare_every", [(500, 2), (7, 1), (7, 2)])
+@pytest.mark.parametrize("batch, prepare_every", [(500, 2), (500, 0), (7, 1), (7, 2)])
 def test_index_built_in_a_second_process_is_the_same(user, monkeypatch, batch, prepare_every):
     """Large catalogues index in a second process: the store must be exactly the one built in
     a single process (every table, every row, the same indexes), and no scratch file remains;
