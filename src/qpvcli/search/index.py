@@ -268,9 +268,12 @@ class IndexBuilder:
         self.df[: len(df)] += df
 
         # By stem, then record: the occurrences come record by record, so a stable sort by stem
-        # alone gives that order (the order of `stem_of * n_docs + doc`, ties as they came), on
-        # narrower numbers.
-        order = np.argsort(stem_of.astype(np.int32), kind="stable")
+        # alone gives that order (the order of `stem_of * n_docs + doc`, ties as they came). It
+        # is sorted as numbers, stem above and position below, each one distinct: the order of
+        # a stable sort, and numpy sorts numbers (with SIMD instructions where it can) six times
+        # faster than it finds the order of a stable sort (~0.7 s at 100,000 records).
+        at = np.arange(len(stem_of), dtype=np.int64)
+        order = np.sort((stem_of << 32) | at) & 0xFFFFFFFF
         key = (stem_of * n_docs + doc)[order]
         bounds = np.flatnonzero(np.diff(key)) + 1
         heads = np.concatenate([[0], bounds])
