@@ -18,7 +18,6 @@ import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, groupby
-from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..fields import SEARCH_FIELDS
@@ -90,6 +89,8 @@ class IndexBuilder:
         self.occurrences = array("i")  # raw word numbers of the segment, record by record, field by field
         self.counts = array("i")  # raw words per (record, field) of the segment
         self.shared: dict[str, array] = {}  # a shared text -> its raw word numbers
+        self.sounds: list[str | None] = []  # word number -> its sound key (`phonetics`), if it has one
+        self.sorted_words: list[str] = []  # the index terms, in alphabetical order
 
     def add(self, rec: dict[str, str]) -> None:
         """One record's searchable texts, by field."""
@@ -211,8 +212,16 @@ class IndexBuilder:
             for term in token_terms(found):
                 self.term_flat.append(words[term])  # a new index term is numbered here
             self.term_start.append(len(self.term_flat))
+        new = list(words)[known:]
         # The new terms' stems, numbered in the order of the terms.
-        self.word_stem.extend(map(self.stems.__getitem__, stem_all(list(words)[known:])))
+        self.word_stem.extend(map(self.stems.__getitem__, stem_all(new)))
+        # What the vocabulary needs of them, found here rather than at the end, which nothing
+        # overlaps in a parallel build: their sound keys, and their place in alphabetical order.
+        keys = iter(phonetics([w for w in new if _sounding(w)]))
+        self.sounds += [next(keys) if _sounding(w) else None for w in new]
+        new.sort()
+        self.sorted_words += new
+        self.sorted_words.sort()  # two sorted runs: merged
 
     def _theme_stems(self, words):
         """The THEME + stem numbers of words met in theme labels (a few hundred words, whatever
@@ -309,21 +318,23 @@ class IndexBuilder:
         self._flush()
         stems = list(self.stems)
         df = self.df.tolist()
+        word_stem, sounds = self.word_stem, self.sounds
         # In the order of the words: the rows go to the end of the table's tree, one after the
-        # other (SQLite's text order is that of code points, as Python's).
-        found = sorted((w, s, d) for w, s, d in zip(self.words, self.word_stem, df, strict=False) if d)
-        sounding = [w for w, _, _ in found if len(w) >= 4 and not w.isdigit()]
-        sounds = dict(zip(sounding, phonetics(sounding), strict=True))
+        # other (SQLite's text order is that of code points, as Python's). The words in no
+        # record (met in theme labels only) are left out.
+        numbers = map(self.words.__getitem__, self.sorted_words)
+        found = [(w, i) for w, i in zip(self.sorted_words, numbers, strict=True) if i < len(df) and df[i]]
         conn.executemany(
             "INSERT INTO vocabulaire VALUES (?, ?, ?, ?, ?)",
-            ((w, stems[s], d, len(w), sounds.get(w)) for w, s, d in found),
+            ((w, stems[word_stem[i]], df[i], len(w), sounds[i]) for w, i in found),
         )
         # The words of each length in one text, alphabetical, one per line: suggestions read
-        # a hundred thousand words, one row each would take 20 ms.
-        by_length = sorted((len(w), w) for w, _, _ in found)
+        # a hundred thousand words, one row each would take 20 ms. (A stable sort by length
+        # keeps the alphabetical order within a length.)
+        by_length = sorted((w for w, _ in found), key=len)
         conn.executemany(
             "INSERT INTO mots_longueur VALUES (?, ?)",
-            ((n, "\n".join(w for _, w in rows)) for n, rows in groupby(by_length, key=itemgetter(0))),
+            ((n, "\n".join(rows)) for n, rows in groupby(by_length, key=len)),
         )
         synonyms, expansions = load_thesaurus()
         conn.executemany(
@@ -334,6 +345,11 @@ class IndexBuilder:
             ((" ".join(key), " ".join(alt), how) for key, alts in expansions.items() for alt, how in alts),
         )
         conn.executescript(indexes)
+
+
+def _sounding(word: str) -> bool:
+    """Whether a vocabulary word gets a sound key (`vocabulaire.son`)."""
+    return len(word) >= 4 and not word.isdigit()
 
 
 def prepare_batch(
