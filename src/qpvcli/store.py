@@ -23,7 +23,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .fields import action_search_text, search_texts
+from .fields import action_search_text, search_text_list
 from .model import Action, Axe, Catalogue, Exemple
 from .text import analyse, fold_text
 
@@ -224,7 +224,7 @@ class Writer:
         text = self.action_texts.get(ex.action)
         if text is None:
             text = self.action_texts[ex.action] = action_search_text(action, axes[action.axe])
-        self.index.add(search_texts(ex, text, self.theme_texts))
+        self.index.add_texts(search_text_list(ex, text, self.theme_texts))
         if len(rows["exemples"]) >= self.BATCH:
             self._flush()
 

@@ -431,7 +431,11 @@ class ParallelIndex:
         return "erreur", "arrêté"
 
     def add(self, rec: dict[str, str]) -> None:
-        self.batch.append([rec.get(name, "") for name in FIELD_NAMES])
+        self.add_texts([rec.get(name, "") for name in FIELD_NAMES])
+
+    def add_texts(self, texts: list[str]) -> None:
+        """One record's searchable texts in FIELD_NAMES order."""
+        self.batch.append(texts)
         if len(self.batch) >= self.BATCH:
             self._send_batch()
 
