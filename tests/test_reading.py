@@ -236,11 +236,12 @@ def test_a_file_read_in_blocks_gives_the_same_decoding_errors(tmp_path, monkeypa
 
 
 def test_decoding_in_blocks_is_decoding_whole():
-    """`decode_blocks` gives `decode`'s text, or its error at the same place, however cut."""
+    """`decode_blocks` and `decode_lines` give `decode`'s text, or its error at the same place,
+    however cut."""
     import random
 
     from qpvcli.errors import CatalogueError
-    from qpvcli.sources import NotUtf8, decode, decode_blocks
+    from qpvcli.sources import NotUtf8, decode, decode_blocks, decode_lines
 
     def result(run):
         try:
@@ -260,6 +261,11 @@ def test_decoding_in_blocks_is_decoding_whole():
         except NotUtf8:
             continue
         assert got == result(lambda data=data: decode(data, "f.toml")), (data, size)
+        chunks = result(lambda blocks=blocks: list(decode_lines(blocks, "f.toml")))
+        if isinstance(got, str):  # the text, in pieces of whole lines
+            assert "".join(chunks) == got and all(c.endswith("\n") for c in chunks[:-1]), (data, size)
+        else:  # the same error
+            assert chunks == got, (data, size)
 
 
 def test_a_big_file_is_held_neither_as_bytes_nor_as_text(tmp_path, monkeypatch):

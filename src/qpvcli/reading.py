@@ -508,22 +508,13 @@ def _parsed_block(text: str) -> list[Any]:
 
 def _line_chunks(path: Path, label: str) -> Iterator[tuple[str, int]]:
     """A file's text in pieces of whole lines (a few megabytes each), with the number of the
-    first line of each: decoded block by block (`sources.decode_blocks`), never held whole."""
-    from .sources import decode_blocks, read_blocks
+    first line of each: decoded block by block (`sources.decode_lines`), never held whole."""
+    from .sources import decode_lines, read_blocks
 
     line = 1
-    carry: list[str] = []  # the start of a line not ended yet
-    for piece in decode_blocks(read_blocks(path, label), label):
-        cut = piece.rfind("\n") + 1
-        if not cut:
-            carry.append(piece)
-            continue
-        chunk = "".join([*carry, piece[:cut]]) if carry else piece[:cut]
-        carry = [piece[cut:]] if cut < len(piece) else []
+    for chunk in decode_lines(read_blocks(path, label), label):
         yield chunk, line
         line += chunk.count("\n")
-    if carry:
-        yield "".join(carry), line
 
 
 def _streamable(path: Path, label: str) -> bool:
