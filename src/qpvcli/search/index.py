@@ -40,10 +40,17 @@ _TOP = "\U0010ffff"  # above every character: `prefix + _TOP` bounds a range of 
 
 class _Ids(dict):
     """Raw word -> number, numbering a new word on first sight (lookups run at C speed with
-    `map(ids.__getitem__, words)`)."""
+    `map(ids.__getitem__, words)`); `order` lists the words by number (the words numbered since
+    a segment are a slice of it, not of a list of all the words made at each segment: at a
+    million records, ~130 segments and a million words, that was quadratic)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order: list[str] = []
 
     def __missing__(self, key: str) -> int:
         value = self[key] = len(self)
+        self.order.append(key)
         return value
 
 
@@ -90,7 +97,7 @@ class IndexBuilder:
         self.counts = array("i")  # raw words per (record, field) of the segment
         self.shared: dict[str, array] = {}  # a shared text -> its raw word numbers
         self.sounds: list[str | None] = []  # word number -> its sound key (`phonetics`), if it has one
-        self.sorted_words: list[str] = []  # the index terms, in alphabetical order
+        self.sorted_words: list[str] = []  # the index terms, each segment's in alphabetical order
 
     def add(self, rec: dict[str, str]) -> None:
         """One record's searchable texts, by field."""
@@ -205,23 +212,23 @@ class IndexBuilder:
     def _analyse_new_words(self, upto: int | None) -> None:
         """Index terms and stems of the raw words numbered since the last segment (below
         `upto`: the others, ahead, belong to the next)."""
-        raw = list(self.ids)
+        raw = self.ids.order
         words = self.words
         known = len(words)
         for found in raw[len(self.term_start) - 1 : upto]:
             for term in token_terms(found):
                 self.term_flat.append(words[term])  # a new index term is numbered here
             self.term_start.append(len(self.term_flat))
-        new = list(words)[known:]
+        new = words.order[known:]
         # The new terms' stems, numbered in the order of the terms.
         self.word_stem.extend(map(self.stems.__getitem__, stem_all(new)))
         # What the vocabulary needs of them, found here rather than at the end, which nothing
         # overlaps in a parallel build: their sound keys, and their place in alphabetical order.
         keys = iter(phonetics([w for w in new if _sounding(w)]))
         self.sounds += [next(keys) if _sounding(w) else None for w in new]
-        new.sort()
-        self.sorted_words += new
-        self.sorted_words.sort()  # two sorted runs: merged
+        # One sorted run per segment, merged at the end by one sort (timsort merges the runs
+        # it finds: n log(runs), not a merge of all the words at each segment).
+        self.sorted_words += sorted(new)
 
     def _theme_stems(self, words):
         """The THEME + stem numbers of words met in theme labels (a few hundred words, whatever
@@ -233,7 +240,7 @@ class IndexBuilder:
         for w in met.tolist():
             found = self.theme_stem.get(w)
             if found is None:
-                names = names or list(self.stems)
+                names = names or self.stems.order
                 found = self.theme_stem[w] = self.stems[THEME + names[self.word_stem[w]]]
             numbers.append(found)
         return np.array(numbers, dtype=np.int64)[where]
@@ -293,7 +300,7 @@ class IndexBuilder:
         stem_ids = key // n_docs
         docs = (key % n_docs + (self.n - n_docs)).astype(np.int32)
         cuts = np.concatenate([[0], np.flatnonzero(np.diff(stem_ids)) + 1, [len(stem_ids)]])
-        names = list(self.stems)
+        names = self.stems.order
         ids = stem_ids[cuts[:-1]].tolist()
         segment = self.segment
         # Each row's arrays are slices of the whole arrays' bytes (cheaper than a numpy slice
@@ -316,7 +323,8 @@ class IndexBuilder:
         from ..thesaurus import load as load_thesaurus
 
         self._flush()
-        stems = list(self.stems)
+        stems = self.stems.order
+        self.sorted_words.sort()  # the runs of the segments merged
         df = self.df.tolist()
         word_stem, sounds = self.word_stem, self.sounds
         # In the order of the words: the rows go to the end of the table's tree, one after the
