@@ -221,6 +221,12 @@ def test_a_header_inside_a_multiline_text_at_a_cut_is_read_on(tmp_path, monkeypa
         lambda d: d[:100] + b"\0" + d[100:-100] + b"\xff" + d[-100:],  # NUL first, then not UTF-8
         lambda d: d.replace(b"\n", b"\r"),  # old Mac line ends
         lambda d: d.decode().encode("utf-16"),  # UTF-16 with its mark: decoded whole
+        # A block that does not parse (read whole to locate it), then a byte that is not UTF-8.
+        lambda d: d.replace(b'titre = "Exemple 20"', b'titre = "Exemple 20', 1)[:-3000] + b"\xe9" + d[-3000:],
+        # A head that does not parse alone (the file is read whole), then a NUL.
+        lambda d: (
+            d.replace(b"[catalogue]\n", b'[catalogue]\nd = """\n[[exemples]]\n"""\n', 1)[:-300] + b"\0" + d[-300:]
+        ),
     ],
 )
 def test_a_file_read_in_blocks_gives_the_same_decoding_errors(tmp_path, monkeypatch, small_blocks, damage):
@@ -230,11 +236,11 @@ def test_a_file_read_in_blocks_gives_the_same_decoding_errors(tmp_path, monkeypa
 
 
 def test_decoding_in_blocks_is_decoding_whole():
-    """`decode_blocks` gives `decode`'s text, or its error at the same place, however cut."""
+    """`decode_lines` gives `decode`'s text, or its error at the same place, however cut."""
     import random
 
     from qpvcli.errors import CatalogueError
-    from qpvcli.sources import NotUtf8, decode, decode_blocks
+    from qpvcli.sources import NotUtf8, decode, decode_lines
 
     def result(run):
         try:
@@ -250,10 +256,14 @@ def test_decoding_in_blocks_is_decoding_whole():
         size = rnd.randint(1, 6)
         blocks = [data[i : i + size] for i in range(0, len(data), size)]
         try:
-            got = result(lambda blocks=blocks: "".join(decode_blocks(blocks, "f.toml")))
+            chunks = result(lambda blocks=blocks: list(decode_lines(blocks, "f.toml")))
         except NotUtf8:
             continue
-        assert got == result(lambda data=data: decode(data, "f.toml")), (data, size)
+        expected = result(lambda data=data: decode(data, "f.toml"))
+        if isinstance(expected, str):  # the text, in pieces of whole lines
+            assert "".join(chunks) == expected and all(c.endswith("\n") for c in chunks[:-1]), (data, size)
+        else:  # the same error
+            assert chunks == expected, (data, size)
 
 
 def test_a_big_file_is_held_neither_as_bytes_nor_as_text(tmp_path, monkeypatch):
@@ -399,3 +409,82 @@ def test_header_scans_find_what_the_line_patterns_find(lines, pos):
     assert reading._other_header(text, pos) == (reading._OTHER_HEADER.search(text, pos) is not None)
     first = reading._EXEMPLES_HEADER.search(text)
     assert reading._first_exemples_header(text) == (first.start() if first else None)
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "[[exemples]]",
+                " [[ exemples ]]",
+                "\t[[exemples]] # x",
+                "[catalogue]",
+                "[[axes]]",
+                "[exemples.x]",
+                "[ [exemples]]",
+                "[[exemples.contacts]]",
+                "[\u00a0autre]",
+                "[é]",
+                "x = 1",
+                "é = '’'",
+                "",
+                "\r",
+                "[[exemplesx]]",
+                " [autre]",
+            ]
+        ),
+        max_size=12,
+    ),
+    st.integers(1, 40),
+    st.booleans(),
+)
+@settings(max_examples=2000, deadline=None)
+def test_the_bytes_scan_finds_what_the_text_scan_finds(tmp_path_factory, lines, size, bom):
+    """Whether another section follows the first [[exemples]] line, searched in the bytes of a
+    file read in blocks of any size (`_sections_after_exemples`), is what the text patterns
+    say of the whole text; or more cautious (another section for a bracket followed by a
+    non-ASCII space), never less."""
+    from qpvcli import reading, sources
+
+    text = "\n".join(lines)
+    path = tmp_path_factory.mktemp("b") / "f.toml"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode())
+    first = reading._EXEMPLES_HEADER.search(text)
+    expected = None if first is None else reading._OTHER_HEADER.search(text, first.start()) is not None
+    real = sources.BLOCK_BYTES
+    sources.BLOCK_BYTES = size
+    try:
+        found = reading._sections_after_exemples(path, "f.toml")
+    finally:
+        sources.BLOCK_BYTES = real
+    if expected is False and "\n[\u00a0autre]" in text[first.start() :]:
+        assert found in (False, True)
+    else:
+        assert found == expected
+
+
+@pytest.mark.parametrize("broken", ['titre = "Exemple 20', "exemples = []\n[catalogue]"])
+def test_a_decoding_error_further_on_is_said_alone(tmp_path, monkeypatch, small_blocks, broken):
+    """A file read in blocks whose bytes stop being UTF-8 after a block that does not parse alone
+    (or a head that cannot be read alone): the decoding error ends the build alone, as when the file is decoded whole
+    before anything is parsed, and the next file is not checked."""
+    from qpvcli import reading
+    from qpvcli.catalogue import FileSource
+    from qpvcli.sources import decode
+
+    monkeypatch.setattr(reading, "_MERGED_CHARS", 1000)  # a run that does not parse: read whole at once
+    text = stream_catalogue(60)
+    text = (
+        text.replace('titre = "Exemple 20"', broken, 1)
+        if "Exemple" in broken
+        else text.replace("[catalogue]", broken, 1)
+    )
+    data = text.encode()
+    path = tmp_path / "gros.toml"
+    path.write_bytes(data[:-3000] + b"\xe9" + data[-3000:])
+    other = tmp_path / "autre.toml"
+    other.write_text('[[exemples]]\nid = "x"\naction = 99\ntitre = "T"\n', encoding="utf-8")
+    sources = [FileSource(str(p), lambda p=p: decode(p.read_bytes(), str(p)), p) for p in (path, other)]
+    problems = outcome(lambda sink: build(sources, sink=sink))[1]
+    assert problems == outcome(lambda sink: decode(path.read_bytes(), str(path)))[1]
+    assert len(problems) == 1 and "UTF-8" in problems[0][0]

@@ -193,7 +193,7 @@ def test_a_big_document_read_in_blocks_is_named_too(documents):
 
     data = (documents / "axe3.docx").read_bytes()
     with pytest.raises(CatalogueError, match="c'est un document Word"):
-        list(sources.decode_blocks([data[i : i + 1000] for i in range(0, len(data), 1000)], "axe3.docx"))
+        list(sources.decode_lines([data[i : i + 1000] for i in range(0, len(data), 1000)], "axe3.docx"))
 
 
 def test_text_that_merely_starts_like_a_document_is_still_text():

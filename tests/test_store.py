@@ -313,7 +313,7 @@ def _table_rows(path: Path) -> dict[str, list[tuple]]:
         conn.close()
 
 
-@pytest.mark.parametrize("batch, prepare_every", [(500, 2), (7, 1), (7, 2)])
+@pytest.mark.parametrize("batch, prepare_every", [(500, 2), (500, 0), (7, 1), (7, 2)])
 def test_index_built_in_a_second_process_is_the_same(user, monkeypatch, batch, prepare_every):
     """Large catalogues index in a second process: the store must be exactly the one built in
     a single process (every table, every row, the same indexes), and no scratch file remains;
@@ -349,16 +349,16 @@ def test_a_second_process_that_dies_falls_back_to_memory_and_leaves_nothing(user
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     from qpvcli.search import index
 
-    original = index.ParallelIndex.add
+    original = index.ParallelIndex.add_texts
 
-    def add_after_killing(self, rec):
+    def add_after_killing(self, texts):
         if self.worker.is_alive():
             self.worker.kill()
             self.worker.join()
         self.BATCH = 1  # send at once: the dead worker is noticed on this record
-        original(self, rec)
+        original(self, texts)
 
-    monkeypatch.setattr(index.ParallelIndex, "add", add_after_killing)
+    monkeypatch.setattr(index.ParallelIndex, "add_texts", add_after_killing)
     qpv = Qpv.open([user])
     assert any("second processus" in n for n in qpv.notices), qpv.notices
     assert first_hit(qpv, "jardin ivry") == "ivry-jardin"  # answered from memory

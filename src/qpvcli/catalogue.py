@@ -10,7 +10,7 @@ from typing import Any
 from .errors import CatalogueError, Problem
 from .model import Action, Axe, Catalogue, Exemple
 from .reading import FileSource, Locator, Source, SourceText, _ChunkFailed, parse_toml
-from .sources import BUNDLED_SOURCE, SCHEMA_VERSION, bundled_text, decode, read_bytes
+from .sources import BUNDLED_SOURCE, SCHEMA_VERSION, DecodingError, bundled_text, decode, read_bytes
 from .text import closest
 from .validation import (
     TOP_LEVEL_KEYS,
@@ -76,6 +76,8 @@ def build(
         check = _Checker(src.label, locator)
         try:
             data, raws = text.records()
+        except DecodingError:  # as when the file is decoded whole: said alone, at once
+            raise
         except CatalogueError as err:
             problems.extend(err.problems)
             continue
@@ -266,6 +268,8 @@ def _enumerate_records(raws: Iterator[Any], label: str, text: SourceText, check:
     except _ChunkFailed:
         try:
             data = parse_toml(text.whole(), label)
+        except DecodingError:  # further on in a file read in blocks: said alone, at once
+            raise
         except CatalogueError as err:
             check.problems.extend(err.problems)
             return

@@ -358,18 +358,24 @@ def _compound(name: str | None) -> str | None:
 def search_texts(e: "Exemple", action_text: str, theme_texts: dict[str, str] | None = None) -> dict[str, str]:
     """The searchable text of a record, by search field (see SEARCH_FIELDS); `theme_texts`
     gives each theme's words (theme_search_text)."""
-    from .territoires import departement_name
+    return dict(zip(_SEARCH_NAMES, search_text_list(e, action_text, theme_texts), strict=True))
 
-    parts: dict[str, list[str]] = {name: [] for name, _ in SEARCH_FIELDS}
-    for f in FIELDS:
-        if f.search is None:
-            continue
-        value = getattr(e, f.name)
+
+def search_text_list(e: "Exemple", action_text: str, theme_texts: dict[str, str] | None = None) -> list[str]:
+    """`search_texts` as a list, in the order of SEARCH_FIELDS (what the index reads, once per
+    record of a large catalogue: the searched fields and how each is read are found once)."""
+    global _departement_name
+    if _departement_name is None:
+        from .territoires import departement_name as _departement_name
+
+    parts: list[list[str]] = [[] for _ in _SEARCH_NAMES]
+    for name, search, kind in _SEARCHED:
+        value = getattr(e, name)
         if not value:
             continue
-        if f.name == "territoires":
+        if kind == "territoires":
             # The département by its code and its name: « 93 » and « Seine-Saint-Denis » alike.
-            parts[f.search] += [
+            parts[search] += [
                 x
                 for t in value
                 for x in (
@@ -378,7 +384,7 @@ def search_texts(e: "Exemple", action_text: str, theme_texts: dict[str, str] | N
                     t.nom,
                     _compound(t.nom),
                     t.departement,
-                    departement_name(t.departement) if t.departement else None,
+                    _departement_name(t.departement) if t.departement else None,
                     _compound(t.region),
                     t.pays,
                     # A place abroad is found as such: « exemples à l'étranger », « international ».
@@ -386,16 +392,27 @@ def search_texts(e: "Exemple", action_text: str, theme_texts: dict[str, str] | N
                 )
                 if x
             ]
-        elif f.name == "ressources":
-            parts[f.search] += [r.libelle for r in value if r.libelle]
-        elif f.name == "contacts":
-            parts[f.search] += [c.nom for c in value if c.nom]
+        elif kind == "ressources":
+            parts[search] += [r.libelle for r in value if r.libelle]
+        elif kind == "contacts":
+            parts[search] += [c.nom for c in value if c.nom]
         elif isinstance(value, tuple):
-            parts[f.search] += list(value)
+            parts[search] += value
         else:
-            parts[f.search].append(str(value))
-    parts["action"] = [action_text]
-    if theme_texts:
-        parts["thematiques"] = [theme_texts[t] for t in e.thematiques if t in theme_texts]
-    parts["thematiques"] += [LEVEL_WORDS[n] for n in e.niveau if n in LEVEL_WORDS]
-    return {name: " ".join(texts) for name, texts in parts.items()}
+            parts[search].append(str(value))
+    parts[_ACTION] = [action_text]
+    themes = [theme_texts[t] for t in e.thematiques if t in theme_texts] if theme_texts else parts[_THEMES]
+    themes += [LEVEL_WORDS[n] for n in e.niveau if n in LEVEL_WORDS]
+    parts[_THEMES] = themes
+    return [" ".join(texts) for texts in parts]
+
+
+_departement_name: Callable[[str | None], str | None] | None = None  # territoires.departement_name, on first use
+_SEARCH_NAMES = tuple(name for name, _ in SEARCH_FIELDS)
+_ACTION, _THEMES = _SEARCH_NAMES.index("action"), _SEARCH_NAMES.index("thematiques")
+# The searched fields: (name, number of its search field, how its value is read).
+_SEARCHED = tuple(
+    (f.name, _SEARCH_NAMES.index(f.search), f.name if f.name in ("territoires", "ressources", "contacts") else "")
+    for f in FIELDS
+    if f.search is not None
+)

@@ -508,43 +508,92 @@ def _parsed_block(text: str) -> list[Any]:
 
 def _line_chunks(path: Path, label: str) -> Iterator[tuple[str, int]]:
     """A file's text in pieces of whole lines (a few megabytes each), with the number of the
-    first line of each: decoded block by block (`sources.decode_blocks`), never held whole."""
-    from .sources import decode_blocks, read_blocks
+    first line of each: decoded block by block (`sources.decode_lines`), never held whole."""
+    from .sources import decode_lines, read_blocks
 
     line = 1
-    carry: list[str] = []  # the start of a line not ended yet
-    for piece in decode_blocks(read_blocks(path, label), label):
-        cut = piece.rfind("\n") + 1
-        if not cut:
-            carry.append(piece)
-            continue
-        chunk = "".join([*carry, piece[:cut]]) if carry else piece[:cut]
-        carry = [piece[cut:]] if cut < len(piece) else []
+    for chunk in decode_lines(read_blocks(path, label), label):
         yield chunk, line
         line += chunk.count("\n")
-    if carry:
-        yield "".join(carry), line
 
 
 def _streamable(path: Path, label: str) -> bool:
     """Whether a file can be parsed in blocks: UTF-8 with an [[exemples]] header, and no other
-    section after it; read through once, which raises the decoding errors of `decode`."""
+    section after it. Decoded up to its first [[exemples]] header only (the decoding errors of
+    its start, a file that is not a text, raise here as `decode` raises them); the rest is read
+    as bytes (`_sections_after_exemples`), three times faster than decoding it. A decoding
+    error further on is raised when the file is read for its records (`_blocks`): it ends the
+    build as it would have here (`sources.DecodingError`)."""
     from .sources import NotUtf8
 
-    seen = False
     try:
         for chunk, _ in _line_chunks(path, label):
-            at = 0
-            if not seen:
-                first = _first_exemples_header(chunk)
-                if first is None:
-                    continue
-                seen, at = True, first
-            if _other_header(chunk, at):
-                return False
+            if _first_exemples_header(chunk) is not None:
+                break
+        else:
+            return False
     except NotUtf8:
         return False
-    return seen
+    return _sections_after_exemples(path, label) is False
+
+
+# The header lines of `_EXEMPLES_AFTER_NEWLINE` and `_OTHER_AFTER_NEWLINE`, searched for in the
+# bytes of a UTF-8 file: the patterns are ASCII, so the same [[exemples]] lines are found; a
+# bytes pattern finds every other section line the text pattern finds (a non-ASCII character
+# that is not a space starts with a byte that is neither a bracket nor an ASCII space), and a
+# few more (a bracket followed by a non-ASCII space such as U+00A0), which only send the file
+# through the whole-file path.
+_EXEMPLES_BYTES = re.compile(_EXEMPLES_AFTER_NEWLINE.pattern.encode())
+_OTHER_BYTES = re.compile(_OTHER_AFTER_NEWLINE.pattern.encode())
+
+
+def _sections_after_exemples(path: Path, label: str) -> bool | None:
+    """Whether another section header line follows the first [[exemples]] line of a UTF-8
+    file; None when it has no [[exemples]] line. Its bytes only, a block at a time (a line cut
+    by a block is searched once the next block has ended it)."""
+    from .sources import read_blocks
+
+    seen = False
+    carry = b"\n"  # the last line, not ended yet, with the line end before it
+    start = True
+    for block in read_blocks(path, label):
+        data = carry + block
+        if start:
+            if len(data) < 4:  # a byte-order mark, whole
+                carry = data
+                continue
+            start = False
+            if data.startswith(b"\n\xef\xbb\xbf"):
+                data = b"\n" + data[4:]
+        end = data.rfind(b"\n")
+        if end <= 0:
+            carry = data
+            continue
+        found = _scan_lines(data, end + 1, seen)
+        if found is not None:
+            if found:
+                return True
+            seen = True
+        carry = data[end:]
+    if start and carry.startswith(b"\n\xef\xbb\xbf"):
+        carry = b"\n" + carry[4:]
+    found = _scan_lines(carry + b"\n", len(carry) + 1, seen)
+    if found:
+        return True
+    return None if not seen and found is None else False
+
+
+def _scan_lines(data: bytes, end: int, seen: bool) -> bool | None:
+    """In `data[:end]` (whole lines, each after its line end): whether another section line
+    follows an [[exemples]] line (one already `seen`, or one found here); None when no
+    [[exemples]] line was seen yet."""
+    at = 0
+    if not seen:
+        m = _EXEMPLES_BYTES.search(data, 0, end)
+        if m is None:
+            return None
+        at = m.start()
+    return _OTHER_BYTES.search(data, at, end) is not None
 
 
 def _blocks(path: Path, label: str) -> Iterator[Any]:

@@ -443,11 +443,9 @@ def facets(store: Store, where: str, params: Sequence[Any]) -> tuple[int, dict[s
     total = store.count_where(where, params)
     by_axe = dict(store.query(f"SELECT e.axe, count(*) FROM exemples e {cond} GROUP BY e.axe", params))
     by_action = dict(store.query(f"SELECT e.action, count(*) FROM exemples e {cond} GROUP BY e.action", params))
-    by_niveau = dict(
-        store.query(
-            f"SELECT n.niveau, count(*) FROM niveaux n JOIN exemples e ON e.doc = n.doc {cond} GROUP BY 1", params
-        )
-    )
+    # Without a condition, the join to every record only reads them (0.1 s at 100,000 records).
+    joined = "JOIN exemples e ON e.doc = n.doc" if where else ""
+    by_niveau = dict(store.query(f"SELECT n.niveau, count(*) FROM niveaux n {joined} {cond} GROUP BY 1", params))
     by_cost: Counter[str] = Counter()
     for cout, n in store.query(f"SELECT e.cout_total, count(*) FROM exemples e {cond} GROUP BY 1", params):
         by_cost[cost_band(cout)] += n
@@ -468,9 +466,10 @@ def facets(store: Store, where: str, params: Sequence[Any]) -> tuple[int, dict[s
     for name, n in rows:
         partner_names.setdefault(fold(name), name)
         by_partner[fold(name)] += n
+    joined = "JOIN exemples e ON e.doc = et.doc" if where else ""
     by_dept = store.query(
-        "SELECT t.departement, count(DISTINCT e.doc) FROM exemple_territoires et "
-        "JOIN territoires t ON t.territoire = et.territoire JOIN exemples e ON e.doc = et.doc "
+        "SELECT t.departement, count(DISTINCT et.doc) FROM exemple_territoires et "
+        f"JOIN territoires t ON t.territoire = et.territoire {joined} "
         f"{partner_cond} t.departement IS NOT NULL GROUP BY 1",
         params,
     )

@@ -23,7 +23,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .fields import action_search_text, search_texts
+from .fields import action_search_text, search_text_list
 from .model import Action, Axe, Catalogue, Exemple
 from .text import analyse, fold_text
 
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 STORE_FORMAT = 12
 APPLICATION_ID = 0x51505631  # "QPV1": a database of ours, not any SQLite file
+# Pages of 16 KB rather than SQLite's 4 KB: a record (~2 KB of JSON) and a stem's postings take
+# fewer pages; storing 100,000 records takes 1.1 s instead of 1.5 s (measured).
+PAGE_SIZE = 16384
 
 SCHEMA = """
 CREATE TABLE meta (cle TEXT PRIMARY KEY, valeur TEXT NOT NULL);
@@ -68,11 +71,12 @@ CREATE TABLE mots_longueur (longueur INTEGER PRIMARY KEY, mots TEXT NOT NULL);
 CREATE TABLE synonymes (stem TEXT NOT NULL, autre TEXT NOT NULL);
 CREATE TABLE expansions (cle TEXT NOT NULL, stems TEXT NOT NULL, comment TEXT NOT NULL);
 """
-# The records' indexes are made with their tables, before any row: kept up to date row by row,
-# they cost about what making them at the end costs (measured: these are small, on integers
-# and short texts; made at the end, each would read the whole table of records again), and
-# they are not left to the end of the build, which nothing overlaps. Those of the search index
-# are made once its rows are in (by the second process, in its own file, for a parallel build).
+# The records' indexes are made once their rows are in, as soon as the last record is stored
+# (`Writer.finish`): made at the end, they cost 0.3 s at 100,000 records against 0.8 s kept up
+# to date row by row (measured with 16 KB pages), and in a parallel build that end is
+# overlapped by the second process writing its last segment and its vocabulary. Those of the
+# search index are made once its rows are in (by the second process, in its own file, for a
+# parallel build).
 INDEXES = """
 CREATE INDEX niveaux_niveau ON niveaux (niveau, doc);
 CREATE INDEX thematiques_theme ON thematiques (theme, doc);
@@ -173,9 +177,10 @@ class Writer:
         self.conn = conn
         conn.execute("PRAGMA journal_mode = OFF")  # a new file renamed into place once whole
         conn.execute("PRAGMA synchronous = OFF")
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {STORE_FORMAT}")
-        conn.executescript(SCHEMA + INDEXES + INDEX_SCHEMA)
+        conn.executescript(SCHEMA + INDEX_SCHEMA)
         conn.execute("BEGIN")
         self.index = IndexBuilder(conn) if parallel is None else ParallelIndex(parallel, INDEX_SCHEMA, SEARCH_INDEXES)
         self.doc = 0
@@ -219,7 +224,7 @@ class Writer:
         text = self.action_texts.get(ex.action)
         if text is None:
             text = self.action_texts[ex.action] = action_search_text(action, axes[action.axe])
-        self.index.add(search_texts(ex, text, self.theme_texts))
+        self.index.add_texts(search_text_list(ex, text, self.theme_texts))
         if len(rows["exemples"]) >= self.BATCH:
             self._flush()
 
@@ -247,7 +252,9 @@ class Writer:
         from .thematiques import load as load_themes
 
         self._flush()
+        self.index.end()
         conn = self.conn
+        conn.executescript(INDEXES)
         conn.executemany(
             "INSERT INTO axes VALUES (?, ?, ?)",
             [(a.id, a.numero, json.dumps(a.to_dict(), ensure_ascii=False)) for a in catalogue.axes],
@@ -271,7 +278,6 @@ class Writer:
             "textes_thematiques": json.dumps(self.theme_texts, ensure_ascii=False),
             "exemples": str(self.doc),
         }
-        self.index.end()
         conn.executemany("INSERT INTO meta VALUES (?, ?)", values.items())
         # The facets of the whole catalogue, counted once here: `qpv facettes` reads them.
         from .selection import facets

@@ -18,7 +18,6 @@ import sys
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from itertools import compress, groupby
-from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..fields import SEARCH_FIELDS
@@ -41,10 +40,17 @@ _TOP = "\U0010ffff"  # above every character: `prefix + _TOP` bounds a range of 
 
 class _Ids(dict):
     """Raw word -> number, numbering a new word on first sight (lookups run at C speed with
-    `map(ids.__getitem__, words)`)."""
+    `map(ids.__getitem__, words)`); `order` lists the words by number (the words numbered since
+    a segment are a slice of it, not of a list of all the words made at each segment: at a
+    million records, ~130 segments and a million words, that was quadratic)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order: list[str] = []
 
     def __missing__(self, key: str) -> int:
         value = self[key] = len(self)
+        self.order.append(key)
         return value
 
 
@@ -90,6 +96,8 @@ class IndexBuilder:
         self.occurrences = array("i")  # raw word numbers of the segment, record by record, field by field
         self.counts = array("i")  # raw words per (record, field) of the segment
         self.shared: dict[str, array] = {}  # a shared text -> its raw word numbers
+        self.sounds: list[str | None] = []  # word number -> its sound key (`phonetics`), if it has one
+        self.sorted_words: list[str] = []  # the index terms, each segment's in alphabetical order
 
     def add(self, rec: dict[str, str]) -> None:
         """One record's searchable texts, by field."""
@@ -204,15 +212,23 @@ class IndexBuilder:
     def _analyse_new_words(self, upto: int | None) -> None:
         """Index terms and stems of the raw words numbered since the last segment (below
         `upto`: the others, ahead, belong to the next)."""
-        raw = list(self.ids)
+        raw = self.ids.order
         words = self.words
         known = len(words)
         for found in raw[len(self.term_start) - 1 : upto]:
             for term in token_terms(found):
                 self.term_flat.append(words[term])  # a new index term is numbered here
             self.term_start.append(len(self.term_flat))
+        new = words.order[known:]
         # The new terms' stems, numbered in the order of the terms.
-        self.word_stem.extend(map(self.stems.__getitem__, stem_all(list(words)[known:])))
+        self.word_stem.extend(map(self.stems.__getitem__, stem_all(new)))
+        # What the vocabulary needs of them, found here rather than at the end, which nothing
+        # overlaps in a parallel build: their sound keys, and their place in alphabetical order.
+        keys = iter(phonetics([w for w in new if _sounding(w)]))
+        self.sounds += [next(keys) if _sounding(w) else None for w in new]
+        # One sorted run per segment, merged at the end by one sort (timsort merges the runs
+        # it finds: n log(runs), not a merge of all the words at each segment).
+        self.sorted_words += sorted(new)
 
     def _theme_stems(self, words):
         """The THEME + stem numbers of words met in theme labels (a few hundred words, whatever
@@ -224,7 +240,7 @@ class IndexBuilder:
         for w in met.tolist():
             found = self.theme_stem.get(w)
             if found is None:
-                names = names or list(self.stems)
+                names = names or self.stems.order
                 found = self.theme_stem[w] = self.stems[THEME + names[self.word_stem[w]]]
             numbers.append(found)
         return np.array(numbers, dtype=np.int64)[where]
@@ -268,9 +284,12 @@ class IndexBuilder:
         self.df[: len(df)] += df
 
         # By stem, then record: the occurrences come record by record, so a stable sort by stem
-        # alone gives that order (the order of `stem_of * n_docs + doc`, ties as they came), on
-        # narrower numbers.
-        order = np.argsort(stem_of.astype(np.int32), kind="stable")
+        # alone gives that order (the order of `stem_of * n_docs + doc`, ties as they came). It
+        # is sorted as numbers, stem above and position below, each one distinct: the order of
+        # a stable sort, and numpy sorts numbers (with SIMD instructions where it can) six times
+        # faster than it finds the order of a stable sort (~0.7 s at 100,000 records).
+        at = np.arange(len(stem_of), dtype=np.int64)
+        order = np.sort((stem_of << 32) | at) & 0xFFFFFFFF
         key = (stem_of * n_docs + doc)[order]
         bounds = np.flatnonzero(np.diff(key)) + 1
         heads = np.concatenate([[0], bounds])
@@ -281,7 +300,7 @@ class IndexBuilder:
         stem_ids = key // n_docs
         docs = (key % n_docs + (self.n - n_docs)).astype(np.int32)
         cuts = np.concatenate([[0], np.flatnonzero(np.diff(stem_ids)) + 1, [len(stem_ids)]])
-        names = list(self.stems)
+        names = self.stems.order
         ids = stem_ids[cuts[:-1]].tolist()
         segment = self.segment
         # Each row's arrays are slices of the whole arrays' bytes (cheaper than a numpy slice
@@ -304,23 +323,26 @@ class IndexBuilder:
         from ..thesaurus import load as load_thesaurus
 
         self._flush()
-        stems = list(self.stems)
+        stems = self.stems.order
+        self.sorted_words.sort()  # the runs of the segments merged
         df = self.df.tolist()
+        word_stem, sounds = self.word_stem, self.sounds
         # In the order of the words: the rows go to the end of the table's tree, one after the
-        # other (SQLite's text order is that of code points, as Python's).
-        found = sorted((w, s, d) for w, s, d in zip(self.words, self.word_stem, df, strict=False) if d)
-        sounding = [w for w, _, _ in found if len(w) >= 4 and not w.isdigit()]
-        sounds = dict(zip(sounding, phonetics(sounding), strict=True))
+        # other (SQLite's text order is that of code points, as Python's). The words in no
+        # record (met in theme labels only) are left out.
+        numbers = map(self.words.__getitem__, self.sorted_words)
+        found = [(w, i) for w, i in zip(self.sorted_words, numbers, strict=True) if i < len(df) and df[i]]
         conn.executemany(
             "INSERT INTO vocabulaire VALUES (?, ?, ?, ?, ?)",
-            ((w, stems[s], d, len(w), sounds.get(w)) for w, s, d in found),
+            ((w, stems[word_stem[i]], df[i], len(w), sounds[i]) for w, i in found),
         )
         # The words of each length in one text, alphabetical, one per line: suggestions read
-        # a hundred thousand words, one row each would take 20 ms.
-        by_length = sorted((len(w), w) for w, _, _ in found)
+        # a hundred thousand words, one row each would take 20 ms. (A stable sort by length
+        # keeps the alphabetical order within a length.)
+        by_length = sorted((w for w, _ in found), key=len)
         conn.executemany(
             "INSERT INTO mots_longueur VALUES (?, ?)",
-            ((n, "\n".join(w for _, w in rows)) for n, rows in groupby(by_length, key=itemgetter(0))),
+            ((n, "\n".join(rows)) for n, rows in groupby(by_length, key=len)),
         )
         synonyms, expansions = load_thesaurus()
         conn.executemany(
@@ -331,6 +353,11 @@ class IndexBuilder:
             ((" ".join(key), " ".join(alt), how) for key, alts in expansions.items() for alt, how in alts),
         )
         conn.executescript(indexes)
+
+
+def _sounding(word: str) -> bool:
+    """Whether a vocabulary word gets a sound key (`vocabulaire.son`)."""
+    return len(word) >= 4 and not word.isdigit()
 
 
 def prepare_batch(
@@ -371,9 +398,13 @@ class ParallelIndex:
     """
 
     BATCH = 500  # records per message
-    # One batch in PREPARE_EVERY is prepared here, the others there: preparing them all here
-    # made this process the longer (measured: 16.7 s of processor against 12.2).
-    PREPARE_EVERY = 2
+    # One batch in PREPARE_EVERY is prepared here, the others there (0: none here). Preparing
+    # them all here made this process the longer (measured: 16.7 s of processor against 12.2);
+    # one in two, then, balanced them. Since this process stores its records faster (16 KB
+    # pages, indexes made at the end), the other prepares them all: at 100,000 records, 16.3 s
+    # with one in two, 15.9 s with none (medians of 3, interleaved, load 1.2 to 1.7), 13.5 s
+    # of processor here and 13.6 s there.
+    PREPARE_EVERY = 0
 
     def __init__(self, path: Path, schema: str, indexes: str) -> None:
         import multiprocessing
@@ -390,6 +421,7 @@ class ParallelIndex:
         self.batch: list[list[str]] = []
         self.analysed: set[str] = set()  # the shared texts the other process has analysed
         self.sent = 0
+        self.done = False  # the other process has written its tables
 
     def _send(self, message: object) -> None:
         try:
@@ -407,7 +439,11 @@ class ParallelIndex:
         return "erreur", "arrêté"
 
     def add(self, rec: dict[str, str]) -> None:
-        self.batch.append([rec.get(name, "") for name in FIELD_NAMES])
+        self.add_texts([rec.get(name, "") for name in FIELD_NAMES])
+
+    def add_texts(self, texts: list[str]) -> None:
+        """One record's searchable texts in FIELD_NAMES order."""
+        self.batch.append(texts)
         if len(self.batch) >= self.BATCH:
             self._send_batch()
 
@@ -418,8 +454,10 @@ class ParallelIndex:
         batch, self.batch = self.batch, []
         if batch:
             self.sent += 1
-            prepared = prepare_batch(batch, self.analysed.__contains__) if self.sent % self.PREPARE_EVERY == 0 else None
-            remember_shared(self.analysed, batch)
+            every = self.PREPARE_EVERY
+            prepared = prepare_batch(batch, self.analysed.__contains__) if every and self.sent % every == 0 else None
+            if every:
+                remember_shared(self.analysed, batch)
             self._send(batch if prepared is None else prepared)
 
     def end(self) -> None:
@@ -433,9 +471,9 @@ class ParallelIndex:
         made here too on the empty tables first: SQLite then copies the rows of each table and
         of each of its indexes as they are (its transfer optimisation), with no sorting here."""
         status, detail = self._reply(wait=None)
-        self.worker.join()
         if status != "ok":
             raise _failed(detail)
+        self.done = True
         conn.executescript(indexes)
         conn.commit()  # ATTACH is not allowed inside a transaction
         conn.execute("ATTACH DATABASE ? AS indexation", (str(self.path),))
@@ -446,6 +484,10 @@ class ParallelIndex:
         conn.execute("BEGIN")
 
     def close(self) -> None:
+        """The other process has closed its database when it says "ok" (`write`): it is waited
+        for here, once its tables are copied, not before (its exit takes ~0.15 s at 100,000
+        records); killed if it is still running (after an error)."""
+        self.worker.join(timeout=5 if self.done else 0)
         if self.worker.is_alive():
             self.worker.kill()
         self.worker.join()
@@ -495,9 +537,12 @@ class _Failure(NamedTuple):
 def _index_worker(path: str, schema: str, indexes: str, pipe: Connection) -> None:
     """The second process of a ParallelIndex: records' texts in, an index database out."""
     try:
+        from ..store import PAGE_SIZE as page_size  # the store's pages: rows copied as they are
+
         db = sqlite3.connect(path)
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
+        db.execute(f"PRAGMA page_size = {page_size}")
         db.executescript(schema)
         db.execute("BEGIN")
         builder = IndexBuilder(db)
