@@ -520,7 +520,7 @@ def with_notion(tmp_path, monkeypatch):
 def test_a_notion_is_searched_whole_never_by_its_words(tmp_path, with_notion):
     """« habitat participatif » is not social housing renovated with residents taking part:
     where no record says it (nor « coopérative d'habitants »), it is one unknown word, and
-    nothing is found; where one says it, or says it otherwise, that one comes first."""
+    nothing is found; where one says it, or says it otherwise, those come first."""
     apart = {
         "id": "apart",
         "action": 3,
@@ -532,8 +532,8 @@ def test_a_notion_is_searched_whole_never_by_its_words(tmp_path, with_notion):
     assert ids(small(tmp_path, apart), "habitat") == ["apart"]  # the word alone is still a word
     said = {"id": "said", "action": 3, "titre": "Un projet d'habitat participatif", "description": BODY}
     otherwise = {"id": "otherwise", "action": 3, "titre": "Une coopérative d'habitants", "description": BODY}
-    # Said somewhere, the notion ranks the records that say it first (those that have its
-    # words apart come after: ranking reads no text beyond the first results).
+    # Said somewhere, its words are searched as any words: the records that say it together
+    # first (proximity), its other wording next, its words apart after.
     assert ids(small(tmp_path, apart, said, otherwise), "habitat participatif")[:2] == ["said", "otherwise"]
     # A sigle's full name made a notion still finds the records that write only the sigle.
     ess = {"id": "ess", "action": 9, "titre": "Une entreprise de l'ESS", "description": BODY}

@@ -339,9 +339,12 @@ def understand(
             size = 1
         notion = next((how.partition(":")[2] for _, how in alternatives if how.startswith(f"{NOTION}:")), None)
         if notion is not None:
-            terms.append(_notion(index, notion, alternatives, texts))
-            i += size
-            continue
+            if not _notion_said(index, alternatives, texts):
+                terms.append(QueryTerm(fold(notion), {}, [], False))  # one unknown word
+                i += size
+                continue
+            # Said somewhere: its words are searched as any words, its other wordings as phrases.
+            alternatives = [(alt, how) for alt, how in alternatives if how == NOTION]
         # Whether the words are said together is read in the records' texts only where it
         # decides if a word is known at all (« crowdfunding »), not beside a word the catalogue
         # has (« ADEME »): reading texts costs a few milliseconds on a large catalogue.
@@ -384,22 +387,16 @@ def understand(
     return terms
 
 
-def _notion(
+def _notion_said(
     index: Index,
-    name: str,
     alternatives: list[tuple[tuple[str, ...], str]],
     texts: Callable[[list[int]], dict[int, dict[str, str]]] | None,
-) -> QueryTerm:
-    """A notion of the thesaurus (« habitat participatif », « plan communal de sauvegarde »):
-    one term, met where a record says it whole or in one of its other wordings, never by its
-    words alone (« habitat » is not « habitat participatif »). Said nowhere, it is one unknown
-    word, named as the thesaurus writes it."""
-    phrases = [
-        (alt, 1.0 if how != NOTION else THESAURUS_WEIGHT, NOTION)
-        for alt, how in alternatives
-        if _phrase_found(index, alt, texts)
-    ]
-    return QueryTerm(fold(name), {}, phrases, False)
+) -> bool:
+    """Whether some record says a notion of the thesaurus (« habitat participatif », « plan
+    communal de sauvegarde ») whole, its words together and in order, or one of its other
+    wordings. Said nowhere, the notion is one unknown word, named as the thesaurus writes it:
+    not every record that has « habitat » (its words, alone, mean something else)."""
+    return any(_phrase_found(index, alt, texts) for alt, _ in alternatives)
 
 
 # Generic words that are a subject before a given word (a stop word, so no thesaurus phrase
