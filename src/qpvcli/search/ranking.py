@@ -582,7 +582,7 @@ def missing(index: Index, subject: list[QueryTerm]) -> tuple[list[str], bool]:
         for q in subject
         if q.variants and not q.phrases and all(how == "thème" for _, how in q.variants.values())
     ]
-    # A notion of the thesaurus (« Banque des Territoires ») counts as many words as it has.
+    # A notion of the thesaurus said nowhere (« cours de français ») counts as many words as it has.
     size = {q.word: len(analyse(q.word)) if " " in q.word else 1 for q in subject}
     said = sum(size.values())
     missed = sum(map(size.__getitem__, unknown)) + (sum(map(size.__getitem__, weak)) / 2 if said > 1 else 0)
