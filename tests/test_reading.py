@@ -372,29 +372,26 @@ def test_a_file_read_in_blocks_gives_the_same_head_problems(tmp_path, monkeypatc
         assert records == reference[0]
 
 
+# Lines around section headers, true and false: the scans of a catalogue for its sections.
+HEADER_LINES = [
+    "[[exemples]]",
+    " [[ exemples ]]",
+    "\t[[exemples]] # x",
+    "[catalogue]",
+    "[[axes]]",
+    "[exemples.x]",
+    "[ [exemples]]",
+    "[[exemples.contacts]]",
+    "x = 1",
+    "",
+    "\r",
+    "[[exemplesx]]",
+    " [autre]",
+]
+
+
 @given(
-    st.lists(
-        st.sampled_from(
-            [
-                "[[exemples]]",
-                " [[ exemples ]]",
-                "\t[[exemples]] # x",
-                "[catalogue]",
-                "[[axes]]",
-                "[exemples.x]",
-                "[ [exemples]]",
-                "[[exemples.contacts]]",
-                "x = 1",
-                "",
-                "a = [[1]]",
-                '"""',
-                "\r",
-                "[[exemplesx]]",
-                " [autre]",
-            ]
-        ),
-        max_size=12,
-    ),
+    st.lists(st.sampled_from([*HEADER_LINES, "a = [[1]]", '"""']), max_size=12),
     st.integers(0, 60),
 )
 @settings(max_examples=2000, deadline=None)
@@ -412,29 +409,7 @@ def test_header_scans_find_what_the_line_patterns_find(lines, pos):
 
 
 @given(
-    st.lists(
-        st.sampled_from(
-            [
-                "[[exemples]]",
-                " [[ exemples ]]",
-                "\t[[exemples]] # x",
-                "[catalogue]",
-                "[[axes]]",
-                "[exemples.x]",
-                "[ [exemples]]",
-                "[[exemples.contacts]]",
-                "[\u00a0autre]",
-                "[é]",
-                "x = 1",
-                "é = '’'",
-                "",
-                "\r",
-                "[[exemplesx]]",
-                " [autre]",
-            ]
-        ),
-        max_size=12,
-    ),
+    st.lists(st.sampled_from([*HEADER_LINES, "[\u00a0autre]", "[é]", "é = '’'"]), max_size=12),
     st.integers(1, 40),
     st.booleans(),
 )
