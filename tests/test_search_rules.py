@@ -307,7 +307,7 @@ def test_a_place_abroad_is_found_as_such(tmp_path):
         ("des projets en faveur de la biodiversité au sein des quartiers", ["biodiversite", "quartiers"]),
         ("existe-t-il des exemples grâce à la participation", ["participation"]),
         ("comment transformer un parking en espace vert ?", ["parking", "espace", "vert"]),
-        ("comment aider les jeunes à choisir un métier ?", ["jeunes", "metier"]),
+        ("comment aider les jeunes à choisir un vélo ?", ["jeunes", "velo"]),
         ("des projets importants pour les écoles", ["ecoles"]),
         ("trop de béton dans plusieurs quartiers", ["beton", "quartiers"]),
         ("liste-moi les cours d'école", ["cours", "ecole"]),
