@@ -45,7 +45,7 @@ def test_narrow_terminal_gets_one_block_per_record(qpv, monkeypatch, width):
             "  Croiser les vulnérabilités sociales et climatiques pour",
             "  visualiser les risques actuels et futurs du Département de",
             "  Seine Saint-Denis",
-            "  action 1 · commune, intercommunalite, departement · coût",
+            "  action 1 · commune, intercommunalité, département · coût",
             "  non précisé",
             "",
         ]

@@ -69,6 +69,14 @@ def _niveau(ex: Exemple) -> str:
     return ", ".join(ex.niveau)
 
 
+def _niveau_lu(ex: Exemple) -> str:
+    """The levels as a reader writes them, for the terminal (« intercommunalité »); piped
+    output keeps the ids that --echelle takes."""
+    from .model import NIVEAU_LIBELLES
+
+    return ", ".join(NIVEAU_LIBELLES.get(n, n) for n in ex.niveau)
+
+
 LIST_HEADER = ("id", "action", "titre", "niveau", "cout_tranche", "cout_eur")
 
 
@@ -91,7 +99,7 @@ def print_list(out: Output, exemples: Iterable[Exemple], title: str | None = Non
     # their spaces, and when even that leaves too little room, one block per record.
     id_width = max((len(safe(e.id)) for e in chosen), default=10)
     title_width = max((len(safe(e.titre)) for e in chosen), default=10)
-    niveau_width = max([len("échelle"), *(len(n) for e in chosen for n in e.niveau)])
+    niveau_width = max([len("échelle"), *(len(n) for e in chosen for n in _niveau_lu(e).split(", "))])
     cost_full = max([len("coût"), *(len(e.cout_tranche) for e in chosen)])
     cost_word = max([len("coût"), *(len(w) for e in chosen for w in e.cout_tranche.split())])
     borders = 5 + 2 * 4 + len("act.")
@@ -111,7 +119,7 @@ def print_list(out: Output, exemples: Iterable[Exemple], title: str | None = Non
     table.add_column("coût", width=cost_width)
     for e in chosen:
         label = Text(safe(e.titre)) + Text("\n") + Text(safe(e.id), style="cyan")
-        table.add_row(str(e.action), label, Text(_niveau(e).replace(", ", "\n")), Text(e.cout_tranche))
+        table.add_row(str(e.action), label, Text(_niveau_lu(e).replace(", ", "\n")), Text(e.cout_tranche))
     console.print(table)
 
 
@@ -127,7 +135,7 @@ def _print_stacked(console: Any, exemples: Sequence[Exemple], title: str | None)
     for e in exemples:
         console.print(Text(safe(e.id), style="cyan"), soft_wrap=True)
         console.print(Padding(Text(safe(e.titre)), (0, 0, 0, 2 if console.width > 20 else 0)))
-        meta = f"action {e.action} · {_niveau(e) or 'échelle non précisée'} · coût {e.cout_tranche}"
+        meta = f"action {e.action} · {_niveau_lu(e) or 'échelle non précisée'} · coût {e.cout_tranche}"
         console.print(Padding(Text(safe(meta), style="dim"), (0, 0, 0, 2 if console.width > 20 else 0)))
         console.print()
 
@@ -165,7 +173,7 @@ def print_search(out: Output, hits: "Sequence[Found]", *, explain: bool) -> None
         else:  # the id on its own line, never cut (the terminal wraps it if it must)
             console.print(line)
             console.print(Text("    ") + ident, soft_wrap=True)
-        meta = f"    action {e.action} · {_niveau(e) or 'échelle non précisée'} · coût {e.cout_tranche}"
+        meta = f"    action {e.action} · {_niveau_lu(e) or 'échelle non précisée'} · coût {e.cout_tranche}"
         if e.territoires:
             meta += " · " + ", ".join(str(t) for t in e.territoires[:3])
         console.print(Text(safe(meta), style="dim"))
