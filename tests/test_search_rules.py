@@ -392,6 +392,14 @@ def test_a_compound_the_catalogue_has_glued_is_one_notion(tmp_path):
     assert set(ids(engine, "centre-ville")) == {"both", "centre", "apart"}  # « centre », « ville » apart too
 
 
+def test_coolness_is_not_the_costs_of_a_project(qpv):
+    """« frais » is coolness (« au frais ») and costs (« frais de formation »): « fraîcheur » finds
+    the first only, « frais » typed finds coolness too (one way)."""
+    assert "eru-formation-habitants" not in ids(qpv, "fraîcheur", 40)
+    assert ids(qpv, "fraîcheur en centre-ville", 1) == ["toulon-surchauffe"]
+    assert "paris-ilots-de-fraicheur" in ids(qpv, "au frais", 3)
+
+
 def test_saint_denis_is_not_seine_saint_denis(qpv):
     """The parts of a place's name are not searched apart from it: « Saint-Denis » (typed with
     or without hyphens) does not find every record of the Seine-Saint-Denis, Stains's or
