@@ -301,6 +301,8 @@ def test_search_nothing_found_message(qpv):
     assert r.err == "Aucun exemple ne parle de « xylophone ».\n"
     r = qpv("search", "vélo", "--territoire", "2A")
     assert r.err == "Aucun résultat pour « vélo » avec ces filtres.\n"
+    r = qpv("search", "xylophone", "ocarina")  # the French elision before a vowel
+    assert r.err == "Aucun exemple ne parle de « xylophone » ni d'« ocarina ».\n"
 
 
 def test_a_subject_found_nowhere_gives_nothing_and_says_so(qpv):

@@ -643,18 +643,23 @@ def search(
             more = f" ({len(shown)} affichés, --limit 0 pour tous)" if len(shown) < total else ""
             typer.echo(f"{total} résultat{'s' if total > 1 else ''} pour « {result.query} »{more}\n")
         print_search(out, shown, explain=explique)
-    absent = " ni de ".join(f"« {w} »" for w in result.unknown)
+    absent = " ni ".join(map(_of, result.unknown))
     if shown and result.unknown:
-        _error(f"aucun exemple ne parle de {absent} : résultats pour les autres mots.")
+        _error(f"aucun exemple ne parle {absent} : résultats pour les autres mots.")
     if not shown:
         if result.unknown:
-            message = f"Aucun exemple ne parle de {absent}."
+            message = f"Aucun exemple ne parle {absent}."
         else:
             message = f"Aucun résultat pour « {result.query} »"
             message += " avec ces filtres." if filtres else "."
         if result.suggestions:
             message += " Vouliez-vous dire : " + ", ".join(result.suggestions) + " ?"
         _no_result(message)
+
+
+def _of(word: str) -> str:
+    """« de « téléphérique » », « d'« adultes » »: the French elision before a vowel."""
+    return f"d'« {word} »" if word[:1].lower() in "aeiouyàâäéèêëîïôöùûü" else f"de « {word} »"
 
 
 @app.command(short_help="Exporter : Word, Excel, HTML, SQLite, Markdown, CSV, JSON, TOML.")
