@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
+from .fields import niveau_labels
 from .model import Catalogue, Exemple
 from .terminal import safe, trusted
 
@@ -72,9 +73,7 @@ def _niveau(ex: Exemple) -> str:
 def _niveau_lu(ex: Exemple) -> str:
     """The levels as a reader writes them, for the terminal (« intercommunalité »); piped
     output keeps the ids that --echelle takes."""
-    from .model import NIVEAU_LIBELLES
-
-    return ", ".join(NIVEAU_LIBELLES.get(n, n) for n in ex.niveau)
+    return niveau_labels(ex, ", ")
 
 
 LIST_HEADER = ("id", "action", "titre", "niveau", "cout_tranche", "cout_eur")
