@@ -198,7 +198,7 @@ def _appended(
     return record, prefix + new_text[len(text) :].encode("utf-8")
 
 
-def _number(value: int | str) -> int | str:
+def typed_number(value: int | str) -> int | str:
     """An action's number as typed (« 8 », « 08 »), else the text itself (named as wrong)."""
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
@@ -228,7 +228,7 @@ def _record(
         "id": identifiant.strip()
         if identifiant is not None
         else unique_id(slugify(titre), {e.id for e in catalogue.exemples}),
-        "action": _number(action),
+        "action": typed_number(action),
         "titre": titre.strip(),
         "description": description.strip(),
     }
@@ -341,7 +341,7 @@ def _field_problems(record: dict[str, Any], catalogue: Any, given: dict[str, Any
         except InvalidValue as err:
             errors.append(err)
     action = given.get("action")
-    if isinstance(action, str) and not isinstance(_number(action), int):
+    if isinstance(action, str) and not isinstance(typed_number(action), int):
         errors.append(
             InvalidValue(
                 "action", action, f"« {action} » : le numéro d'une action est attendu (1 à 11 pour le rapport)."

@@ -888,11 +888,10 @@ def nouveau(
     Sans --action, --titre ou --description, les demande dans le terminal.
     Exemple : qpv nouveau -o mes-exemples.toml --action 8 --titre "Jardin partagé" --description "..."
     """
-    from .authoring import add_example
+    from .authoring import add_example, typed_number
 
-    if action is not None and action.strip().isdigit():  # else named as wrong with the other values
-        action = int(action.strip())  # type: ignore[assignment]
-    values = {"action": action, "titre": titre, "description": description}
+    # A number typed; else named as wrong with the other values.
+    values = {"action": None if action is None else typed_number(action), "titre": titre, "description": description}
     missing = [k for k, v in values.items() if v is None]
     values.update(commune=commune, departement=departement, contact=contact or [], lien=lien or [])
     state = _state(ctx)
