@@ -335,11 +335,11 @@ def _words_match(query: str, analysed: str, *, begun: bool = False) -> bool:
     `begun`, a word of three letters or more may also be the beginning of a word of the name."""
     wanted = analyse(query)
     have = analysed.split()
-    if begun:
-        return bool(wanted) and all(
-            _token_matches(w, have) or (len(w) >= 3 and any(h.startswith(w) for h in have)) for w in wanted
-        )
-    return bool(wanted) and all(_token_matches(w, have) for w in wanted)
+
+    def found(w: str) -> bool:
+        return _token_matches(w, have) or (begun and len(w) >= 3 and any(h.startswith(w) for h in have))
+
+    return bool(wanted) and all(map(found, wanted))
 
 
 def territory_matches(query: str, place: Sequence[str | None]) -> bool:

@@ -553,11 +553,9 @@ def _compounds_found(index: Index, raw: list[str], terms: list[QueryTerm]) -> li
     parts: dict[str, tuple[str, ...]] = {}  # a glued word -> the stems of its parts, all known
     for group in groups:
         *pieces, glued = group
-        if glued in known and _a_place(index, glued):
+        if glued in known:
             dropped.update(pieces)
-        elif glued in known:
-            dropped.update(pieces)
-            if len(pieces) > 1 and all(w in known for w in pieces):
+            if len(pieces) > 1 and all(w in known for w in pieces) and not _a_place(index, glued):
                 parts[glued] = tuple(index.stem_of(w) for w in pieces)
         elif any(w in known for w in group):
             dropped.update(w for w in group if w not in known)
