@@ -23,6 +23,9 @@ from . import cost
 from .expansion import MISTYPED_ROUTES, expand, suggest
 from .index import FIELD_NAMES, Index, positions_from, positions_without, top_positions
 
+# What reads the searchable texts of some records, by field (api.Qpv, from the store).
+Texts = Callable[[list[int]], dict[int, dict[str, str]]]
+
 RELATIVE_CUTOFF = 0.05  # a record far below the best one by score is noise, whatever it covers
 COVERAGE_CUTOFF = 0.5  # ...and so is one covering less than half the information the best covers
 PHRASE_BONUS_TITLE, PHRASE_BONUS_BODY = 0.5, 0.35  # per pair of query words adjacent in a field
@@ -312,7 +315,7 @@ def understand(
     query: str,
     *,
     other_subject: bool = False,
-    texts: Callable[[list[int]], dict[int, dict[str, str]]] | None = None,
+    texts: Texts | None = None,
 ) -> list[QueryTerm]:
     """The query as terms: thesaurus phrases (longest first: « pas cher », « Seine-Saint-Denis »,
     « ESS »), then single words with their variants; question words marked generic. A query of
@@ -390,7 +393,7 @@ def understand(
 def _notion_said(
     index: Index,
     alternatives: list[tuple[tuple[str, ...], str]],
-    texts: Callable[[list[int]], dict[int, dict[str, str]]] | None,
+    texts: Texts | None,
 ) -> bool:
     """Whether some record says a notion of the thesaurus (« habitat participatif », « plan
     communal de sauvegarde ») whole, its words together and in order, or one of its other
@@ -592,7 +595,7 @@ def missing(index: Index, subject: list[QueryTerm]) -> tuple[list[str], bool]:
 def _phrase_found(
     index: Index,
     stems: tuple[str, ...],
-    texts: Callable[[list[int]], dict[int, dict[str, str]]] | None = None,
+    texts: Texts | None = None,
 ) -> bool:
     """Whether some record has every stem of a thesaurus phrase: a phrase no record holds whole
     (« tranquillité publique » where records only say « espace public ») finds nothing, and a
@@ -795,7 +798,7 @@ def run(
     query: str,
     *,
     accept: Callable[[int], bool] | None = None,
-    texts: Callable[[list[int]], dict[int, dict[str, str]]] | None = None,
+    texts: Texts | None = None,
     limit: int | None = None,
 ) -> Result:
     """Rank records for a query; at most `limit` hits (all when None), `total` counts them all.
@@ -1166,7 +1169,7 @@ def _many_words(
     qterms: list[QueryTerm],
     limit: int,
     unknown: list[str],
-    texts: Callable[[list[int]], dict[int, dict[str, str]]] | None,
+    texts: Texts | None,
 ) -> Result | None:
     """The ranking of a query of two to four words (each its own notion), with a limit and no
     filter nor cost: the same result as the full ranking, or None when an assumption below does
@@ -1359,7 +1362,7 @@ def _one_notion_words(
     qterms: list[QueryTerm],
     limit: int,
     unknown: list[str],
-    texts: Callable[[list[int]], dict[int, dict[str, str]]] | None,
+    texts: Texts | None,
 ) -> Result | None:
     """The ranking of words found in nearly the same records, one notion (« îlots de
     fraîcheur »), with a limit and no filter nor cost: the same result as the full ranking, or
@@ -1799,7 +1802,7 @@ def _proximity_bonus(
     docs: list[int],
     scores: dict[int, float],
     qterms: list[QueryTerm],
-    texts: Callable[[list[int]], dict[int, dict[str, str]]],
+    texts: Texts,
     index: Index,
 ) -> None:
     """Query words that follow each other in a record (« lien social », « îlots de fraîcheur »)
