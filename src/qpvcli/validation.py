@@ -350,6 +350,16 @@ _ELSEWHERE = {
 }
 
 
+# Each of them: how it is named, and the list of tables and the key it is written under.
+_WRITTEN = {
+    "commune": ("une commune", "territoires", "nom"),
+    "departement": ("un département", "territoires", "departement"),
+    "region": ("une région", "territoires", "region"),
+    "lien": ("un lien", "ressources", "url"),
+    "email": ("une adresse", "contacts", "email"),
+}
+
+
 def _written_elsewhere(key: str, value: Any) -> str:
     """For a field named like an option of `qpv nouveau` (« commune », « lien », « email »):
     the field it belongs in, written out with the value."""
@@ -357,24 +367,13 @@ def _written_elsewhere(key: str, value: Any) -> str:
     if kind is None:
         return ""
     texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-    texts = [t for t in texts if isinstance(t, str) and t.strip()]
-    shown = _toml_text(texts[0]) if texts else '"…"'
-    if kind in ("commune", "lien", "email") and len(texts) > 1:
-        table, sub = {"commune": ("territoires", "nom"), "lien": ("ressources", "url"), "email": ("contacts", "email")}[
-            kind
-        ]
-        written = ", ".join(f"{{ {sub} = {_toml_text(t)} }}" for t in texts)
-        what = {"commune": "une commune", "lien": "un lien", "email": "une adresse"}[kind]
-        return f"{what} s'écrit dans {table} = [{written}]"
-    if kind == "commune":
-        return f"une commune s'écrit dans territoires = [{{ nom = {shown} }}]"
-    if kind == "departement":
-        return f'un département s\'écrit dans territoires = [{{ nom = "…", departement = {shown} }}]'
-    if kind == "region":
-        return f'une région s\'écrit dans territoires = [{{ nom = "…", region = {shown} }}]'
-    if kind == "lien":
-        return f"un lien s'écrit dans ressources = [{{ url = {shown} }}]"
-    return f"une adresse s'écrit dans contacts = [{{ email = {shown} }}]"
+    shown = [_toml_text(t) for t in texts if isinstance(t, str) and t.strip()] or ['"…"']
+    what, table, sub = _WRITTEN[kind]
+    if table == "territoires" and sub != "nom":  # a place's département or région: one, with its name
+        written = f'{{ nom = "…", {sub} = {shown[0]} }}'
+    else:
+        written = ", ".join(f"{{ {sub} = {v} }}" for v in shown)
+    return f"{what} s'écrit dans {table} = [{written}]"
 
 
 def _table_items(key: str, value: Any) -> str | None:
