@@ -40,6 +40,17 @@ def _stems(text: str) -> tuple[str, ...]:
     return tuple(stem(t) for t in analyse(text))
 
 
+def _keys(text: str) -> set[tuple[str, ...]]:
+    """What a key is looked up as: typed with its hyphens (« Seine-Saint-Denis » gives its parts
+    and the glued whole) or with spaces."""
+    return {key for key in (_stems(text), _stems(text.replace("-", " "))) if key}
+
+
+def _alternative(text: str) -> tuple[str, ...]:
+    """What a key stands for, as stems: found from its words, however they are joined."""
+    return _stems(text.replace("-", " "))
+
+
 def _texts(value: Any, *, allow_empty: bool = False) -> bool:
     return (
         isinstance(value, list)
@@ -90,13 +101,11 @@ def _notion_conflicts(data: dict[str, Any], label: str) -> list[str]:
         for entry in data.get(kind, []):
             value = entry.get(field) if isinstance(entry, dict) else None
             names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-            keys.update(_stems(v.replace("-", " ")) for v in names if isinstance(v, str))
+            keys.update(*(_keys(v) for v in names if isinstance(v, str)))
     return [
         f"{label} : [[notions]] n° {n} : « {entry['terme']} » est déjà une clé du thésaurus"
         for n, entry in enumerate(data.get("notions", []), 1)
-        if isinstance(entry, dict)
-        and isinstance(entry.get("terme"), str)
-        and _stems(entry["terme"].replace("-", " ")) in keys
+        if isinstance(entry, dict) and isinstance(entry.get("terme"), str) and _keys(entry["terme"]) & keys
     ]
 
 
@@ -116,14 +125,10 @@ def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple
     expansions: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = {}
 
     def add(key_text: str, targets: list[str], how: str) -> None:
-        # A key as typed with its hyphens (« Seine-Saint-Denis » gives its parts and the glued
-        # whole) or with spaces; an alternative is found from its words, however they are joined.
-        for key in {_stems(key_text), _stems(key_text.replace("-", " "))}:
-            if not key:
-                continue
+        for key in _keys(key_text):
             found = expansions.setdefault(key, [])
             for target in targets:
-                alt = _stems(target.replace("-", " "))
+                alt = _alternative(target)
                 if alt and alt != key and (alt, how) not in found:
                     found.append((alt, how))
 
@@ -143,9 +148,9 @@ def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple
             add(alias, [entry["nom"]], "région")
     for entry in data.get("notions", []):
         # The notion itself (said whole, its name in the comment), then its other wordings.
-        for key in {_stems(entry["terme"]), _stems(entry["terme"].replace("-", " "))}:
+        for key in _keys(entry["terme"]):
             alternatives = [(key, f"{NOTION}:{entry['terme']}")]
-            alternatives += [(alt, NOTION) for s in entry.get("sens", []) if (alt := _stems(s.replace("-", " ")))]
+            alternatives += [(alt, NOTION) for s in entry.get("sens", []) if (alt := _alternative(s))]
             # A sigle's full name (« Petites villes de demain ») also finds the sigle (« PVD »).
             alternatives += [(alt, NOTION) for alt, _ in expansions.get(key, []) if (alt, NOTION) not in alternatives]
             expansions[key] = alternatives
