@@ -411,11 +411,11 @@ def test_texts_cut_at_once_are_cut_at_once_when_they_can_be():
 def test_a_batch_of_records_is_indexed_as_record_by_record(monkeypatch):
     """IndexBuilder.add_batch (the second process of a parallel build) gives the same word
     numbers, segments and postings as add_texts record by record, segments ending inside a
-    batch, shared texts met again or not, batches cut at once or text by text."""
+    batch, shared texts met again or not."""
     import sqlite3
 
     from qpvcli.search import index
-    from qpvcli.search.index import FIELD_NAMES, IndexBuilder, prepare_batch, remember_shared
+    from qpvcli.search.index import FIELD_NAMES, IndexBuilder
 
     monkeypatch.setattr(index, "SHARED_CACHE", 3)  # of the four shared texts, one analysed each time
     from qpvcli.store import INDEX_SCHEMA
@@ -443,22 +443,10 @@ def test_a_batch_of_records_is_indexed_as_record_by_record(monkeypatch):
         conn.executescript(INDEX_SCHEMA)
         builder = IndexBuilder(conn)
         builder.SEGMENT_WORDS = 1500
-        analysed: set[str] = set()  # what the first process of a parallel build knows of them
         if how == "batches":
             for at in range(0, len(records), 64):
                 builder.add_batch(records[at : at + 64])
             builder.add_batch([])
-        elif how == "two processes":  # as ParallelIndex and its worker share the work
-            for at in range(0, len(records), 64):
-                batch = records[at : at + 64]
-                prepared = prepare_batch(batch, analysed.__contains__)
-                remember_shared(analysed, batch)
-                if prepared is None:
-                    for texts in batch:
-                        builder.add_texts(texts)
-                else:
-                    builder.add_prepared(*prepared)
-            assert analysed == set(builder.shared)
         else:
             for texts in records:
                 builder.add_texts(texts)
@@ -469,7 +457,6 @@ def test_a_batch_of_records_is_indexed_as_record_by_record(monkeypatch):
 
     one_by_one = build("record by record")
     assert build("batches") == one_by_one
-    assert build("two processes") == one_by_one
 
 
 def test_phonetic_keys_of_a_vocabulary_at_once_are_the_keys_one_by_one(engine):

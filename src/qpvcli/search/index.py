@@ -142,7 +142,7 @@ class IndexBuilder:
             self.add_prepared(*prepared)
 
     def add_prepared(self, n_records: int, prepared: str, fresh: list[int], shared: list[tuple[int, str]]) -> None:
-        """A batch made by `prepare_batch`: its prepared texts cut at once (`text.cut_prepared`)
+        """The second half of `add_batch`, on what `prepare_batch` made: its prepared texts cut at once (`text.cut_prepared`)
         and numbered in one call, in the order add_texts meets them (so the words are numbered
         in the same order), the shared texts already analysed taken as they are, then every
         word put in its (record, field) place with numpy."""
@@ -170,7 +170,7 @@ class IndexBuilder:
         counts = np.empty(n_records * n_fields, dtype=np.int64)
         counts[fresh] = fresh_counts
         counts[reused] = reused_counts
-        # The shared texts analysed here are remembered as add_texts would (`remember_shared`).
+        # The shared texts analysed here are remembered as add_texts would remember them.
         if len(self.shared) < SHARED_CACHE:
             at = dict(zip(fresh, (np.cumsum(fresh_counts) - fresh_counts).tolist(), strict=True))
             for i, text in shared:
@@ -363,8 +363,8 @@ def _sounding(word: str) -> bool:
 def prepare_batch(
     batch: list[list[str]], analysed: Callable[[str], bool]
 ) -> tuple[int, str, list[int], list[tuple[int, str]]] | None:
-    """The first half of `IndexBuilder.add_batch`, which the first process of a parallel build
-    does: the records' texts (their cells, record by record, field by field) prepared at once
+    """The first half of `IndexBuilder.add_batch`: the records' texts (their cells, record by
+    record, field by field) prepared at once
     (`text.prepare_all`), but the shared texts already `analysed`; None when they must be
     analysed record by record. Gives (records, prepared texts, the cells prepared, every
     shared cell with its text)."""
@@ -374,17 +374,6 @@ def prepare_batch(
     fresh = [i for i, (t, s) in enumerate(zip(texts, _SHARED * n_records, strict=True)) if not (s and analysed(t))]
     prepared = prepare_all([texts[i] for i in fresh]) if fresh else ""
     return None if prepared is None else (n_records, prepared, fresh, shared)
-
-
-def remember_shared(analysed: set[str], batch: list[list[str]]) -> None:
-    """The shared texts an IndexBuilder remembers after this batch, whichever way it took
-    (`add_texts` or `add_batch`): the first SHARED_CACHE met, under 2,000 characters."""
-    if len(analysed) >= SHARED_CACHE:
-        return
-    for record in batch:
-        for text, shared in zip(record, _SHARED, strict=True):
-            if shared and text not in analysed and len(analysed) < SHARED_CACHE and len(text) < 2000:
-                analysed.add(text)
 
 
 class ParallelIndex:
@@ -398,13 +387,11 @@ class ParallelIndex:
     """
 
     BATCH = 500  # records per message
-    # One batch in PREPARE_EVERY is prepared here, the others there (0: none here). Preparing
-    # them all here made this process the longer (measured: 16.7 s of processor against 12.2);
-    # one in two, then, balanced them. Since this process stores its records faster (16 KB
-    # pages, indexes made at the end), the other prepares them all: at 100,000 records, 16.3 s
-    # with one in two, 15.9 s with none (medians of 3, interleaved, load 1.2 to 1.7), 13.5 s
-    # of processor here and 13.6 s there.
-    PREPARE_EVERY = 0
+    # The texts are sent raw: the other process prepares them all. Preparing them here made
+    # this process the longer (16.7 s of processor against 12.2); one batch in two balanced
+    # them until this process stored its records faster (16 KB pages, indexes made at the
+    # end): at 100,000 records, 16.3 s with one in two, 15.9 s with none (medians of 3,
+    # interleaved, load 1.2 to 1.7), 13.5 s of processor here and 13.6 s there.
 
     def __init__(self, path: Path, schema: str, indexes: str) -> None:
         import multiprocessing
@@ -419,8 +406,6 @@ class ParallelIndex:
         self.worker.start()
         child.close()
         self.batch: list[list[str]] = []
-        self.analysed: set[str] = set()  # the shared texts the other process has analysed
-        self.sent = 0
         self.done = False  # the other process has written its tables
 
     def _send(self, message: object) -> None:
@@ -448,17 +433,9 @@ class ParallelIndex:
             self._send_batch()
 
     def _send_batch(self) -> None:
-        """The batch's texts prepared here (`prepare_batch`: the other process, the longer of
-        the two, only cuts them), or as they are when they must be analysed record by record;
-        the shared texts it will have analysed are followed here."""
         batch, self.batch = self.batch, []
         if batch:
-            self.sent += 1
-            every = self.PREPARE_EVERY
-            prepared = prepare_batch(batch, self.analysed.__contains__) if every and self.sent % every == 0 else None
-            if every:
-                remember_shared(self.analysed, batch)
-            self._send(batch if prepared is None else prepared)
+            self._send(batch)
 
     def end(self) -> None:
         """No more records: the other process writes its last segment and its vocabulary
@@ -547,10 +524,7 @@ def _index_worker(path: str, schema: str, indexes: str, pipe: Connection) -> Non
         db.execute("BEGIN")
         builder = IndexBuilder(db)
         for batch in _received(pipe):
-            if isinstance(batch, tuple):  # prepared by the first process (prepare_batch)
-                builder.add_prepared(*batch)
-            else:
-                builder.add_batch(batch)
+            builder.add_batch(batch)
         builder.write(db, indexes)
         db.commit()
         db.close()
