@@ -122,18 +122,18 @@ def run(
     # text, once when only in the labels of its action or themes (shared by many records).
     coverage: Counter[int] = Counter()
     order: Counter[int] = Counter()
-    previous = None
+    previous, before = None, None
     for q in qterms:
         scores_q, weights_q, own_q = term_scores(index, q)
         term_maps.append(scores_q)
         if not q.generic:
             docs = _exact_docs(index, q)
-            if not _one_notion(previous, docs):  # « longue durée »: counted once
+            if not _one_notion(index, previous, docs, before and (before, q), texts):  # « longue durée »
                 information.append((_term_information(index, q), weights_q))
                 coverage.update(weights_q.keys())
                 order.update(weights_q.keys())
                 order.update(own_q)
-            previous = docs
+            previous, before = docs, q
     n = len(information)
     term_maps.sort(key=len, reverse=True)
     scores = dict(term_maps[0])  # the largest copied at C speed, the others added to it

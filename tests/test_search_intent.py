@@ -207,6 +207,13 @@ def test_words_always_found_together_are_one_notion(qpv):
     assert {"perpignan-atelier-textile", "jardins-de-cocagne", "gpsea-clause-insertion"} & set(found[1:])
 
 
+def test_two_rare_words_a_record_holds_apart_are_two_notions(qpv):
+    """« bruit » and « autoroute » are both in the Lille record only, but apart (« mur
+    anti-bruit », « bordure d'autoroute »): not one notion. Counted once, the record covered one
+    notion and fell behind records that merely say « habitants » (« riverains »' synonym)."""
+    assert ids(qpv, "le bruit de l'autoroute pour les riverains")[0] == "lille-butte-acoustique"
+
+
 def test_a_record_found_by_the_second_word_of_one_notion_is_ranked_not_lost(tmp_path):
     """Two words found in nearly the same records count as one notion; a record that has only
     the second one is still scored (it used to crash the search: KeyError)."""

@@ -736,22 +736,40 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
 
 def _exact_docs(index: Index, q: QueryTerm) -> array | None:
     """The records that contain the word itself (already read for its scores)."""
-    exact = [s for s, (_, how) in q.variants.items() if how == "exact"]
-    found = index.raw(exact[0]) if exact else None
+    stem = _exact_stem(q)
+    found = None if stem is None else index.raw(stem)
     return None if found is None else found[0]
 
 
-def _one_notion(a: array | None, b: array | None) -> bool:
-    """Whether two adjacent query words are found in (nearly) the same records, Jaccard index
-    at least COLLOCATION (« longue durée », « Plaine Commune »): one notion, whose information
-    counts once. Records of very different numbers are told apart without building a set."""
+def _exact_stem(q: QueryTerm) -> str | None:
+    return next((s for s, (_, how) in q.variants.items() if how == "exact"), None)
+
+
+def _one_notion(
+    index: Index,
+    a: array | None,
+    b: array | None,
+    words: tuple[QueryTerm, QueryTerm] | None,
+    texts: Texts | None,
+) -> bool:
+    """Whether two adjacent query words are one notion, whose information counts once
+    (« longue durée », « Plaine Commune »): found in nearly the same records (Jaccard index at
+    least COLLOCATION) and, with `texts`, said together in them (_phrase_found). Two rare words
+    that one record holds apart (« le bruit de l'autoroute » where a record says « mur
+    anti-bruit » and « bordure d'autoroute ») are two notions: that record covers both. Records
+    of very different numbers are told apart without building a set."""
     if a is None or b is None or min(len(a), len(b)) < COLLOCATION * max(len(a), len(b)):
         return False
     has = bytearray(max(a[-1], b[-1]) + 1)  # a byte per record (a loop of stores): cheaper than a set
     for d in a:
         has[d] = 1
     shared = sum(map(has.__getitem__, b))
-    return shared >= COLLOCATION * (len(a) + len(b) - shared)
+    if shared < COLLOCATION * (len(a) + len(b) - shared):
+        return False
+    if texts is None or words is None:
+        return True
+    stems = (_exact_stem(words[0]), _exact_stem(words[1]))
+    return _phrase_found(index, stems, texts)  # type: ignore[arg-type]
 
 
 def _term_information(index: Index, q: QueryTerm) -> float:
@@ -830,16 +848,16 @@ def run(
     term_maps = []
     information = []  # (idf, record -> variant weight) of each subject notion
     owns = []  # records that have each subject notion in their own text
-    previous = None
+    previous, before = None, None
     for q in qterms:
         scores_q, weights_q, own_q = _term_scores(index, q)
         term_maps.append(scores_q)
         if not q.generic:
             docs = _exact_docs(index, q)
-            if not _one_notion(previous, docs):  # « longue durée »: counted once
+            if not _one_notion(index, previous, docs, before and (before, q), texts):  # « longue durée »
                 information.append((_term_information(index, q), weights_q))
                 owns.append(own_q)
-            previous = docs
+            previous, before = docs, q
     n = len(information)
     term_maps.sort(key=len, reverse=True)
     scores = _sum_maps(term_maps)
@@ -1186,12 +1204,12 @@ def _many_words(
     if n > MAX_FAST_WORDS or any(q.generic for q in qterms):
         return None
     words: list[_Word] = []
-    previous = None
+    previous, before = None, None
     merged = []
     for q in qterms:
         docs = _exact_docs(index, q)
-        merged.append(_one_notion(previous, docs))
-        previous = docs
+        merged.append(_one_notion(index, previous, docs, before and (before, q), texts))
+        previous, before = docs, q
     if all(merged[1:]):  # « îlots de fraîcheur »: one notion
         return _one_notion_words(index, qterms, limit, unknown, texts)
     if any(merged):
