@@ -632,3 +632,15 @@ def test_aller_frames_a_question_but_aller_vers_is_a_subject(qpv):
     for query in ("aller vers", "aller-vers", "démarches d'aller vers"):
         assert ids(qpv, query, 1) == ["miramas-aller-vers"] or query.startswith("dém")
         assert "miramas-aller-vers" in ids(qpv, query, 3)
+
+
+def test_a_short_word_does_not_stem_into_an_acronym(qpv):
+    """Snowball stems « rues » to « ru », the stem of the acronym « RU » (renouvellement urbain):
+    a fête in the streets found the records « en RU ». A stem of two letters or fewer keeps the
+    word's singular, as « rue » (kept whole) has."""
+    from qpvcli.text import stem
+
+    assert stem("rues") == stem("rue") != stem("ru")
+    found = ids(qpv, "une fête dans les rues")
+    assert found[0] == "ile-saint-denis-fetes"
+    assert "miramas-urbanisme-sante" not in found  # « quartier en RU »

@@ -204,14 +204,23 @@ def stem(folded: str) -> str:
     """
     if len(folded) <= 3 or folded.isdigit():
         return folded
-    return _french().stemWord(_unplural(folded))  # type: ignore[attr-defined]
+    return _kept(folded, _french().stemWord(_unplural(folded)))  # type: ignore[attr-defined]
+
+
+def _kept(word: str, stemmed: str) -> str:
+    """Snowball's stem, unless it is two letters or fewer: « rues » would be « ru », the stem of
+    the acronym « RU » (renouvellement urbain), and not that of « rue » (short words are kept
+    whole). Such a word keeps its singular: « rues » → « rue »."""
+    if len(stemmed) > 2:
+        return stemmed
+    return word[:-1] if word[-1] in "sx" and len(word) > 3 else word
 
 
 def stem_all(folded: list[str]) -> list[str]:
     """`stem` of many words at once (the new words of an index segment): Snowball is called
     once for all of them; same stems (tested)."""
     stemmed = _french().stemWords([_unplural(w) for w in folded])  # type: ignore[attr-defined]
-    return [w if len(w) <= 3 or w.isdigit() else s for w, s in zip(folded, stemmed, strict=True)]
+    return [w if len(w) <= 3 or w.isdigit() else _kept(w, s) for w, s in zip(folded, stemmed, strict=True)]
 
 
 def as_typed(text: str, folded: list[str]) -> list[str]:
