@@ -644,3 +644,104 @@ def test_a_short_word_does_not_stem_into_an_acronym(qpv):
     found = ids(qpv, "une fête dans les rues")
     assert found[0] == "ile-saint-denis-fetes"
     assert "miramas-urbanisme-sante" not in found  # « quartier en RU »
+
+
+def test_a_french_word_is_not_a_misspelling_of_another(qpv):
+    """« plage », « émissions », « plastique » are words of their own that no record treats: not
+    « place », « missions », « pratique » one edit away. A non-word is still corrected."""
+    for word in ("plage", "émissions", "plastique", "parvis de la gare"):
+        found = qpv.search(word, limit=5)
+        assert not found.hits and not found.suggestions, word
+    assert qpv.search("plage", limit=5).unknown == ["plage"]
+    assert ids(qpv, "concierje", 1) == ["dunkerque-concierge-quartier"]
+    assert ids(qpv, "punèses de lit", 1) == ["stains-punaises-de-lit"]
+
+
+def test_a_french_word_still_meets_its_own_forms(qpv):
+    """Within the typo budget, a French word the catalogue lacks meets the words it begins with
+    or that begin with it: « travaille » the records that say « travail »."""
+    from qpvcli.search import ranking
+
+    qpv.search("x", limit=1)
+    (term,) = ranking.understand(qpv._index, "travaille")
+    assert "travail" in term.variants
+    (term,) = ranking.understand(qpv._index, "plage")
+    assert not term.variants
+
+
+def test_without_the_french_word_list_words_are_corrected_as_before(qpv, monkeypatch):
+    """The word list is a judgement, not a requirement: without pyspellchecker (or its list),
+    the search works and corrects every word the catalogue lacks."""
+    from qpvcli import lexicon
+
+    monkeypatch.setattr(lexicon, "_source", lambda: None)
+    lexicon._lexicon.cache_clear()
+    try:
+        assert qpv.search("plage", limit=5).hits  # « place », as before
+    finally:
+        lexicon._lexicon.cache_clear()
+
+
+def test_the_french_word_list_is_kept_in_the_cache_or_in_memory(tmp_path, monkeypatch):
+    """Read once into the cache folder (a whole file, renamed into place); a cache folder that
+    cannot be written keeps the list in memory for the run."""
+    from qpvcli import lexicon
+
+    monkeypatch.setenv("QPV_CACHE_DIR", str(tmp_path / "cache"))
+    lexicon._lexicon.cache_clear()
+    try:
+        assert lexicon.is_word("plage") and not lexicon.is_word("concierje")
+        assert [p.name.startswith("lexique-fr-") for p in (tmp_path / "cache").iterdir()] == [True]
+        blocked = tmp_path / "fichier"
+        blocked.write_text("pas un dossier", encoding="utf-8")
+        monkeypatch.setenv("QPV_CACHE_DIR", str(blocked / "cache"))
+        lexicon._lexicon.cache_clear()
+        assert lexicon.is_word("plage") and blocked.read_text(encoding="utf-8") == "pas un dossier"
+    finally:
+        lexicon._lexicon.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("word", "verb"),
+    [("organisait", True), ("souhaitons", True), ("eloignees", True), ("enfant", False), ("vague", False)],
+)
+def test_tenses_and_participles_frame_a_question(word, verb):
+    """A participle or tense of a verb the French word list has frames a question, as an
+    infinitive in -er does; a noun does not (« -e », « -ant » endings are left out)."""
+    from qpvcli.search.ranking import _a_verb
+
+    assert _a_verb(word) is verb
+
+
+def test_a_gerund_frames_a_question(qpv):
+    """« en attendant » says how, not what: a question with it is not left without answer."""
+    from qpvcli.search import ranking
+
+    qpv.search("x", limit=1)
+    terms = ranking.understand(qpv._index, "que faire d'une friche en attendant le projet ?")
+    assert next(t for t in terms if t.word == "attendant").generic
+    assert ids(qpv, "que faire d'une friche en attendant le projet ?", 1) == ["marseille-foresta-friche"]
+
+
+def test_a_bound_before_an_elided_amount(qpv):
+    """« plus d'un million d'euros » is at least a million, as « plus de 1 million » is (it
+    was read as « about a million »); « moins d'un », « à partir d'un » likewise."""
+    for query, fits in (
+        ("projets de plus d'un million d'euros", lambda c: c >= 1_000_000),
+        ("à partir d'un million d'euros", lambda c: c >= 1_000_000),
+        ("moins d'un million d'euros", lambda c: c <= 1_000_000),
+    ):
+        found = qpv.search(query, limit=10).hits
+        assert len(found) >= 3, query
+        assert all(fits(h.exemple.cout_total or h.exemple.cout_eur) for h in found), query
+
+
+def test_a_word_followed_by_other_words_is_finished(qpv):
+    """Only the word the query ends with may be a prefix being typed: « près », followed by
+    « de chez moi », is not « présence » or « préservation »."""
+    from qpvcli.search.ranking import parse_query
+
+    assert parse_query("les assos près de chez moi") == (["assos", "pres"], False)
+    assert parse_query("végéta") == (["vegeta"], True)
+    assert parse_query("végéta ")[1] is parse_query("îlots de fraîcheur.")[1] is False
+    assert ids(qpv, "trouver les assos près de chez moi", 1) == ["data-asso-associations"]

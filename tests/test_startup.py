@@ -61,9 +61,12 @@ def compiled(folder, *args: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """A cache folder whose store is already built (as on any run but the first)."""
+    """A cache folder whose store is already built (as on any run but the first), and the
+    French word list too (read on the first search of a word the catalogue lacks)."""
     folder = tmp_path_factory.mktemp("cache")
     assert run_probe(folder, "list").returncode == 0
+    assert run_probe(folder, "search", "plage").returncode == 0
+    assert any(p.name.startswith("lexique-fr-") for p in folder.iterdir())
     return folder
 
 

@@ -86,9 +86,9 @@ _AMOUNT = (
 # amount alone, a cost or a price (« 4,6 M€ », « qui coûte 300 000 € ») is about that much.
 _FRAME = r"(?:(?:un|une|le|la|avec|pour|d'un|d'une)\s+)?(?:(?P<budget>budgets?|enveloppes?)|couts?|prix|montants?)\s+(?:total\s+|global\s+)?(?:de\s+|d'|a\s+)?"
 _VERB = r"(?:qui\s+)?(?:coute|coutent|coutant|coutera)\s+"
-_AT_MOST = r"moins\s+de|pas\s+plus\s+de|au\s+plus|au\s+maximum|maximum|max|jusqu'a|inferieurs?\s+a|sous|en\s+dessous\s+de|<=?|≤"
+_AT_MOST = r"moins\s+d[e']|pas\s+plus\s+d[e']|au\s+plus|au\s+maximum|maximum|max|jusqu'a|inferieurs?\s+a|sous|en\s+dessous\s+d[e']|<=?|≤"
 _ABOUT = r"(?:d')?environ|autour\s+d[e']|aux\s+alentours\s+d[e']|approximativement|a\s+peu\s+pres|dans\s+les|~|≈"
-_AT_LEAST = r"plus\s+de|au\s+moins|minimum|superieurs?\s+a|au[ -]dela\s+de|a\s+partir\s+de|>=?|≥"
+_AT_LEAST = r"plus\s+d[e']|au\s+moins|minimum|superieurs?\s+a|au[ -]dela\s+d[e']|a\s+partir\s+d[e']|>=?|≥"
 _AMOUNT_EXPR = _Lazy(
     rf"(?:{_FRAME})?(?:{_VERB})?(?:(?P<most>{_AT_MOST})|(?P<least>{_AT_LEAST})|(?P<about>{_ABOUT}))?\s*{_AMOUNT}"
     r"(?:\s+(?:de\s+|d')?(?:(?P<budget_after>budget)|cout)s?\b)?"

@@ -7,6 +7,7 @@ Suggestions (« Vouliez-vous dire … ? ») come from the catalogue's own vocabu
 
 from __future__ import annotations
 
+from ..lexicon import is_word
 from ..text import phonetic, spelt_by_ear, stem, typo_budget
 from .index import THEME, Index
 
@@ -98,14 +99,21 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
         for _w, s, _df in index.completions(term, MAX_PREFIX_EXPANSIONS):
             add(s, PENALTY_PREFIX, "préfixe")
     if exact not in variants and known is None:
+        # A French word of its own (see lexicon) is not a misspelling of another: within the
+        # typo budget it only meets its own forms, a word it begins with or that begins with it
+        # (« travaille » → « travail », « éloignées » → « éloigné »), not « plage » → « place »,
+        # « émissions » → « missions »; nor is it looked up by its sound.
+        french = is_word(term)
         for w, dist in typos(index, term):
             how = f"{dist} faute{'s' if dist > 1 else ''}"
             s = index.stem_of(w)
+            if french and not (term.startswith(s) or w.startswith(exact)):
+                continue
             add(s, PENALTY_TYPO[min(dist, 2)], how)
             for f in family(index, s):
                 add(f, PENALTY_TYPO[min(dist, 2)] * PENALTY_FAMILY, how)
         key = phonetic(term)
-        if len(term) >= 5 and len(key) >= 4 and not term.isdigit():
+        if not french and len(term) >= 5 and len(key) >= 4 and not term.isdigit():
             from rapidfuzz.distance import OSA
 
             # Spelt by ear, not another word that sounds alike: « dunkerke » is « dunkerque »,
@@ -121,10 +129,10 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
 
 def suggest(index: Index, term: str, limit: int = 3) -> list[str]:
     """Close vocabulary words for « Vouliez-vous dire … ? »: looser than typo tolerance,
-    but a different first letter must be much closer to be offered."""
+    but a different first letter must be much closer to be offered; none for a French word."""
     from rapidfuzz import fuzz, process
 
-    if len(term) < 4:
+    if len(term) < 4 or is_word(term):  # a word of its own is not a misspelling (see lexicon)
         return []
     # fuzz.ratio >= 78 cannot hold between words whose lengths differ by more than a third.
     pool = index.words_of_length(len(term) * 2 // 3, len(term) * 3 // 2 + 1)

@@ -228,9 +228,9 @@ GENERIC_WORDS = frozenset(
         "faciles",
         # words of prepositional phrases (« face au », « grâce à », « au sein de », « en
         # faveur de », « en matière de », « à travers », « autour de », « vis-à-vis »)
-        # prepositions of time and of choice: « désamiantage avant démolition », « après les
-        # travaux », « selon les saisons »
-        *("avant", "apres", "pendant", "durant", "depuis", "selon", "parmi"),
+        # prepositions of time, place and choice: « désamiantage avant démolition », « après
+        # les travaux », « près de chez moi », « selon les saisons »
+        *("avant", "apres", "pendant", "durant", "depuis", "selon", "parmi", "pres", "loin"),
         "face",
         "grace",
         "sein",
@@ -303,10 +303,13 @@ class Result(NamedTuple):
 
 
 def parse_query(text: str) -> tuple[list[str], bool]:
-    """Folded query words, and whether the last one is a prefix being typed."""
+    """Folded query words, and whether the last one is a prefix being typed: the query ends
+    with it, not with a space, a punctuation mark or other words (« près de chez moi » ends
+    with stop words: « près » is finished, not « présence » being typed)."""
     text = normalise(text)[:MAX_QUERY_CHARS]
     found = analyse(text)
-    is_prefix = bool(found) and not text[-1:].isspace()
+    typed = cut(prepare(text)) if found and text[-1:].isalnum() else []
+    is_prefix = bool(typed) and typed[-1].replace("-", "") == found[-1]
     return list(dict.fromkeys(found)), is_prefix
 
 
@@ -416,6 +419,8 @@ def _framing(raw: list[str]) -> tuple[set[str], set[str]]:
     pieces = [piece for word in raw for piece in word.split("-")]
     pairs = list(pairwise(pieces))
     generic = {w for before, w in pairs if _GENERIC_AFTER.get(w) == before}
+    # A gerund, « en attendant », « en impliquant », says how, not what.
+    generic.update(w for before, w in pairs if before == "en" and len(w) >= 6 and w.endswith("ant"))
     generic.difference_update(w for word in raw if "-" in word for w in word.split("-"))
     return generic, {w for w, after in pairs if _SUBJECT_BEFORE.get(w) == after}
 
@@ -435,13 +440,40 @@ def _a_year(word: str) -> bool:
 
 
 def _a_verb(word: str) -> bool:
-    """Whether a folded word looks like a French infinitive in -er (not « quartier », « métier »)
-    or a verb of the third person plural (« viennent », « arrivent »; not « logement »)."""
+    """Whether a folded word looks like a French infinitive in -er (not « quartier », « métier »),
+    a verb of the third person plural (« viennent », « arrivent »; not « logement »), or a
+    participle or tense of a verb the French word list has (_conjugated)."""
     if len(word) < 5:
         return False
     if word.endswith("er"):
         return not word.endswith("ier") and word not in _NOT_INFINITIVES
-    return len(word) >= 6 and word.endswith("ent") and not word.endswith("ment")
+    if len(word) >= 6 and word.endswith("ent") and not word.endswith("ment"):
+        return True
+    return _conjugated(word)
+
+
+# Endings of participles and tenses, and the infinitives they may come from; not « -e »,
+# « -es » (« vague », « fracture », « plastique » would be verbs: too many nouns end so), nor
+# « -ant » (« enfant », « restaurant »; « en attendant » is told by its « en »: _framing).
+_CONJUGATIONS = (
+    ("ees", ("er",)), ("ee", ("er",)), ("ait", ("er", "re", "ir")), ("aient", ("er", "re", "ir")),
+    ("ons", ("er",)), ("ez", ("er",)),
+)  # fmt: skip
+
+
+def _conjugated(word: str) -> bool:
+    """Whether a French word (not a misspelling: see lexicon) is a participle or tense of a verb
+    the French word list has: « éloignées » (éloigner), « souhaitons », « pouvait »."""
+    from ..lexicon import is_word
+
+    if not is_word(word):
+        return False
+    for ending, infinitives in _CONJUGATIONS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            base = word[: -len(ending)]
+            if any(is_word(base + i) for i in infinitives):
+                return True
+    return False
 
 
 def _known_compounds(index: Index, query: str, raw: list[str]) -> str:

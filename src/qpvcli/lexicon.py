@@ -1,0 +1,111 @@
+"""Common French words, to tell a word the catalogue lacks from a misspelling of one it has.
+
+Typo tolerance looks for catalogue words one or two edits away from a query word that the
+catalogue does not have. That is right for « concierje » (no such word: « concierge ») and wrong
+for « plage », « émissions » or « plastique »: real words, which the catalogue does not treat,
+were read as « place », « missions » and « pratique ». A spell checker corrects non-words only;
+so does qpv: a query word found in this list is a word of its own, searched as typed (and
+reported absent when no record has it), never corrected nor offered a « vouliez-vous dire ».
+
+The list is pyspellchecker's French frequency list (about 140,000 words from subtitles, MIT),
+folded as qpv folds words, words of 5 letters or more only (shorter words tolerate no typo).
+It is read from the installed package, once, into a small SQLite file in qpv's cache folder
+(about 2 MB, built in 0.3 s, written to a temporary file then renamed into place, so that
+concurrent first runs each leave a whole file); later runs look words up there (~0.1 ms each).
+Without it (package missing, cache unusable) qpv corrects as before: only a speed-up of
+judgement, never a reason to fail.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from functools import lru_cache
+from pathlib import Path
+
+LEXICON_FORMAT = 1  # bump when the words kept or their folding change
+MIN_LETTERS = 5  # text.typo_budget: shorter words are never corrected
+
+
+def is_word(folded: str) -> bool:
+    """Whether a folded query word is a common French word (see the module's docstring)."""
+    if len(folded) < MIN_LETTERS:
+        return False
+    conn = _lexicon()
+    if conn is None:
+        return False
+    try:
+        return conn.execute("SELECT 1 FROM lexique WHERE mot = ?", (folded,)).fetchone() is not None
+    except sqlite3.Error:
+        return False
+
+
+def _source() -> Path | None:
+    """pyspellchecker's French list, found without importing the package."""
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec("spellchecker")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "fr.json.gz"
+    return path if path.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> sqlite3.Connection | None:
+    """The lexicon of this process: the cached file, built when missing; else in memory."""
+    from .cache import cache_dir
+
+    source = _source()
+    if source is None:
+        return None
+    stat = source.stat()
+    name = f"lexique-fr-{LEXICON_FORMAT}-{stat.st_size}-{stat.st_mtime_ns}.sqlite"
+    folder = cache_dir()
+    if folder is not None:
+        path = folder / name
+        try:
+            if not path.is_file():
+                _build_file(source, path)
+            conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+            conn.execute("SELECT 1 FROM lexique LIMIT 1")
+            return conn
+        except (OSError, sqlite3.Error):
+            pass  # a read-only or damaged cache: this run keeps the lexicon in memory
+    try:
+        conn = sqlite3.connect(":memory:")
+        _fill(conn, source)
+        return conn
+    except (OSError, ValueError, sqlite3.Error):
+        return None
+
+
+def _build_file(source: Path, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        conn = sqlite3.connect(tmp)
+        try:
+            _fill(conn, source)
+        finally:
+            conn.close()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _fill(conn: sqlite3.Connection, source: Path) -> None:
+    import gzip
+    import json
+
+    from .text import fold
+
+    with gzip.open(source, "rt", encoding="utf-8") as f:
+        listed = json.load(f)
+    words = sorted({fold(w) for w in listed if isinstance(w, str) and len(w) >= MIN_LETTERS})
+    with conn:
+        conn.execute("CREATE TABLE lexique (mot TEXT PRIMARY KEY) WITHOUT ROWID")
+        conn.executemany("INSERT INTO lexique VALUES (?)", ((w,) for w in words))
