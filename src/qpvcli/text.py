@@ -202,15 +202,39 @@ def stem(folded: str) -> str:
     Snowball's French stemmer gives different stems with and without accents, so it only ever
     sees folded words; it keeps some plurals (« velos »), hence the plural strip before it.
     """
+    if folded in STEM_OVERRIDES:
+        return STEM_OVERRIDES[folded]
     if len(folded) <= 3 or folded.isdigit():
         return folded
     return _kept(folded, _french().stemWord(_unplural(folded)))  # type: ignore[attr-defined]
 
 
+# Words Snowball confuses with others, given their own stem (as Lucene's StemmerOverrideFilter
+# does): « amiante » is not « ami », « voirie » not « voir », « mères » not « mer », « ventes »
+# not « vent », « réfugiés » not « refuge », « restaurant » not « restauration » (of wetlands),
+# « isolation » (thermal) not « isolement » (social), « aidants » not « aide »; « amis » meets
+# « ami » (a plural of four letters is otherwise kept whole); plurals in -eux that Snowball keeps
+# whole meet their singular (« lieux » / « lieu »: not a rule, « coûteux » is no plural).
+STEM_OVERRIDES = {
+    **{plural: plural[:-1] for plural in ("jeux", "lieux", "enjeux", "milieux", "feux", "voeux", "cheveux")},
+    **dict.fromkeys(("ami", "amis", "amie", "amies"), "ami"),
+    **dict.fromkeys(("amiante", "amiantes"), "amiant"),
+    **dict.fromkeys(("voirie", "voiries"), "voiri"),
+    **dict.fromkeys(("mere", "meres"), "mere"),
+    **dict.fromkeys(("vente", "ventes"), "vente"),
+    **dict.fromkeys(("refugie", "refugies", "refugiee", "refugiees"), "refugi"),
+    **dict.fromkeys(("restaurant", "restaurants"), "restaurant"),
+    **dict.fromkeys(("isolation", "isolations"), "isolation"),
+    **dict.fromkeys(("aidant", "aidants", "aidante", "aidantes"), "aidant"),
+}
+
+
 def _kept(word: str, stemmed: str) -> str:
-    """Snowball's stem, unless it is two letters or fewer: « rues » would be « ru », the stem of
-    the acronym « RU » (renouvellement urbain), and not that of « rue » (short words are kept
-    whole). Such a word keeps its singular: « rues » → « rue »."""
+    """Snowball's stem, but an override's (STEM_OVERRIDES), and a stem of two letters or fewer
+    keeps the word's singular: « rues » would be « ru », the stem of the acronym « RU »
+    (renouvellement urbain), and not that of « rue » (short words are kept whole)."""
+    if word in STEM_OVERRIDES:
+        return STEM_OVERRIDES[word]
     if len(stemmed) > 2:
         return stemmed
     return word[:-1] if word[-1] in "sx" and len(word) > 3 else word
@@ -220,7 +244,10 @@ def stem_all(folded: list[str]) -> list[str]:
     """`stem` of many words at once (the new words of an index segment): Snowball is called
     once for all of them; same stems (tested)."""
     stemmed = _french().stemWords([_unplural(w) for w in folded])  # type: ignore[attr-defined]
-    return [w if len(w) <= 3 or w.isdigit() else _kept(w, s) for w, s in zip(folded, stemmed, strict=True)]
+    return [
+        STEM_OVERRIDES.get(w, w) if len(w) <= 3 or w.isdigit() else _kept(w, s)
+        for w, s in zip(folded, stemmed, strict=True)
+    ]
 
 
 def as_typed(text: str, folded: list[str]) -> list[str]:
