@@ -44,6 +44,7 @@ _PLACES = 1 << FIELD_NAMES.index("lieux")
 PHRASE_CHECKS = 32  # records read to see a thesaurus phrase said whole (see _phrase_found)
 PHRASE_WINDOW = 1  # words allowed between two words of a thesaurus phrase (stop words aside)
 COLLOCATION = 0.8  # two adjacent query words found in (nearly) the same records: one notion
+COLLOCATION_SEEN = 5  # ...in at least this many: no need to read that they are said together
 
 # The forms a verb in -er takes in a question (« menés », « mêlent », « visant »).
 _ER_FORMS = ("er", "e", "es", "ee", "ees", "ent", "ons", "ez", "ant")
@@ -786,10 +787,12 @@ def _one_notion(
 ) -> bool:
     """Whether two adjacent query words are one notion, whose information counts once
     (« longue durée », « Plaine Commune »): found in nearly the same records (Jaccard index at
-    least COLLOCATION) and, with `texts`, said together in them (_phrase_found). Two rare words
-    that one record holds apart (« le bruit de l'autoroute » where a record says « mur
-    anti-bruit » and « bordure d'autoroute ») are two notions: that record covers both. Records
-    of very different numbers are told apart without building a set."""
+    least COLLOCATION) and, when these are few (under COLLOCATION_SEEN), said together in them
+    (_phrase_found, with `texts`). Two rare words that one record holds apart (« le bruit de
+    l'autoroute » where a record says « mur anti-bruit » and « bordure d'autoroute ») are two
+    notions: that record covers both. Many records sharing two words are evidence enough, and
+    reading their texts would cost a large catalogue some milliseconds. Records of very
+    different numbers are told apart without building a set."""
     if a is None or b is None or min(len(a), len(b)) < COLLOCATION * max(len(a), len(b)):
         return False
     has = bytearray(max(a[-1], b[-1]) + 1)  # a byte per record (a loop of stores): cheaper than a set
@@ -798,7 +801,7 @@ def _one_notion(
     shared = sum(map(has.__getitem__, b))
     if shared < COLLOCATION * (len(a) + len(b) - shared):
         return False
-    if texts is None or words is None:
+    if texts is None or words is None or shared >= COLLOCATION_SEEN:
         return True
     stems = (_exact_stem(words[0]), _exact_stem(words[1]))
     return _phrase_found(index, stems, texts)  # type: ignore[arg-type]
