@@ -758,3 +758,14 @@ def test_words_snowball_confuses_have_their_own_stems(qpv):
     for a, b in (("lieux", "lieu"), ("jeux", "jeu"), ("amis", "ami"), ("enjeux", "enjeu")):
         assert stem(fold(a)) == stem(fold(b)), (a, b)
     assert not qpv.search("réfugiés", limit=5).hits
+
+
+def test_pronouns_and_verbs_of_state_or_perception_are_no_subject(qpv):
+    """« elles » is a stop word as « elle » is; « restent », « voir », « savoir », « des trucs »
+    frame what is asked: they are not subjects a record must hold."""
+    from qpvcli.search import ranking
+
+    qpv.search("x", limit=1)
+    terms = ranking.understand(qpv._index, "les personnes âgées qui restent seules chez elles sans voir de trucs")
+    assert "elles" not in {t.word for t in terms}
+    assert all(t.generic for t in terms if t.word in ("restent", "voir", "trucs"))

@@ -78,7 +78,7 @@ def _uncombining() -> dict[int, None]:
 
 
 _STOP_WORDS_TEXT = (
-    "a au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur leurs lui "
+    "a au aux avec ce ces cet cette dans de des du elle elles en et eux il ils je la le les leur leurs lui "
     "ma mais me meme memes mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son "
     "sur ta te tes toi ton tu un une vos votre vous y d l c j m n s t est sont ete etre avoir ont "
     "ainsi comme dont donc lors tres plus moins sans sous entre vers chez afin ci cela celle celles "

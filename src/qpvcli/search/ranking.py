@@ -52,6 +52,7 @@ _ER_VERBS = (
     *("aid", "amelior", "cherch", "concern", "cre", "developp", "exist", "favoris", "lanc", "lutt"),
     *("men", "mel", "melang", "combin", "realis", "remplac", "retrouv", "supprim", "transform"),
     *("trouv", "utilis", "fonctionn", "vis", "propos", "manqu", "list", "montr", "indiqu", "affich"),
+    *("rest", "sembl", "pens", "parl", "pass"),
 )
 # Words of questions and requests, which carry no subject (« comment lutter contre la chaleur
 # dans un quartier ? »). Folded forms; they are stemmed like every query word.
@@ -241,6 +242,12 @@ GENERIC_WORDS = frozenset(
         "autour",
         "vis",
         "egard",
+        # verbs of perception, knowledge, saying and becoming, and vague things: « sans voir
+        # personne », « savoir quoi faire », « ce qu'ils disent », « des trucs »
+        *("voir", "vois", "voit", "voient", "vu", "savoir", "sais", "sait", "savent", "connaitre"),
+        *("connait", "connaissent", "dire", "dis", "dit", "disent", "prendre", "prend", "prennent"),
+        *("devenir", "devient", "deviennent", "devenu", "dois", "doivent", "croire", "crois", "croit"),
+        *("chose", "choses", "truc", "trucs", "machin", "quelque", "quelques"),
         # more forms of request verbs, and verbs of change that frame the subject (« comment
         # transformer un parking… », « sortir du surendettement », « choisir un métier »)
         "aident",
