@@ -212,7 +212,8 @@ def stem(folded: str) -> str:
 # Words Snowball confuses with others, given their own stem (as Lucene's StemmerOverrideFilter
 # does): « amiante » is not « ami », « voirie » not « voir », « mères » not « mer », « ventes »
 # not « vent », « réfugiés » not « refuge », « restaurant » not « restauration » (of wetlands),
-# « isolation » (thermal) not « isolement » (social), « aidants » not « aide »; « amis » meets
+# « isolation » (thermal) not « isolement » (social), « aidants » not « aide », « concerts » not
+# « concertation », « café » not the CAF, « trame » not « tram »…; « amis » meets
 # « ami » (a plural of four letters is otherwise kept whole); plurals in -eux that Snowball keeps
 # whole meet their singular (« lieux » / « lieu »: not a rule, « coûteux » is no plural).
 STEM_OVERRIDES = {
@@ -226,6 +227,15 @@ STEM_OVERRIDES = {
     **dict.fromkeys(("restaurant", "restaurants"), "restaurant"),
     **dict.fromkeys(("isolation", "isolations"), "isolation"),
     **dict.fromkeys(("aidant", "aidants", "aidante", "aidantes"), "aidant"),
+    **dict.fromkeys(("concert", "concerts"), "concerts"),  # not « concertation »
+    **dict.fromkeys(("cafe", "cafes"), "cafe"),  # not the CAF
+    **dict.fromkeys(("trame", "trames"), "trame"),  # not the tram
+    **dict.fromkeys(("bougie", "bougies"), "bougie"),  # not « bouger »
+    **dict.fromkeys(("activiste", "activistes", "activisme"), "activist"),  # not « actif »
+    **dict.fromkeys(("reference", "references"), "referenc"),  # not « référent »
+    **dict.fromkeys(("generaliste", "generalistes"), "generalist"),  # not « général »
+    **dict.fromkeys(("manifeste", "manifestes"), "manifeste"),  # not « manifestation »
+    **dict.fromkeys(("gene", "genes"), "gene"),  # « gêne », not « gens »
 }
 
 
