@@ -772,3 +772,20 @@ def test_pronouns_and_verbs_of_state_or_perception_are_no_subject(qpv):
     terms = ranking.understand(qpv._index, "les personnes âgées qui restent seules chez elles sans voir de trucs")
     assert "elles" not in {t.word for t in terms}
     assert all(t.generic for t in terms if t.word in ("restent", "voir", "trucs"))
+
+
+def test_no_thesaurus_key_is_a_word_most_records_hold(qpv):
+    """A key that analyses to one common word (« quelqu'un du quartier » once « quelqu » was a
+    stop word: « quartier », in 32 records of 40) would give its senses to every search of that
+    word: none may."""
+    from qpvcli import thesaurus
+
+    qpv.search("x", limit=1)
+    index = qpv._index
+    _, expansions = thesaurus.load()
+    common = []
+    for key in expansions:
+        found = index.raw(key[0]) if len(key) == 1 else None
+        if found is not None and len(found[0]) > index.n_docs / 3:
+            common.append(key[0])
+    assert not common
