@@ -403,3 +403,26 @@ def test_a_killed_qpv_leaves_no_indexing_process_holding_the_lock(tmp_path):
     assert again.returncode == 0, err
     assert first_id(out).startswith("exemple-")
     assert not list(folder.glob("*.tmp"))
+
+
+def test_a_script_without_a_main_guard_can_build_in_a_second_process(user, tmp_path):
+    """The worker is a fresh interpreter, which imports the caller's main script again: a script
+    without `if __name__ == "__main__":` used to open the catalogue again there and wait for the
+    lock its parent held (both stuck for 10 minutes). It must not see the script."""
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import os\n"
+        "from qpvcli import cache\n"
+        "from qpvcli.api import Qpv\n"
+        "cache.PARALLEL_ABOVE_BYTES = 0\n"
+        "os.cpu_count = lambda: 2\n"
+        "print('run', flush=True)\n"
+        f"print(Qpv.open([{str(user)!r}]).search('jardin').hits[0].exemple.id)\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "QPV_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["run", "ivry-jardin"]  # the script ran once, not in the worker

@@ -25,6 +25,7 @@ from ..text import MARK, cut, cut_prepared, phonetics, prepare, prepare_all, ste
 
 if TYPE_CHECKING:  # a search imports this module: the parallel build's modules only when building
     from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
     from pathlib import Path
 
 K1, B = 1.2, 0.75
@@ -376,6 +377,25 @@ def prepare_batch(
     return None if prepared is None else (n_records, prepared, fresh, shared)
 
 
+def _start_apart(process: BaseProcess) -> None:
+    """Start a spawned process without it running the caller's main script. A fresh interpreter
+    imports the parent's `__main__` again, which runs a script's top level unless it sits under
+    `if __name__ == "__main__":`: a script that opens a large catalogue would open it again in
+    the worker, which would wait for the store's lock its parent holds while the parent waits
+    for the worker (both stuck until LOCK_WAIT_S). The worker needs nothing from `__main__`:
+    multiprocessing is shown an empty one while it prepares the worker (`Process.start`)."""
+    import sys
+    import types
+
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        process.start()
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 class ParallelIndex:
     """An IndexBuilder in a second process, fed through a pipe, for large catalogues: this
     process reads, validates and stores the records, the other prepares their texts, cuts them
@@ -403,7 +423,7 @@ class ParallelIndex:
         self.path = path
         self.pipe, child = context.Pipe()
         self.worker = context.Process(target=_index_worker, args=(str(path), schema, indexes, child), daemon=True)
-        self.worker.start()
+        _start_apart(self.worker)
         child.close()
         self.batch: list[list[str]] = []
         self.done = False  # the other process has written its tables
