@@ -688,10 +688,14 @@ def test_the_french_word_list_is_kept_in_the_cache_or_in_memory(tmp_path, monkey
     from qpvcli import lexicon
 
     monkeypatch.setenv("QPV_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "lexique-fr-0-1.sqlite").write_bytes(b"")  # an older list: removed
     lexicon._lexicon.cache_clear()
     try:
         assert lexicon.is_word("plage") and not lexicon.is_word("concierje")
-        assert [p.name.startswith("lexique-fr-") for p in (tmp_path / "cache").iterdir()] == [True]
+        assert [p.name.startswith(f"lexique-fr-{lexicon.LEXICON_FORMAT}-") for p in (tmp_path / "cache").iterdir()] == [
+            True
+        ]
         blocked = tmp_path / "fichier"
         blocked.write_text("pas un dossier", encoding="utf-8")
         monkeypatch.setenv("QPV_CACHE_DIR", str(blocked / "cache"))

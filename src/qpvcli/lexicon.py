@@ -18,6 +18,7 @@ judgement, never a reason to fail.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from functools import lru_cache
@@ -62,8 +63,9 @@ def _lexicon() -> sqlite3.Connection | None:
     source = _source()
     if source is None:
         return None
-    stat = source.stat()
-    name = f"lexique-fr-{LEXICON_FORMAT}-{stat.st_size}-{stat.st_mtime_ns}.sqlite"
+    # Named by the list's size (a new list of pyspellchecker has another), not its date: each
+    # installation of the same version would otherwise leave its own copy in a shared cache.
+    name = f"lexique-fr-{LEXICON_FORMAT}-{source.stat().st_size}.sqlite"
     folder = cache_dir()
     if folder is not None:
         path = folder / name
@@ -84,6 +86,7 @@ def _lexicon() -> sqlite3.Connection | None:
 
 
 def _build_file(source: Path, path: Path) -> None:
+    """Build into a temporary file, rename it into place, then remove older lists."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -95,6 +98,10 @@ def _build_file(source: Path, path: Path) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    for old in path.parent.glob("lexique-fr-*.sqlite"):
+        if old != path:
+            with contextlib.suppress(OSError):  # in use by a run of another version (Windows)
+                old.unlink()
 
 
 def _fill(conn: sqlite3.Connection, source: Path) -> None:

@@ -236,6 +236,8 @@ STEM_OVERRIDES = {
     **dict.fromkeys(("generaliste", "generalistes"), "generalist"),  # not « général »
     **dict.fromkeys(("manifeste", "manifestes"), "manifeste"),  # not « manifestation »
     **dict.fromkeys(("gene", "genes"), "gene"),  # « gêne », not « gens »
+    **dict.fromkeys(("collecte", "collectes", "collecter"), "collecte"),  # not « collectif »
+    **dict.fromkeys(("paye", "payes", "payee", "payees"), "pai"),  # « payer », not « pays »
 }
 
 
