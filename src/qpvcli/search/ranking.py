@@ -471,7 +471,7 @@ _CONJUGATIONS = (
 
 def _conjugated(word: str) -> bool:
     """Whether a French word (not a misspelling: see lexicon) is a participle or tense of a verb
-    the French word list has: « éloignées » (éloigner), « souhaitons », « pouvait »."""
+    the French word list has: « éloignées » (éloigner), « souhaitons », « organisait »."""
     from ..lexicon import is_word
 
     if not is_word(word):
@@ -707,8 +707,7 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
     best: dict[int, float] = {}
     weights: dict[int, float] = {}
     own: set[int] = set()
-    exact = [s for s, (_, how) in q.variants.items() if how == "exact"]
-    cap = index.idf(exact[0]) if exact else None
+    cap = _exact_idf(index, q)
     for s, (penalty, _how) in sorted(q.variants.items(), key=lambda kv: -kv[1][0]):
         found = index.postings(s)
         if found is None:
@@ -782,7 +781,14 @@ def _exact_docs(index: Index, q: QueryTerm) -> array | None:
 
 
 def _exact_stem(q: QueryTerm) -> str | None:
+    """The stem of the word itself, if some record has it."""
     return next((s for s, (_, how) in q.variants.items() if how == "exact"), None)
+
+
+def _exact_idf(index: Index, q: QueryTerm) -> float | None:
+    """The idf of the word itself: what no variant may exceed (see _term_scores)."""
+    stem = _exact_stem(q)
+    return None if stem is None else index.idf(stem)
 
 
 def _one_notion(
@@ -816,9 +822,9 @@ def _one_notion(
 
 def _term_information(index: Index, q: QueryTerm) -> float:
     """How much a query term says: the idf of the word itself, else of its best variant."""
-    exact = [s for s, (_, how) in q.variants.items() if how == "exact"]
-    if exact:
-        return index.idf(exact[0])
+    exact = _exact_idf(index, q)
+    if exact is not None:
+        return exact
     values = [index.idf(s) for s in q.variants] + [
         min(index.idf(s) for s in stems) for stems, _, _ in q.phrases if stems
     ]
@@ -1061,8 +1067,7 @@ class _Route(NamedTuple):
 def _routes(index: Index, q: QueryTerm) -> list[_Route]:
     """The variants of a query word that some record has, strongest first, as `_term_scores`
     weighs them: a variant never counts more than the word itself."""
-    exact = [s for s, (_, how) in q.variants.items() if how == "exact"]
-    cap = index.idf(exact[0]) if exact else None
+    cap = _exact_idf(index, q)
     routes: list[_Route] = []
     for s, (penalty, _how) in sorted(q.variants.items(), key=lambda kv: -kv[1][0]):
         found = index.raw(s)
