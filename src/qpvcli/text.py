@@ -218,6 +218,7 @@ def stem(folded: str) -> str:
 # whole meet their singular (« lieux » / « lieu »: not a rule, « coûteux » is no plural).
 STEM_OVERRIDES = {
     **{plural: plural[:-1] for plural in ("jeux", "lieux", "enjeux", "milieux", "feux", "voeux", "cheveux")},
+    "tierslieux": "tierslieu",  # « tiers-lieux » glued, as « tiers-lieu »
     **dict.fromkeys(("ami", "amis", "amie", "amies"), "ami"),
     **dict.fromkeys(("amiante", "amiantes"), "amiant"),
     **dict.fromkeys(("voirie", "voiries"), "voiri"),
