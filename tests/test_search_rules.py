@@ -322,6 +322,7 @@ def test_a_place_abroad_is_found_as_such(tmp_path):
         ("démarches d'aller vers", ["demarches", "aller"]),
         ("est-ce que ça existe, un atelier vélo ?", ["atelier", "velo"]),
         ("des projets financés depuis 2020", ["finances"]),  # a year no record writes: a date
+        ("ma commune de 15 000 habitants", ["commune", "habitants"]),  # a size: « 000 » is no word
     ],
 )
 def test_framing_words_are_not_the_subject(qpv, query, subject):

@@ -82,7 +82,7 @@ _STOP_WORDS_TEXT = (
     "ma mais me meme memes mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son "
     "sur ta te tes toi ton tu un une vos votre vous y d l c j m n s t est sont ete etre avoir ont "
     "ainsi comme dont donc lors tres plus moins sans sous entre vers chez afin ci cela celle celles "
-    "celui ceux ca ceci voici voila quelqu aujourd hui"
+    "celui ceux ca ceci voici voila quelqu aujourd hui 00 000"
 )
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split()) | _ELISIONS
 # Pronouns that end a hyphenated verb (« y a-t-il », « existe-t-il », « peut-on », « est-ce »):
@@ -219,6 +219,7 @@ def stem(folded: str) -> str:
 STEM_OVERRIDES = {
     **{plural: plural[:-1] for plural in ("jeux", "lieux", "enjeux", "milieux", "feux", "voeux", "cheveux")},
     "tierslieux": "tierslieu",  # « tiers-lieux » glued, as « tiers-lieu »
+    **dict.fromkeys(("alternance", "alternances"), "alternanc"),  # not « alternatives »
     **dict.fromkeys(("ami", "amis", "amie", "amies"), "ami"),
     **dict.fromkeys(("amiante", "amiantes"), "amiant"),
     **dict.fromkeys(("voirie", "voiries"), "voiri"),

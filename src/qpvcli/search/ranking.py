@@ -385,9 +385,10 @@ def understand(
         i += size
     terms = _compounds_found(index, raw, terms) + [QueryTerm(place, {}, [], False) for place in absent_places]
     # A verb the catalogue does not have (« préparer », « désigner », « arrivent ») frames the question; it is
-    # not an absent subject. Nor is a year no record writes (« financés depuis 2020 »): a date, not a subject.
+    # not an absent subject. Nor is a number no record writes, a year (« financés depuis 2020 ») or a
+    # size (« ma commune de 15 000 habitants »): a date or a quantity, not a subject.
     terms = [
-        t._replace(generic=True) if not (t.variants or t.phrases) and (_a_verb(t.word) or _a_year(t.word)) else t
+        t._replace(generic=True) if not (t.variants or t.phrases) and (_a_verb(t.word) or t.word.isdigit()) else t
         for t in terms
     ]
     if any(how in PLACE_ROUTES for t in terms for _, _, how in t.phrases) or any(
@@ -440,11 +441,6 @@ _NOT_INFINITIVES = frozenset(
         *("cluster", "container", "manager", "leader", "master", "reporter"),
     )
 )
-
-
-def _a_year(word: str) -> bool:
-    """Whether a folded word is a year (« 2020 », « 1999 »)."""
-    return len(word) == 4 and word.isdigit() and word[:2] in ("19", "20")
 
 
 def _a_verb(word: str) -> bool:
