@@ -766,6 +766,9 @@ def test_words_snowball_confuses_have_their_own_stems(qpv):
     for a, b in (("lieux", "lieu"), ("jeux", "jeu"), ("amis", "ami"), ("enjeux", "enjeu")):
         assert stem(fold(a)) == stem(fold(b)), (a, b)
     assert not qpv.search("réfugiés", limit=5).hits
+    from qpvcli.text import STEM_OVERRIDES, stem_all
+
+    assert stem_all(list(STEM_OVERRIDES)) == list(STEM_OVERRIDES.values())  # both ways of stemming
 
 
 def test_pronouns_and_verbs_of_state_or_perception_are_no_subject(qpv):
