@@ -697,6 +697,10 @@ def test_the_french_word_list_is_kept_in_the_cache_or_in_memory(tmp_path, monkey
         assert [p.name.startswith(f"lexique-fr-{lexicon.LEXICON_FORMAT}-") for p in (tmp_path / "cache").iterdir()] == [
             True
         ]
+        listed = next((tmp_path / "cache").iterdir())
+        listed.write_bytes(b"pas une base SQLite" * 100)  # damaged: written again
+        lexicon._lexicon.cache_clear()
+        assert lexicon.is_word("plage") and listed.stat().st_size > 1_000_000
         blocked = tmp_path / "fichier"
         blocked.write_text("pas un dossier", encoding="utf-8")
         monkeypatch.setenv("QPV_CACHE_DIR", str(blocked / "cache"))

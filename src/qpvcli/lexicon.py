@@ -72,17 +72,29 @@ def _lexicon() -> sqlite3.Connection | None:
         try:
             if not path.is_file():
                 _build_file(source, path)
-            conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-            conn.execute("SELECT 1 FROM lexique LIMIT 1")
-            return conn
+            try:
+                return _opened(path)
+            except sqlite3.DatabaseError:  # damaged (a truncated copy): written again
+                _build_file(source, path)
+                return _opened(path)
         except (OSError, sqlite3.Error):
-            pass  # a read-only or damaged cache: this run keeps the lexicon in memory
+            pass  # a read-only cache: this run keeps the lexicon in memory
     try:
         conn = sqlite3.connect(":memory:")
         _fill(conn, source)
         return conn
     except (OSError, ValueError, sqlite3.Error):
         return None
+
+
+def _opened(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    try:
+        conn.execute("SELECT 1 FROM lexique LIMIT 1")
+    except sqlite3.Error:
+        conn.close()
+        raise
+    return conn
 
 
 def _build_file(source: Path, path: Path) -> None:
