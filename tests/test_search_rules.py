@@ -765,6 +765,8 @@ def test_words_snowball_confuses_have_their_own_stems(qpv):
     for a, b in (
         *(("amiante", "ami"), ("voirie", "voir"), ("mères", "mer"), ("réfugiés", "refuge"), ("ventes", "vent")),
         *(("concerts", "concertation"), ("café", "CAF"), ("trame", "tram"), ("gêne", "gens")),
+        *(("Seine", "sein"), ("communication", "commune"), ("aire", "air"), ("mars", "mare")),
+        *(("note", "notamment"), ("villa", "ville"), ("départ", "département"), ("terrasse", "terre")),
     ):
         assert stem(fold(a)) != stem(fold(b)), (a, b)
     for a, b in (("lieux", "lieu"), ("jeux", "jeu"), ("amis", "ami"), ("enjeux", "enjeu")):
@@ -801,3 +803,49 @@ def test_no_thesaurus_key_is_a_word_most_records_hold(qpv):
         if found is not None and len(found[0]) > index.n_docs / 3:
             common.append(key[0])
     assert not common
+
+
+def test_a_french_word_or_a_thesaurus_word_is_not_the_beginning_of_another(qpv):
+    """The last word may be a prefix being typed (« végéta »), not a word of its own: « vent »
+    is not « vente », « concert » not « concertation »; nor a word the thesaurus knows
+    (« clim » → climatisation, not « climat »)."""
+    from qpvcli.search import ranking
+
+    qpv.search("x", limit=1)
+    assert not qpv.search("vent", limit=5).hits
+    assert "montreuil-bagnolet-biodiversite" not in ids(qpv, "concert")  # its « concertation »
+    for word in ("vent", "concert", "clim"):
+        (term,) = ranking.understand(qpv._index, word)
+        assert all(how != "préfixe" for _, how in term.variants.values()), word
+    (term,) = ranking.understand(qpv._index, "végéta")
+    assert any(how == "préfixe" for _, how in term.variants.values())
+
+
+def test_ete_is_summer_or_a_participle_not_a_stop_word(qpv):
+    """« été » was a stop word (« a été financé »): « confort d'été » then meant « confort », and
+    « été » alone found nothing. It is a framing word: summer when it is all there is."""
+    from qpvcli.search import ranking
+
+    qpv.search("x", limit=1)
+    terms = ranking.understand(qpv._index, "projets qui ont été financés par l'ADEME")
+    assert next(t for t in terms if t.word == "ete").generic
+    assert ids(qpv, "confort d'été", 1) == ["paris-ilots-de-fraicheur"]
+    assert "paris-ilots-de-fraicheur" not in ids(qpv, "confort acoustique", 40)  # not « confort d'été »
+
+
+@pytest.mark.parametrize("content", [b"pas du gzip", __import__("gzip").compress(b"[1, 2, 3]")])
+def test_a_damaged_french_word_list_is_no_word_list(tmp_path, monkeypatch, content):
+    """pyspellchecker's list damaged in the installation: no list (typos corrected as before),
+    never an error, and nothing left in the cache."""
+    from qpvcli import lexicon
+
+    damaged = tmp_path / "fr.json.gz"
+    damaged.write_bytes(content)
+    monkeypatch.setattr(lexicon, "_source", lambda: damaged)
+    monkeypatch.setenv("QPV_CACHE_DIR", str(tmp_path / "cache"))
+    lexicon._lexicon.cache_clear()
+    try:
+        assert not lexicon.is_word("plage")
+        assert [p.name for p in (tmp_path / "cache").glob("*")] == []
+    finally:
+        lexicon._lexicon.cache_clear()

@@ -8,7 +8,10 @@ so does qpv: a query word found in this list is a word of its own, searched as t
 reported absent when no record has it), never corrected nor offered a « vouliez-vous dire ».
 
 The list is pyspellchecker's French frequency list (about 140,000 words from subtitles, MIT),
-folded as qpv folds words, words of 5 letters or more only (shorter words tolerate no typo).
+folded as qpv folds words, words of 4 letters or more only (shorter words are never corrected
+nor completed as the beginning of a longer one). A word met often in the list's corpus is not
+completed either (« vent » is not « vente » being typed; « vegeta », a name seen 50 times, is
+« végétalisation » being typed).
 It is read from the installed package, once, into a small SQLite file in qpv's cache folder
 (about 2 MB, built in 0.3 s, written to a temporary file then renamed into place, so that
 concurrent first runs each leave a whole file); later runs look words up there (~0.1 ms each).
@@ -24,21 +27,25 @@ import sqlite3
 from functools import lru_cache
 from pathlib import Path
 
-LEXICON_FORMAT = 1  # bump when the words kept or their folding change
-MIN_LETTERS = 5  # text.typo_budget: shorter words are never corrected
+LEXICON_FORMAT = 3  # bump when the words kept or their folding change
+MIN_LETTERS = 4  # shorter words are never corrected (text.typo_budget) nor completed
+COMMON = 1000  # times met in the list's corpus: « vent », « concert » (not « vegeta », 50)
 
 
-def is_word(folded: str) -> bool:
-    """Whether a folded query word is a common French word (see the module's docstring)."""
+def is_word(folded: str, *, seen: int = 0) -> bool:
+    """Whether a folded query word is a French word of the list (see the module's docstring),
+    met at least `seen` times in the list's corpus (COMMON: not the beginning of a longer word
+    being typed; the list also holds rare names, « vegeta »)."""
     if len(folded) < MIN_LETTERS:
         return False
     conn = _lexicon()
     if conn is None:
         return False
     try:
-        return conn.execute("SELECT 1 FROM lexique WHERE mot = ?", (folded,)).fetchone() is not None
+        found = conn.execute("SELECT n FROM lexique WHERE mot = ?", (folded,)).fetchone()
     except sqlite3.Error:
         return False
+    return found is not None and found[0] >= seen
 
 
 def _source() -> Path | None:
@@ -79,18 +86,24 @@ def _lexicon() -> sqlite3.Connection | None:
                 return _opened(path)
         except (OSError, sqlite3.Error):
             pass  # a read-only cache: this run keeps the lexicon in memory
+        except _UNREADABLE:
+            return None
     try:
         conn = sqlite3.connect(":memory:")
         _fill(conn, source)
         return conn
-    except (OSError, ValueError, sqlite3.Error):
+    except (OSError, sqlite3.Error, *_UNREADABLE):
         return None
+
+
+# The list itself cannot be read (a damaged installation): no lexicon, as without the package.
+_UNREADABLE = (ValueError, EOFError, AttributeError)
 
 
 def _opened(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
     try:
-        conn.execute("SELECT 1 FROM lexique LIMIT 1")
+        conn.execute("SELECT mot, n FROM lexique LIMIT 1")  # a list of another form: written again
     except sqlite3.Error:
         conn.close()
         raise
@@ -124,7 +137,11 @@ def _fill(conn: sqlite3.Connection, source: Path) -> None:
 
     with gzip.open(source, "rt", encoding="utf-8") as f:
         listed = json.load(f)
-    words = sorted({fold(w) for w in listed if isinstance(w, str) and len(w) >= MIN_LETTERS})
+    counts: dict[str, int] = {}
+    for word, n in listed.items():
+        if isinstance(word, str) and isinstance(n, int) and len(word) >= MIN_LETTERS:
+            folded = fold(word)
+            counts[folded] = counts.get(folded, 0) + n  # « été » and « ete » are one word
     with conn:
-        conn.execute("CREATE TABLE lexique (mot TEXT PRIMARY KEY) WITHOUT ROWID")
-        conn.executemany("INSERT INTO lexique VALUES (?)", ((w,) for w in words))
+        conn.execute("CREATE TABLE lexique (mot TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID")
+        conn.executemany("INSERT INTO lexique VALUES (?, ?)", sorted(counts.items()))

@@ -80,9 +80,9 @@ def _uncombining() -> dict[int, None]:
 _STOP_WORDS_TEXT = (
     "a au aux avec ce ces cet cette dans de des du elle elles en et eux il ils je la le les leur leurs lui "
     "ma mais me meme memes mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son "
-    "sur ta te tes toi ton tu un une vos votre vous y d l c j m n s t est sont ete etre avoir ont "
+    "sur ta te tes toi ton tu un une vos votre vous y d l c j m n s t est sont etre avoir ont "
     "ainsi comme dont donc lors tres plus moins sans sous entre vers chez afin ci cela celle celles "
-    "celui ceux ca ceci voici voila quelqu aujourd hui 00 000"
+    "celui ceux ca ceci voici voila quelqu aujourd hui 00 000 parce environ"
 )
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split()) | _ELISIONS
 # Pronouns that end a hyphenated verb (« y a-t-il », « existe-t-il », « peut-on », « est-ce »):
@@ -240,6 +240,30 @@ STEM_OVERRIDES = {
     **dict.fromkeys(("gene", "genes"), "gene"),  # « gêne », not « gens »
     **dict.fromkeys(("collecte", "collectes", "collecter"), "collecte"),  # not « collectif »
     **dict.fromkeys(("paye", "payes", "payee", "payees"), "pai"),  # « payer », not « pays »
+    # found by a hunt over the catalogue's vocabulary and everyday words: each would find
+    # records that say another word
+    "seine": "seine",  # not « au sein de »
+    **dict.fromkeys(("communication", "communications"), "communic"),  # not « commune »
+    **dict.fromkeys(("environnement", "environnements"), "environnement"),  # not « environ »
+    **dict.fromkeys(("departement", "departements"), "departement"),  # not « départ »
+    **dict.fromkeys(("aire", "aires"), "aire"),  # not « air »
+    **dict.fromkeys(("chaleureux", "chaleureuse", "chaleureuses"), "chaleureu"),  # not « chaleur »
+    **dict.fromkeys(("collection", "collections"), "collection"),  # not « collectif »
+    **dict.fromkeys(("organique", "organiques"), "organiqu"),  # not « organisme »
+    **dict.fromkeys(("petition", "petitions"), "petition"),  # not « petit »
+    **dict.fromkeys(("publication", "publications"), "publication"),  # not « publique »
+    **dict.fromkeys(("moisi", "moisie", "moisis", "moisies"), "moisi"),  # not « mois »
+    **dict.fromkeys(("note", "notes"), "note"),  # not « notamment »
+    **dict.fromkeys(("courir", "courant", "courants", "course", "courses"), "cour_"),  # not « cour »
+    **dict.fromkeys(("fermer", "fermeture", "fermetures"), "fermer"),  # not the « ferme »
+    **dict.fromkeys(("stationnement", "stationnements"), "stationnement"),  # not a « station »
+    **dict.fromkeys(("terrasse", "terrasses"), "terrasse"),  # not « terre »
+    **dict.fromkeys(("villa", "villas"), "villa"),  # not « ville »
+    "mars": "mars",  # not a « mare »
+    **dict.fromkeys(("preservatif", "preservatifs"), "preservatif"),  # not « préservation »
+    **dict.fromkeys(("varie", "varient", "varier", "variee", "variees"), "vari"),  # not the Var
+    **dict.fromkeys(("base", "bases"), "base"),  # not « bas »
+    **dict.fromkeys(("oriental", "orientale", "orientales", "orientaux"), "orientale"),  # not « orientation »
 }
 
 

@@ -7,7 +7,7 @@ Suggestions (« Vouliez-vous dire … ? ») come from the catalogue's own vocabu
 
 from __future__ import annotations
 
-from ..lexicon import is_word
+from ..lexicon import COMMON, is_word
 from ..text import phonetic, spelt_by_ear, stem, typo_budget
 from .index import THEME, Index
 
@@ -20,6 +20,7 @@ PENALTY_PHONETIC = 0.55  # same sound key (« dunkerke » / « dunkerque »)
 THEME_WEIGHT = 0.5  # the word names one of the record's themes (thematiques.toml)
 MIN_FAMILY_PREFIX = 6
 PHONETIC_ROUTE = "son proche"
+PREFIX_ROUTE = "préfixe"
 MISTYPED_ROUTES = frozenset(["1 faute", "2 fautes", PHONETIC_ROUTE])  # how a misspelt word's variants are found
 MAX_PREFIX_EXPANSIONS = 30
 
@@ -94,10 +95,11 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
         for f in family(index, s):
             add(f, PENALTY_SYNONYM * PENALTY_FAMILY, "synonyme")
     # The last word as a prefix being typed, from four letters: a shorter unknown word would be
-    # completed into unrelated words (« ski » → « skills »).
-    if is_prefix and len(term) >= 4 and known is None:
+    # completed into unrelated words (« ski » → « skills »); nor is a French word of its own
+    # (see lexicon) the beginning of another (« vent » is not « vente », « port » « portent »).
+    if is_prefix and len(term) >= 4 and known is None and not is_word(term, seen=COMMON):
         for _w, s, _df in index.completions(term, MAX_PREFIX_EXPANSIONS):
-            add(s, PENALTY_PREFIX, "préfixe")
+            add(s, PENALTY_PREFIX, PREFIX_ROUTE)
     if exact not in variants and known is None:
         # A French word of its own (see lexicon) is not a misspelling of another: within the
         # typo budget it only meets its own forms, a word it begins with or that begins with it

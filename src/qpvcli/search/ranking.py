@@ -20,7 +20,7 @@ from typing import NamedTuple
 from ..text import MAX_QUERY_CHARS, STOP_WORDS, analyse, cut, fold, normalise, prepare, token_terms, words
 from ..thesaurus import NOTION
 from . import cost
-from .expansion import MISTYPED_ROUTES, expand, suggest
+from .expansion import MISTYPED_ROUTES, PREFIX_ROUTE, expand, suggest
 from .index import FIELD_NAMES, Index, positions_from, positions_without, top_positions
 
 # What reads the searchable texts of some records, by field (api.Qpv, from the store).
@@ -248,6 +248,8 @@ GENERIC_WORDS = frozenset(
         *("connait", "connaissent", "dire", "dis", "dit", "disent", "prendre", "prend", "prennent"),
         *("devenir", "devient", "deviennent", "devenu", "dois", "doivent", "croire", "crois", "croit"),
         *("chose", "choses", "truc", "trucs", "machin", "quelque", "quelques"),
+        # « a été financé » (not a stop word: « été » is also summer, « confort d'été »)
+        "ete",
         # more forms of request verbs, and verbs of change that frame the subject (« comment
         # transformer un parking… », « sortir du surendettement », « choisir un métier »)
         "aident",
@@ -376,8 +378,9 @@ def understand(
                 words_[j] in generic_here or (words_[j] in GENERIC_WORDS and words_[j] not in subject_here)
             )
             variants = expand(index, words_[j], is_prefix=last)
-            if phrases:  # a word the thesaurus knows (« récup ») is not a misspelling of another
-                variants = {s: v for s, v in variants.items() if v[1] not in MISTYPED_ROUTES}
+            if phrases:  # a word the thesaurus knows (« récup », « clim ») is neither a misspelling
+                # of another word nor the beginning of one
+                variants = {s: v for s, v in variants.items() if v[1] not in MISTYPED_ROUTES and v[1] != PREFIX_ROUTE}
             term = QueryTerm(words_[j], variants, phrases, generic)
             found = term.variants or term.phrases
             if not found or not any(t.variants == term.variants and t.phrases == term.phrases for t in terms):
