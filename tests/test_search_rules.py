@@ -849,3 +849,11 @@ def test_a_damaged_french_word_list_is_no_word_list(tmp_path, monkeypatch, conte
         assert [p.name for p in (tmp_path / "cache").glob("*")] == []
     finally:
         lexicon._lexicon.cache_clear()
+
+
+def test_explain_names_a_phrase_only_where_it_matched(qpv):
+    """« jardins » stands for « agriculture urbaine » too: a record that says « urbain » but not
+    « agriculture » was shown as found by that phrase (« jardins → urbain »), though the phrase
+    gave it nothing."""
+    hits = {h.exemple.id: h for h in qpv.search("jardins partagés", limit=40).hits}
+    assert "jardins" not in hits["ademe-plus-fraiche-ma-ville"].matches

@@ -841,10 +841,11 @@ def _matches(index: Index, qterms: list[QueryTerm], doc: int) -> dict[str, list[
 
 
 def _explain(index: Index, q: QueryTerm, doc: int) -> tuple[str, str, tuple[str, ...]] | None:
-    """Which variant of a query word gave a record its score, and in which fields."""
+    """Which variant of a query word gave a record its score, and in which fields: a thesaurus
+    phrase only if the record has all its words (as _term_scores counts it), not one of them."""
     found = None
     candidates = [(s, weight, how) for s, (weight, how) in q.variants.items()]
-    candidates += [(s, weight, how) for stems, weight, how in q.phrases for s in stems]
+    candidates += [(s, weight, how) for stems, weight, how in q.phrases if _has_all(index, stems, doc) for s in stems]
     for s, weight, how in candidates:
         postings = index.raw(s)
         if postings is None:
@@ -856,6 +857,15 @@ def _explain(index: Index, q: QueryTerm, doc: int) -> tuple[str, str, tuple[str,
             if found is None or value > found[0]:
                 found = (value, s, how, _mask_fields(masks[j]))
     return found[1:] if found else None
+
+
+def _has_all(index: Index, stems: tuple[str, ...], doc: int) -> bool:
+    """Whether a record has every stem of a phrase."""
+    for s in stems:
+        postings = index.raw(s)
+        if postings is None or _position(postings[0], doc) is None:
+            return False
+    return True
 
 
 def run(
