@@ -32,20 +32,25 @@ MIN_LETTERS = 4  # shorter words are never corrected (text.typo_budget) nor comp
 COMMON = 1000  # times met in the list's corpus: « vent », « concert » (not « vegeta », 50)
 
 
-def is_word(folded: str, *, seen: int = 0) -> bool:
-    """Whether a folded query word is a French word of the list (see the module's docstring),
-    met at least `seen` times in the list's corpus (COMMON: not the beginning of a longer word
-    being typed; the list also holds rare names, « vegeta »)."""
+def is_word(folded: str) -> bool:
+    """Whether a folded query word is a French word of the list (see the module's docstring)."""
+    return times_met(folded) > 0
+
+
+def times_met(folded: str) -> int:
+    """How many times the list's corpus meets a folded word, 0 when it is not in the list (or
+    shorter than MIN_LETTERS). From COMMON on, it is not the beginning of a longer word being
+    typed: the list also holds rare names (« vegeta »)."""
     if len(folded) < MIN_LETTERS:
-        return False
+        return 0
     conn = _lexicon()
     if conn is None:
-        return False
+        return 0
     try:
         found = conn.execute("SELECT n FROM lexique WHERE mot = ?", (folded,)).fetchone()
     except sqlite3.Error:
-        return False
-    return found is not None and found[0] >= seen
+        return 0
+    return 0 if found is None else found[0]
 
 
 def _source() -> Path | None:

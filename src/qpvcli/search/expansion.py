@@ -7,7 +7,7 @@ Suggestions (« Vouliez-vous dire … ? ») come from the catalogue's own vocabu
 
 from __future__ import annotations
 
-from ..lexicon import COMMON, is_word
+from ..lexicon import COMMON, is_word, times_met
 from ..text import phonetic, spelt_by_ear, stem, typo_budget
 from .index import THEME, Index
 
@@ -94,18 +94,19 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
         add(s, PENALTY_SYNONYM, "synonyme")
         for f in family(index, s):
             add(f, PENALTY_SYNONYM * PENALTY_FAMILY, "synonyme")
+    met = 0 if known is not None else times_met(term)  # in the French word list (see lexicon)
     # The last word as a prefix being typed, from four letters: a shorter unknown word would be
     # completed into unrelated words (« ski » → « skills »); nor is a French word of its own
-    # (see lexicon) the beginning of another (« vent » is not « vente », « port » « portent »).
-    if is_prefix and len(term) >= 4 and known is None and not is_word(term, seen=COMMON):
+    # the beginning of another (« vent » is not « vente », « port » « portent »).
+    if is_prefix and len(term) >= 4 and known is None and met < COMMON:
         for _w, s, _df in index.completions(term, MAX_PREFIX_EXPANSIONS):
             add(s, PENALTY_PREFIX, PREFIX_ROUTE)
     if exact not in variants and known is None:
-        # A French word of its own (see lexicon) is not a misspelling of another: within the
-        # typo budget it only meets its own forms, a word it begins with or that begins with it
-        # (« travaille » → « travail », « éloignées » → « éloigné »), not « plage » → « place »,
-        # « émissions » → « missions »; nor is it looked up by its sound.
-        french = is_word(term)
+        # A French word of its own is not a misspelling of another: within the typo budget it
+        # only meets its own forms, a word it begins with or that begins with it (« travaille »
+        # → « travail », « éloignées » → « éloigné »), not « plage » → « place », « émissions »
+        # → « missions »; nor is it looked up by its sound.
+        french = met > 0
         for w, dist in typos(index, term):
             how = f"{dist} faute{'s' if dist > 1 else ''}"
             s = index.stem_of(w)
