@@ -268,11 +268,9 @@ STEM_OVERRIDES = {
 
 
 def _kept(word: str, stemmed: str) -> str:
-    """Snowball's stem, but an override's (STEM_OVERRIDES), and a stem of two letters or fewer
-    keeps the word's singular: « rues » would be « ru », the stem of the acronym « RU »
-    (renouvellement urbain), and not that of « rue » (short words are kept whole)."""
-    if word in STEM_OVERRIDES:
-        return STEM_OVERRIDES[word]
+    """Snowball's stem, but a stem of two letters or fewer keeps the word's singular: « rues »
+    would be « ru », the stem of the acronym « RU » (renouvellement urbain), and not that of
+    « rue » (short words are kept whole)."""
     if len(stemmed) > 2:
         return stemmed
     return word[:-1] if word[-1] in "sx" and len(word) > 3 else word
@@ -283,7 +281,7 @@ def stem_all(folded: list[str]) -> list[str]:
     once for all of them; same stems (tested)."""
     stemmed = _french().stemWords([_unplural(w) for w in folded])  # type: ignore[attr-defined]
     return [
-        STEM_OVERRIDES.get(w, w) if len(w) <= 3 or w.isdigit() else _kept(w, s)
+        STEM_OVERRIDES.get(w) or (w if len(w) <= 3 or w.isdigit() else _kept(w, s))
         for w, s in zip(folded, stemmed, strict=True)
     ]
 
