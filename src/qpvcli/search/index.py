@@ -143,10 +143,10 @@ class IndexBuilder:
             self.add_prepared(*prepared)
 
     def add_prepared(self, n_records: int, prepared: str, fresh: list[int], shared: list[tuple[int, str]]) -> None:
-        """The second half of `add_batch`, on what `prepare_batch` made: its prepared texts cut at once (`text.cut_prepared`)
-        and numbered in one call, in the order add_texts meets them (so the words are numbered
-        in the same order), the shared texts already analysed taken as they are, then every
-        word put in its (record, field) place with numpy."""
+        """The second half of `add_batch`, on what `prepare_batch` made: its prepared texts cut
+        at once (`text.cut_prepared`) and numbered in one call, in the order add_texts meets
+        them (so the words are numbered in the same order), the shared texts already analysed
+        taken as they are, then every word put in its (record, field) place with numpy."""
         np = self.np
         n_fields = len(FIELD_NAMES)
         words = cut_prepared(prepared) if fresh else []
