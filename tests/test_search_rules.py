@@ -712,11 +712,15 @@ def test_the_french_word_list_is_kept_in_the_cache_or_in_memory(tmp_path, monkey
 
 @pytest.mark.parametrize(
     ("word", "verb"),
-    [("organisait", True), ("souhaitons", True), ("eloignees", True), ("enfant", False), ("vague", False)],
+    [
+        *(("organisait", True), ("souhaitons", True), ("existez", True)),
+        *(("enfant", False), ("vague", False), ("handicapees", False), ("eloignees", False)),
+    ],
 )
 def test_tenses_and_participles_frame_a_question(word, verb):
-    """A participle or tense of a verb the French word list has frames a question, as an
-    infinitive in -er does; a noun does not (« -e », « -ant » endings are left out)."""
+    """A tense of a verb the French word list has frames a question, as an infinitive in -er
+    does; a noun does not (« -e », « -ant » endings are left out), nor a participle in « -ée(s) »,
+    as often an adjective that says the subject (« personnes handicapées »)."""
     from qpvcli.search.ranking import _a_verb
 
     assert _a_verb(word) is verb
@@ -857,3 +861,64 @@ def test_explain_names_a_phrase_only_where_it_matched(qpv):
     gave it nothing."""
     hits = {h.exemple.id: h for h in qpv.search("jardins partagés", limit=40).hits}
     assert "jardins" not in hits["ademe-plus-fraiche-ma-ville"].matches
+
+
+def test_a_compound_whose_other_part_is_a_word_is_one_word(qpv):
+    """« outre-mer » is not « mer »: a piece of a compound the catalogue lacks that is a French
+    word of its own makes the compound one unknown word (overseas QPV are absent, not every QPV
+    record, nor the one by the sea); a prefix (« micro- », « pré- ») or a compound the thesaurus
+    knows whole (« micro-forêt ») still meets what its other part says."""
+    from qpvcli.search import ranking
+
+    qpv.search("x", limit=1)
+    terms = {t.word for t in ranking.understand(qpv._index, "quartiers prioritaires d'outre-mer")}
+    assert "outremer" in terms and "mer" not in terms
+    assert ranking.run(qpv._index, "tiers-lieu chauffe-eau").unknown == ["chauffeeau"]  # not « eau »
+    assert ids(qpv, "pré-diagnostic", 1) and ids(qpv, "micro-forêt", 1)
+
+
+def test_a_verb_joined_to_its_pronoun_frames_the_question(qpv):
+    """« dites-moi », « pouvez-vous », « existe-t-il » ask; they are not a subject no record
+    treats (« dites » alone was half the subject of the question below: nothing was found)."""
+    from qpvcli.search import ranking
+
+    qpv.search("x", limit=1)
+    terms = {t.word: t for t in ranking.understand(qpv._index, "dites-moi quels projets végétalisent des cours")}
+    assert terms["dites"].generic and not terms["cours"].generic
+    assert "creil-cours-oasis" in ids(qpv, "dites-moi quels projets végétalisent des cours", 3)
+    pouvez = {t.word: t for t in ranking.understand(qpv._index, "pouvez-vous trouver des jardins")}
+    assert pouvez["pouvez"].generic
+
+
+def test_a_number_written_out_is_a_quantity_not_a_subject(qpv):
+    from qpvcli.search import ranking
+
+    qpv.search("x", limit=1)
+    terms = {t.word: t for t in ranking.understand(qpv._index, "quels projets ont plus de dix ans de recul ?")}
+    assert terms["dix"].generic
+
+
+def test_everyday_words_in_a_long_query_are_not_an_absent_subject(qpv):
+    """« vrai » and « années », which no record writes, are the way people talk: in a query of
+    several subject words they do not make it absent (two of four words were unknown: nothing).
+    Alone, such a word is still the subject, reported absent."""
+    query = "donner un vrai boulot en cdi à ceux qui n'en trouvent plus depuis des années"
+    assert ids(qpv, query, 1) == ["laval-zero-chomeur"]
+    from qpvcli.search import ranking
+
+    assert ranking.run(qpv._index, "vrai").unknown == ["vrai"]
+    assert not ids(qpv, "vrai", 5)
+
+
+def test_a_sigle_is_not_met_by_a_longer_word_stemmed_to_its_letters(qpv):
+    """« bêtes » stems to « bet », the sigle BET (bureau d'études techniques): typed as a word,
+    it is not the sigle; typed as the sigle, it is."""
+    from qpvcli.search import ranking
+
+    qpv.search("x", limit=1)
+
+    def senses(query):
+        return {alt for t in ranking.understand(qpv._index, query) for alt, _, how in t.phrases if how == "sigle"}
+
+    assert ("bureau", "etud") not in senses("des petites bêtes dans les plantes")
+    assert ("bureau", "etud") in senses("BET")

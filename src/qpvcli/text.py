@@ -87,7 +87,7 @@ _STOP_WORDS_TEXT = (
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split()) | _ELISIONS
 # Pronouns that end a hyphenated verb (« y a-t-il », « existe-t-il », « peut-on », « est-ce »):
 # the parts are words, their glued whole (« atil ») is not.
-_INVERTED = frozenset(["je", "tu", "il", "ils", "elle", "elles", "on", "nous", "vous", "ce", "moi", "toi"])
+INVERTED = frozenset(["je", "tu", "il", "ils", "elle", "elles", "on", "nous", "vous", "ce", "moi", "toi"])
 
 MAX_QUERY_CHARS = 500
 # Bounds at analysis time, whatever a catalogue holds: a run of combining marks longer than
@@ -483,7 +483,7 @@ def token_terms(found: str) -> tuple[str, ...]:
     if "-" in word:
         parts = [p for p in word.split("-") if p]
         kept = tuple(p for p in parts if len(p) > 1 and p not in STOP_WORDS)
-        if parts[-1] in _INVERTED or not kept:
+        if parts[-1] in INVERTED or not kept:
             # « a-t-il », « peut-on », « dis-moi »: a verb and its pronoun; « eux-mêmes »,
             # « c'est-à-dire »: stop words only, no word.
             return kept

@@ -17,7 +17,7 @@ from itertools import chain, compress, filterfalse, pairwise, repeat
 from operator import add, and_, itemgetter, lt, ne, not_, sub, truediv
 from typing import NamedTuple
 
-from ..text import MAX_QUERY_CHARS, STOP_WORDS, analyse, cut, fold, normalise, prepare, token_terms, words
+from ..text import INVERTED, MAX_QUERY_CHARS, STOP_WORDS, analyse, cut, fold, normalise, prepare, token_terms, words
 from ..thesaurus import NOTION
 from . import cost
 from .expansion import MISTYPED_ROUTES, PREFIX_ROUTE, expand, suggest
@@ -36,6 +36,8 @@ MAX_FAST_WORDS = 4  # a fast path counts a record's words as a sum of powers of 
 THESAURUS_WEIGHT = 0.7  # a phrase the thesaurus gives for what was typed (sigle, équivalent...)
 GENERIC_WEIGHT = 0.2  # question words and generic verbs: they match, but say little
 MAX_KEY_WORDS = 5
+EVERYDAY = 25_000  # times met in the French word list: « vrai », « années » (not « drogue », « voitures »)
+EVERYDAY_AMONG = 3  # ...framing words when the query has at least this many subject words
 # Fields whose text many records share (an action's labels, a theme's words): a word found only
 # there says less of a record than a word of its own text.
 SHARED_LABELS = ("action", "thematiques")
@@ -349,6 +351,10 @@ def understand(
     while i < len(words_):
         for size in range(min(MAX_KEY_WORDS, len(words_) - i), 0, -1):
             alternatives = index.expansions(tuple(stems_[i : i + size]))
+            if size == 1 and len(words_[i]) > len(stems_[i]) + 1:
+                # A sigle is typed as such (« BET », « EPCIs »), not as a longer word that
+                # stems to its letters (« bêtes »: « bet »).
+                alternatives = [(alt, how) for alt, how in alternatives if how != "sigle"]
             if alternatives:
                 break
         else:
@@ -390,10 +396,17 @@ def understand(
     # A verb the catalogue does not have (« préparer », « désigner », « arrivent ») frames the question; it is
     # not an absent subject. Nor is a number no record writes, a year (« financés depuis 2020 ») or a
     # size (« ma commune de 15 000 habitants »): a date or a quantity, not a subject.
+    glued = {"".join(word.split("-")) for word in raw if "-" in word}  # « outremer »: no verb
     terms = [
-        t._replace(generic=True) if not (t.variants or t.phrases) and (_a_verb(t.word) or t.word.isdigit()) else t
+        t._replace(generic=True)
+        if not (t.variants or t.phrases) and t.word not in glued and (_a_verb(t.word) or _a_number(t.word))
+        else t
         for t in terms
     ]
+    # In a long query, an everyday word the catalogue lacks (« un vrai boulot », « depuis des
+    # années », « à temps plein ») is the way people talk, not a subject no record treats.
+    if sum(not t.generic for t in terms) >= EVERYDAY_AMONG:
+        terms = [t._replace(generic=True) if not (t.variants or t.phrases) and _everyday(t.word) else t for t in terms]
     if any(how in PLACE_ROUTES for t in terms for _, _, how in t.phrases) or any(
         _a_place(index, t.word) for t in terms if t.word not in PLACE_KINDS
     ):
@@ -434,6 +447,9 @@ def _framing(raw: list[str]) -> tuple[set[str], set[str]]:
     # A gerund, « en attendant », « en impliquant », says how, not what.
     generic.update(w for before, w in pairs if before == "en" and len(w) >= 6 and w.endswith("ant"))
     generic.difference_update(w for word in raw if "-" in word for w in word.split("-"))
+    # A verb joined to the pronoun after it asks or bids: « dites-moi », « pouvez-vous »,
+    # « existe-t-il », « peut-on »; not its subject, whatever the catalogue has of it.
+    generic.update(head for word in raw if "-" in word for head, *_, last in [word.split("-")] if last in INVERTED)
     return generic, {w for w, after in pairs if _SUBJECT_BEFORE.get(w) == after}
 
 
@@ -444,6 +460,28 @@ _NOT_INFINITIVES = frozenset(
         *("cluster", "container", "manager", "leader", "master", "reporter"),
     )
 )
+
+
+# Numbers written out: a quantity (« plus de dix ans »), as digits are.
+_NUMBER_WORDS = frozenset(
+    (
+        *("deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze"),
+        *("treize", "quatorze", "quinze", "seize", "vingt", "vingts", "trente", "quarante"),
+        *("cinquante", "soixante", "cent", "cents", "mille", "centaine", "centaines", "dizaine", "dizaines"),
+    )
+)
+
+
+def _a_number(word: str) -> bool:
+    return word.isdigit() or word in _NUMBER_WORDS
+
+
+def _everyday(word: str) -> bool:
+    """Whether a word is met so often in everyday French (the word list's counts, from film
+    subtitles) that it says little of a subject: « vrai », « années », « plein », « envie »."""
+    from ..lexicon import times_met
+
+    return times_met(word) >= EVERYDAY
 
 
 def _a_verb(word: str) -> bool:
@@ -463,7 +501,7 @@ def _a_verb(word: str) -> bool:
 # « -es » (« vague », « fracture », « plastique » would be verbs: too many nouns end so), nor
 # « -ant » (« enfant », « restaurant »; « en attendant » is told by its « en »: _framing).
 _CONJUGATIONS = (
-    ("ees", ("er",)), ("ee", ("er",)), ("ait", ("er", "re", "ir")), ("aient", ("er", "re", "ir")),
+    ("ait", ("er", "re", "ir")), ("aient", ("er", "re", "ir")),
     ("ons", ("er",)), ("ez", ("er",)),
 )  # fmt: skip
 
@@ -591,6 +629,7 @@ def _compounds_found(index: Index, raw: list[str], terms: list[QueryTerm]) -> li
         return terms
     # A generic piece does not carry the word: « Nouvelle-Aquitaine » is not about « nouvelle ».
     known = {t.word for t in terms if (t.variants or t.phrases) and not t.generic}
+    phrased = {t.word for t in terms if t.phrases}  # « micro-forêt »: the thesaurus knows it whole
     dropped: set[str] = set()
     parts: dict[str, tuple[str, ...]] = {}  # a glued word -> the stems of its parts, all known
     for group in groups:
@@ -599,7 +638,9 @@ def _compounds_found(index: Index, raw: list[str], terms: list[QueryTerm]) -> li
             dropped.update(pieces)
             if len(pieces) > 1 and all(w in known for w in pieces) and not _a_place(index, glued):
                 parts[glued] = tuple(index.stem_of(w) for w in pieces)
-        elif any(w in known for w in group):
+        elif any(w in known for w in group) and (
+            not phrased.isdisjoint(group) or not any(map(_a_word_of_its_own, set(pieces) - known))
+        ):
             dropped.update(w for w in group if w not in known)
         else:
             dropped.update(pieces)
@@ -608,6 +649,38 @@ def _compounds_found(index: Index, raw: list[str], terms: list[QueryTerm]) -> li
         for t in terms
         if t.word not in dropped
     ]
+
+
+# Pieces of a compound that shade its other part rather than change it (« micro-forêt » is a
+# forest): as « pré- », « co- », too short to be words of their own.
+_PREFIXES = frozenset(
+    (
+        "anti",
+        "auto",
+        "demi",
+        "hyper",
+        "inter",
+        "maxi",
+        "mega",
+        "micro",
+        "mini",
+        "mono",
+        "multi",
+        "post",
+        "semi",
+        "super",
+        "ultra",
+    )
+)
+
+
+def _a_word_of_its_own(piece: str) -> bool:
+    """Whether a piece of a compound that the catalogue lacks is a French word (« outre » in
+    « outre-mer », « gratte » in « gratte-ciel »): the compound then means something else than
+    its other part, and is one unknown word; not a mere prefix (« pré- », « micro- »)."""
+    from ..lexicon import is_word
+
+    return piece not in _PREFIXES and piece not in STOP_WORDS and is_word(piece)
 
 
 def missing(index: Index, subject: list[QueryTerm]) -> tuple[list[str], bool]:
