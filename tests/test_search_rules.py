@@ -922,3 +922,35 @@ def test_a_sigle_is_not_met_by_a_longer_word_stemmed_to_its_letters(qpv):
 
     assert ("bureau", "etud") not in senses("des petites bêtes dans les plantes")
     assert ("bureau", "etud") in senses("BET")
+
+
+def test_a_quoted_name_is_found_by_its_initials(qpv, tmp_path):
+    """People shorten the names of programmes: « Plus fraîche ma ville » is PFMV (every word),
+    « Territoire zéro déchet, zéro gaspillage » TZDZG; a record that quotes a name is found by them, though it never
+    writes them."""
+    assert ids(qpv, "outil PFMV de l'ademe", 1) == ["ademe-plus-fraiche-ma-ville"]
+    named = {
+        "id": "named",
+        "action": 10,
+        "titre": "Une démarche « Territoire zéro déchet, zéro gaspillage » dans le quartier",
+        "description": BODY,
+    }
+    other = {"id": "other", "action": 10, "titre": "Un atelier de réparation", "description": BODY}
+    engine = small(tmp_path, named, other)
+    assert ids(engine, "TZDZG") == ["named"] and ids(engine, "démarche TZDZG") == ["named"]
+
+
+def test_initials_only_of_names_of_three_words_or_more():
+    """An elided article (« d' ») or a number is not a word of the name; a name of two words
+    would give two letters, any sigle."""
+    from qpvcli.fields import initialisms
+
+    assert initialisms("«Plus fraîche ma ville» : aide") == ["PFMV"]
+    assert initialisms("« Territoire zéro chômeur de longue durée »") == ["TZCDLD", "TZCLD"]
+    assert initialisms("une démarche « d'aller vers »") == []
+    assert initialisms("le programme « Resilient BoTu 2028 »") == []
+    assert initialisms("un tiers-lieu « La Grande Halle des Possibles » et “Quartier en transition”") == [
+        "LGHDP",
+        "GHP",
+        "QET",
+    ]

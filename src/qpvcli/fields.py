@@ -6,6 +6,7 @@ search field a text feeds) all read `FIELDS`. A test checks docs/data-model.md a
 docs/export.schema.json against it. Adding a field is one line here.
 """
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -400,11 +401,35 @@ def search_text_list(e: "Exemple", action_text: str, theme_texts: dict[str, str]
             parts[search] += value
         else:
             parts[search].append(str(value))
+            if "«" in value or '"' in value or "“" in value:
+                parts[search] += initialisms(value)
     parts[_ACTION] = [action_text]
     themes = [theme_texts[t] for t in e.thematiques if t in theme_texts] if theme_texts else parts[_THEMES]
     themes += [LEVEL_WORDS[n] for n in e.niveau if n in LEVEL_WORDS]
     parts[_THEMES] = themes
     return [" ".join(texts) for texts in parts]
+
+
+_QUOTED = re.compile(r"«\s*([^«»]{3,80}?)\s*»|\"([^\"]{3,80})\"|“([^“”]{3,80})”")
+_NAME_WORDS = re.compile(r"[^\W\d_][^\W_]+")  # words of two letters or more (not « d' », « 2028 »)
+
+
+def initialisms(text: str) -> list[str]:
+    """The initials of the names a text quotes, as people shorten them: « Plus fraîche ma
+    ville » is PFMV (every word), « Territoire zéro chômeur de longue durée » TZCLD (its words
+    but the stop words), for names of three to eight words; a shorter result (two letters)
+    would be any sigle."""
+    from .text import STOP_WORDS, fold
+
+    out = []
+    for match in _QUOTED.finditer(text):
+        name = next(g for g in match.groups() if g)
+        words = _NAME_WORDS.findall(name)
+        if 3 <= len(words) <= 8:
+            for kept in (words, [w for w in words if fold(w) not in STOP_WORDS]):
+                if len(kept) >= 3 and (initials := "".join(w[0] for w in kept).upper()) not in out:
+                    out.append(initials)
+    return out
 
 
 _departement_name: Callable[[str | None], str | None] | None = None  # territoires.departement_name, on first use
