@@ -771,6 +771,8 @@ def test_words_snowball_confuses_have_their_own_stems(qpv):
         *(("concerts", "concertation"), ("café", "CAF"), ("trame", "tram"), ("gêne", "gens")),
         *(("Seine", "sein"), ("communication", "commune"), ("aire", "air"), ("mars", "mare")),
         *(("note", "notamment"), ("villa", "ville"), ("départ", "département"), ("terrasse", "terre")),
+        *(("français", "France"), ("traitement", "trait"), ("semis", "semi"), ("glace", "Glacis")),
+        *(("mines", "mini"), ("punir", "punaises"), ("généreux", "générations"), ("noter", "notamment")),
     ):
         assert stem(fold(a)) != stem(fold(b)), (a, b)
     for a, b in (("lieux", "lieu"), ("jeux", "jeu"), ("amis", "ami"), ("enjeux", "enjeu")):
@@ -954,3 +956,26 @@ def test_initials_only_of_names_of_three_words_or_more():
         "GHP",
         "QET",
     ]
+
+
+def test_a_hyphenated_thesaurus_key_with_a_stop_word_is_not_its_other_part():
+    """« sous-sol » (garages) was also the key « sol » (« sous » is a stop word), « bien-être »
+    the key « bien »: every search of « sol » or « bien » met garages or health."""
+    from qpvcli.thesaurus import _keys
+
+    assert _keys("sous-sol") == {("sol", "soussol")}
+    assert ("bien",) not in _keys("bien-être")
+    assert ("seine", "saint", "den") in _keys("Seine-Saint-Denis")  # no stop word: spaced too
+
+
+def test_an_overridden_word_has_no_family_and_a_french_word_no_stem_cousin(qpv):
+    """« restaurant » has its own stem, not that of « restauration » (of wetlands): nor does it
+    meet it as its family. A French word is not a misspelling of a word whose stem it merely
+    begins with: « règles » is not « régies » (stem « reg »)."""
+    from qpvcli.search import ranking
+
+    qpv.search("x", limit=1)
+    restaurant = ranking.understand(qpv._index, "restaurant")[0]
+    assert "restaur" not in restaurant.variants
+    assert not ranking.understand(qpv._index, "règles")[0].variants
+    assert ranking.understand(qpv._index, "travaille")[0].variants  # its own forms still

@@ -264,6 +264,15 @@ STEM_OVERRIDES = {
     **dict.fromkeys(("varie", "varient", "varier", "variee", "variees"), "vari"),  # not the Var
     **dict.fromkeys(("base", "bases"), "base"),  # not « bas »
     **dict.fromkeys(("oriental", "orientale", "orientales", "orientaux"), "orientale"),  # not « orientation »
+    **dict.fromkeys(("francais", "francaise", "francaises"), "francais"),  # not « France »
+    **dict.fromkeys(("traitement", "traitements"), "traitement"),  # not a « trait »
+    **dict.fromkeys(("semer", "semis", "semence", "semences"), "semis"),  # not « semi- »
+    **dict.fromkeys(("noter", "notee", "notees"), "note"),  # not « notamment »
+    **dict.fromkeys(("mine", "mines"), "mine"),  # not « mini- »
+    **dict.fromkeys(("punir", "punition", "punitions"), "punir"),  # not « punaises »
+    **dict.fromkeys(("glace", "glaces"), "glace"),  # not the Glacis
+    **dict.fromkeys(("genereux", "genereuse", "genereuses"), "genereu"),  # not « générations »
+    **dict.fromkeys(("communiquer", "communique", "communiquent"), "communic"),  # as « communication »
 }
 
 

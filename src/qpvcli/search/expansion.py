@@ -8,7 +8,7 @@ Suggestions (« Vouliez-vous dire … ? ») come from the catalogue's own vocabu
 from __future__ import annotations
 
 from ..lexicon import COMMON, is_word, times_met
-from ..text import phonetic, spelt_by_ear, stem, typo_budget
+from ..text import STEM_OVERRIDES, phonetic, spelt_by_ear, stem, typo_budget
 from .index import THEME, Index
 
 # How much a match found by each route counts, against an exact match (1.0).
@@ -88,7 +88,8 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
     exact = known[0] if known is not None else stem(term)
     add(exact, 1.0, "exact")
     add(THEME + exact, THEME_WEIGHT, "thème")
-    for s in family(index, exact):
+    # A word given its own stem (« restaurant », not « restauration ») has no family either.
+    for s in family(index, exact) if term not in STEM_OVERRIDES else ():
         add(s, PENALTY_FAMILY, "famille")
     for s in index.synonyms(exact):
         add(s, PENALTY_SYNONYM, "synonyme")
@@ -103,14 +104,15 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
             add(s, PENALTY_PREFIX, PREFIX_ROUTE)
     if exact not in variants and known is None:
         # A French word of its own is not a misspelling of another: within the typo budget it
-        # only meets its own forms, a word it begins with or that begins with it (« travaille »
-        # → « travail », « éloignées » → « éloigné »), not « plage » → « place », « émissions »
-        # → « missions »; nor is it looked up by its sound.
+        # only meets its own forms, a word it begins with or that begins with its stem
+        # (« travaille » → « travail », « éloignées » → « éloigné »), not « plage » → « place »,
+        # « émissions » → « missions », nor « règle » → « régie » (whose stem « reg » it begins
+        # with); nor is it looked up by its sound.
         french = met > 0
         for w, dist in typos(index, term):
             how = f"{dist} faute{'s' if dist > 1 else ''}"
             s = index.stem_of(w)
-            if french and not (term.startswith(s) or w.startswith(exact)):
+            if french and not (term.startswith(w) or w.startswith(exact)):
                 continue
             add(s, PENALTY_TYPO[min(dist, 2)], how)
             for f in family(index, s):

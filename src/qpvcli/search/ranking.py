@@ -352,8 +352,8 @@ def understand(
         for size in range(min(MAX_KEY_WORDS, len(words_) - i), 0, -1):
             alternatives = index.expansions(tuple(stems_[i : i + size]))
             if size == 1 and len(words_[i]) > len(stems_[i]) + 1:
-                # A sigle is typed as such (« BET », « EPCIs »), not as a longer word that
-                # stems to its letters (« bêtes »: « bet »).
+                # A sigle is typed as such (« BET », « EPCIs », « GPSEA »: « gpse »), not as a
+                # longer word that stems to its letters (« bêtes »: « bet »).
                 alternatives = [(alt, how) for alt, how in alternatives if how != "sigle"]
             if alternatives:
                 break
