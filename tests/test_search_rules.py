@@ -979,3 +979,15 @@ def test_an_overridden_word_has_no_family_and_a_french_word_no_stem_cousin(qpv):
     assert "restaur" not in restaurant.variants
     assert not ranking.understand(qpv._index, "règles")[0].variants
     assert ranking.understand(qpv._index, "travaille")[0].variants  # its own forms still
+
+
+def test_a_word_being_typed_is_not_also_a_misspelling(qpv):
+    """« patri », being typed, is the beginning of « patrimoine »; it was also « part » with one
+    typo, a second reading that brought records the word never meant."""
+    from qpvcli.search import ranking
+    from qpvcli.search.expansion import MISTYPED_ROUTES, PREFIX_ROUTE
+
+    qpv.search("x", limit=1)
+    routes = {how for _, how in ranking.understand(qpv._index, "patri")[0].variants.values()}
+    assert PREFIX_ROUTE in routes and not routes & MISTYPED_ROUTES
+    assert ranking.understand(qpv._index, "vegetalisaton")[0].variants  # no completion: a typo

@@ -99,10 +99,14 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
     # The last word as a prefix being typed, from four letters: a shorter unknown word would be
     # completed into unrelated words (« ski » → « skills »); nor is a French word of its own
     # the beginning of another (« vent » is not « vente », « port » « portent »).
+    completed = False
     if is_prefix and len(term) >= 4 and known is None and met < COMMON:
         for _w, s, _df in index.completions(term, MAX_PREFIX_EXPANSIONS):
             add(s, PENALTY_PREFIX, PREFIX_ROUTE)
-    if exact not in variants and known is None:
+            completed = True
+    # A word being typed that the catalogue's words begin with is not also a misspelling of
+    # another (« patri »: « patrimoine », not « parti »).
+    if exact not in variants and known is None and not completed:
         # A French word of its own is not a misspelling of another: within the typo budget it
         # only meets its own forms, a word it begins with or that begins with its stem
         # (« travaille » → « travail », « éloignées » → « éloigné »), not « plage » → « place »,
