@@ -105,7 +105,7 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
             add(s, PENALTY_PREFIX, PREFIX_ROUTE)
             completed = True
     # A word being typed that the catalogue's words begin with is not also a misspelling of
-    # another (« patri »: « patrimoine », not « parti »).
+    # another (« patri »: « patrimoine », not « part »).
     if exact not in variants and known is None and not completed:
         # A French word of its own is not a misspelling of another: within the typo budget it
         # only meets its own forms, a word it begins with or that begins with its stem

@@ -487,7 +487,7 @@ def _everyday(word: str) -> bool:
 def _a_verb(word: str) -> bool:
     """Whether a folded word looks like a French infinitive in -er (not « quartier », « métier »),
     a verb of the third person plural (« viennent », « arrivent »; not « logement »), or a
-    participle or tense of a verb the French word list has (_conjugated)."""
+    tense of a verb the French word list has (_conjugated)."""
     if len(word) < 5:
         return False
     if word.endswith("er"):
@@ -497,9 +497,10 @@ def _a_verb(word: str) -> bool:
     return _conjugated(word)
 
 
-# Endings of participles and tenses, and the infinitives they may come from; not « -e »,
-# « -es » (« vague », « fracture », « plastique » would be verbs: too many nouns end so), nor
-# « -ant » (« enfant », « restaurant »; « en attendant » is told by its « en »: _framing).
+# Endings of tenses, and the infinitives they may come from; not « -e », « -es » (« vague »,
+# « fracture », « plastique » would be verbs: too many nouns end so), nor « -ant » (« enfant »,
+# « restaurant »; « en attendant » is told by its « en »: _framing), nor the participles in
+# « -ée(s) », adjectives as often, that then say the subject (« personnes handicapées »).
 _CONJUGATIONS = (
     ("ait", ("er", "re", "ir")), ("aient", ("er", "re", "ir")),
     ("ons", ("er",)), ("ez", ("er",)),
@@ -507,8 +508,8 @@ _CONJUGATIONS = (
 
 
 def _conjugated(word: str) -> bool:
-    """Whether a French word (not a misspelling: see lexicon) is a participle or tense of a verb
-    the French word list has: « éloignées » (éloigner), « souhaitons », « organisait »."""
+    """Whether a French word (not a misspelling: see lexicon) is a tense of a verb the French
+    word list has: « souhaitons », « organisait », « existez »."""
     from ..lexicon import is_word
 
     if not is_word(word):
@@ -655,21 +656,8 @@ def _compounds_found(index: Index, raw: list[str], terms: list[QueryTerm]) -> li
 # forest): as « pré- », « co- », too short to be words of their own.
 _PREFIXES = frozenset(
     (
-        "anti",
-        "auto",
-        "demi",
-        "hyper",
-        "inter",
-        "maxi",
-        "mega",
-        "micro",
-        "mini",
-        "mono",
-        "multi",
-        "post",
-        "semi",
-        "super",
-        "ultra",
+        *("anti", "auto", "demi", "hyper", "inter", "maxi", "mega", "micro"),
+        *("mini", "mono", "multi", "post", "semi", "super", "ultra"),
     )
 )
 
