@@ -811,6 +811,29 @@ def test_no_thesaurus_key_is_a_word_most_records_hold(qpv):
     assert not common
 
 
+def test_a_key_of_several_words_is_not_one_word_by_its_stop_words():
+    """Stop words left « sur qui compter » as « compter », « système D » as « système », « à pied »
+    as « pied » (« au pied des immeubles » was about walking): every search of that word met
+    the sense. A key its stop words reduce to one word must mean that word (a reflexive verb,
+    « se soigner »; « pas cher », read as a cost before the thesaurus), and is listed here."""
+    import tomllib
+    from importlib import resources
+
+    from qpvcli.thesaurus import _keys
+
+    allowed = {"pas cher", "se reconvertir", "se soigner", "où se rafraîchir"}
+    allowed |= {"être écouté", "être bénévole", "être endetté"}
+    data = tomllib.loads(resources.files("qpvcli").joinpath("thesaurus.toml").read_text(encoding="utf-8"))
+    keys = [e["terme"] for e in data["equivalents"]] + [e["sigle"] for e in data["sigles"]]
+    keys += [alias for e in data["regions"] for alias in e["alias"]]
+    reduced = {
+        key
+        for key in keys
+        if "-" not in key and len(key.split()) > 1 and all(len(k) == 1 for k in _keys(key)) and key not in allowed
+    }
+    assert not reduced
+
+
 def test_a_french_word_or_a_thesaurus_word_is_not_the_beginning_of_another(qpv):
     """The last word may be a prefix being typed (« végéta »), not a word of its own: « vent »
     is not « vente », « concert » not « concertation »; nor a word the thesaurus knows
