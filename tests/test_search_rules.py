@@ -813,8 +813,8 @@ def test_no_thesaurus_key_is_a_word_most_records_hold(qpv):
 
 def test_a_key_of_several_words_is_not_one_word_by_its_stop_words():
     """Stop words left « sur qui compter » as « compter », « système D » as « système », « à pied »
-    as « pied » (« au pied des immeubles » was about walking): every search of that word met
-    the sense. A key its stop words reduce to one word must mean that word (a reflexive verb,
+    as « pied » (« au pied des immeubles » was about walking), the theme word « pas cher » as
+    « cher » (the Cher): every search of that word met the sense. A key its stop words reduce to one word must mean that word (a reflexive verb,
     « se soigner »; « pas cher », read as a cost before the thesaurus), and is listed here."""
     import tomllib
     from importlib import resources
@@ -826,12 +826,19 @@ def test_a_key_of_several_words_is_not_one_word_by_its_stop_words():
     data = tomllib.loads(resources.files("qpvcli").joinpath("thesaurus.toml").read_text(encoding="utf-8"))
     keys = [e["terme"] for e in data["equivalents"]] + [e["sigle"] for e in data["sigles"]]
     keys += [alias for e in data["regions"] for alias in e["alias"]]
-    reduced = {
-        key
-        for key in keys
-        if "-" not in key and len(key.split()) > 1 and all(len(k) == 1 for k in _keys(key)) and key not in allowed
-    }
-    assert not reduced
+
+    def reduced(keys, allowed):
+        return {
+            key
+            for key in keys
+            if "-" not in key and len(key.split()) > 1 and all(len(k) == 1 for k in _keys(key)) and key not in allowed
+        }
+
+    assert not reduced(keys, allowed)
+    # ...nor a theme's word (« pas cher » made every « Cher » a word of the theme « pilotage »);
+    # « vers » is a stop word, « aller vers » is told apart in a query (ranking._SUBJECT_BEFORE).
+    themes = tomllib.loads(resources.files("qpvcli").joinpath("thematiques.toml").read_text(encoding="utf-8"))
+    assert not reduced([word for theme in themes["thematiques"] for word in theme["mots"]], {"aller vers"})
 
 
 def test_a_french_word_or_a_thesaurus_word_is_not_the_beginning_of_another(qpv):
@@ -1014,3 +1021,19 @@ def test_a_word_being_typed_is_not_also_a_misspelling(qpv):
     routes = {how for _, how in ranking.understand(qpv._index, "patri")[0].variants.values()}
     assert PREFIX_ROUTE in routes and not routes & MISTYPED_ROUTES
     assert ranking.understand(qpv._index, "vegetalisaton")[0].variants  # no completion: a typo
+
+
+def test_the_cher_is_a_departement_not_a_cost():
+    """« dans le Cher », « Loir-et-Cher » are places (no record is located there), not « cher »
+    (costly): they listed the costliest records, then the theme whose words said « pas cher »."""
+    from qpvcli.search import cost
+
+    assert cost.read("projets dans le Cher")[0] is None
+    assert cost.read("Loir-et-Cher")[0] is None
+    assert cost.read("exemples du Cher")[0] is None
+    assert cost.read("trop cher")[0] is not None and cost.read("le plus cher")[0] is not None
+
+
+def test_a_departement_named_like_a_cost_word_finds_nothing(qpv):
+    assert not ids(qpv, "projets dans le Cher", 5)
+    assert ids(qpv, "projets pas chers", 1)  # the cost still reads « pas cher »

@@ -22,6 +22,11 @@ COSTLY_MIN = _BANDS["200k-1m"][0]  # 200 k€ and more
 NEAR = 2  # an amount alone (« 4,6 M€ ») finds the costs from half to twice as much
 
 
+# The phrases whose thesaurus equivalents say a cost in a text (`CostIntent.evidence`): read
+# by the cost, not as words (« pas cher » is « cher » once its stop word is gone: the Cher).
+EVIDENCE = ("gratuit", "pas cher")
+
+
 class CostIntent(NamedTuple):
     low: int | None  # at least this many euros (a partial cost counts: the total is at least it)
     high: int | None  # at most this many euros, as a known total
@@ -121,7 +126,8 @@ _CHEAP = _Lazy(
 )
 _COSTLY = _Lazy(
     r"\b(?:"
-    rf"(?:tres\s+|trop\s+|le\s+plus\s+|les\s+plus\s+)?cher{_ADJ}"
+    # not the département: « le Cher », « du Cher », « Loir-et-Cher »
+    rf"(?:tres\s+|trop\s+|le\s+plus\s+|les\s+plus\s+)?(?<!\ble\s)(?<!\bdu\s)(?<!-)cher{_ADJ}"
     r"|(?:tres\s+|trop\s+)?(?:couteu(?:x|se|ses)|onereu(?:x|se|ses)|dispendieu(?:x|se|ses))"
     rf"|(?:gros|grand|enorme|important|lourd){_ADJ}\s+(?:budgets?|investissements?)"
     rf"|(?:budgets?|investissements?|couts?)\s+(?:important|eleve|consequent|considerable|lourd){_ADJ}"
@@ -179,8 +185,8 @@ def read(query: str) -> tuple[CostIntent | None, str]:
     if m:
         cut(m, CostIntent(_MANY_MIN.get(m["u"], 10**5), None, m.group().strip(), None))
     for pattern, intent in (
-        (_FREE, CostIntent(0, 0, "", "gratuit")),
-        (_CHEAP, CostIntent(None, CHEAP_MAX, "", "pas cher")),
+        (_FREE, CostIntent(0, 0, "", EVIDENCE[0])),
+        (_CHEAP, CostIntent(None, CHEAP_MAX, "", EVIDENCE[1])),
         (_COSTLY, CostIntent(COSTLY_MIN, None, "", None)),
     ):
         m = pattern.search(text)
