@@ -990,12 +990,14 @@ def test_initials_only_of_names_of_three_words_or_more():
 
 def test_a_hyphenated_thesaurus_key_with_a_stop_word_is_not_its_other_part():
     """« sous-sol » (garages) was also the key « sol » (« sous » is a stop word), « bien-être »
-    the key « bien »: every search of « sol » or « bien » met garages or health."""
+    the key « bien »: every search of « sol » or « bien » met garages or health. Spaced, a key
+    of several words stays one (« aller au devant des habitants », typed without its hyphen)."""
     from qpvcli.thesaurus import _keys
 
     assert _keys("sous-sol") == {("sol", "soussol")}
     assert ("bien",) not in _keys("bien-être")
-    assert ("seine", "saint", "den") in _keys("Seine-Saint-Denis")  # no stop word: spaced too
+    assert ("seine", "saint", "den") in _keys("Seine-Saint-Denis")  # spaced too
+    assert ("aller", "dev", "habit") in _keys("aller au-devant des habitants")  # several words left
 
 
 def test_an_overridden_word_has_no_family_and_a_french_word_no_stem_cousin(qpv):
@@ -1037,3 +1039,12 @@ def test_the_cher_is_a_departement_not_a_cost():
 def test_a_departement_named_like_a_cost_word_finds_nothing(qpv):
     assert not ids(qpv, "projets dans le Cher", 5)
     assert ids(qpv, "projets pas chers", 1)  # the cost still reads « pas cher »
+
+
+def test_an_elision_is_not_the_end_of_a_place_name(qpv):
+    """« où va l'argent » glued « va » and the « l » of « l'argent » into « Val » (Val-de-Marne,
+    Val'orisons): a run of words looked up as a place does not end with an elided article."""
+    from qpvcli.search import ranking
+
+    qpv.search("x", limit=1)
+    assert "val" not in {t.word for t in ranking.understand(qpv._index, "où va l'argent public ?")}

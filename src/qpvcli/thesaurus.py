@@ -42,13 +42,13 @@ def _stems(text: str) -> tuple[str, ...]:
 
 def _keys(text: str) -> set[tuple[str, ...]]:
     """What a key is looked up as: typed with its hyphens (« Seine-Saint-Denis » gives its parts
-    and the glued whole) or with spaces; not with spaces when a piece of it is a stop word:
-    « sous-sol » is not « sol », nor « bien-être » « bien »."""
-    from .text import STOP_WORDS, fold
-
-    pieces = [fold(p) for word in text.split() if "-" in word for p in word.split("-")]
-    spaced = () if any(p in STOP_WORDS for p in pieces) else _stems(text.replace("-", " "))
-    return {key for key in (_stems(text), spaced) if key}
+    and the glued whole) or with spaces (« aller au devant des habitants »); not with spaces
+    when its stop words leave one word: « sous-sol » is not « sol », nor « bien-être » « bien »."""
+    keys = {_stems(text)}
+    spaced = _stems(text.replace("-", " "))
+    if len(spaced) > 1:
+        keys.add(spaced)
+    return {key for key in keys if key}
 
 
 def _alternative(text: str) -> tuple[str, ...]:

@@ -94,7 +94,7 @@ GENERIC_WORDS = frozenset(
         "trouver",
         # « aller », « venir » frame a question (« où aller au frais ? »); not in « aller
         # vers », the social workers' phrase (see _SUBJECT_BEFORE).
-        *("aller", "allez", "allons", "vont", "venir", "viens", "vient"),
+        *("aller", "allez", "allons", "va", "vais", "vas", "vont", "venir", "viens", "vient"),
         # « quels projets sont soutenus par… »: who supports is the subject, not the support
         *("soutenu", "soutenus", "soutenue", "soutenues", "soutient", "soutiennent", "soutenir"),
         "cherche",
@@ -542,7 +542,9 @@ def _known_compounds(index: Index, query: str, raw: list[str]) -> str:
         (i, size): "".join(raw[i : i + size])
         for i in range(len(raw))
         for size in range(min(MAX_KEY_WORDS, len(raw) - i), 1, -1)
-        if not any("-" in w for w in raw[i : i + size]) and not all(w in STOP_WORDS for w in raw[i : i + size])
+        if not any("-" in w for w in raw[i : i + size])
+        and not all(w in STOP_WORDS for w in raw[i : i + size])
+        and len(raw[i + size - 1]) > 1  # an elision is the next word's (« va l'argent » is not « Val »)
     }
     if not runs:
         return query
