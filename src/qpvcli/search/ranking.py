@@ -351,7 +351,7 @@ def understand(
     while i < len(words_):
         for size in range(min(MAX_KEY_WORDS, len(words_) - i), 0, -1):
             alternatives = index.expansions(tuple(stems_[i : i + size]))
-            if size == 1 and stems_[i] in _cost_evidence():
+            if size == 1 and words_[i] in _cost_evidence():
                 alternatives = []  # what « pas cher » says in a text, not « cher » (the Cher)
             if size == 1 and len(words_[i]) > len(stems_[i]) + 1:
                 # A sigle is typed as such (« BET », « EPCIs », « GPSEA »: « gpse »), not as a
@@ -422,11 +422,9 @@ def understand(
 
 @cache
 def _cost_evidence() -> frozenset[str]:
-    """The stems of the cost phrases whose thesaurus equivalents the cost reads (cost.EVIDENCE):
-    met as words, they are not those phrases."""
-    from ..text import stem
-
-    return frozenset(stem(w) for e in cost.EVIDENCE for w in analyse(e))
+    """The words of the cost phrases whose thesaurus equivalents the cost reads (cost.EVIDENCE):
+    met as words, they are not those phrases (« cher », once « pas » is gone)."""
+    return frozenset(w for e in cost.EVIDENCE for w in analyse(e))
 
 
 def _notion_said(
