@@ -10,8 +10,9 @@ import heapq
 import statistics
 from collections import Counter
 from collections.abc import Callable
+from functools import reduce
 from itertools import compress
-from operator import itemgetter
+from operator import and_, itemgetter
 
 from qpvcli.search import cost
 from qpvcli.search.index import Index
@@ -77,8 +78,12 @@ def term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int,
         if any(f is None for f in found_all):
             continue
         maps = [dict(zip(f[0], f[1], strict=True)) for f in found_all]  # type: ignore[index]
-        shared = set(maps[0]).intersection(*maps[1:])
-        own.update(set.intersection(*(set(compress(f[0], map(_OWN_FIELDS.__and__, f[2]))) for f in found_all)))  # type: ignore[index]
+        fields = [dict(zip(f[0], f[2], strict=True)) for f in found_all]  # type: ignore[index]
+        # every stem in one field of the record (the index has no positions)
+        shared = {d for d in set(maps[0]).intersection(*maps[1:]) if reduce(and_, (m[d] for m in fields))}
+        own.update(
+            shared.intersection(*(set(compress(f[0], map(_OWN_FIELDS.__and__, f[2]))) for f in found_all))  # type: ignore[index]
+        )
         for d in shared:
             v = weight * sum(m[d] for m in maps) / len(maps)
             if v > best.get(d, 0.0):

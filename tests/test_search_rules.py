@@ -1048,3 +1048,18 @@ def test_an_elision_is_not_the_end_of_a_place_name(qpv):
 
     qpv.search("x", limit=1)
     assert "val" not in {t.word for t in ranking.understand(qpv._index, "où va l'argent public ?")}
+
+
+def test_a_thesaurus_phrase_counts_where_one_field_has_all_its_words(tmp_path):
+    """« rues » stands for « espaces publics »: a record that says « espace » in its title and
+    « tous publics » in its description does not say it (the index keeps each word's fields,
+    not its positions: words far apart in one field still count)."""
+    said = {"id": "said", "action": 5, "titre": "Des espaces publics rénovés", "description": BODY}
+    apart = {
+        "id": "apart",
+        "action": 5,
+        "titre": "Un espace de jeux",
+        "description": BODY + "Des ateliers tous publics.",
+    }
+    engine = small(tmp_path, said, apart)
+    assert ids(engine, "rues") == ["said"]

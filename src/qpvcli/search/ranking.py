@@ -819,6 +819,7 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
         if len(stems) == 1:
             first = dict.fromkeys(first)
         shared = set(first).intersection(*(f[0] for f in found_all[1:]))  # type: ignore[index]
+        shared = _in_one_field(shared, [(f[0], f[2]) for f in found_all])  # type: ignore[index]
         maps = []
         owned = set(shared)  # those that have every stem in their own text
         for s, (docs, raw, masks) in zip(stems, found_all, strict=True):  # type: ignore[misc]
@@ -932,12 +933,15 @@ def _explain(index: Index, q: QueryTerm, doc: int) -> tuple[str, str, tuple[str,
 
 
 def _has_all(index: Index, stems: tuple[str, ...], doc: int) -> bool:
-    """Whether a record has every stem of a phrase."""
+    """Whether a record has every stem of a phrase, in one field (as _in_one_field)."""
+    common = -1
     for s in stems:
         postings = index.raw(s)
-        if postings is None or _position(postings[0], doc) is None:
+        j = None if postings is None else _position(postings[0], doc)
+        if j is None:
             return False
-    return True
+        common &= postings[2][j]  # type: ignore[index]
+    return bool(common)
 
 
 def run(
@@ -1306,6 +1310,7 @@ def _phrases(index: Index, q: QueryTerm) -> list[_Phrase]:
         # its order (that of a set of integers, not always ascending).
         first = parts[0].docs if len(parts) > 1 else dict.fromkeys(parts[0].docs)
         shared = set(first).intersection(*(r.docs for r in parts[1:]))
+        shared = _in_one_field(shared, [(r.docs, r.masks) for r in parts])
         phrases.append(_Phrase(parts, weight, array("i", sorted(shared)), shared))
     return phrases
 
@@ -1835,6 +1840,20 @@ def _union_size(arrays: list[array]) -> int:
         big = arrays[0]
         return len(big) + sum(1 for d in others if _position(big, d) is None)
     return len(arrays[0]) + len(others.difference(arrays[0]))
+
+
+def _in_one_field(shared: set[int], postings: list[tuple[array, array]]) -> set[int]:
+    """Those of `shared` (records that have every stem of a phrase) where some field has them
+    all: « espaces publics » is not a record that says « espace » in its title and « tous
+    publics » elsewhere. (Within a field, words far apart still count: the index has no
+    positions.) `postings`: each stem's records and field masks."""
+    if len(postings) < 2 or not shared:
+        return shared
+    common: list[int] = []
+    for docs, masks in postings:
+        found = list(map(masks.__getitem__, _positions(docs, shared)))
+        common = found if not common else list(map(and_, common, found))
+    return shared.difference(compress(sorted(shared), map(not_, common)))
 
 
 def _positions(docs: array, wanted: set[int]) -> list[int]:
