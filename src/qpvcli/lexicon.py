@@ -37,6 +37,11 @@ def is_word(folded: str) -> bool:
     return times_met(folded) > 0
 
 
+def available() -> bool:
+    """Whether the word list could be read (else every word is « not met »)."""
+    return _lexicon() is not None
+
+
 def times_met(folded: str) -> int:
     """How many times the list's corpus meets a folded word, 0 when it is not in the list (or
     shorter than MIN_LETTERS). From COMMON on, it is not the beginning of a longer word being

@@ -273,6 +273,19 @@ STEM_OVERRIDES = {
     **dict.fromkeys(("glace", "glaces"), "glace"),  # not the Glacis
     **dict.fromkeys(("genereux", "genereuse", "genereuses"), "genereu"),  # not « générations »
     **dict.fromkeys(("communiquer", "communique", "communiquent"), "communic"),  # as « communication »
+    **dict.fromkeys(
+        (
+            "climatiser",
+            "climatisation",
+            "climatise",
+            "climatisee",
+            "climatises",
+            "climatisees",
+            "climatiseur",
+            "climatiseurs",
+        ),
+        "climatis",
+    ),  # not « climat »
 }
 
 

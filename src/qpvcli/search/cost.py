@@ -111,7 +111,7 @@ _MANY_MIN = {"millions": 10**6, "milliards": 10**9}
 
 # Words, by what they ask; the longest alternatives first (« pas cher » before « cher »).
 _ADJ = r"(?:s|e|es)?"
-_FREE = _Lazy(r"\b(?:gratuit(?:e|s|es|ement)?|sans\s+(?:frais|cout|budget)|zero\s+euro)\b")
+_FREE = _Lazy(r"\b(?:gratuit(?:e|s|es|ement)?|(?:sans|aucun)\s+(?:frais|cout|budget)|zero\s+euro)\b")
 _CHEAP = _Lazy(
     r"\b(?:"
     rf"(?:pas|peu|moins|pas\s+trop|pas\s+tres|le\s+moins|les\s+moins)\s+cher{_ADJ}"
@@ -122,6 +122,7 @@ _CHEAP = _Lazy(
     rf"|(?:faible|bas|moindre|petit){_ADJ}\s+couts?"
     rf"|couts?\s+(?:reduit|faible|modeste|limite|bas|maitrise){_ADJ}"
     r"|peu\s+de\s+(?:moyens|budget|argent)|sans\s+(?:(?:gros|grands|beaucoup\s+de)\s+)?(?:argent|moyens)"
+    rf"|(?:sans|pas\s+de|pas\s+d'un|pas\s+un)\s+(?:gros|grand|enorme|important|lourd){_ADJ}\s+(?:budgets?|investissements?)"
     r")\b"
 )
 _COSTLY = _Lazy(

@@ -38,6 +38,7 @@ GENERIC_WEIGHT = 0.2  # question words and generic verbs: they match, but say li
 MAX_KEY_WORDS = 5
 EVERYDAY = 25_000  # times met in the French word list: « vrai », « années » (not « drogue », « voitures »)
 EVERYDAY_AMONG = 3  # ...framing words when the query has at least this many subject words
+RARELY_SAID = 100  # a verb met fewer times is a technical act (« dépolluer »), not a framing verb
 # Fields whose text many records share (an action's labels, a theme's words): a word found only
 # there says less of a record than a word of its own text.
 SHARED_LABELS = ("action", "thematiques")
@@ -447,12 +448,17 @@ _SUBJECT_BEFORE = {"aller": "vers", "allez": "vers", "allons": "vers"}
 _GENERIC_AFTER = {"lieu": "au"}
 
 
+_SUBJECT_PRONOUNS = frozenset(("je", "j", "tu", "nous", "vous", "on"))
+
+
 def _framing(raw: list[str]) -> tuple[set[str], set[str]]:
     """The words of a query (folded, as typed) that are generic where they stand though they
     are not elsewhere, and those that are not though they are elsewhere."""
     pieces = [piece for word in raw for piece in word.split("-")]
     pairs = list(pairwise(pieces))
     generic = {w for before, w in pairs if _GENERIC_AFTER.get(w) == before}
+    # A word after a subject pronoun is its verb: « je travaille chez… », « nous cherchons ».
+    generic.update(w for before, w in pairs if before in _SUBJECT_PRONOUNS and w not in STOP_WORDS)
     # A gerund, « en attendant », « en impliquant », says how, not what.
     generic.update(w for before, w in pairs if before == "en" and len(w) >= 6 and w.endswith("ant"))
     generic.difference_update(w for word in raw if "-" in word for w in word.split("-"))
@@ -485,6 +491,12 @@ def _a_number(word: str) -> bool:
     return word.isdigit() or word in _NUMBER_WORDS
 
 
+def _rarely_said(word: str) -> bool:
+    from ..lexicon import available, times_met
+
+    return available() and times_met(word) < RARELY_SAID
+
+
 def _everyday(word: str) -> bool:
     """Whether a word is met so often in everyday French (the word list's counts, from film
     subtitles) that it says little of a subject: « vrai », « années », « plein », « envie »."""
@@ -496,8 +508,10 @@ def _everyday(word: str) -> bool:
 def _a_verb(word: str) -> bool:
     """Whether a folded word looks like a French infinitive in -er (not « quartier », « métier »),
     a verb of the third person plural (« viennent », « arrivent »; not « logement »), or a
-    tense of a verb the French word list has (_conjugated)."""
-    if len(word) < 5:
+    tense of a verb the French word list has (_conjugated); and a verb of everyday speech, that
+    frames a question (« préparer », « désigner »), not a technical act rarely said
+    (« désamianter », « dépolluer », « dératiser »: the subject, that no record treats)."""
+    if len(word) < 5 or _rarely_said(word):
         return False
     if word.endswith("er"):
         return not word.endswith("ier") and word not in _NOT_INFINITIVES
@@ -648,8 +662,10 @@ def _compounds_found(index: Index, raw: list[str], terms: list[QueryTerm]) -> li
         *pieces, glued = group
         if glued in known:
             dropped.update(pieces)
-            if len(pieces) > 1 and all(w in known for w in pieces) and not _a_place(index, glued):
-                parts[glued] = tuple(index.stem_of(w) for w in pieces)
+            stems = tuple(index.stem_of(w) for w in pieces)
+            # (not « porte-à-porte »: one « porté » would hold both its parts)
+            if len(set(stems)) > 1 and all(w in known for w in pieces) and not _a_place(index, glued):
+                parts[glued] = stems
         elif any(w in known for w in group) and (
             not phrased.isdisjoint(group) or not any(map(_a_word_of_its_own, set(pieces) - known))
         ):
