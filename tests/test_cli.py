@@ -119,10 +119,26 @@ def test_territory_departement_93_by_code_and_name(qpv):
 
 
 def test_no_result_exit_0_message_on_stderr(qpv):
-    r = qpv("list", "--territoire", "2A")
+    r = qpv("list", "--axe", "diagnostic", "--action", "10")
     assert r.code == 0
     assert r.out == ""
     assert r.err == "Aucun exemple ne correspond à cette sélection.\n"
+
+
+def test_a_misspelt_departement_or_region_is_read_as_search_reads_it(qpv):
+    """« Seine-Saint-Dennis » found one record (a word of its name), « 93 » seven."""
+    by_code = ids(qpv("list", "--territoire", "93").out)
+    assert ids(qpv("list", "--territoire", "Seine-Saint-Dennis").out) == by_code
+    assert ids(qpv("list", "--territoire", "Ocitanie").out) == ids(qpv("list", "--territoire", "Occitanie").out)
+
+
+def test_a_place_no_record_is_in_is_said(qpv):
+    """« Atlantide », « 2A »: no place of the catalogue; said, with what the option reads."""
+    for value in ("Atlantide", "2A"):
+        r = qpv("list", "--territoire", value)
+        assert (r.code, r.out) == (0, "")
+        assert r.err.startswith("Aucun exemple ne correspond à cette sélection. Aucun lieu du catalogue")
+        assert f"« {value} »" in r.err
 
 
 def test_sort_by_title(qpv):
@@ -270,6 +286,8 @@ def test_facettes_counts(qpv):
 def test_facettes_terminal(qpv):
     r = qpv("facettes", tty=True)
     assert "40 exemples sélectionnés" in r.out and "Département" in r.out
+    # a reader's words, with their accents (the ids stay in the tab-separated output above)
+    assert "3 habitabilité" in r.out and "intercommunalité" in r.out and "habitabilite" not in r.out
 
 
 # ---------------------------------------------------------------------------- help, version

@@ -396,11 +396,11 @@ def test_a_folder_that_does_not_exist_says_what_to_do(qpv, tmp_path, monkeypatch
     assert (r.code, r.err) == (
         1,
         "qpv : Mes notes/note.docx : le dossier « Mes notes » n'existe pas : créez-le d'abord"
-        " (mkdir 'Mes notes') ou indiquez un dossier qui existe.\n",
+        " (mkdir -p 'Mes notes') ou indiquez un dossier qui existe.\n",
     )
     r = qpv("nouveau", "-o", "Catalogues/cabinet.toml", "--action", "8", "--titre", "J", "--description", "D")
     assert r.err.endswith(
-        f"n'existe pas : créez-le d'abord (mkdir {tmp_path / 'Catalogues'}) ou indiquez un dossier qui existe.\n"
+        f"n'existe pas : créez-le d'abord (mkdir -p {tmp_path / 'Catalogues'}) ou indiquez un dossier qui existe.\n"
     )
 
 

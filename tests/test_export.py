@@ -294,3 +294,14 @@ def test_show_markdown(qpv):
         "[https://www.paris.fr/pages/se-rafraichir-a-paris-24280](<https://www.paris.fr/pages/se-rafraichir-a-paris-24280>)"
         in r.out
     )
+
+
+def test_the_command_in_a_file_names_the_file(qpv, tmp_path):
+    """The command written in a document reproduces it: for a Word file it was « qpv export
+    chaleur --format docx », which refuses to write a binary file to the terminal. The file's
+    name is given, not its folder (the document is shared; the path is the writer's own)."""
+    target = tmp_path / "dossier" / "chaleur.json"
+    target.parent.mkdir()
+    assert qpv("export", "chaleur", "-o", str(target)).code == 0
+    command = json.loads(target.read_text(encoding="utf-8"))["selection"]["commande"]
+    assert command == "qpv export chaleur --format json -o chaleur.json"

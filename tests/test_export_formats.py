@@ -301,7 +301,7 @@ def test_xlsx_structure(catalogue, qpv, tmp_path):
     assert len(actions) == 11 + 1 and actions[-1][-1] == 40
     assert sum(r[4] for r in actions[:-1]) == 40
     source = [[c.value for c in r] for r in book["Source"].iter_rows()]
-    assert ["Pour la reproduire", "qpv export --format xlsx"] in source
+    assert ["Pour la reproduire", "qpv export --format xlsx -o t.xlsx"] in source
     assert any(r[0] == "Source" and r[1].startswith("Pour renforcer la résilience") for r in source)
 
 

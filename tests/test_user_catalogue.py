@@ -477,6 +477,8 @@ def test_a_malformed_themes_file_is_a_clear_error(text, message):
         ("economie-circulair", "economie-circulaire"),
         ("Nature en ville et biodiversité", "nature-biodiversite"),
         ("téléphérique", None),
+        ("chaleurs", "chaleur-adaptation"),  # a plural, as search forgives it
+        ("déchets", "economie-circulaire"),
     ],
 )
 def test_closest_theme(typed, expected):
@@ -525,3 +527,11 @@ def test_saint_may_be_abbreviated_in_a_territory():
     assert {e.id for e in qpv.select(qpv.filtres(territoires=["St-Denis"]))} == {
         e.id for e in qpv.select(qpv.filtres(territoires=["Saint-Denis"]))
     }
+
+
+def test_sources_on_one_line_have_no_stray_period(qpv, mine):
+    """« … novembre 2025. ; mes-exemples.toml » in Word and Markdown: a citation's final period
+    comes only at the end of the line."""
+    r = qpv("--data", str(mine), "export", "--action", "8", "--format", "md")
+    line = next(x for x in r.out.splitlines() if x.startswith("- **Sources :**"))
+    assert ". ;" not in line and "2025 ; " in line

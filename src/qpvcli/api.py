@@ -179,6 +179,13 @@ class Qpv:
         where, params = (filtres or Filtres()).where(self.store)
         return Selected(self, where, params, ORDER_BY[resolve_tri(tri)])
 
+    def unknown_places(self, filtres: Filtres) -> list[str]:
+        """The `--territoire` values that name no place of the catalogue (even misspelt)."""
+        from .selection import territory_matches
+
+        places = list(self.store.places()) if filtres.territoires else []
+        return [t for t in filtres.territoires if not any(territory_matches(t, row[1:]) for row in places)]
+
     def count(self, filtres: Filtres | None = None) -> int:
         where, params = (filtres or Filtres()).where(self.store)
         return self._run(lambda: self.store.count_where(where, params))

@@ -194,7 +194,19 @@ def _output(fmt: Format = Format.auto):
     return Output(sys.stdout, tty)
 
 
-def _no_result(message: str = "Aucun exemple ne correspond à cette sélection.") -> None:
+def _no_result(
+    message: str = "Aucun exemple ne correspond à cette sélection.", ctx: typer.Context | None = None
+) -> None:
+    if ctx is not None and ctx.params.get("territoire"):
+        # A place no record is located in, or no place at all (« Atlantide »): said, with what
+        # the option reads.
+        unknown = _state(ctx).qpv().unknown_places(_filtres(ctx))
+        if unknown:
+            names = ", ".join(f"« {t} »" for t in unknown)
+            message += (
+                f" Aucun lieu du catalogue ne répond à {names} : --territoire lit un département"
+                " (nom ou numéro), une région, une commune ou un pays ; « qpv facettes » liste les lieux."
+            )
     typer.echo(message, err=True)
 
 
@@ -461,7 +473,7 @@ def list_(
     elif chosen:
         print_list(out, chosen, title=f"{len(chosen)} exemple{'s' if len(chosen) > 1 else ''}")
     if not chosen:
-        _no_result()
+        _no_result(ctx=ctx)
 
 
 @app.command(short_help="Lire un exemple en entier : tous ses champs et sa source.")
@@ -736,6 +748,7 @@ def export(
     """
     from .export import BINARY, Selection, resolve_format, write
     from .files import open_output
+    from .selection import shell_quote
 
     fmt = resolve_format(format, output)
     if output is None and fmt in BINARY and stdout_isatty():
@@ -751,6 +764,9 @@ def export(
     filtres = _filtres(ctx)
     chosen, scores = qpv.selection(query, filtres, tri)
     command = _command_line(state, query, filtres, tri, fmt, compact, csv_standard, csv_brut, entetes_lisibles)
+    if output is not None and str(output) != "-":
+        # the file's name, not its folder (a document is shared; its path is the writer's own)
+        command += f" -o {shell_quote(output.name)}"
     selection = Selection(cat, chosen, query, filtres.describe(cat), command, scores, qpv.frame)
     options = {"compact": compact, "excel": not csv_standard, "neutralise": not csv_brut, "labels": entetes_lisibles}
     n = len(chosen)
@@ -760,7 +776,7 @@ def export(
             " (« qpv list » avec les mêmes filtres montre la sélection)."
         )
     if not n:
-        _no_result()
+        _no_result(ctx=ctx)
     if output is None:
         sys.stdout.flush()
         write(fmt, selection, sys.stdout.buffer, **options)
@@ -1146,7 +1162,7 @@ def facettes(
         out.json({"total": total, **{k: [{"valeur": v, "exemples": n} for v, n in vals] for k, vals in result.items()}})
         return
     if not total:
-        _no_result()
+        _no_result(ctx=ctx)
         return
     print_facets(out, result, total)
 

@@ -46,7 +46,7 @@ def no_folder(path: Path, folder: Path) -> str:
 
     return (
         f"{_say(path)} : le dossier « {_say(folder)} » n'existe pas : créez-le d'abord"
-        f" (mkdir {shell_quote(_say(folder))}) ou indiquez un dossier qui existe."
+        f" (mkdir -p {shell_quote(_say(folder))}) ou indiquez un dossier qui existe."
     )
 
 

@@ -14,6 +14,13 @@ from typing import Any, NamedTuple
 from .fields import EMPTY, FIELDS
 
 AXES = ("diagnostic", "cohesion", "habitabilite", "economie")
+# How an axis id is written for a reader (the terminal's facets); the id stays in data exports.
+AXE_LIBELLES = {
+    "diagnostic": "diagnostic",
+    "cohesion": "cohésion",
+    "habitabilite": "habitabilité",
+    "economie": "économie",
+}
 
 # Scale levels, smallest first. `niveau` is derived from the report's verbatim `echelle`.
 NIVEAUX = {

@@ -311,6 +311,19 @@ FACET_LABELS = {
 }
 
 
+def _facet_label(key: str, value: str) -> str:
+    """A facet's value as a reader writes it, with its accents (« 3 habitabilité »,
+    « intercommunalité »); the ids stay in the tab-separated and JSON outputs."""
+    from .model import AXE_LIBELLES, NIVEAU_LIBELLES
+
+    if key == "niveau":
+        return NIVEAU_LIBELLES.get(value, value)
+    if key == "axe":
+        number, _, axe = value.partition(" ")
+        return f"{number} {AXE_LIBELLES.get(axe, axe)}"
+    return value
+
+
 def print_facets(out: Output, facets: dict[str, list[tuple[str, int]]], total: int) -> None:
     if not out.is_tty:
         out.tsv([("facette", "valeur", "exemples")] + [(k, v, n) for k, values in facets.items() for v, n in values])
@@ -330,6 +343,6 @@ def print_facets(out: Output, facets: dict[str, list[tuple[str, int]]], total: i
         table.add_column(ratio=1)
         table.add_column(justify="right")
         for value, n in values:
-            table.add_row(Text(safe(value)), str(n))
+            table.add_row(Text(safe(_facet_label(key, value))), str(n))
         console.print(table)
         console.print()

@@ -367,7 +367,35 @@ def territory_matches(query: str, place: Sequence[str | None]) -> bool:
         return not pays or _place_key(pays) == "france"
     if pays and _place_key(pays) == key:
         return True
-    return bool(nom) and name_matches(_SAINT.get(key.split(" ")[0], "") + " " + key, nom)
+    if bool(nom) and name_matches(_SAINT.get(key.split(" ")[0], "") + " " + key, nom):
+        return True
+    # A département or région misspelt (« Seine-Saint-Dennis », « Ocitanie »), as search forgives
+    # a typo: the closest name within the typo budget.
+    close = _close_place(key)
+    if close is None:
+        return False
+    kind, value = close
+    if kind == "departement":
+        return departement == value
+    return (region is not None and _place_key(region) == _place_key(value)) or (
+        departement in DEPARTEMENTS and DEPARTEMENTS[departement][1] == value
+    )
+
+
+@lru_cache(maxsize=64)
+def _close_place(key: str) -> tuple[str, str] | None:
+    """The département or région whose name is within the typo budget of `key` (one edit for
+    five to eight letters, two beyond, as search), else None."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    budget = typo_budget(key.replace(" ", ""))
+    if not budget:
+        return None
+    names = {name: ("departement", code) for name, code in _departement_by_name().items()}
+    names.update((name, ("region", region)) for name, region in _regions().items())
+    found = process.extractOne(key, list(names), scorer=Levenshtein.distance, score_cutoff=budget)
+    return None if found is None else names[found[0]]
 
 
 def departement_code(value: str) -> str | None:

@@ -95,13 +95,15 @@ def closest(word: str, themes: dict[str, Theme] | None = None) -> str | None:
     key = _key(word)
     if not key:
         return None
-    if key in themes:
-        return key
-    for theme in themes.values():
-        if key == _key(theme.libelle) or any(key == _key(m) for m in theme.mots):
-            return theme.id
-    parts = [t for t in themes if key in t.split("-") or t.startswith(key + "-")]
-    if len(parts) == 1:
-        return parts[0]
+    # the word as typed, then its singular (« chaleurs », « déchets »)
+    for form in (key, key[:-1]) if len(key) > 3 and key[-1] in "sx" else (key,):
+        if form in themes:
+            return form
+        for theme in themes.values():
+            if form == _key(theme.libelle) or any(form == _key(m) for m in theme.mots):
+                return theme.id
+        parts = [t for t in themes if form in t.split("-") or t.startswith(form + "-")]
+        if len(parts) == 1:
+            return parts[0]
     found = get_close_matches(key, list(themes), n=1, cutoff=0.6)
     return found[0] if found else None

@@ -217,6 +217,12 @@ class Selection:
             cited.append("axes et actions clés : " + citation(self.frame))
         return cited
 
+    def cited_line(self) -> str:
+        """The sources on one line, joined by « ; »: a citation's final period only at the end
+        (« … novembre 2025 ; mes-exemples.toml », not « 2025. ; »)."""
+        cited = self.cited()
+        return " ; ".join([*(s.removesuffix(".") for s in cited[:-1]), *cited[-1:]])
+
 
 def grouped(selection: Selection) -> Iterator[tuple[Axe, Action, Iterator[Exemple]]]:
     """The records by axis and action, in the report's order (and the selection's order within

@@ -252,14 +252,14 @@ def _header(w: Writer, selection: Selection) -> None:
     # Word's document properties hold at most 255 characters.
     w.doc.core_properties.title = TITLE[:255]
     w.doc.core_properties.subject = _clean(selection.description())[:255]
-    w.doc.core_properties.comments = _clean("Source : " + " ; ".join(cited))[:255]
+    w.doc.core_properties.comments = _clean("Source : " + selection.cited_line())[:255]
     w.doc.add_heading(TITLE, 0)
     p = w.paragraph()
     w.text(p, f"Export du {date_fr(export_date())} par qpv {__version__}.", italic=True)
     for label, text in (
         ("Sélection : ", selection.description()),
         ("Pour la reproduire : ", selection.command),
-        (f"Source{'s' if len(cited) > 1 else ''} : ", " ; ".join(cited)),
+        (f"Source{'s' if len(cited) > 1 else ''} : ", selection.cited_line()),
     ):
         p = w.paragraph(style="List Bullet")
         w.text(p, label, bold=True)

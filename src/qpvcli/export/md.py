@@ -208,7 +208,7 @@ def _header(selection: Selection, ids: Ids) -> list[str]:
         "",
         f"- **Sélection :** {escape(selection.description())}",
         f"- **Pour la reproduire :** {code(selection.command)}",
-        f"- **Source{'s' if len(cited) > 1 else ''} :** {escape(' ; '.join(cited))}",
+        f"- **Source{'s' if len(cited) > 1 else ''} :** {escape(selection.cited_line())}",
         "",
     ]
 

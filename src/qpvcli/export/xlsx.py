@@ -66,7 +66,7 @@ def _write(book, selection: Selection) -> None:
         {
             "title": "Exemples — actions clés pour la résilience des quartiers prioritaires",
             "subject": selection.description(),
-            "comments": "Source : " + " ; ".join(cited),
+            "comments": "Source : " + selection.cited_line(),
             "creator": f"qpv {__version__}",
         }
     )
