@@ -268,6 +268,8 @@ def test_search_terminal_highlights_and_snippet(qpv):
 def test_search_explique(qpv):
     r = qpv("search", "vélo", "--explique", tty=True)
     assert "« velo » → velo (exact) dans titre" in r.out
+    # the order is said: a lower score may come first (a user read the scores as the order)
+    assert "Ordre : d'abord le nombre de mots de la requête trouvés" in r.out
     r = qpv("search", "concierje", "--explique")
     assert "dunkerque-concierge-quartier\tconcierje\tconcierg\t1 faute\t" in r.out
 

@@ -161,6 +161,16 @@ def print_search(out: Output, hits: "Sequence[Found]", *, explain: bool) -> None
     from rich.text import Text
 
     console = out.console()
+    if explain and hits:
+        # why a lower score may come first (users read the scores as the order)
+        console.print(
+            Text(
+                "Ordre : d'abord le nombre de mots de la requête trouvés (dans le texte de l'exemple"
+                " plutôt que dans l'intitulé de son action ou de ses thèmes), puis le score.",
+                style="magenta",
+            )
+        )
+        console.print()
     for rank, h in enumerate(hits, 1):
         e = h.exemple
         line = Text()
