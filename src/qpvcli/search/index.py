@@ -676,6 +676,8 @@ class Index:
         self._words: dict[str, tuple[str, int] | None] = {}
         self._lowest: dict[str, float] = {}
         self._highest: dict[str, float] = {}
+        # a thesaurus phrase's stems -> the records with all of them in one field (ranking)
+        self.phrase_records: dict[tuple[str, ...], set[int]] = {}
 
     def raw(self, s: str) -> tuple[array, array, array] | None:
         """Record numbers (ascending), impacts as stored (idf not applied) and field masks of

@@ -829,13 +829,9 @@ def _term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int
         found_all = [index.raw(s) for s in stems]
         if any(f is None for f in found_all):
             continue
-        # The records that have every stem (a set built as from the stems' dicts: the same
-        # order), then each stem's values for those only, as `Index.postings` gives them.
-        first = found_all[0][0]  # type: ignore[index]
-        if len(stems) == 1:
-            first = dict.fromkeys(first)
-        shared = set(first).intersection(*(f[0] for f in found_all[1:]))  # type: ignore[index]
-        shared = _in_one_field(shared, [(f[0], f[2]) for f in found_all])  # type: ignore[index]
+        # The records that have every stem in one field, then each stem's values for those
+        # only, as `Index.postings` gives them.
+        shared = _phrase_records(index, stems, found_all)  # type: ignore[arg-type]
         maps = []
         owned = set(shared)  # those that have every stem in their own text
         for s, (docs, raw, masks) in zip(stems, found_all, strict=True):  # type: ignore[misc]
@@ -1322,11 +1318,9 @@ def _phrases(index: Index, q: QueryTerm) -> list[_Phrase]:
         if any(f is None for f in found):
             continue
         parts = [_Route(f[0], f[1], f[2], index.idf(s), None, weight, s) for s, f in zip(stems, found, strict=True)]  # type: ignore[index]
-        # The set built as `_term_scores` builds it: records met by the phrase alone come in
-        # its order (that of a set of integers, not always ascending).
-        first = parts[0].docs if len(parts) > 1 else dict.fromkeys(parts[0].docs)
-        shared = set(first).intersection(*(r.docs for r in parts[1:]))
-        shared = _in_one_field(shared, [(r.docs, r.masks) for r in parts])
+        # The set `_term_scores` reads: records met by the phrase alone come in its order (that
+        # of a set of integers, not always ascending).
+        shared = _phrase_records(index, stems, found)  # type: ignore[arg-type]
         phrases.append(_Phrase(parts, weight, array("i", sorted(shared)), shared))
     return phrases
 
@@ -1856,6 +1850,18 @@ def _union_size(arrays: list[array]) -> int:
         big = arrays[0]
         return len(big) + sum(1 for d in others if _position(big, d) is None)
     return len(arrays[0]) + len(others.difference(arrays[0]))
+
+
+def _phrase_records(index: Index, stems: tuple[str, ...], found: list[tuple[array, array, array]]) -> set[int]:
+    """The records that have every stem of a phrase in one field (`found`: each stem's raw
+    postings), computed once per open index: the fast paths and the full ranking read the same
+    set, in the same order. Not to be changed by the caller."""
+    key = tuple(stems)
+    if key not in index.phrase_records:
+        first = found[0][0] if len(found) > 1 else dict.fromkeys(found[0][0])
+        shared = set(first).intersection(*(f[0] for f in found[1:]))
+        index.phrase_records[key] = _in_one_field(shared, [(f[0], f[2]) for f in found])
+    return index.phrase_records[key]
 
 
 def _in_one_field(shared: set[int], postings: list[tuple[array, array]]) -> set[int]:
