@@ -945,15 +945,9 @@ def _explain(index: Index, q: QueryTerm, doc: int) -> tuple[str, str, tuple[str,
 
 
 def _has_all(index: Index, stems: tuple[str, ...], doc: int) -> bool:
-    """Whether a record has every stem of a phrase, in one field (as _in_one_field)."""
-    common = -1
-    for s in stems:
-        postings = index.raw(s)
-        j = None if postings is None else _position(postings[0], doc)
-        if j is None:
-            return False
-        common &= postings[2][j]  # type: ignore[index]
-    return bool(common)
+    """Whether a record has every stem of a phrase in one field, as the ranking counts it."""
+    found = [index.raw(s) for s in stems]
+    return all(f is not None for f in found) and doc in _phrase_records(index, stems, found)  # type: ignore[arg-type]
 
 
 def run(
@@ -1856,12 +1850,11 @@ def _phrase_records(index: Index, stems: tuple[str, ...], found: list[tuple[arra
     """The records that have every stem of a phrase in one field (`found`: each stem's raw
     postings), computed once per open index: the fast paths and the full ranking read the same
     set, in the same order. Not to be changed by the caller."""
-    key = tuple(stems)
-    if key not in index.phrase_records:
+    if stems not in index.phrase_records:
         first = found[0][0] if len(found) > 1 else dict.fromkeys(found[0][0])
         shared = set(first).intersection(*(f[0] for f in found[1:]))
-        index.phrase_records[key] = _in_one_field(shared, [(f[0], f[2]) for f in found])
-    return index.phrase_records[key]
+        index.phrase_records[stems] = _in_one_field(shared, [(f[0], f[2]) for f in found])
+    return index.phrase_records[stems]
 
 
 def _in_one_field(shared: set[int], postings: list[tuple[array, array]]) -> set[int]:
