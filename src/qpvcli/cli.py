@@ -748,7 +748,6 @@ def export(
     """
     from .export import BINARY, Selection, resolve_format, write
     from .files import open_output
-    from .selection import shell_quote
 
     fmt = resolve_format(format, output)
     if output is None and fmt in BINARY and stdout_isatty():
@@ -763,10 +762,7 @@ def export(
     cat = qpv.catalogue
     filtres = _filtres(ctx)
     chosen, scores = qpv.selection(query, filtres, tri)
-    command = _command_line(state, query, filtres, tri, fmt, compact, csv_standard, csv_brut, entetes_lisibles)
-    if output is not None and str(output) != "-":
-        # the file's name, not its folder (a document is shared; its path is the writer's own)
-        command += f" -o {shell_quote(output.name)}"
+    command = _command_line(state, query, filtres, tri, fmt, compact, csv_standard, csv_brut, entetes_lisibles, output)
     selection = Selection(cat, chosen, query, filtres.describe(cat), command, scores, qpv.frame)
     options = {"compact": compact, "excel": not csv_standard, "neutralise": not csv_brut, "labels": entetes_lisibles}
     n = len(chosen)
@@ -787,8 +783,11 @@ def export(
     typer.echo(f"{n} exemple{'s' if n > 1 else ''} exporté{'s' if n > 1 else ''} dans {output}", err=True)
 
 
-def _command_line(state: State, query, filtres, tri, fmt, compact, csv_standard, csv_brut, entetes=False) -> str:
-    """The command that reproduces an export, with the catalogues it read."""
+def _command_line(
+    state: State, query, filtres, tri, fmt, compact, csv_standard, csv_brut, entetes=False, output=None
+) -> str:
+    """The command that reproduces an export, with the catalogues it read and the name of the
+    file it wrote (not its folder: a document is shared, its path is the writer's own)."""
     from .selection import shell_quote
 
     parts = ["qpv"]
@@ -809,6 +808,8 @@ def _command_line(state: State, query, filtres, tri, fmt, compact, csv_standard,
         ("--entetes-lisibles", entetes),
     )
     parts += [flag for flag, on in flags if on]
+    if output is not None and str(output) != "-":
+        parts.append(f"-o {shell_quote(output.name)}")
     return " ".join(parts)
 
 
