@@ -76,6 +76,21 @@ def typos(index: Index, term: str) -> list[tuple[str, int]]:
     return out
 
 
+def _stem_of_verb(index: Index, term: str) -> str:
+    """The stem of a word the catalogue does not write, read as its verb when the stemmer
+    leaves a plural present whole (« rémunèrent », « impliquent », « gèrent » are not cut: the
+    stem of « rémunérer », « impliquer », « gérer » is looked up where the word's own is not
+    in the catalogue, and the infinitive is a French word; « finissent » is « finir »; « moment » is
+    no verb)."""
+    own = stem(term)
+    if index.has(own) or not term.endswith("ent") or len(term) < 6:
+        return own
+    for infinitive in (term[:-5] + "ir", term[:-3] + "er") if term.endswith("issent") else (term[:-3] + "er",):
+        if is_word(infinitive) and index.has(verb := stem(infinitive)):
+            return verb
+    return own
+
+
 def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float, str]]:
     """Stems to look up for one query term: stem -> (weight, how it was found)."""
     variants: dict[str, tuple[float, str]] = {}
@@ -85,7 +100,7 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
             variants[s] = (weight, how)
 
     known = index.word(term)
-    exact = known[0] if known is not None else stem(term)
+    exact = known[0] if known is not None else _stem_of_verb(index, term)
     add(exact, 1.0, "exact")
     add(THEME + exact, THEME_WEIGHT, "thème")
     # A word given its own stem (« restaurant », not « restauration ») has no family either.

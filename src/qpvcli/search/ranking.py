@@ -9,6 +9,7 @@ are cut off as noise.
 
 import bisect
 import heapq
+import re
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -284,6 +285,11 @@ GENERIC_WORDS = frozenset(
 
 
 PLACE_KINDS = frozenset(["departement", "departements", "region", "regions"])
+# The catalogue's own field: every example is about priority neighbourhoods, so « en QPV »,
+# « des quartiers prioritaires », « du quartier » frame a query that has another subject
+# (« projets des quartiers prioritaires à Rennes » asks for Rennes), as question words do.
+DOMAIN_WORDS = frozenset(["quartier", "quartiers", "qpv"])
+DOMAIN_STEMS = frozenset(["qpv"])  # ...and the words the thesaurus reads as these (« quartiers prioritaires »)
 PLACE_ROUTES = frozenset(["région"])  # how a thesaurus phrase names a place
 COMPOUND = "mot composé"  # how a compound is met by its parts (« centre » and « ville »)
 
@@ -337,6 +343,7 @@ def understand(
     « ESS »), then single words with their variants; question words marked generic. A query of
     generic words alone searches them, unless it asks something else (`other_subject`: a cost).
     With `texts` (see run), a thesaurus phrase counts only where its words are said together."""
+    query = _apostrophes_restored(index, query)
     absent_places, query = _absent_places(index, query)
     if any(c.isdigit() for c in query):
         query = _letters_then_number(index, query)
@@ -416,9 +423,17 @@ def understand(
         # « département du Rhône », « région Grand Est »: the kind of place before its name is
         # not the subject (alone, « à l'échelle d'un département », it is).
         terms = [t._replace(generic=True) if t.word in PLACE_KINDS else t for t in terms]
+    terms = [t._replace(generic=True) if _of_the_domain(t) else t for t in terms]
     if terms and all(t.generic for t in terms) and not other_subject:  # « comment faire »: they are the subject
         terms = [t._replace(generic=False) for t in terms]
     return terms
+
+
+def _of_the_domain(term: QueryTerm) -> bool:
+    """Whether a query term names the catalogue's own field (see DOMAIN_WORDS)."""
+    return term.word in DOMAIN_WORDS or any(
+        how == "sigle" and not DOMAIN_STEMS.isdisjoint(stems) for stems, _, how in term.phrases
+    )
 
 
 @cache
@@ -611,9 +626,55 @@ def _absent_places(index: Index, query: str) -> tuple[list[str], str]:
     return absent, text if cut_out else query
 
 
+_SAINTS = {"st": "saint", "ste": "sainte"}
+# The little words an elided letter stands before (« dune » is « d'une », « jeux » no « j'eux »).
+_AFTER_ELISION = {
+    "d": ("un", "une", "ou", "en"),
+    "l": ("un", "une", "on"),
+    "qu": ("il", "ils", "elle", "elles", "on", "un", "une", "en"),
+    "c": ("est", "etait"),
+    "j": ("ai", "en", "y"),
+    "s": ("il", "ils"),
+}
+
+
+@cache
+def _elided() -> re.Pattern:
+    return re.compile(r"\b(?:(st|ste)\b\.?(?=\s+\w)|(qu|[cdjls])([aeiouyhàâéèêîïôûœ]\w+))", re.IGNORECASE)
+
+
+def _apostrophes_restored(index: Index, query: str) -> str:
+    """The query as if typed with its apostrophes and its saints in full: « st etienne » is
+    « saint etienne »; « lecole » is « l'école » where the catalogue lacks the whole word and
+    has the rest (four letters at least), and the whole is not itself a French word; « dune », « dun », « quil », « cest » are
+    « d'une », « d'un », « qu'il », « c'est » (their rest is a little word that follows such a
+    letter: « jeux » is no « j'eux »). A little word (« dont », « sans ») or a word of the
+    catalogue is kept whole."""
+    from ..lexicon import is_word
+
+    def restored(m: re.Match) -> str:
+        if m.group(1):
+            saint = _SAINTS[m.group(1).lower()]
+            return saint.capitalize() if m.group(1)[0].isupper() else saint
+        whole, rest = fold(m.group()), fold(m.group(3))
+        if whole in STOP_WORDS or index.word(whole) is not None:
+            return m.group()
+        if rest in _AFTER_ELISION.get(m.group(2).lower(), ()) or (
+            m.group(2).lower() in "dl" and len(rest) > 3 and not is_word(whole) and _a_word_here(index, rest)
+        ):
+            return f"{m.group(2)}'{m.group(3)}"
+        return m.group()
+
+    return _elided().sub(restored, query)
+
+
+def _a_word_here(index: Index, word: str) -> bool:
+    """Whether the catalogue writes this folded word, or its plural (« ilot »: « îlots »)."""
+    return index.word(word) is not None or index.word(word + "s") is not None
+
+
 def _letters_then_number(index: Index, query: str) -> str:
     """« CD93 », « QPV2024 » that the catalogue does not have as such are two words: « CD 93 »."""
-    import re
 
     def split(m: re.Match) -> str:
         return m.group() if index.word(fold(m.group())) is not None else f"{m.group(1)} {m.group(2)}"
