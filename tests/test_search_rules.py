@@ -310,6 +310,7 @@ def test_a_place_abroad_is_found_as_such(tmp_path):
         ("comment aider les jeunes à choisir un vélo ?", ["jeunes", "velo"]),
         ("des projets importants pour les écoles", ["ecoles"]),
         ("trop de béton dans plusieurs quartiers", ["beton"]),
+        ("des amis autour de soi", ["amis"]),
         ("liste-moi les cours d'école", ["cours", "ecole"]),
         ("donnez des exemples de données ouvertes", ["donnees", "ouvertes"]),
         ("quels projets ont été menés avec les habitants ?", ["habitants"]),

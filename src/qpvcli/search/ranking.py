@@ -100,6 +100,7 @@ GENERIC_WORDS = frozenset(
         # « quels projets sont soutenus par… »: who supports is the subject, not the support
         *("soutenu", "soutenus", "soutenue", "soutenues", "soutient", "soutiennent", "soutenir"),
         "cherche",
+        "soi",  # « autour de soi »: a pronoun the stop words lack
         "chercher",
         "besoin",
         "veux",
