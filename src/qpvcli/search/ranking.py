@@ -424,7 +424,10 @@ def understand(
         # « département du Rhône », « région Grand Est »: the kind of place before its name is
         # not the subject (alone, « à l'échelle d'un département », it is).
         terms = [t._replace(generic=True) if t.word in PLACE_KINDS else t for t in terms]
-    terms = [t._replace(generic=True) if _of_the_domain(t) else t for t in terms]
+    # The catalogue's own field frames a query that has another subject: it is left out (as a
+    # generic word it would still be scored in nearly every record of a large catalogue).
+    if any(not t.generic for t in terms if not _of_the_domain(t)):
+        terms = [t for t in terms if not _of_the_domain(t)]
     if terms and all(t.generic for t in terms) and not other_subject:  # « comment faire »: they are the subject
         terms = [t._replace(generic=False) for t in terms]
     return terms
