@@ -1,6 +1,6 @@
 """The domain thesaurus (thesaurus.toml): synonym groups, acronyms, official French equivalents
-of English terms, everyday words, région aliases, the départements by name, and notions
-searched only whole.
+of English terms, everyday words, région aliases, the départements by name, notions
+searched only whole, and the subjects of the field (whose absence empties a query).
 
 Read and checked when a store is built (a bad file is a clear error then, never at search
 time); what searches need is kept in the store as stems:
@@ -24,10 +24,14 @@ _KINDS = {
     "equivalents": ("terme", "sens"),
     "regions": ("nom", "alias"),
     "notions": ("terme", "sens"),
+    "sujets": ("mots",),
 }
 # A notion is searched whole, never by its words alone (see load): the comment of its own
 # phrase names it, after this prefix.
 NOTION = "notion"
+# A subject of the field (« crèche », « santé mentale »): named in a query and written in no
+# record, the query's subject is absent, whatever its other words find (see ranking.missing).
+SUBJECT = "sujet"
 
 
 class ThesaurusError(QpvError):
@@ -159,6 +163,12 @@ def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple
             # A sigle's full name (« Petites villes de demain ») also finds the sigle (« PVD »).
             alternatives += [(alt, NOTION) for alt, _ in expansions.get(key, []) if (alt, NOTION) not in alternatives]
             expansions[key] = alternatives
+    for entry in data.get("sujets", []):
+        for text in entry["mots"]:
+            for key in _keys(text):
+                found = expansions.setdefault(key, [])
+                if (key, SUBJECT) not in found:
+                    found.append((key, SUBJECT))
     return synonyms, expansions
 
 

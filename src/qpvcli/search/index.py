@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ..fields import SEARCH_FIELDS
 from ..text import MARK, cut, cut_prepared, phonetics, prepare, prepare_all, stem, stem_all, token_terms
+from ..thesaurus import SUBJECT
 
 if TYPE_CHECKING:  # a search imports this module: the parallel build's modules only when building
     from multiprocessing.connection import Connection
@@ -818,8 +819,15 @@ class Index:
 
     def expansions(self, key: tuple[str, ...]) -> list[tuple[tuple[str, ...], str]]:
         """What a sequence of query stems stands for in the thesaurus: (stems, how) each."""
-        rows = self.conn.execute("SELECT stems, comment FROM expansions WHERE cle = ?", (" ".join(key),))
+        rows = self.conn.execute(
+            "SELECT stems, comment FROM expansions WHERE cle = ? AND comment != ?", (" ".join(key), SUBJECT)
+        )
         return [(tuple(stems.split()), how) for stems, how in rows]
+
+    def a_subject(self, key: tuple[str, ...]) -> bool:
+        """Whether a sequence of stems names a subject of the field (thesaurus.SUBJECT)."""
+        found = "SELECT 1 FROM expansions WHERE cle = ? AND comment = ? LIMIT 1"
+        return self.conn.execute(found, (" ".join(key), SUBJECT)).fetchone() is not None
 
     def idf(self, s: str) -> float:
         """Inverse document frequency of a stem (0 when it is in no record)."""

@@ -403,6 +403,7 @@ def understand(
             if not found or not any(t.variants == term.variants and t.phrases == term.phrases for t in terms):
                 terms.append(term)
         i += size
+    terms = _absent_subjects(index, words_, stems_, terms)
     terms = _compounds_found(index, raw, terms) + [QueryTerm(place, {}, [], False) for place in absent_places]
     # A verb the catalogue does not have (« préparer », « désigner », « arrivent ») frames the question; it is
     # not an absent subject. Nor is a number no record writes, a year (« financés depuis 2020 ») or a
@@ -430,6 +431,28 @@ def understand(
         terms = [t for t in terms if not _of_the_domain(t)]
     if terms and all(t.generic for t in terms) and not other_subject:  # « comment faire »: they are the subject
         terms = [t._replace(generic=False) for t in terms]
+    return terms
+
+
+def _absent_subjects(index: Index, words_: list[str], stems_: list[str], terms: list[QueryTerm]) -> list[QueryTerm]:
+    """The terms with each subject of the field of several words (thesaurus « sujets »:
+    « santé mentale », « violences conjugales ») one of whose words no record has, even
+    approximately, made one unknown word: not « santé » found and « mentale » missing. A
+    subject whose words are all found is searched by its words."""
+    unknown = {t.word for t in terms if not t.variants and not t.phrases}
+    if not unknown:
+        return terms
+    i = 0
+    while i < len(words_):
+        for size in range(min(MAX_KEY_WORDS, len(words_) - i), 1, -1):
+            span = words_[i : i + size]
+            if not unknown.isdisjoint(span) and index.a_subject(tuple(stems_[i : i + size])):
+                first = next(n for n, t in enumerate(terms) if t.word in span)
+                rest = [t for t in terms[first:] if t.word not in span]
+                terms = [*terms[:first], QueryTerm(" ".join(span), {}, [], False), *rest]
+                i += size - 1
+                break
+        i += 1
     return terms
 
 
@@ -765,11 +788,14 @@ def _a_word_of_its_own(piece: str) -> bool:
 
 def missing(index: Index, subject: list[QueryTerm]) -> tuple[list[str], bool]:
     """The subject words no record contains, even approximately; and whether the subject is
-    absent: half the words or more are unknown (« station de ski » must not list every
+    absent: one of them names a subject of the field (thesaurus « sujets »: « ouvrir une crèche
+    pour les familles » has no answer in « familles »), or half the words or more are unknown (« station de ski » must not list every
     « station »), a word found only among the words of a theme counting for half of one when
     the query has others (« revitalisation des commerces de proximité »: no record speaks of
     shops, the word is only in a theme's vocabulary)."""
     unknown = [q.word for q in subject if not q.variants and not any(index.has(s) for p in q.phrases for s in p[0])]
+    if any(index.a_subject(tuple(index.stem_of(w) for w in analyse(word))) for word in unknown):
+        return unknown, True  # a subject of the field that no record treats (« crèche »)
     weak = [
         q.word
         for q in subject
