@@ -357,6 +357,13 @@ def test_a_hyphenated_word_found_nowhere_is_named_as_typed(qpv):
     assert result.hits == [] and result.unknown == ["truc-machin"]
 
 
+def test_words_named_together_are_said_back_as_typed_little_words_included():
+    from qpvcli.text import as_typed
+
+    query = "Revitalisation des Commerces de proximité"
+    assert as_typed(query, ["commerces proximite", "revitalisation"]) == ["Commerces de proximité", "Revitalisation"]
+
+
 def test_a_place_name_typed_without_hyphens_is_found_whole(qpv):
     """« grand est » is the région Grand Est (« est » is a stop word: the words alone would look
     for « grand », Grand Paris first); « seine saint denis » is « Seine-Saint-Denis ». Only

@@ -323,11 +323,18 @@ def as_typed(text: str, folded: list[str]) -> list[str]:
 
 
 def _span_as_typed(text: str, folded: str) -> str:
-    """A folded run of words (« val-d'oise ») as written in `text` (« Val-d'Oise »), when folding
+    """A folded run of words (« val-d'oise », « commerces proximite ») as written in `text`
+    (« Val-d'Oise », « commerces de proximité », little words between included), when folding
     kept the text's length; else folded."""
     whole = fold(text)
+    if len(whole) != len(text):
+        return folded
     at = whole.find(folded)
-    return text[at : at + len(folded)] if at >= 0 and len(whole) == len(text) else folded
+    if at >= 0:
+        return text[at : at + len(folded)]
+    apart = r"\W+(?:\w+\W+){0,2}?".join(map(re.escape, folded.split()))
+    found = re.search(rf"\b{apart}\b", whole)
+    return text[found.start() : found.end()] if found else folded
 
 
 def words(text: str) -> list[tuple[str, int, int]]:

@@ -434,12 +434,22 @@ def understand(
     return terms
 
 
+def _a_subject(index: Index, word: str) -> bool:
+    """Whether a query word (or words) names a subject of the field (thesaurus « sujets »)."""
+    return index.a_subject(tuple(index.stem_of(w) for w in analyse(word)))
+
+
+def _only_in_themes(term: QueryTerm) -> bool:
+    """Whether a term is found only among the words of a theme, which no record writes."""
+    return bool(term.variants) and not term.phrases and all(how == "thème" for _, how in term.variants.values())
+
+
 def _absent_subjects(index: Index, words_: list[str], stems_: list[str], terms: list[QueryTerm]) -> list[QueryTerm]:
     """The terms with each subject of the field of several words (thesaurus « sujets »:
     « santé mentale », « violences conjugales ») one of whose words no record has, even
-    approximately, made one unknown word: not « santé » found and « mentale » missing. A
-    subject whose words are all found is searched by its words."""
-    unknown = {t.word for t in terms if not t.variants and not t.phrases}
+    approximately, made one unknown word: not « santé » found
+    and « mentale » missing. A subject whose words are all found is searched by its words."""
+    unknown = {t.word for t in terms if not (t.variants or t.phrases)}
     if not unknown:
         return terms
     i = 0
@@ -789,18 +799,14 @@ def _a_word_of_its_own(piece: str) -> bool:
 def missing(index: Index, subject: list[QueryTerm]) -> tuple[list[str], bool]:
     """The subject words no record contains, even approximately; and whether the subject is
     absent: one of them names a subject of the field (thesaurus « sujets »: « ouvrir une crèche
-    pour les familles » has no answer in « familles »), or half the words or more are unknown (« station de ski » must not list every
-    « station »), a word found only among the words of a theme counting for half of one when
-    the query has others (« revitalisation des commerces de proximité »: no record speaks of
-    shops, the word is only in a theme's vocabulary)."""
+    pour les familles » has no answer in « familles »), or half the words or more are unknown
+    (« station de ski » must not list every « station »), a word found only among the words of
+    a theme counting for half of one when the query has others (« revitalisation des commerces
+    de proximité »: no record speaks of shops, the word is only in a theme's vocabulary)."""
     unknown = [q.word for q in subject if not q.variants and not any(index.has(s) for p in q.phrases for s in p[0])]
-    if any(index.a_subject(tuple(index.stem_of(w) for w in analyse(word))) for word in unknown):
-        return unknown, True  # a subject of the field that no record treats (« crèche »)
-    weak = [
-        q.word
-        for q in subject
-        if q.variants and not q.phrases and all(how == "thème" for _, how in q.variants.values())
-    ]
+    if any(_a_subject(index, word) for word in unknown):  # a subject of the field no record treats
+        return unknown, True
+    weak = [q.word for q in subject if _only_in_themes(q)]
     # A notion of the thesaurus said nowhere (« cours de français ») counts as many words as it has.
     size = {q.word: len(analyse(q.word)) if " " in q.word else 1 for q in subject}
     said = sum(size.values())
