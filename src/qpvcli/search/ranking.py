@@ -447,8 +447,8 @@ def _only_in_themes(term: QueryTerm) -> bool:
 def _absent_subjects(index: Index, words_: list[str], stems_: list[str], terms: list[QueryTerm]) -> list[QueryTerm]:
     """The terms with each subject of the field of several words (thesaurus « sujets »:
     « santé mentale », « violences conjugales ») one of whose words no record has, even
-    approximately, made one unknown word: not « santé » found
-    and « mentale » missing. A subject whose words are all found is searched by its words."""
+    approximately, made one unknown word: not « santé » found and « mentale » missing. A
+    subject whose words are all found is searched by its words."""
     unknown = {t.word for t in terms if not (t.variants or t.phrases)}
     if not unknown:
         return terms
