@@ -498,6 +498,16 @@ _SUBJECT_BEFORE = {"aller": "vers", "allez": "vers", "allons": "vers"}
 # Words that are generic after a given stop word, in a locution: « au lieu de » (not « un
 # lieu », « tiers-lieu »).
 _GENERIC_AFTER = {"lieu": "au"}
+# The asker's own place, after a possessive (« dans ma ville », « notre commune », « mon
+# territoire »), is where they ask from, not what they ask about.
+_POSSESSIVES = frozenset(("ma", "mon", "mes", "notre", "nos", "votre", "vos"))
+_OWN_PLACES = frozenset(
+    (
+        *("ville", "villes", "commune", "communes", "departement", "region", "agglo", "agglomeration"),
+        *("metropole", "collectivite", "village"),
+    )
+)
+_FAIRE = frozenset(("faire", "fait", "fais", "font", "faisons", "faites"))  # « faire partie de »: no « partie »
 
 
 _SUBJECT_PRONOUNS = frozenset(("je", "j", "tu", "nous", "vous", "on"))
@@ -509,6 +519,8 @@ def _framing(raw: list[str]) -> tuple[set[str], set[str]]:
     pieces = [piece for word in raw for piece in word.split("-")]
     pairs = list(pairwise(pieces))
     generic = {w for before, w in pairs if _GENERIC_AFTER.get(w) == before}
+    generic.update(w for before, w in pairs if before in _POSSESSIVES and w in _OWN_PLACES)
+    generic.update(w for before, w in pairs if before in _FAIRE and w == "partie")
     # A word after a subject pronoun is its verb: « je travaille chez… », « nous cherchons ».
     generic.update(w for before, w in pairs if before in _SUBJECT_PRONOUNS and w not in STOP_WORDS)
     # A gerund, « en attendant », « en impliquant », says how, not what.
