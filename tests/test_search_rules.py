@@ -1165,7 +1165,7 @@ def with_subjects(tmp_path, monkeypatch):
     from qpvcli import thesaurus
 
     path = tmp_path / "thesaurus.toml"
-    subjects = '\n[[sujets]]\nmots = ["patinoire", "santé mentale"]\nsource = "test"\n'
+    subjects = '\n[[sujets]]\nmots = ["patinoire", "santé mentale", "chauffe-bain"]\nsource = "test"\n'
     path.write_text(thesaurus.THESAURUS_FILE.read_text(encoding="utf-8") + subjects, encoding="utf-8")
     monkeypatch.setattr(thesaurus, "THESAURUS_FILE", path)
     thesaurus.load.cache_clear()
@@ -1191,6 +1191,8 @@ def test_a_subject_of_the_field_that_no_record_treats_empties_the_query(tmp_path
     result = engine.search("santé mentale des familles")
     assert result.hits == [] and result.unknown == ["santé mentale"]
     assert ids(engine, "santé des familles")[0] == "sante"
+    result = engine.search("un chauffe-bain pour les familles du bailleur")  # hyphenated: one word
+    assert result.hits == [] and result.unknown == ["chauffe-bain"]
     rink = {"id": "rink", "action": 5, "titre": "Une patinoire", "description": BODY + "La santé mentale."}
     (tmp_path / "with").mkdir()
     engine = small(tmp_path / "with", *records, rink)

@@ -165,7 +165,9 @@ def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple
             expansions[key] = alternatives
     for entry in data.get("sujets", []):
         for text in entry["mots"]:
-            for key in _keys(text):
+            # A hyphenated word no record has is one unknown word, glued (« chauffeeau »).
+            glued = {_stems(text.replace("-", ""))} if "-" in text and " " not in text.strip() else set()
+            for key in _keys(text) | glued:
                 found = expansions.setdefault(key, [])
                 if (key, SUBJECT) not in found:
                     found.append((key, SUBJECT))

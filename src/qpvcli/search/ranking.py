@@ -403,7 +403,7 @@ def understand(
             if not found or not any(t.variants == term.variants and t.phrases == term.phrases for t in terms):
                 terms.append(term)
         i += size
-    terms = _absent_subjects(index, words_, stems_, terms)
+    terms = _absent_subjects(index, words_, stems_, terms, raw)
     terms = _compounds_found(index, raw, terms) + [QueryTerm(place, {}, [], False) for place in absent_places]
     # A verb the catalogue does not have (« préparer », « désigner », « arrivent ») frames the question; it is
     # not an absent subject. Nor is a number no record writes, a year (« financés depuis 2020 ») or a
@@ -444,19 +444,27 @@ def _only_in_themes(term: QueryTerm) -> bool:
     return bool(term.variants) and not term.phrases and all(how == "thème" for _, how in term.variants.values())
 
 
-def _absent_subjects(index: Index, words_: list[str], stems_: list[str], terms: list[QueryTerm]) -> list[QueryTerm]:
+def _absent_subjects(
+    index: Index, words_: list[str], stems_: list[str], terms: list[QueryTerm], raw: list[str]
+) -> list[QueryTerm]:
     """The terms with each subject of the field of several words (thesaurus « sujets »:
     « santé mentale », « violences conjugales ») one of whose words no record has, even
     approximately, made one unknown word: not « santé » found and « mentale » missing. A
-    subject whose words are all found is searched by its words."""
+    subject whose words are all found is searched by its words. A hyphenated word (« chauffe-eau »)
+    is left to the compounds (see _compounds_found)."""
     unknown = {t.word for t in terms if not (t.variants or t.phrases)}
     if not unknown:
         return terms
+    compounds = {piece for word in raw if "-" in word for piece in (*word.split("-"), word.replace("-", ""))}
     i = 0
     while i < len(words_):
         for size in range(min(MAX_KEY_WORDS, len(words_) - i), 1, -1):
             span = words_[i : i + size]
-            if not unknown.isdisjoint(span) and index.a_subject(tuple(stems_[i : i + size])):
+            if (
+                not unknown.isdisjoint(span)
+                and compounds.isdisjoint(span)
+                and index.a_subject(tuple(stems_[i : i + size]))
+            ):
                 first = next(n for n, t in enumerate(terms) if t.word in span)
                 rest = [t for t in terms[first:] if t.word not in span]
                 terms = [*terms[:first], QueryTerm(" ".join(span), {}, [], False), *rest]
