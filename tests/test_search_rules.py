@@ -1207,3 +1207,17 @@ def test_subjects_of_the_field_are_checked():
         "t.toml : [[sujets]] n° 1 : « mots » doit être une liste de textes non vides",
         "t.toml : [[sujets]] n° 2 : « mots » doit être une liste de textes non vides",
     ]
+
+
+def test_a_noun_in_er_is_no_verb(qpv):
+    """« poulailler », « loyer », « foyer » end like infinitives, but the French word list has no
+    tense of them: nouns, the subject (« un poulailler pour le quartier » is not every record
+    saying « quartier »); « préparer » has tenses (« préparez »): a verb that frames."""
+    from qpvcli.search.ranking import _a_verb
+
+    assert [w for w in ("poulailler", "loyer", "foyer", "preparer", "designer") if _a_verb(w)] == [
+        "preparer",
+        "designer",
+    ]
+    result = qpv.search("un poulailler pour le quartier")
+    assert result.hits == [] and result.unknown == ["poulailler"]

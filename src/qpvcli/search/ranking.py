@@ -586,7 +586,7 @@ def _a_verb(word: str) -> bool:
     if len(word) < 5 or _rarely_said(word):
         return False
     if word.endswith("er"):
-        return not word.endswith("ier") and word not in _NOT_INFINITIVES
+        return not word.endswith("ier") and word not in _NOT_INFINITIVES and _conjugates(word[:-2])
     if len(word) >= 6 and word.endswith("ent") and not word.endswith("ment"):
         return True
     return _conjugated(word)
@@ -600,6 +600,14 @@ _CONJUGATIONS = (
     ("ait", ("er", "re", "ir")), ("aient", ("er", "re", "ir")),
     ("ons", ("er",)), ("ez", ("er",)),
 )  # fmt: skip
+
+
+def _conjugates(base: str) -> bool:
+    """Whether the French word list has a tense of the verb in -er of this base: « préparer »
+    (« préparez », « préparait ») is a verb; « poulailler », « loyer », « foyer » are nouns."""
+    from ..lexicon import available, is_word
+
+    return not available() or any(is_word(base + ending) for ending in ("ez", "ons", "ait", "aient", "ant"))
 
 
 def _conjugated(word: str) -> bool:
