@@ -1221,3 +1221,15 @@ def test_a_noun_in_er_is_no_verb(qpv):
     ]
     result = qpv.search("un poulailler pour le quartier")
     assert result.hits == [] and result.unknown == ["poulailler"]
+
+
+def test_a_word_given_its_own_stem_is_no_family_of_a_shorter_one(tmp_path):
+    """« département » was given its own stem (not « départ »): « départ » does not find it as
+    its family; « départementale » still finds « département »."""
+    engine = small(
+        tmp_path,
+        {"id": "dep", "action": 1, "titre": "Un atlas du département", "description": BODY},
+        {"id": "autre", "action": 8, "titre": "Un arbre", "description": BODY},
+    )
+    assert ids(engine, "départ") == []
+    assert ids(engine, "départementale") == ["dep"]

@@ -33,6 +33,7 @@ FAMILY_ENDINGS = (
     "ion", "iqu", "al", "el", "er", "ier", "ant", "anc", "enc", "ur", "abl", "if", "iv", "alit", "ionnel",
 )  # fmt: skip
 _FAMILY_ENDINGS = frozenset(FAMILY_ENDINGS)
+_STEMS_APART = frozenset(STEM_OVERRIDES.values())
 
 
 def same_family(short: str, long: str) -> bool:
@@ -43,7 +44,9 @@ def same_family(short: str, long: str) -> bool:
 def family(index: Index, s: str) -> list[str]:
     """Indexed stems of the same family: one is the other with a derivational ending, or both
     are one root with two (intercultur-al / intercultur-el: « interculturalité »,
-    « interculturel »)."""
+    « interculturel »). A stem given to a word apart (text.STEM_OVERRIDES: « département » is
+    not « départ », « environnement » not « environ ») is not the family of a shorter stem
+    (« environnementale » still meets « environnement »)."""
     out = [x for x in index.stems_extending(s) if same_family(s, x)] if len(s) >= MIN_FAMILY_PREFIX else []
     for k in range(MIN_FAMILY_PREFIX, len(s)):
         if s[k:] in _FAMILY_ENDINGS:
@@ -51,7 +54,7 @@ def family(index: Index, s: str) -> list[str]:
             if index.has(root):
                 out.append(root)
             out += [x for x in index.stems_extending(root) if x != s and x[k:] in _FAMILY_ENDINGS]
-    return list(dict.fromkeys(out))
+    return [x for x in dict.fromkeys(out) if len(x) <= len(s) or x not in _STEMS_APART]
 
 
 def typos(index: Index, term: str) -> list[tuple[str, int]]:
