@@ -961,7 +961,9 @@ def test_a_sigle_is_not_met_by_a_longer_word_stemmed_to_its_letters(qpv):
     qpv.search("x", limit=1)
 
     def senses(query):
-        return {alt for t in ranking.understand(qpv._index, query) for alt, _, how in t.phrases if how == "sigle"}
+        return {
+            alt for t in ranking.understand(qpv._index, query) for alt, _, how in t.phrases if how.startswith("sigle")
+        }
 
     assert ("bureau", "etud") not in senses("des petites bêtes dans les plantes")
     assert ("bureau", "etud") in senses("BET")
@@ -1233,3 +1235,38 @@ def test_a_word_given_its_own_stem_is_no_family_of_a_shorter_one(tmp_path):
     )
     assert ids(engine, "départ") == []
     assert ids(engine, "départementale") == ["dep"]
+
+
+def test_a_sigle_of_the_field_met_only_by_what_it_is_about_is_absent(tmp_path, with_subjects):
+    """A sigle's full name is what it is; its other senses, what it is about (« EHPAD » →
+    « seniors »). A sigle that names a subject of the field, whose full name no record says,
+    is an absent subject: « EHPAD » does not list the records about seniors. A sigle that is
+    no such subject is still found by what it is about."""
+    from qpvcli import thesaurus
+
+    path = thesaurus.THESAURUS_FILE
+    sigles = """
+[[sigles]]
+sigle = "PTQ"
+sens = ["patinoire du quartier", "seniors"]
+source = "test"
+
+[[sigles]]
+sigle = "SNQ"
+sens = ["senior du quartier", "seniors"]
+source = "test"
+
+[[sujets]]
+mots = ["PTQ"]
+source = "test"
+"""
+    path.write_text(path.read_text(encoding="utf-8") + sigles, encoding="utf-8")
+    thesaurus.load.cache_clear()
+    engine = small(
+        tmp_path,
+        {"id": "seniors", "action": 2, "titre": "Les seniors", "description": BODY},
+        {"id": "autre", "action": 8, "titre": "Un arbre", "description": BODY},
+    )
+    result = engine.search("PTQ")
+    assert result.hits == [] and result.unknown == ["PTQ"]
+    assert ids(engine, "SNQ") == ["seniors"]

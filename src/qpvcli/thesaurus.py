@@ -32,6 +32,8 @@ NOTION = "notion"
 # A subject of the field (« crèche », « santé mentale »): named in a query and written in no
 # record, the query's subject is absent, whatever its other words find (see ranking.missing).
 SUBJECT = "sujet"
+SIGLE = "sigle"  # a sigle's full name (its first sense), or the sigle for its full name
+LOOSE_SIGLE = "sigle, sens large"  # what a sigle is about (« EHPAD » → « seniors »)
 
 
 class ThesaurusError(QpvError):
@@ -142,10 +144,11 @@ def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple
                     found.append((alt, how))
 
     for entry in data.get("sigles", []):
-        add(entry["sigle"], entry["sens"], "sigle")
+        add(entry["sigle"], entry["sens"][:1], SIGLE)  # its full name
+        add(entry["sigle"], entry["sens"][1:], LOOSE_SIGLE)  # what it is about
         # The sigle said in full (its first sense, the letters spelt out) finds a record that
         # writes only the sigle; the looser senses that follow do not.
-        add(entry["sens"][0], [entry["sigle"]], "sigle")
+        add(entry["sens"][0], [entry["sigle"]], SIGLE)
     for entry in data.get("equivalents", []):
         # A group of départements (« Aquitaine », « neuf-trois ») is searched by their names,
         # which the index holds only for the records located there: their codes would also be

@@ -19,7 +19,7 @@ from operator import add, and_, itemgetter, lt, ne, not_, sub, truediv
 from typing import NamedTuple
 
 from ..text import INVERTED, MAX_QUERY_CHARS, STOP_WORDS, analyse, cut, fold, normalise, prepare, token_terms, words
-from ..thesaurus import NOTION
+from ..thesaurus import LOOSE_SIGLE, NOTION, SIGLE
 from . import cost
 from .expansion import MISTYPED_ROUTES, PREFIX_ROUTE, expand, suggest
 from .index import FIELD_NAMES, Index, positions_from, positions_without, top_positions
@@ -365,7 +365,7 @@ def understand(
             if size == 1 and len(words_[i]) > len(stems_[i]) + 1:
                 # A sigle is typed as such (« BET », « EPCIs », « GPSEA »: « gpse »), not as a
                 # longer word that stems to its letters (« bêtes »: « bet »).
-                alternatives = [(alt, how) for alt, how in alternatives if how != "sigle"]
+                alternatives = [(alt, how) for alt, how in alternatives if how not in (SIGLE, LOOSE_SIGLE)]
             if alternatives:
                 break
         else:
@@ -477,7 +477,7 @@ def _absent_subjects(
 def _of_the_domain(term: QueryTerm) -> bool:
     """Whether a query term names the catalogue's own field (see DOMAIN_WORDS)."""
     return term.word in DOMAIN_WORDS or any(
-        how == "sigle" and not DOMAIN_STEMS.isdisjoint(stems) for stems, _, how in term.phrases
+        how in (SIGLE, LOOSE_SIGLE) and not DOMAIN_STEMS.isdisjoint(stems) for stems, _, how in term.phrases
     )
 
 
@@ -832,8 +832,13 @@ def missing(index: Index, subject: list[QueryTerm]) -> tuple[list[str], bool]:
     a theme counting for half of one when the query has others (« revitalisation des commerces
     de proximité »: no record speaks of shops, the word is only in a theme's vocabulary)."""
     unknown = [q.word for q in subject if not q.variants and not any(index.has(s) for p in q.phrases for s in p[0])]
-    if any(_a_subject(index, word) for word in unknown):  # a subject of the field no record treats
-        return unknown, True
+    # A subject of the field no record treats; a sigle of one met only by what it is about
+    # (« EHPAD » by « seniors »: no record speaks of an EHPAD).
+    loose = [
+        q.word for q in subject if not q.variants and q.phrases and {how for *_, how in q.phrases} == {LOOSE_SIGLE}
+    ]
+    if any(_a_subject(index, word) for word in unknown + loose):
+        return unknown + [w for w in loose if _a_subject(index, w)], True
     weak = [q.word for q in subject if _only_in_themes(q)]
     # A notion of the thesaurus said nowhere (« cours de français ») counts as many words as it has.
     size = {q.word: len(analyse(q.word)) if " " in q.word else 1 for q in subject}
