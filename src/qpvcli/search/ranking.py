@@ -465,7 +465,7 @@ def _absent_subjects(
                 and compounds.isdisjoint(span)
                 and index.a_subject(tuple(stems_[i : i + size]))
             ):
-                first = next(n for n, t in enumerate(terms) if t.word in span)
+                first = next((n for n, t in enumerate(terms) if t.word in span), len(terms))
                 rest = [t for t in terms[first:] if t.word not in span]
                 terms = [*terms[:first], QueryTerm(" ".join(span), {}, [], False), *rest]
                 i += size - 1
