@@ -525,12 +525,17 @@ def test_a_thesaurus_phrase_counts_where_its_words_are_said_together(tmp_path):
 def with_notion(tmp_path, monkeypatch):
     """The bundled thesaurus plus two notions: « habitat participatif », said also « coopérative
     d'habitants », and « économie sociale et solidaire », the full name of the sigle « ESS »."""
+    notion = '\n[[notions]]\nterme = "habitat participatif"\nsens = ["coopérative d\'habitants"]\n'
+    notion += '\n[[notions]]\nterme = "économie sociale et solidaire"\n'
+    yield from _bundled_thesaurus_plus(tmp_path, monkeypatch, notion)
+
+
+def _bundled_thesaurus_plus(tmp_path, monkeypatch, entries: str):
+    """The bundled thesaurus with some entries appended, read instead of it (a fixture's body)."""
     from qpvcli import thesaurus
 
     path = tmp_path / "thesaurus.toml"
-    notion = '\n[[notions]]\nterme = "habitat participatif"\nsens = ["coopérative d\'habitants"]\n'
-    notion += '\n[[notions]]\nterme = "économie sociale et solidaire"\n'
-    path.write_text(thesaurus.THESAURUS_FILE.read_text(encoding="utf-8") + notion, encoding="utf-8")
+    path.write_text(thesaurus.THESAURUS_FILE.read_text(encoding="utf-8") + entries, encoding="utf-8")
     monkeypatch.setattr(thesaurus, "THESAURUS_FILE", path)
     thesaurus.load.cache_clear()
     yield
@@ -1164,15 +1169,8 @@ def test_a_verb_in_the_plural_is_found_by_its_infinitive(tmp_path):
 @pytest.fixture
 def with_subjects(tmp_path, monkeypatch):
     """The bundled thesaurus plus subjects of the field: « patinoire », « santé mentale »."""
-    from qpvcli import thesaurus
-
-    path = tmp_path / "thesaurus.toml"
     subjects = '\n[[sujets]]\nmots = ["patinoire", "santé mentale", "chauffe-bain"]\nsource = "test"\n'
-    path.write_text(thesaurus.THESAURUS_FILE.read_text(encoding="utf-8") + subjects, encoding="utf-8")
-    monkeypatch.setattr(thesaurus, "THESAURUS_FILE", path)
-    thesaurus.load.cache_clear()
-    yield
-    thesaurus.load.cache_clear()
+    yield from _bundled_thesaurus_plus(tmp_path, monkeypatch, subjects)
 
 
 def test_a_subject_of_the_field_that_no_record_treats_empties_the_query(tmp_path, with_subjects):
