@@ -83,8 +83,8 @@ def _stem_of_verb(index: Index, term: str) -> str:
     """The stem of a word the catalogue does not write, read as its verb when the stemmer
     leaves a plural present whole (« rémunèrent », « impliquent », « gèrent » are not cut: the
     stem of « rémunérer », « impliquer », « gérer » is looked up where the word's own is not
-    in the catalogue, and the infinitive is a French word; « finissent » is « finir »; « moment » is
-    no verb)."""
+    in the catalogue and the infinitive is a French word; « finissent » is « finir »;
+    « moment » is no verb)."""
     own = stem(term)
     if index.has(own) or not term.endswith("ent") or len(term) < 6:
         return own

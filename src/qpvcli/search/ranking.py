@@ -450,8 +450,8 @@ def _absent_subjects(
     """The terms with each subject of the field of several words (thesaurus « sujets »:
     « santé mentale », « violences conjugales ») one of whose words no record has, even
     approximately, made one unknown word: not « santé » found and « mentale » missing. A
-    subject whose words are all found is searched by its words. A hyphenated word (« chauffe-eau »)
-    is left to the compounds (see _compounds_found)."""
+    subject whose words are all found is searched by its words. A hyphenated word
+    (« chauffe-eau ») is left to the compounds (see _compounds_found)."""
     unknown = {t.word for t in terms if not (t.variants or t.phrases)}
     if not unknown:
         return terms
@@ -506,8 +506,9 @@ _SUBJECT_BEFORE = {"aller": "vers", "allez": "vers", "allons": "vers"}
 # Words that are generic after a given stop word, in a locution: « au lieu de » (not « un
 # lieu », « tiers-lieu »).
 _GENERIC_AFTER = {"lieu": "au"}
-# The asker's own place, after a possessive (« dans ma ville », « notre commune », « mon
-# territoire »), is where they ask from, not what they ask about.
+# The asker's own place, after a possessive (« dans ma ville », « notre commune »), is where
+# they ask from, not what they ask about (not « mon territoire »: knowing one's territory is a
+# subject, « les vulnérabilités de mon territoire »).
 _POSSESSIVES = frozenset(("ma", "mon", "mes", "notre", "nos", "votre", "vos"))
 _OWN_PLACES = frozenset(
     (
@@ -711,10 +712,10 @@ def _elided() -> re.Pattern:
 def _apostrophes_restored(index: Index, query: str) -> str:
     """The query as if typed with its apostrophes and its saints in full: « st etienne » is
     « saint etienne »; « lecole » is « l'école » where the catalogue lacks the whole word and
-    has the rest (four letters at least), and the whole is not itself a French word; « dune », « dun », « quil », « cest » are
-    « d'une », « d'un », « qu'il », « c'est » (their rest is a little word that follows such a
-    letter: « jeux » is no « j'eux »). A little word (« dont », « sans ») or a word of the
-    catalogue is kept whole."""
+    has the rest (four letters at least), and the whole is not itself a French word; « dune »,
+    « dun », « quil », « cest » are « d'une », « d'un », « qu'il », « c'est » (their rest is a
+    little word that follows such a letter: « jeux » is no « j'eux »). A little word (« dont »,
+    « sans ») or a word of the catalogue is kept whole."""
     from ..lexicon import is_word
 
     def restored(m: re.Match) -> str:
