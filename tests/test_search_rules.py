@@ -312,6 +312,8 @@ def test_a_place_abroad_is_found_as_such(tmp_path):
         ("trop de béton dans plusieurs quartiers", ["beton"]),
         ("des amis autour de soi", ["amis"]),
         ("des arbres dans ma commune", ["arbres"]),  # where the asker is, not what they ask
+        ("un gardien de quartier", ["gardien", "quartier"]),  # a compound: « quartier » is of the subject
+        ("un gardien du quartier", ["gardien"]),
         ("ceux qui font partie d'une asso", ["asso"]),
         ("la ville nourricière", ["ville", "nourriciere"]),
         ("liste-moi les cours d'école", ["cours", "ecole"]),

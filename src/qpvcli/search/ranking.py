@@ -427,8 +427,9 @@ def understand(
         terms = [t._replace(generic=True) if t.word in PLACE_KINDS else t for t in terms]
     # The catalogue's own field frames a query that has another subject: it is left out (as a
     # generic word it would still be scored in nearly every record of a large catalogue).
-    if any(not t.generic for t in terms if not _of_the_domain(t)):
-        terms = [t for t in terms if not _of_the_domain(t)]
+    framing = [_of_the_domain(t) and t.word not in subject_here for t in terms]
+    if any(not t.generic for t, frames in zip(terms, framing, strict=True) if not frames):
+        terms = [t for t, frames in zip(terms, framing, strict=True) if not frames]
     if terms and all(t.generic for t in terms) and not other_subject:  # « comment faire »: they are the subject
         terms = [t._replace(generic=False) for t in terms]
     return terms
@@ -538,7 +539,11 @@ def _framing(raw: list[str]) -> tuple[set[str], set[str]]:
     # A verb joined to the pronoun after it asks or bids: « dites-moi », « pouvez-vous »,
     # « existe-t-il », « peut-on »; not its subject, whatever the catalogue has of it.
     generic.update(head for word in raw if "-" in word for head, *_, last in [word.split("-")] if last in INVERTED)
-    return generic, {w for w, after in pairs if _SUBJECT_BEFORE.get(w) == after}
+    subject = {w for w, after in pairs if _SUBJECT_BEFORE.get(w) == after}
+    # « régie de quartier », « fête de quartier »: the catalogue's own field in a compound is
+    # part of its subject (not « des quartiers », « du quartier », « en QPV »).
+    subject.update(w for before, w in pairs if before == "de" and w in DOMAIN_WORDS)
+    return generic, subject
 
 
 # Nouns ending like an infinitive in -er (the -ier ones are left out as a whole).
