@@ -125,6 +125,14 @@ def test_a_theme_word_finds_the_theme_below_the_word_itself(qpv):
     assert max(order.index(i) for i in by_word) < min(order.index(i) for i in by_theme)
 
 
+def test_an_everyday_word_of_a_theme_finds_its_records(qpv):
+    """« il fait trop chaud dans les classes » : « chaud » is a word of the theme « chaleur et
+    adaptation », whose records about schools (Ambition locale, Creil) it finds though they
+    never write it."""
+    found = ids(qpv, "je suis élu, il fait trop chaud dans les classes l'été, que faire ?", 3)
+    assert {"ambition-locale-ecoles", "creil-cours-oasis"} & set(found)
+
+
 def test_theme_filter_and_facet(qpv):
     sante = [e.id for e in qpv.select(qpv.filtres(themes=["santé"]))]
     assert "miramas-urbanisme-sante" in sante and "paris-ilots-de-fraicheur" not in sante
@@ -311,6 +319,8 @@ def test_a_place_abroad_is_found_as_such(tmp_path):
         ("des projets importants pour les écoles", ["ecoles"]),
         ("trop de béton dans plusieurs quartiers", ["beton"]),
         ("des amis autour de soi", ["amis"]),
+        ("nous voulons des arbres", ["arbres"]),  # what the asker wants, not what they ask about
+        ("ma commune souhaite des arbres", ["arbres"]),
         ("des arbres dans ma commune", ["arbres"]),  # where the asker is, not what they ask
         ("un gardien de quartier", ["gardien", "quartier"]),  # a compound: « quartier » is of the subject
         ("un gardien du quartier", ["gardien"]),

@@ -101,6 +101,11 @@ GENERIC_WORDS = frozenset(
         *("soutenu", "soutenus", "soutenue", "soutenues", "soutient", "soutiennent", "soutenir"),
         "cherche",
         "soi",  # « autour de soi »: a pronoun the stop words lack
+        # vouloir, pouvoir, devoir, souhaiter, savoir: what the asker wants or can, not what
+        # they ask about (not « pouvoir », « devoir »: « pouvoir d'agir », « aide aux devoirs »)
+        *("veut", "voulons", "voulez", "veulent", "voudrait", "voudrions", "voulait"),
+        *("pouvez", "pourrais", "pourrions", "devons", "devez", "devrait", "savons"),
+        *("souhaite", "souhaitons", "souhaitez", "souhaitent"),
         "chercher",
         "besoin",
         "veux",
