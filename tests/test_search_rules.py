@@ -1280,3 +1280,21 @@ source = "test"
     result = engine.search("PTQ")
     assert result.hits == [] and result.unknown == ["PTQ"]
     assert ids(engine, "SNQ") == ["seniors"]
+
+
+def test_no_word_of_the_thesaurus_stems_to_a_sigle_of_it():
+    """« repas » stemmed to « rep », « pluie » to « plui »: typed « REP+ », « PLUi », the sigle
+    met the meals' and the rain's equivalents. A word that Snowball cuts to a sigle's letters
+    gets its own stem (text.STEM_OVERRIDES)."""
+    from qpvcli.text import analyse, fold, stem
+    from qpvcli.thesaurus import THESAURUS_FILE
+
+    data = tomllib.loads(THESAURUS_FILE.read_text(encoding="utf-8"))
+    sigles = {stem(a[0]): e["sigle"] for e in data["sigles"] if len(a := analyse(e["sigle"])) == 1}
+    keys = [e["terme"] for e in data["equivalents"]] + [w for e in data["synonymes"] for w in e["mots"]]
+    clashes = [
+        (word, sigles[s])
+        for word in keys
+        if len(a := analyse(word)) == 1 and (s := stem(a[0])) in sigles and fold(a[0]) != fold(sigles[s]).lower()
+    ]
+    assert clashes == []

@@ -258,6 +258,11 @@ STEM_OVERRIDES = {
     **dict.fromkeys(("fermer", "fermeture", "fermetures"), "fermer"),  # not the « ferme »
     **dict.fromkeys(("stationnement", "stationnements"), "stationnement"),  # not a « station »
     **dict.fromkeys(("terrasse", "terrasses"), "terrasse"),  # not « terre »
+    # words Snowball cuts to a sigle of the thesaurus: typed, the sigle met their equivalents
+    "repas": "repas",  # not REP (« REP+ » found « cuisine », « aliment »)
+    **dict.fromkeys(("pluie", "pluies"), "pluie"),  # not PLUi
+    **dict.fromkeys(("bete", "betes"), "bete"),  # not BET
+    "boxe": "boxe",  # the sport, not a lock-up « box » (« boxes » stays the plural of « box »)
     **dict.fromkeys(("villa", "villas"), "villa"),  # not « ville »
     "mars": "mars",  # not a « mare »
     **dict.fromkeys(("preservatif", "preservatifs"), "preservatif"),  # not « préservation »
