@@ -1298,3 +1298,9 @@ def test_no_word_of_the_thesaurus_stems_to_a_sigle_of_it():
         if len(a := analyse(word)) == 1 and (s := stem(a[0])) in sigles and fold(a[0]) != fold(sigles[s]).lower()
     ]
     assert clashes == []
+
+
+def test_taking_refuge_is_not_the_refugees(qpv):
+    """« réfugiés » has its own stem (not « refuge »); « se réfugier » is taking refuge: the
+    cool places (« lieux refuges »), not an absent subject."""
+    assert ids(qpv, "se réfugier au frais", 1) == ["paris-ilots-de-fraicheur"]

@@ -226,6 +226,7 @@ STEM_OVERRIDES = {
     **dict.fromkeys(("mere", "meres"), "mere"),
     **dict.fromkeys(("vente", "ventes"), "vente"),
     **dict.fromkeys(("refugie", "refugies", "refugiee", "refugiees"), "refugi"),
+    "refugier": "refug",  # « se réfugier » is taking refuge (« lieux refuges »), not the refugees
     **dict.fromkeys(("restaurant", "restaurants"), "restaurant"),
     **dict.fromkeys(("isolation", "isolations"), "isolation"),
     **dict.fromkeys(("aidant", "aidants", "aidante", "aidantes"), "aidant"),
