@@ -732,12 +732,14 @@ def _apostrophes_restored(index: Index, query: str) -> str:
         if m.group(1):
             saint = _SAINTS[m.group(1).lower()]
             return saint.capitalize() if m.group(1)[0].isupper() else saint
-        whole, rest = fold(m.group()), fold(m.group(3))
+        letter, rest = m.group(2).lower(), fold(m.group(3))
+        little = rest in _AFTER_ELISION.get(letter, ())
+        if not little and (letter not in "dl" or len(rest) <= 3):  # most words: no look-up
+            return m.group()
+        whole = fold(m.group())
         if whole in STOP_WORDS or index.word(whole) is not None:
             return m.group()
-        if rest in _AFTER_ELISION.get(m.group(2).lower(), ()) or (
-            m.group(2).lower() in "dl" and len(rest) > 3 and not is_word(whole) and _a_word_here(index, rest)
-        ):
+        if little or (not is_word(whole) and _a_word_here(index, rest)):
             return f"{m.group(2)}'{m.group(3)}"
         return m.group()
 
