@@ -303,7 +303,7 @@ def _table_rows(path: Path) -> dict[str, list[tuple]]:
     try:
         tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         assert {"postings", "vocabulaire", "exemples", "niveaux", "exemple_partenaires", "meta"} <= set(tables)
-        rows = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+        rows = {t: sorted(conn.execute(f"SELECT * FROM {t}"), key=repr) for t in tables}
         rows["meta"] = [r for r in rows["meta"] if r[0] != "signe_le"]
         # The postings in the order they were written, too (that of the stems' numbers).
         rows["postings_order"] = conn.execute("SELECT stem, segment FROM postings ORDER BY rowid").fetchall()

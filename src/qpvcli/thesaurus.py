@@ -29,9 +29,6 @@ _KINDS = {
 # A notion is searched whole, never by its words alone (see load): the comment of its own
 # phrase names it, after this prefix.
 NOTION = "notion"
-# A subject of the field (« crèche », « santé mentale »): named in a query and written in no
-# record, the query's subject is absent, whatever its other words find (see ranking.missing).
-SUBJECT = "sujet"
 SIGLE = "sigle"  # a sigle's full name (its first sense), or the sigle for its full name
 LOOSE_SIGLE = "sigle, sens large"  # what a sigle is about (« EHPAD » → « seniors »)
 
@@ -121,8 +118,13 @@ def _notion_conflicts(data: dict[str, Any], label: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]]]:
-    """(synonyms, expansions) as stems, from thesaurus.toml and the list of départements."""
+def load() -> tuple[
+    dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]], frozenset[tuple[str, ...]]
+]:
+    """(synonyms, expansions, subjects) as stems, from thesaurus.toml and the list of
+    départements. A subject of the field (« crèche », « santé mentale »), named in a query and
+    written in no record, makes the query's subject absent, whatever its other words find (see
+    ranking.missing)."""
     from .territoires import DEPARTEMENTS
 
     data = _checked()
@@ -166,15 +168,13 @@ def load() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple
             # A sigle's full name (« Petites villes de demain ») also finds the sigle (« PVD »).
             alternatives += [(alt, NOTION) for alt, _ in expansions.get(key, []) if (alt, NOTION) not in alternatives]
             expansions[key] = alternatives
+    subjects = set()
     for entry in data.get("sujets", []):
         for text in entry["mots"]:
-            # A hyphenated word no record has is one unknown word, glued (« chauffeeau »).
-            glued = {_stems(text.replace("-", ""))} if "-" in text and " " not in text.strip() else set()
-            for key in _keys(text) | glued:
-                found = expansions.setdefault(key, [])
-                if (key, SUBJECT) not in found:
-                    found.append((key, SUBJECT))
-    return synonyms, expansions
+            subjects |= _keys(text)
+            if "-" in text and " " not in text.strip():  # a hyphenated word no record has is one
+                subjects.add(_stems(text.replace("-", "")))  # unknown word, glued (« chauffeeau »)
+    return synonyms, expansions, frozenset(subjects)
 
 
 def _checked() -> dict[str, Any]:

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ..fields import SEARCH_FIELDS
 from ..text import MARK, cut, cut_prepared, phonetics, prepare, prepare_all, stem, stem_all, token_terms
-from ..thesaurus import SUBJECT
 
 if TYPE_CHECKING:  # a search imports this module: the parallel build's modules only when building
     from multiprocessing.connection import Connection
@@ -346,7 +345,7 @@ class IndexBuilder:
             "INSERT INTO mots_longueur VALUES (?, ?)",
             ((n, "\n".join(rows)) for n, rows in groupby(by_length, key=len)),
         )
-        synonyms, expansions = load_thesaurus()
+        synonyms, expansions, subjects = load_thesaurus()
         conn.executemany(
             "INSERT INTO synonymes VALUES (?, ?)", ((s, o) for s, others in synonyms.items() for o in others)
         )
@@ -354,6 +353,7 @@ class IndexBuilder:
             "INSERT INTO expansions VALUES (?, ?, ?)",
             ((" ".join(key), " ".join(alt), how) for key, alts in expansions.items() for alt, how in alts),
         )
+        conn.executemany("INSERT INTO sujets VALUES (?)", ((" ".join(key),) for key in sorted(subjects)))
         conn.executescript(indexes)
 
 
@@ -497,7 +497,7 @@ def _failed(detail: str) -> OSError:
     return OSError(0, f"l'indexation dans un second processus a échoué ({detail})")
 
 
-INDEX_TABLES = ("postings", "vocabulaire", "mots_longueur", "synonymes", "expansions")
+INDEX_TABLES = ("postings", "vocabulaire", "mots_longueur", "synonymes", "expansions", "sujets")
 
 
 QUEUE_DEPTH = 8  # batches received ahead by the second process (~1 MB each)
@@ -819,15 +819,12 @@ class Index:
 
     def expansions(self, key: tuple[str, ...]) -> list[tuple[tuple[str, ...], str]]:
         """What a sequence of query stems stands for in the thesaurus: (stems, how) each."""
-        rows = self.conn.execute(
-            "SELECT stems, comment FROM expansions WHERE cle = ? AND comment != ?", (" ".join(key), SUBJECT)
-        )
+        rows = self.conn.execute("SELECT stems, comment FROM expansions WHERE cle = ?", (" ".join(key),))
         return [(tuple(stems.split()), how) for stems, how in rows]
 
     def a_subject(self, key: tuple[str, ...]) -> bool:
-        """Whether a sequence of stems names a subject of the field (thesaurus.SUBJECT)."""
-        found = "SELECT 1 FROM expansions WHERE cle = ? AND comment = ? LIMIT 1"
-        return self.conn.execute(found, (" ".join(key), SUBJECT)).fetchone() is not None
+        """Whether a sequence of stems names a subject of the field (thesaurus « sujets »)."""
+        return self.conn.execute("SELECT 1 FROM sujets WHERE cle = ?", (" ".join(key),)).fetchone() is not None
 
     def idf(self, s: str) -> float:
         """Inverse document frequency of a stem (0 when it is in no record)."""
