@@ -367,7 +367,7 @@ def territory_matches(query: str, place: Sequence[str | None]) -> bool:
         return not pays or _place_key(pays) == "france"
     if pays and _place_key(pays) == key:
         return True
-    if bool(nom) and name_matches(_SAINT.get(key.split(" ")[0], "") + " " + key, nom):
+    if nom and name_matches(_SAINT.get(key.split(" ")[0], "") + " " + key, nom):
         return True
     # A département or région misspelt (« Seine-Saint-Dennis », « Ocitanie »), as search forgives
     # a typo: the closest name within the typo budget.

@@ -244,7 +244,9 @@ STEM_OVERRIDES = {
     # found by a hunt over the catalogue's vocabulary and everyday words: each would find
     # records that say another word
     "seine": "seine",  # not « au sein de »
-    **dict.fromkeys(("communication", "communications"), "communic"),  # not « commune »
+    **dict.fromkeys(
+        ("communication", "communications", "communiquer", "communique", "communiquent"), "communic"
+    ),  # not « commune »
     **dict.fromkeys(("environnement", "environnements"), "environnement"),  # not « environ »
     **dict.fromkeys(("departement", "departements"), "departement"),  # not « départ »
     **dict.fromkeys(("aire", "aires"), "aire"),  # not « air »
@@ -254,7 +256,7 @@ STEM_OVERRIDES = {
     **dict.fromkeys(("petition", "petitions"), "petition"),  # not « petit »
     **dict.fromkeys(("publication", "publications"), "publication"),  # not « publique »
     **dict.fromkeys(("moisi", "moisie", "moisis", "moisies"), "moisi"),  # not « mois »
-    **dict.fromkeys(("note", "notes"), "note"),  # not « notamment »
+    **dict.fromkeys(("note", "notes", "noter", "notee", "notees"), "note"),  # not « notamment »
     **dict.fromkeys(("courir", "courant", "courants", "course", "courses"), "cour_"),  # not « cour »
     **dict.fromkeys(("fermer", "fermeture", "fermetures"), "fermer"),  # not the « ferme »
     **dict.fromkeys(("stationnement", "stationnements"), "stationnement"),  # not a « station »
@@ -273,12 +275,10 @@ STEM_OVERRIDES = {
     **dict.fromkeys(("francais", "francaise", "francaises"), "francais"),  # not « France »
     **dict.fromkeys(("traitement", "traitements"), "traitement"),  # not a « trait »
     **dict.fromkeys(("semer", "semis", "semence", "semences"), "semis"),  # not « semi- »
-    **dict.fromkeys(("noter", "notee", "notees"), "note"),  # not « notamment »
     **dict.fromkeys(("mine", "mines"), "mine"),  # not « mini- »
     **dict.fromkeys(("punir", "punition", "punitions"), "punir"),  # not « punaises »
     **dict.fromkeys(("glace", "glaces"), "glace"),  # not the Glacis
     **dict.fromkeys(("genereux", "genereuse", "genereuses"), "genereu"),  # not « générations »
-    **dict.fromkeys(("communiquer", "communique", "communiquent"), "communic"),  # as « communication »
     **dict.fromkeys(
         (
             "climatiser",

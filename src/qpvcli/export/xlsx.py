@@ -4,8 +4,7 @@ Sheet « Exemples »: one row per record, the columns of `fields.columns()` with
 labels, what a reader looks for first (action number, title, description) in front and kept in
 view when scrolling right (see sheet_columns), header frozen, auto-filter, useful widths, long
 text wrapped, the first link of a cell clickable, ids and département codes as text, costs as
-numbers in euros. Sheet « Actions »: the
-table of contents with counts. Sheet « Source »: citation, date, reproducing command.
+numbers in euros. Sheet « Actions »: the table of contents with counts. Sheet « Source »: citation, date, reproducing command.
 XlsxWriter rather than openpyxl: twice as fast for 100,000 rows in less memory
 (benchmarks/xlsx.py, docs/performance.md); its constant-memory mode writes row by row.
 A text cell that a spreadsheet could run as a formula gets a leading apostrophe, as in CSV.

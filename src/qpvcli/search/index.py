@@ -711,7 +711,7 @@ class Index:
         found = self.raw(s)
         if found is not None:
             docs, impacts, masks = found
-            idf = bm25_idf(self.n_docs, len(docs))
+            idf = _idf(self.n_docs, len(docs))
             found = (docs, array("f", map(idf.__mul__, impacts)), masks)
         self._postings[s] = found
         return found
@@ -736,7 +736,7 @@ class Index:
             return found[1][j]
         found = self.raw(s)
         assert found is not None
-        return array("f", (bm25_idf(self.n_docs, len(found[0])) * found[1][j],))[0]
+        return array("f", (_idf(self.n_docs, len(found[0])) * found[1][j],))[0]
 
     def has(self, s: str) -> bool:
         if s in self._raw:
@@ -829,9 +829,9 @@ class Index:
     def idf(self, s: str) -> float:
         """Inverse document frequency of a stem (0 when it is in no record)."""
         found = self.raw(s)
-        return 0.0 if found is None else bm25_idf(self.n_docs, len(found[0]))
+        return 0.0 if found is None else _idf(self.n_docs, len(found[0]))
 
 
-def bm25_idf(n_docs: int, df: int) -> float:
+def _idf(n_docs: int, df: int) -> float:
     """The idf of a word in `df` of `n_docs` records (BM25's, never negative)."""
     return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))

@@ -445,11 +445,6 @@ def _a_subject(index: Index, word: str) -> bool:
     return index.a_subject(tuple(index.stem_of(w) for w in analyse(word)))
 
 
-def _only_in_themes(term: QueryTerm) -> bool:
-    """Whether a term is found only among the words of a theme, which no record writes."""
-    return bool(term.variants) and not term.phrases and all(how == "thème" for _, how in term.variants.values())
-
-
 def _absent_subjects(
     index: Index, words_: list[str], stems_: list[str], terms: list[QueryTerm], raw: list[str]
 ) -> list[QueryTerm]:
@@ -850,9 +845,14 @@ def missing(index: Index, subject: list[QueryTerm]) -> tuple[list[str], bool]:
     loose = [
         q.word for q in subject if not q.variants and q.phrases and {how for *_, how in q.phrases} == {LOOSE_SIGLE}
     ]
-    if any(_a_subject(index, word) for word in unknown + loose):
-        return unknown + [w for w in loose if _a_subject(index, w)], True
-    weak = [q.word for q in subject if _only_in_themes(q)]
+    named = [word for word in unknown + loose if _a_subject(index, word)]
+    if named:
+        return unknown + [w for w in loose if w in named], True
+    weak = [
+        q.word
+        for q in subject
+        if q.variants and not q.phrases and all(how == "thème" for _, how in q.variants.values())
+    ]
     # A notion of the thesaurus said nowhere (« cours de français ») counts as many words as it has.
     size = {q.word: len(analyse(q.word)) if " " in q.word else 1 for q in subject}
     said = sum(size.values())
