@@ -22,7 +22,7 @@ from qpvcli.fields import action_search_text, search_texts
 from qpvcli.text import fold
 
 RELEVANCE = Path(__file__).resolve().parents[1] / "tests" / "relevance"
-BLIND_SETS = tuple(f"--blind{n}" for n in ("", *range(2, 18)))
+BLIND_SETS = tuple(f"--blind{n}" for n in ("", *range(2, 19)))
 if unknown := [a for a in sys.argv[1:] if a.startswith("--blind") and a not in BLIND_SETS]:
     sys.exit(f"jeu inconnu : {unknown[0]} (de --blind à {BLIND_SETS[-1]})")
 JUDGED = RELEVANCE / next((f"{a[2:]}.toml" for a in sys.argv if a in BLIND_SETS), "judged.toml")
