@@ -887,12 +887,14 @@ def test_a_french_word_or_a_thesaurus_word_is_not_the_beginning_of_another(qpv):
 
 def test_ete_is_summer_or_a_participle_not_a_stop_word(qpv):
     """« été » was a stop word (« a été financé »): « confort d'été » then meant « confort », and
-    « été » alone found nothing. It is a framing word: summer when it is all there is."""
+    « été » alone found nothing. It is a framing word: summer when it is all there is; after
+    « avoir », the participle, no word at all (see test_the_participle_ete_is_no_summer)."""
     from qpvcli.search import ranking
 
     qpv.search("x", limit=1)
     terms = ranking.understand(qpv._index, "projets qui ont été financés par l'ADEME")
-    assert next(t for t in terms if t.word == "ete").generic
+    assert [t.word for t in terms] == ["projets", "finances", "ademe"]
+    assert next(t for t in ranking.understand(qpv._index, "jardins pour l'été") if t.word == "ete").generic
     assert ids(qpv, "confort d'été", 1) == ["paris-ilots-de-fraicheur"]
     assert "paris-ilots-de-fraicheur" not in ids(qpv, "confort acoustique", 40)  # not « confort d'été »
 
@@ -1304,3 +1306,64 @@ def test_taking_refuge_is_not_the_refugees(qpv):
     """« réfugiés » has its own stem (not « refuge »); « se réfugier » is taking refuge: the
     cool places (« lieux refuges »), not an absent subject."""
     assert ids(qpv, "se réfugier au frais", 1) == ["paris-ilots-de-fraicheur"]
+
+
+@pytest.mark.parametrize(
+    ("word", "key"),
+    [
+        *(("profit", "profs"), ("galerie", "galère"), ("fournir", "fournaise"), ("génie", "gens")),
+        *(("lois", "loisirs"), ("mari", "mare"), ("manga", "manger"), ("acier", "ACI")),
+        *(("testament", "tester"), ("punis", "punaises")),
+    ],
+)
+def test_a_word_is_no_form_of_a_key_it_shares_a_stem_with(word, key):
+    """Snowball cuts « profit » and « profs », « galerie » and « galère » to one stem: typed, the
+    word met the equivalents of the thesaurus key (« profit » found the teachers). Such a word
+    gets a stem of its own (text.STEM_OVERRIDES), found by a hunt over the French word list."""
+    from qpvcli.text import analyse, stem
+
+    assert stem(analyse(word)[0]) != stem(analyse(key)[0])
+
+
+def test_a_word_of_its_own_finds_nothing_of_the_key(qpv):
+    """« galerie marchande » met « galère »'s equivalents (hardship), « profit » the teachers'."""
+    assert qpv.search("galerie marchande").hits == []
+    assert qpv.search("profit").hits == [] and qpv.search("profit").unknown == ["profit"]
+
+
+def test_the_participle_ete_is_no_summer(tmp_path):
+    """« a été réalisé » says nothing of summer: a query about summer must not find it, and
+    « ce qui a été fait » asks nothing of it; « l'été » in a record is the season."""
+    from qpvcli.text import analyse
+
+    assert "ete" not in analyse("le projet a été réalisé, les habitants ont déjà été consultés")
+    assert analyse("en été, il fait chaud") == ["ete", "fait", "chaud"]
+    engine = small(
+        tmp_path,
+        {"id": "participe", "action": 8, "titre": "Jardin", "description": BODY + "Un jardin a été planté."},
+        {"id": "saison", "action": 8, "titre": "Jardin", "description": BODY + "Un jardin ouvert l'été."},
+    )
+    assert ids(engine, "jardin en été") == ["saison", "participe"]
+    assert ids(engine, "été") == ["saison"]
+
+
+def test_what_one_learns_is_the_subject(qpv):
+    """« nager » is a verb, and a verb the catalogue lacks usually frames a question
+    (« préparer », « désigner »); what one learns is its subject: no record teaches swimming,
+    the children, the neighbourhood and the holidays only say to whom, where and when."""
+    found = qpv.search("apprendre à nager aux enfants du quartier pendant les vacances")
+    assert found.hits == [] and found.unknown == ["nager"]
+    assert qpv.search("savoir nager").hits == []
+    assert ids(qpv, "apprendre à faire du vélo", 1) == ["club-villes-cyclables-velo"]
+
+
+def test_a_key_is_said_with_the_little_words_of_a_name(qpv):
+    """« jardin d'enfants » (a kind of nursery, which no record has) is a notion searched whole:
+    « jardiner avec les enfants » is gardening with children, not a nursery; « les caisses
+    sont vides » still says « caisses vides », and a key written with another little word
+    (« faire avec les habitants ») or two subjects joined by « et » (« jeunes et transition
+    écologique ») is met whatever joins the words typed."""
+    assert qpv.search("jardin d'enfants").hits == []
+    assert ids(qpv, "jardiner avec les enfants", 1) == ["jardins-de-cocagne"]
+    assert ids(qpv, "les caisses sont vides", 1) == ["cap-territoires-durables"]
+    assert "banlieues-climat-jeunes" in ids(qpv, "impliquer les jeunes dans la transition écologique", 3)

@@ -11,7 +11,7 @@ a half-built store. It holds:
   that filters and sorting need;
 - `niveaux`, `partenaires` + `exemple_partenaires`, `territoires` + `exemple_territoires`:
   what filters and facets join on;
-- `postings`, `vocabulaire`, `mots_longueur`, `synonymes`, `expansions`, `sujets`: the search index (see
+- `postings`, `vocabulaire`, `mots_longueur`, `synonymes`, `expansions`, `sujets`, `cles_libres`: the search index (see
   `search.index`).
 
 Every read is a query: `show` reads one row, a search the postings of its terms.
@@ -30,7 +30,7 @@ from .text import analyse, fold_text
 if TYPE_CHECKING:
     from pathlib import Path
 
-STORE_FORMAT = 28
+STORE_FORMAT = 29
 APPLICATION_ID = 0x51505631  # "QPV1": a database of ours, not any SQLite file
 # Pages of 16 KB rather than SQLite's 4 KB: a record (~2 KB of JSON) and a stem's postings take
 # fewer pages; storing 100,000 records takes 1.1 s instead of 1.5 s (measured).
@@ -71,6 +71,7 @@ CREATE TABLE mots_longueur (longueur INTEGER PRIMARY KEY, mots TEXT NOT NULL);
 CREATE TABLE synonymes (stem TEXT NOT NULL, autre TEXT NOT NULL);
 CREATE TABLE expansions (cle TEXT NOT NULL, stems TEXT NOT NULL, comment TEXT NOT NULL);
 CREATE TABLE sujets (cle TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE cles_libres (cle TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 # The records' indexes are made once their rows are in, as soon as the last record is stored
 # (`Writer.finish`): made at the end, they cost 0.3 s at 100,000 records against 0.8 s kept up

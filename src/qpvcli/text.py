@@ -276,7 +276,10 @@ STEM_OVERRIDES = {
     **dict.fromkeys(("traitement", "traitements"), "traitement"),  # not a « trait »
     **dict.fromkeys(("semer", "semis", "semence", "semences"), "semis"),  # not « semi- »
     **dict.fromkeys(("mine", "mines"), "mine"),  # not « mini- »
-    **dict.fromkeys(("punir", "punition", "punitions"), "punir"),  # not « punaises »
+    **dict.fromkeys(
+        ("punir", "punition", "punitions", "puni", "punie", "punies", "punis", "punit", "punira", "punissent"),
+        "punir",
+    ),  # not « punaises »
     **dict.fromkeys(("glace", "glaces"), "glace"),  # not the Glacis
     **dict.fromkeys(("genereux", "genereuse", "genereuses"), "genereu"),  # not « générations »
     **dict.fromkeys(
@@ -292,6 +295,40 @@ STEM_OVERRIDES = {
         ),
         "climatis",
     ),  # not « climat »
+    # Words Snowball cuts to the stem of a one-word key of the thesaurus that they are no form
+    # of: typed, they met that key's equivalents (« profit » those of « profs », « fournir »
+    # those of « fournaise », « galerie » those of « galère »). Found by a hunt over the French
+    # word list: the words that share a key's stem with an ending no inflection of the key has.
+    **dict.fromkeys(("acier", "aciers"), "acier"),  # not the ACI
+    **dict.fromkeys(("beta", "betas"), "beta"),  # not BET
+    **dict.fromkeys(("bette", "bettes"), "bette"),
+    "betement": "bete",
+    **dict.fromkeys(("boxer", "boxers"), "boxe"),
+    **dict.fromkeys(("cheri", "cherie", "cheries", "cheris", "cherir", "cherit"), "cheri"),  # not « cher »
+    **dict.fromkeys(
+        ("fourni", "fournie", "fournies", "fournis", "fournit", "fournir", "fournira", "fournissent", "fournissant"),
+        "fourni",
+    ),  # not « fournaise »
+    **dict.fromkeys(("galerie", "galeries"), "galerie"),  # not « galère »
+    **dict.fromkeys(("genie", "genies"), "genie"),  # not « gens »
+    **dict.fromkeys(("gener", "genant", "genante", "genantes", "genants", "genait", "genez"), "gene"),
+    **dict.fromkeys(("genera", "generait", "generaient", "generez", "generont"), "gener"),  # « générer »
+    "lois": "loi",  # not « loisirs »
+    **dict.fromkeys(("mari", "maris", "marie", "maries"), "mari"),  # not a « mare »
+    **dict.fromkeys(("meler", "melant", "melait", "melez", "melera"), "meler"),  # not the MEL
+    **dict.fromkeys(("momie", "momies"), "momie"),  # not « mômes »
+    **dict.fromkeys(("manga", "mangas"), "manga"),  # not « manger »
+    **dict.fromkeys(("navette", "navettes"), "navette"),  # not a « navet »
+    "paradis": "paradis",  # not a « parade »
+    **dict.fromkeys(("profit", "profits"), "profit"),  # not « profs »
+    **dict.fromkeys(("repasse", "repasser", "repasses", "repassent"), "repass"),  # not the REP
+    **dict.fromkeys(("repit", "repits"), "repit"),
+    **dict.fromkeys(("repera", "reperait", "reperez"), "reper"),
+    **dict.fromkeys(("relie", "relies", "relient"), "reli"),  # « relier », not « relais »
+    **dict.fromkeys(("retira", "retirait", "retirent", "retirez"), "retir"),  # not the RETEX
+    **dict.fromkeys(("sema", "semait", "semant", "semera", "semez"), "semis"),  # not a SEM
+    **dict.fromkeys(("testament", "testaments"), "testament"),  # not « tester »
+    **dict.fromkeys(("format", "formats"), "formats"),  # not « formation »
 }
 
 
@@ -436,8 +473,8 @@ def cut(prepared: str) -> list[str]:
             prepared = prepared.replace(c, " ")
     spaced = prepared.translate(_CUT_TABLE)
     if "-" in spaced and ("--" in spaced or " -" in spaced or "- " in spaced or spaced[0] == "-" or spaced[-1] == "-"):
-        return _WORD().findall(prepared)
-    return spaced.split()
+        return _without_participle(_WORD().findall(prepared))
+    return _without_participle(spaced.split()) if _PARTICIPLE in spaced else spaced.split()
 
 
 # ASCII letters, digits and the hyphen are kept by `cut`, every other ASCII character is a space.
@@ -505,7 +542,50 @@ def cut_prepared(prepared: str) -> list[str]:
     spaced = prepared.translate(_CUT_MARKED_TABLE)
     if "-" in spaced:
         spaced = _STRAY_HYPHEN().sub(" ", spaced)
-    return spaced.split()
+    return _without_participle(spaced.split()) if _PARTICIPLE in spaced else spaced.split()
+
+
+# « été » after a form of « avoir » (« a été réalisé », « ont déjà été consultés ») is the past
+# participle of « être », a stop word; elsewhere (« l'été », « en été », « cet été ») it is the
+# season, a word: a query about summer heat must not find every record that says « a été ».
+_PARTICIPLE = "ete"
+_AUXILIARIES = frozenset(
+    (
+        *("a", "ai", "as", "avons", "avez", "ont", "avait", "avais", "avions", "aviez", "avaient", "ayant", "eu"),
+        *("aura", "aurai", "auras", "aurons", "aurez", "auront", "aurait", "aurais", "aurions", "auriez", "auraient"),
+    )
+)
+# ...with at most one of these adverbs between them (« a aussi été »)
+_BETWEEN = frozenset(
+    (
+        *("deja", "aussi", "notamment", "egalement", "bien", "souvent", "toujours", "jamais", "pas", "beaucoup"),
+        *("tout", "enfin", "ensuite", "alors", "donc", "recemment", "longtemps", "parfois", "largement", "tres"),
+        *("rapidement", "plus", "vite"),
+    )
+)
+
+
+def _without_participle(words: list[str]) -> list[str]:
+    """The raw words without the participle « été » (see _PARTICIPLE). Looked for at C speed
+    (`list.index`): a catalogue's text has few."""
+    dropped = []
+    i = -1
+    while True:
+        try:
+            i = words.index(_PARTICIPLE, i + 1)
+        except ValueError:
+            break
+        before = words[i - 1] if i else ""
+        if before in _AUXILIARIES or (before in _BETWEEN and i > 1 and words[i - 2] in _AUXILIARIES):
+            dropped.append(i)
+    if not dropped:
+        return words
+    kept: list[str] = []
+    start = 0
+    for i in dropped:
+        kept += words[start:i]
+        start = i + 1
+    return kept + words[start:]
 
 
 @lru_cache(maxsize=200_000)

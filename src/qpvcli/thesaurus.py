@@ -177,6 +177,56 @@ def load() -> tuple[
     return synonyms, expansions, frozenset(subjects)
 
 
+# The little words that join the words of one name (« jardin d'enfants », « accès aux droits »),
+# or a noun and what is said of it (« les caisses sont vides », « très chaud »): a query's
+# words are looked up as one key of the thesaurus only when nothing else stands between them
+# (see free_keys).
+JOINING = frozenset(
+    (
+        "de",
+        "d",
+        "du",
+        "des",
+        "l",
+        "la",
+        "le",
+        "les",
+        "a",
+        "au",
+        "aux",
+        "en",
+        "et",
+        "est",
+        "sont",
+        "etre",
+        "tres",
+        "plus",
+    )
+)
+
+
+@lru_cache(maxsize=1)
+def free_keys() -> frozenset[tuple[str, ...]]:
+    """The keys of several words written with another little word between two of them
+    (« faire avec les habitants », « emploi pour tous », « solutions fondées sur la nature »)
+    or two subjects joined by « et » (« jeunes et transition écologique »: the jeunes « dans »
+    the transition too): a query finds them whatever little words join its words. Any other
+    key's words must be joined by JOINING words alone (« jardiner avec les enfants » is no
+    « jardin d'enfants »)."""
+    from .text import STOP_WORDS, cut, prepare
+
+    data = _checked()
+    texts = [e["sigle"] for e in data.get("sigles", [])] + [s for e in data.get("sigles", []) for s in e["sens"][:1]]
+    texts += [e["terme"] for kind in ("equivalents", "notions") for e in data.get(kind, [])]
+    texts += [a for e in data.get("regions", []) for a in e["alias"]]
+    free = set()
+    for text in texts:
+        inner = cut(prepare(text.replace("-", " ")))[1:-1]
+        if any(w == "et" or (w in STOP_WORDS and w not in JOINING) for w in inner):
+            free |= {key for key in _keys(text) if len(key) > 1}
+    return frozenset(free)
+
+
 def _checked() -> dict[str, Any]:
     """thesaurus.toml read and checked: every problem at once, in French (ThesaurusError)."""
     import tomllib

@@ -321,6 +321,7 @@ class IndexBuilder:
 
     def write(self, conn: sqlite3.Connection, indexes: str) -> None:
         """The last segment, the vocabulary and the thesaurus; then the tables' `indexes`."""
+        from ..thesaurus import free_keys
         from ..thesaurus import load as load_thesaurus
 
         self._flush()
@@ -354,6 +355,7 @@ class IndexBuilder:
             ((" ".join(key), " ".join(alt), how) for key, alts in expansions.items() for alt, how in alts),
         )
         conn.executemany("INSERT INTO sujets VALUES (?)", ((" ".join(key),) for key in sorted(subjects)))
+        conn.executemany("INSERT INTO cles_libres VALUES (?)", ((" ".join(key),) for key in sorted(free_keys())))
         conn.executescript(indexes)
 
 
@@ -497,7 +499,7 @@ def _failed(detail: str) -> OSError:
     return OSError(0, f"l'indexation dans un second processus a échoué ({detail})")
 
 
-INDEX_TABLES = ("postings", "vocabulaire", "mots_longueur", "synonymes", "expansions", "sujets")
+INDEX_TABLES = ("postings", "vocabulaire", "mots_longueur", "synonymes", "expansions", "sujets", "cles_libres")
 
 
 QUEUE_DEPTH = 8  # batches received ahead by the second process (~1 MB each)
@@ -825,6 +827,11 @@ class Index:
     def a_subject(self, key: tuple[str, ...]) -> bool:
         """Whether a sequence of stems names a subject of the field (thesaurus « sujets »)."""
         return self.conn.execute("SELECT 1 FROM sujets WHERE cle = ?", (" ".join(key),)).fetchone() is not None
+
+    def free_key(self, key: tuple[str, ...]) -> bool:
+        """Whether a key of several stems may be typed with any little words between them
+        (thesaurus.free_keys)."""
+        return self.conn.execute("SELECT 1 FROM cles_libres WHERE cle = ?", (" ".join(key),)).fetchone() is not None
 
     def idf(self, s: str) -> float:
         """Inverse document frequency of a stem (0 when it is in no record)."""

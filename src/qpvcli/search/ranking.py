@@ -19,7 +19,7 @@ from operator import add, and_, itemgetter, lt, ne, not_, sub, truediv
 from typing import NamedTuple
 
 from ..text import INVERTED, MAX_QUERY_CHARS, STOP_WORDS, analyse, cut, fold, normalise, prepare, token_terms, words
-from ..thesaurus import LOOSE_SIGLE, NOTION, SIGLE
+from ..thesaurus import JOINING, LOOSE_SIGLE, NOTION, SIGLE
 from . import cost
 from .expansion import MISTYPED_ROUTES, PREFIX_ROUTE, expand, suggest
 from .index import FIELD_NAMES, Index, positions_from, positions_without, top_positions
@@ -360,11 +360,15 @@ def understand(
     words_, is_prefix = parse_query(joined)
     stems_ = [index.stem_of(w) for w in words_]
     generic_here, subject_here = _framing(raw)
+    apart = _apart(raw, len(words_))
     terms: list[QueryTerm] = []
     i = 0
     while i < len(words_):
         for size in range(min(MAX_KEY_WORDS, len(words_) - i), 0, -1):
-            alternatives = index.expansions(tuple(stems_[i : i + size]))
+            key = tuple(stems_[i : i + size])
+            if size > 1 and any(apart[i + 1 : i + size]) and not index.free_key(key):
+                continue  # « jardiner avec les enfants » is no « jardin d'enfants »
+            alternatives = index.expansions(key)
             if size == 1 and words_[i] in _cost_evidence():
                 alternatives = []  # what « pas cher » says in a text, not « cher » (the Cher)
             if size == 1 and len(words_[i]) > len(stems_[i]) + 1:
@@ -409,6 +413,11 @@ def understand(
                 terms.append(term)
         i += size
     terms = _absent_subjects(index, words_, stems_, terms, raw)
+    learnt = _learnt([piece for word in raw for piece in word.split("-")])
+    if any(t.word in learnt and not (t.variants or t.phrases) for t in terms):
+        # What the asker wants learnt, no record has (« apprendre à nager aux enfants du
+        # quartier »): the rest of the query only says to whom, where, when.
+        terms = [t if t.word in learnt else t._replace(generic=True) for t in terms]
     terms = _compounds_found(index, raw, terms) + [QueryTerm(place, {}, [], False) for place in absent_places]
     # A verb the catalogue does not have (« préparer », « désigner », « arrivent ») frames the question; it is
     # not an absent subject. Nor is a number no record writes, a year (« financés depuis 2020 ») or a
@@ -416,7 +425,10 @@ def understand(
     glued = {"".join(word.split("-")) for word in raw if "-" in word}  # « outremer »: no verb
     terms = [
         t._replace(generic=True)
-        if not (t.variants or t.phrases) and t.word not in glued and (_a_verb(t.word) or _a_number(t.word))
+        if not (t.variants or t.phrases)
+        and t.word not in glued
+        and t.word not in subject_here
+        and (_a_verb(t.word) or _a_number(t.word))
         else t
         for t in terms
     ]
@@ -438,6 +450,22 @@ def understand(
     if terms and all(t.generic for t in terms) and not other_subject:  # « comment faire »: they are the subject
         terms = [t._replace(generic=False) for t in terms]
     return terms
+
+
+def _apart(raw: list[str], n_words: int) -> list[bool]:
+    """For each analysed query word (see parse_query), whether a little word that does not join
+    the words of a name stands between it and the word before (thesaurus.JOINING)."""
+    apart: list[bool] = []
+    between = False
+    for word in raw:
+        found = token_terms(word)
+        if not found:
+            between = between or word not in JOINING
+            continue
+        apart.append(between)
+        apart += [False] * (len(found) - 1)  # a compound's parts and glued whole
+        between = False
+    return apart + [False] * (n_words - len(apart))  # the same words, unless cut differently
 
 
 def _a_subject(index: Index, word: str) -> bool:
@@ -521,6 +549,14 @@ _FAIRE = frozenset(("faire", "fait", "fais", "font", "faisons", "faites"))  # «
 
 
 _SUBJECT_PRONOUNS = frozenset(("je", "j", "tu", "nous", "vous", "on"))
+_LEARNING = frozenset(("apprendre", "apprend", "apprennent", "appris", "apprentissage", "initier", "initiation"))
+
+
+def _learnt(pieces: list[str]) -> set[str]:
+    """What one learns, a verb as much as a noun (« apprendre à nager », « savoir lire »): the
+    subject of the query, not a verb that frames it (see understand)."""
+    found = {w for learn, a, w in zip(pieces, pieces[1:], pieces[2:], strict=False) if learn in _LEARNING and a == "a"}
+    return found | {w for know, w in pairwise(pieces) if know == "savoir"}
 
 
 def _framing(raw: list[str]) -> tuple[set[str], set[str]]:
@@ -540,6 +576,7 @@ def _framing(raw: list[str]) -> tuple[set[str], set[str]]:
     # « existe-t-il », « peut-on »; not its subject, whatever the catalogue has of it.
     generic.update(head for word in raw if "-" in word for head, *_, last in [word.split("-")] if last in INVERTED)
     subject = {w for w, after in pairs if _SUBJECT_BEFORE.get(w) == after}
+    subject.update(_learnt(pieces))
     # « régie de quartier », « fête de quartier »: the catalogue's own field in a compound is
     # part of its subject (not « des quartiers », « du quartier », « en QPV »).
     subject.update(w for before, w in pairs if before == "de" and w in DOMAIN_WORDS)
