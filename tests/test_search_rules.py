@@ -1367,3 +1367,21 @@ def test_a_key_is_said_with_the_little_words_of_a_name(qpv):
     assert ids(qpv, "jardiner avec les enfants", 1) == ["jardins-de-cocagne"]
     assert ids(qpv, "les caisses sont vides", 1) == ["cap-territoires-durables"]
     assert "banlieues-climat-jeunes" in ids(qpv, "impliquer les jeunes dans la transition écologique", 3)
+
+
+def test_subjects_of_the_field_cover_building_hazards_and_public_services(qpv):
+    """The subjects of the field, completed domain by domain (environmental health, building
+    defects, public services...): « radon » is a subject no record treats, not a detail beside
+    the cellars and the social housing that records do have."""
+    found = qpv.search("mesurer le radon dans les caves des logements sociaux")
+    assert found.hits == [] and "radon" in found.unknown
+    assert qpv.search("recruter un policier municipal supplémentaire").hits == []
+
+
+def test_a_subject_of_the_field_is_no_other_word_of_its_stem(qpv):
+    """« opéra » and « opérateurs », « tennis » and « tenir » share Snowball's stem: the absent
+    subject must not empty a query that says the other word."""
+    assert qpv.search("un opéra dans le quartier").hits == []
+    assert ids(qpv, "les outils proposés aux collectivités par les opérateurs de l'État", 3)
+    assert qpv.search("cours de tennis").hits == []
+    assert ids(qpv, "tenir compte de l'avis des habitants", 3)

@@ -329,6 +329,11 @@ STEM_OVERRIDES = {
     **dict.fromkeys(("sema", "semait", "semant", "semera", "semez"), "semis"),  # not a SEM
     **dict.fromkeys(("testament", "testaments"), "testament"),  # not « tester »
     **dict.fromkeys(("format", "formats"), "formats"),  # not « formation »
+    # ...and of a subject of the field (an absent subject empties the query): « opérateurs »
+    # was no « opéra », « tenir » no « tennis »
+    **dict.fromkeys(("opera", "operas"), "opera"),  # not « opération »
+    "tennis": "tennis",  # not « tenir »
+    **dict.fromkeys(("lotissement", "lotissements"), "lotissement"),  # not « lots »
 }
 
 
