@@ -1385,3 +1385,11 @@ def test_a_subject_of_the_field_is_no_other_word_of_its_stem(qpv):
     assert ids(qpv, "les outils proposés aux collectivités par les opérateurs de l'État", 3)
     assert qpv.search("cours de tennis").hits == []
     assert ids(qpv, "tenir compte de l'avis des habitants", 3)
+
+
+def test_little_words_of_a_sentence_are_no_subject(qpv):
+    """« si », « ni », « car », « puis » are in no record: they were unknown subject words
+    (« aucun exemple ne parle de « si » ») and counted against the query's real subject."""
+    for query in ("pourquoi font-ils si peu de vélo ?", "ni le vélo ni la marche", "car le vélo coûte peu"):
+        found = qpv.search(query)
+        assert found.unknown == [] and ids(qpv, query, 1) == ["club-villes-cyclables-velo"]
