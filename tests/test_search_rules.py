@@ -1393,3 +1393,12 @@ def test_little_words_of_a_sentence_are_no_subject(qpv):
     for query in ("pourquoi font-ils si peu de vélo ?", "ni le vélo ni la marche", "car le vélo coûte peu"):
         found = qpv.search(query)
         assert found.unknown == [] and ids(qpv, query, 1) == ["club-villes-cyclables-velo"]
+
+
+def test_a_subject_of_three_words_said_nowhere_is_absent(qpv):
+    """« maison France services »: every word is in some record (« maison », « France »,
+    « services »), the subject in none; a subject of two words found apart stays searched by
+    its words (« formation professionnelle », « médiation culturelle » have answers)."""
+    found = qpv.search("maison France services")
+    assert found.hits == [] and found.unknown == ["maison France services"]
+    assert ids(qpv, "formation professionnelle", 1) and ids(qpv, "médiation culturelle", 1)

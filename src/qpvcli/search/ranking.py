@@ -413,6 +413,8 @@ def understand(
                 terms.append(term)
         i += size
     terms = _absent_subjects(index, words_, stems_, terms, raw)
+    if texts is not None:
+        terms = _subjects_said_nowhere(index, words_, stems_, terms, apart, texts)
     learnt = _learnt([piece for word in raw for piece in word.split("-")])
     if any(t.word in learnt and not (t.variants or t.phrases) for t in terms):
         # What the asker wants learnt, no record has (« apprendre à nager aux enfants du
@@ -493,6 +495,40 @@ def _absent_subjects(
                 not unknown.isdisjoint(span)
                 and compounds.isdisjoint(span)
                 and index.a_subject(tuple(stems_[i : i + size]))
+            ):
+                first = next((n for n, t in enumerate(terms) if t.word in span), len(terms))
+                rest = [t for t in terms[first:] if t.word not in span]
+                terms = [*terms[:first], QueryTerm(" ".join(span), {}, [], False), *rest]
+                i += size - 1
+                break
+        i += 1
+    return terms
+
+
+def _subjects_said_nowhere(
+    index: Index,
+    words_: list[str],
+    stems_: list[str],
+    terms: list[QueryTerm],
+    apart: list[bool],
+    texts: Texts,
+) -> list[QueryTerm]:
+    """The terms with each subject of the field of several words (thesaurus « sujets »:
+    « maison France services », « boîte à livres ») that no record says, its words together,
+    made one unknown word: its words found apart (« maison », « France », « services ») are not
+    the subject. Not a subject the thesaurus finds in other words (« piste cyclable » is an
+    « aménagement cyclable »), nor one whose words are typed apart (« maison pour les
+    services »)."""
+    i = 0
+    while i < len(words_):
+        for size in range(min(MAX_KEY_WORDS, len(words_) - i), 2, -1):
+            key = tuple(stems_[i : i + size])
+            span = words_[i : i + size]
+            if (
+                not any(apart[i + 1 : i + size])
+                and index.a_subject(key)
+                and not index.expansions(key)
+                and not _phrase_found(index, key, texts)
             ):
                 first = next((n for n, t in enumerate(terms) if t.word in span), len(terms))
                 rest = [t for t in terms[first:] if t.word not in span]
