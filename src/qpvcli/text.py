@@ -82,7 +82,7 @@ _STOP_WORDS_TEXT = (
     "ma mais me meme memes mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son "
     "sur ta te tes toi ton tu un une vos votre vous y d l c j m n s t est sont etre avoir ont "
     "ainsi comme dont donc lors tres plus moins sans sous entre vers chez afin ci cela celle celles "
-    "celui ceux ca ceci voici voila quelqu aujourd hui 00 000 parce environ si ni car puis"
+    "celui ceux ca ceci voici voila quelqu aujourd hui 00 000 parce environ si ni puis"
 )
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split()) | _ELISIONS
 # Pronouns that end a hyphenated verb (« y a-t-il », « existe-t-il », « peut-on », « est-ce »):

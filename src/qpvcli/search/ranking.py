@@ -62,6 +62,7 @@ _ER_VERBS = (
 # dans un quartier ? »). Folded forms; they are stemmed like every query word.
 GENERIC_WORDS = frozenset(
     [
+        "car",  # a conjunction (« car sharing » is a phrase of the thesaurus)
         "comment",
         "quoi",
         "quel",
@@ -414,7 +415,7 @@ def understand(
         i += size
     terms = _absent_subjects(index, words_, stems_, terms, raw)
     if texts is not None:
-        terms = _subjects_said_nowhere(index, words_, stems_, terms, apart, texts)
+        terms = _subjects_said_nowhere(index, words_, stems_, terms, raw, apart, texts)
     learnt = _learnt([piece for word in raw for piece in word.split("-")])
     if any(t.word in learnt and not (t.variants or t.phrases) for t in terms):
         # What the asker wants learnt, no record has (« apprendre à nager aux enfants du
@@ -510,15 +511,18 @@ def _subjects_said_nowhere(
     words_: list[str],
     stems_: list[str],
     terms: list[QueryTerm],
+    raw: list[str],
     apart: list[bool],
     texts: Texts,
 ) -> list[QueryTerm]:
-    """The terms with each subject of the field of several words (thesaurus « sujets »:
-    « maison France services », « boîte à livres ») that no record says, its words together,
-    made one unknown word: its words found apart (« maison », « France », « services ») are not
-    the subject. Not a subject the thesaurus finds in other words (« piste cyclable » is an
-    « aménagement cyclable »), nor one whose words are typed apart (« maison pour les
-    services »)."""
+    """The terms with each subject of the field of three words or more (thesaurus « sujets »:
+    « maison France services ») that no record says, its words together, made one unknown
+    word: its words found apart (« maison », « France », « services ») are not the subject.
+    Not a subject the thesaurus finds in other words, nor one whose words are typed apart
+    (« maison pour les services »), nor a hyphenated word (see _compounds_found). Of two
+    words, a subject found apart often has answers (« formation professionnelle »: records
+    on training and on « insertion professionnelle »)."""
+    compounds = {piece for word in raw if "-" in word for piece in (*word.split("-"), word.replace("-", ""))}
     i = 0
     while i < len(words_):
         for size in range(min(MAX_KEY_WORDS, len(words_) - i), 2, -1):
@@ -526,6 +530,7 @@ def _subjects_said_nowhere(
             span = words_[i : i + size]
             if (
                 not any(apart[i + 1 : i + size])
+                and compounds.isdisjoint(span)
                 and index.a_subject(key)
                 and not index.expansions(key)
                 and not _phrase_found(index, key, texts)
