@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from qpvcli.api import Qpv
 from qpvcli.search import Index, ranking
-from qpvcli.search.index import positions_from, top_positions
+from qpvcli.search.index import any_with, positions_from, positions_without, top_positions
 
 from . import search_reference
 from .small import small
@@ -191,3 +191,12 @@ def test_positions_from_hold_every_impact_above_a_threshold(values, t):
     found = positions_from(raw, t)
     assert found == sorted(set(found))
     assert {j for j, v in enumerate(raw) if v >= t} <= set(found)
+
+
+@given(st.lists(st.integers(0, 0xFFFF)), st.integers(0, 0xFFFF))
+def test_field_masks_are_read_at_c_speed_as_one_by_one(values, fields):
+    """« Is this word in a record's places? » reads every field mask of a word at C speed (a
+    Python loop over a common word's 35,000 records cost 3 ms a query): the same answer."""
+    masks = array("H", values)
+    assert any_with(masks, fields) == any(m & fields for m in values)
+    assert positions_without(masks, fields) == [j for j, m in enumerate(values) if not m & fields]

@@ -633,6 +633,16 @@ def positions_without(masks: array, fields: int) -> list[int]:
     return _marked((low | high).to_bytes(len(first), "little").translate(_EQUAL[0]))
 
 
+def any_with(masks: array, fields: int) -> bool:
+    """Whether some field mask has a bit of `fields`: its two bytes translated at C speed (a
+    word of 35,000 records is read in microseconds, not by a Python loop over them)."""
+    data = masks.tobytes()
+    first, second = (data[0::2], data[1::2]) if sys.byteorder == "little" else (data[1::2], data[0::2])
+    return bool(first.translate(_WITH[fields & 0xFF]).strip(b"\x00")) or bool(
+        second.translate(_WITH[fields >> 8 & 0xFF]).strip(b"\x00")
+    )
+
+
 def _marked(marks: bytes) -> list[int]:
     """The positions of the bytes 1 among bytes 0 and 1: searched for when they are few,
     else a pass at C speed."""
@@ -661,6 +671,7 @@ class _Tables(dict):
 _BELOW = _Tables(lambda v: bytes(range(v)))  # deleted by translate: the bytes below v
 _FROM = _Tables(lambda v: _table(lambda x: x >= v))  # 1 for the bytes at least v
 _EQUAL = _Tables(lambda v: _table(lambda x: x == v))  # 1 for the byte v
+_WITH = _Tables(lambda bits: _table(lambda x: x & bits))  # 1 for the bytes with one of `bits`
 _EQUAL_FF = _Tables(lambda v: bytes(0xFF if x == v else 0 for x in range(256)))
 
 

@@ -22,7 +22,7 @@ from ..text import INVERTED, MAX_QUERY_CHARS, STOP_WORDS, analyse, cut, fold, no
 from ..thesaurus import JOINING, LOOSE_SIGLE, NOTION, SIGLE
 from . import cost
 from .expansion import MISTYPED_ROUTES, PREFIX_ROUTE, expand, suggest
-from .index import FIELD_NAMES, Index, positions_from, positions_without, top_positions
+from .index import FIELD_NAMES, Index, any_with, positions_from, positions_without, top_positions
 
 # What reads the searchable texts of some records, by field (api.Qpv, from the store).
 Texts = Callable[[list[int]], dict[int, dict[str, str]]]
@@ -737,7 +737,7 @@ def _a_place(index: Index, word: str) -> bool:
     """Whether some record has this folded word in its places (`lieux`)."""
     known = index.word(word)
     found = index.raw(known[0]) if known is not None else None
-    return found is not None and any(m & _PLACES for m in found[2])
+    return found is not None and any_with(found[2], _PLACES)
 
 
 def _absent_places(index: Index, query: str) -> tuple[list[str], str]:
