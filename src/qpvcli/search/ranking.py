@@ -519,10 +519,10 @@ def _subjects_said_nowhere(
     « maison France services ») that no record says, its words together, made one unknown
     word: its words found apart (« maison », « France », « services ») are not the subject.
     Not a subject the thesaurus finds in other words, nor one whose words are typed apart
-    (« maison pour les services »), nor a hyphenated word (see _compounds_found). Of two
+    (« maison pour les services »), nor one hyphenated word (see _compounds_found). Of two
     words, a subject found apart often has answers (« formation professionnelle »: records
     on training and on « insertion professionnelle »)."""
-    compounds = {piece for word in raw if "-" in word for piece in (*word.split("-"), word.replace("-", ""))}
+    compounds = [{*word.split("-"), word.replace("-", "")} for word in raw if "-" in word]
     i = 0
     while i < len(words_):
         for size in range(min(MAX_KEY_WORDS, len(words_) - i), 2, -1):
@@ -530,7 +530,7 @@ def _subjects_said_nowhere(
             span = words_[i : i + size]
             if (
                 not any(apart[i + 1 : i + size])
-                and compounds.isdisjoint(span)
+                and not any(c.issuperset(span) for c in compounds)
                 and index.a_subject(key)
                 and not index.expansions(key)
                 and not _phrase_found(index, key, texts)
