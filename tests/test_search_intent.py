@@ -278,3 +278,70 @@ def test_every_cost_phrase_holds_a_hint(name):
         assert any(h in text for h in cost._HINTS) or any(map(str.isdigit, text)), text
 
     check()
+
+
+# ---------------------------------------------------------------------------- reading an age
+
+
+@pytest.mark.parametrize(
+    ("query", "years"),
+    [
+        ("quels projets ont plus de dix ans de recul ?", 10),
+        ("quels projets existent depuis plus de vingt ans ?", 20),
+        ("des projets lancés il y a au moins 5 ans", 5),
+        ("trois ans d'existence", 3),
+        ("15 ans d’ancienneté", 15),
+        ("une action qui fonctionne depuis douze ans", 12),
+    ],
+)
+def test_an_age_is_read_from_the_words_that_say_it(query, years):
+    from qpvcli.search import age
+
+    found, rest = age.read(query)
+    assert found is not None and found.years == years
+    assert "ans" not in rest.split()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "les jeunes de 16 à 25 ans",
+        "un projet sur trois ans",
+        "depuis 2018",
+        "enfants de moins de 6 ans",
+        "recul du trait de côte",
+    ],
+)
+def test_an_age_of_people_or_a_duration_is_no_age_of_a_project(query):
+    from qpvcli.search import age
+
+    assert age.read(query)[0] is None
+
+
+def test_an_age_lists_the_records_started_by_then_the_oldest_first(qpv):
+    """« plus de dix ans de recul » found any record that says « ans » or « recul »: it is the
+    year the record started, counted from today (a record whose start is unknown does not meet
+    it); with other words, only those records are ranked."""
+    import datetime
+
+    last = datetime.date.today().year - 10
+    started = {i: e.annee_debut for i in qpv.ids() if (e := qpv.get(i)).annee_debut}
+    expected = sorted((y, i) for i, y in started.items() if y <= last)
+    found = qpv.search("quels projets ont plus de dix ans de recul ?")
+    assert [h.exemple.id for h in found.hits] == [i for _, i in expected]
+    assert found.unknown == [] and len(found.hits) >= 3  # 1999, 2008, 2011, 2012 in the catalogue
+    oldest = ids(qpv, "quels projets existent depuis plus de vingt ans ?")
+    assert oldest == [i for y, i in expected if y <= last - 10]
+    assert ids(qpv, "insertion depuis plus de dix ans", 1) == ["jardins-de-cocagne"]
+    assert set(ids(qpv, "insertion depuis plus de dix ans", 40)) <= {i for _, i in expected}
+
+
+def test_an_age_is_a_condition_on_a_users_catalogue_too(tmp_path):
+    engine = small(
+        tmp_path,
+        {"id": "ancien", "action": 3, "titre": "Jardin", "description": BODY, "annee_debut": 2001},
+        {"id": "recent", "action": 3, "titre": "Jardin", "description": BODY, "annee_debut": 2024},
+        {"id": "inconnu", "action": 3, "titre": "Jardin", "description": BODY},
+    )
+    assert ids(engine, "jardin depuis plus de dix ans") == ["ancien"]
+    assert len(ids(engine, "jardin")) == 3

@@ -49,6 +49,7 @@ CREATE TABLE exemples (
     titre_tri TEXT NOT NULL,
     cout_eur INTEGER,
     cout_total INTEGER,
+    annee_debut INTEGER,
     data TEXT NOT NULL
 );
 CREATE TABLE niveaux (doc INTEGER NOT NULL, niveau TEXT NOT NULL);
@@ -89,6 +90,7 @@ CREATE INDEX exemple_territoires_doc ON exemple_territoires (doc);
 CREATE INDEX territoires_departement ON territoires (departement);
 CREATE INDEX exemples_action ON exemples (action, doc);
 CREATE INDEX exemples_cout_total ON exemples (cout_total, doc);
+CREATE INDEX exemples_annee_debut ON exemples (annee_debut, doc);
 CREATE INDEX exemples_cout_eur ON exemples (cout_eur, doc);
 """
 SEARCH_INDEXES = """
@@ -205,7 +207,10 @@ class Writer:
         action = actions[ex.action]
         data = _encode({**raw, "source": ex.source})
         rows = self.rows
-        row = (doc, ex.id, ex.action, action.axe, ex.source, sort_title(ex.titre), ex.cout_eur, ex.cout_total, data)
+        row = (
+            *(doc, ex.id, ex.action, action.axe, ex.source, sort_title(ex.titre)),
+            *(ex.cout_eur, ex.cout_total, ex.annee_debut, data),
+        )
         rows["exemples"].append(row)
         rows["niveaux"] += [(doc, n) for n in ex.niveau]
         rows["thematiques"] += [(doc, t) for t in ex.thematiques]
@@ -232,7 +237,7 @@ class Writer:
 
     def _flush(self) -> None:
         sql = {
-            "exemples": "INSERT INTO exemples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "exemples": "INSERT INTO exemples VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             "niveaux": "INSERT INTO niveaux VALUES (?, ?)",
             "thematiques": "INSERT INTO thematiques VALUES (?, ?)",
             "exemple_partenaires": "INSERT INTO exemple_partenaires VALUES (?, ?, ?)",

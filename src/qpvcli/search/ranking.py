@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from ..text import INVERTED, MAX_QUERY_CHARS, STOP_WORDS, analyse, cut, fold, normalise, prepare, token_terms, words
 from ..thesaurus import JOINING, LOOSE_SIGLE, NOTION, SIGLE
-from . import cost
+from . import age, cost
 from .expansion import MISTYPED_ROUTES, PREFIX_ROUTE, expand, suggest
 from .index import FIELD_NAMES, Index, any_with, positions_from, positions_without, top_positions
 
@@ -1187,10 +1187,16 @@ def run(
     A subject word that no record contains, even approximately, is reported in `unknown`; when
     half the subject words or more are unknown, nothing is returned rather than records that
     match only the rest (« station de ski » must not list every « station »)."""
+    aged, query = age.read(query)
     intent, query = cost.read(query)
-    qterms = understand(index, query, other_subject=intent is not None, texts=texts)
+    qterms = understand(index, query, other_subject=intent is not None or aged is not None, texts=texts)
     subject = [q for q in qterms if not q.generic]
     unknown, absent = missing(index, subject)
+    if aged is not None:  # « depuis plus de dix ans »: only the records that started by then
+        years = age.started(index.conn, aged)
+        if not subject and intent is None:
+            return _by_age(aged, years, qterms, accept, limit)
+        accept = years.__contains__ if accept is None else _both(years.__contains__, accept)
     if intent is not None and not subject:  # « pas cher », « projets coûteux »: by cost
         return _by_cost(index, intent, qterms, accept, limit)
     if not qterms or absent:
@@ -2197,6 +2203,26 @@ def _by_cost(
         ordered = [d for d in ordered if accept(d)]
     hits = [Hit(d, 1.0, 1, {intent.said: asked.match(index, d, typed)}) for d in ordered[:limit]]
     return Result(hits, qterms, [], len(ordered), [])
+
+
+def _by_age(
+    aged: age.AgeIntent,
+    years: dict[int, int],
+    qterms: list[QueryTerm],
+    accept: Callable[[int], bool] | None,
+    limit: int | None,
+) -> Result:
+    """A query of age words alone (« quels projets ont plus de dix ans de recul ? »): the
+    records that started by then, the oldest first."""
+    ordered = [d for d in years if accept is None or accept(d)]
+    hits = [
+        Hit(d, 1.0, 1, {aged.said: [(aged.describe(years[d]), "durée", ("annee_debut",))]}) for d in ordered[:limit]
+    ]
+    return Result(hits, qterms, [], len(ordered), [])
+
+
+def _both(first: Callable[[int], bool], second: Callable[[int], bool]) -> Callable[[int], bool]:
+    return lambda d: first(d) and second(d)
 
 
 def _proximity_bonus(

@@ -1,0 +1,78 @@
+"""Age intent: the words of a query that ask how long a project has been running (« quels
+projets ont plus de dix ans de recul ? », « qui existent depuis plus de vingt ans »,
+« lancés il y a au moins cinq ans »).
+
+They are not subjects to look for in the texts (« recul », « ans » would find any record that
+says them): they become a condition on the year a record started (`annee_debut`, an indexed
+column of the store), counted from today. With other words, only the records that meet it are
+ranked; alone, they list those records, the oldest first. A record whose start is not known
+does not meet it. Ages of people (« les jeunes de 16 à 25 ans ») and durations (« un projet
+sur trois ans ») say no age of a project: only « depuis … ans », « il y a … ans » and « … ans
+de recul (d'existence, d'ancienneté, d'expérience, de fonctionnement) » do.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import sqlite3
+from functools import cache
+from typing import NamedTuple
+
+from ..text import fold_text, normalise
+
+_NUMBERS = {
+    **{"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8},
+    **{"neuf": 9, "dix": 10, "douze": 12, "quinze": 15, "vingt": 20, "trente": 30, "quarante": 40},
+}
+_HINTS = ("depuis", "il y a", "recul", "existence", "anciennete", "experience", "fonctionnement")
+
+
+class AgeIntent(NamedTuple):
+    years: int  # running for at least this many years
+    said: str  # the words that said it, as typed (folded)
+
+    def started_by(self, today: datetime.date | None = None) -> int:
+        """The latest year of start that meets it."""
+        return (today or datetime.date.today()).year - self.years
+
+    @staticmethod
+    def describe(started: int) -> str:
+        """How a record meets it, for --explique."""
+        return f"commencé en {started}"
+
+
+@cache
+def _pattern() -> re.Pattern[str]:
+    number = r"(?P<n{k}>\d{{1,2}}|" + "|".join(_NUMBERS) + r")"
+    bound = r"(?:(?:plus de|au moins|pres de|bien plus de|environ|bientot|deja) )?"
+    before = rf"(?:depuis|il y a) {bound}{number.format(k=1)} ans\b"
+    after = (
+        rf"\b{bound}{number.format(k=2)} ans "
+        r"(?:de recul|d ?existence|d ?anciennete|d ?experience|de fonctionnement|d ?activite)\b"
+    )
+    return re.compile(f"{before}|{after}")
+
+
+def read(query: str) -> tuple[AgeIntent | None, str]:
+    """The age intent of a query, if any, and the query without the words that said it."""
+    text = fold_text(normalise(query))
+    if not any(h in text for h in _HINTS):
+        return None, query
+    spaced = re.sub(r"[’'`]", " ", text)
+    spaced = re.sub(r"\s+", " ", spaced)
+    m = _pattern().search(spaced)
+    if m is None:
+        return None, query
+    word = m["n1"] or m["n2"]
+    years = int(word) if word.isdigit() else _NUMBERS[word]
+    return AgeIntent(years, m.group().strip()), spaced[: m.start()] + " " + spaced[m.end() :]
+
+
+def started(conn: sqlite3.Connection, intent: AgeIntent) -> dict[int, int]:
+    """The records that meet it -> the year each started, the oldest first."""
+    rows = conn.execute(
+        "SELECT doc, annee_debut FROM exemples WHERE annee_debut <= ? ORDER BY annee_debut, doc",
+        (intent.started_by(),),
+    )
+    return dict(rows)
