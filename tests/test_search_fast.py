@@ -200,3 +200,7 @@ def test_field_masks_are_read_at_c_speed_as_one_by_one(values, fields):
     masks = array("H", values)
     assert any_with(masks, fields) == any(m & fields for m in values)
     assert positions_without(masks, fields) == [j for j, m in enumerate(values) if not m & fields]
+    for at in (0, 255, 256, 700, 999):  # before and after the first records read apart
+        many = array("H", [0x0101] * 1000)
+        many[at] = 0x0404
+        assert any_with(many, 0x0004) and any_with(many, 0x0400) and not any_with(many, 0x0202)

@@ -25,7 +25,8 @@ _NUMBERS = {
     **{"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8},
     **{"neuf": 9, "dix": 10, "douze": 12, "quinze": 15, "vingt": 20, "trente": 30, "quarante": 40},
 }
-_HINTS = ("depuis", "il y a", "recul", "existence", "anciennete", "experience", "fonctionnement")
+# Looked for in the query as typed, lowered (before any folding: most queries have none)
+_HINTS = ("depuis", "il y a", "recul", "existence", "ancienn", "rience", "fonctionnement", "activit")
 
 
 class AgeIntent(NamedTuple):
@@ -56,9 +57,10 @@ def _pattern() -> re.Pattern[str]:
 
 def read(query: str) -> tuple[AgeIntent | None, str]:
     """The age intent of a query, if any, and the query without the words that said it."""
-    text = fold_text(normalise(query))
-    if not any(h in text for h in _HINTS):
+    lowered = query.lower()
+    if not any(h in lowered for h in _HINTS):
         return None, query
+    text = fold_text(normalise(query))
     spaced = re.sub(r"[’'`]", " ", text)
     spaced = re.sub(r"\s+", " ", spaced)
     m = _pattern().search(spaced)

@@ -635,12 +635,19 @@ def positions_without(masks: array, fields: int) -> list[int]:
 
 def any_with(masks: array, fields: int) -> bool:
     """Whether some field mask has a bit of `fields`: its two bytes translated at C speed (a
-    word of 35,000 records is read in microseconds, not by a Python loop over them)."""
+    word of 35,000 records is read in microseconds, not by a Python loop over them), a first
+    few records first (a word most records have is found there, without reading the rest)."""
+    low, high = _WITH[fields & 0xFF], _WITH[fields >> 8 & 0xFF]
     data = masks.tobytes()
-    first, second = (data[0::2], data[1::2]) if sys.byteorder == "little" else (data[1::2], data[0::2])
-    return bool(first.translate(_WITH[fields & 0xFF]).strip(b"\x00")) or bool(
-        second.translate(_WITH[fields >> 8 & 0xFF]).strip(b"\x00")
-    )
+    head = _FIRST_MASKS * 2
+    for chunk in (data[:head], data[head:]):
+        first, second = (chunk[0::2], chunk[1::2]) if sys.byteorder == "little" else (chunk[1::2], chunk[0::2])
+        if first.translate(low).strip(b"\x00") or second.translate(high).strip(b"\x00"):
+            return True
+    return False
+
+
+_FIRST_MASKS = 256
 
 
 def _marked(marks: bytes) -> list[int]:
