@@ -1338,6 +1338,8 @@ def test_the_participle_ete_is_no_summer(tmp_path):
 
     assert "ete" not in analyse("le projet a été réalisé, les habitants ont déjà été consultés")
     assert analyse("en été, il fait chaud") == ["ete", "fait", "chaud"]
+    # the same through each way of cutting a text: a stray hyphen sends it to the regular expression
+    assert analyse("il a été -- fait en été") == analyse("il a été fait en été") == ["fait", "ete"]
     engine = small(
         tmp_path,
         {"id": "participe", "action": 8, "titre": "Jardin", "description": BODY + "Un jardin a été planté."},

@@ -7,7 +7,7 @@ inclusive writing, hyphenated compounds) -> accent fold -> stop words -> stem.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
 from typing import Any
 
@@ -479,7 +479,7 @@ def cut(prepared: str) -> list[str]:
     spaced = prepared.translate(_CUT_TABLE)
     if "-" in spaced and ("--" in spaced or " -" in spaced or "- " in spaced or spaced[0] == "-" or spaced[-1] == "-"):
         return _without_participle(_WORD().findall(prepared))
-    return _without_participle(spaced.split()) if _PARTICIPLE in spaced else spaced.split()
+    return _participle_dropped(spaced).split()
 
 
 # ASCII letters, digits and the hyphen are kept by `cut`, every other ASCII character is a space.
@@ -547,13 +547,14 @@ def cut_prepared(prepared: str) -> list[str]:
     spaced = prepared.translate(_CUT_MARKED_TABLE)
     if "-" in spaced:
         spaced = _STRAY_HYPHEN().sub(" ", spaced)
-    return _without_participle(spaced.split()) if _PARTICIPLE in spaced else spaced.split()
+    return _participle_dropped(spaced).split()
 
 
 # « été » after a form of « avoir » (« a été réalisé », « ont déjà été consultés ») is the past
 # participle of « être », a stop word; elsewhere (« l'été », « en été », « cet été ») it is the
 # season, a word: a query about summer heat must not find every record that says « a été ».
 _PARTICIPLE = "ete"
+_BETWEEN_SPACES = f" {_PARTICIPLE} "
 _AUXILIARIES = frozenset(
     (
         *("a", "ai", "as", "avons", "avez", "ont", "avait", "avais", "avions", "aviez", "avaient", "ayant", "eu"),
@@ -568,6 +569,33 @@ _BETWEEN = frozenset(
         *("rapidement", "plus", "vite"),
     )
 )
+
+
+def _participle_dropped(spaced: str) -> str:
+    """`spaced` (words between spaces) without the participle « été » (see _PARTICIPLE): each
+    « ete » between spaces found at C speed (`str.find`), the words before it read there (a
+    catalogue's text has few; the participle always follows a word)."""
+    kept: list[str] = []
+    start = 0
+    found = [*_found_all(spaced, _BETWEEN_SPACES)]
+    if spaced.endswith(_BETWEEN_SPACES[:-1]):  # the last word
+        found.append(len(spaced) - len(_BETWEEN_SPACES) + 1)
+    for at in found:
+        before = spaced[max(0, at - 64) : at].split()[-2:]
+        if before and (
+            before[-1] in _AUXILIARIES or (len(before) == 2 and before[-1] in _BETWEEN and before[0] in _AUXILIARIES)
+        ):
+            kept.append(spaced[start:at])
+            start = at + len(_BETWEEN_SPACES) - 1
+    return "".join(kept) + spaced[start:] if kept else spaced
+
+
+def _found_all(text: str, sub: str) -> Iterator[int]:
+    """Where `sub` starts in `text`, each time (`str.find`, at C speed)."""
+    at = text.find(sub)
+    while at >= 0:
+        yield at
+        at = text.find(sub, at + len(sub) - 1)
 
 
 def _without_participle(words: list[str]) -> list[str]:

@@ -205,7 +205,6 @@ JOINING = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
 def free_keys() -> frozenset[tuple[str, ...]]:
     """The keys of several words written with another little word between two of them
     (« faire avec les habitants », « emploi pour tous », « solutions fondées sur la nature »)
@@ -228,14 +227,25 @@ def free_keys() -> frozenset[tuple[str, ...]]:
 
 
 def _checked() -> dict[str, Any]:
-    """thesaurus.toml read and checked: every problem at once, in French (ThesaurusError)."""
+    """thesaurus.toml read and checked: every problem at once, in French (ThesaurusError).
+    Read once per version of the file (a store build asks for it several times: 15,000 lines
+    parsed and checked cost a few tenths of a second each time); not to be modified."""
+    try:
+        stat = THESAURUS_FILE.stat()
+    except OSError as err:
+        raise ThesaurusError(f"{THESAURUS_FILE.name} : fichier illisible ({err})") from None
+    return _checked_file(THESAURUS_FILE, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=2)
+def _checked_file(path: Path, _mtime: int, _size: int) -> dict[str, Any]:
     import tomllib
 
     try:
-        data = tomllib.loads(THESAURUS_FILE.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise ThesaurusError(f"{THESAURUS_FILE.name} : fichier illisible ({err})") from None
-    problems = check(data, THESAURUS_FILE.name)
+        raise ThesaurusError(f"{path.name} : fichier illisible ({err})") from None
+    problems = check(data, path.name)
     if problems:
         raise ThesaurusError("\n".join(problems))
     return data
