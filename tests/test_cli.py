@@ -349,3 +349,12 @@ def test_shell_completion(words, expected):
     script = "import sys; from qpvcli.cli import main; sys.argv[0] = 'qpv'; sys.exit(main())"
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False)
     assert out.stdout.split() == expected
+
+
+def test_a_search_by_age_says_when_each_record_started(qpv):
+    """« plus de dix ans de recul » is a condition on the year a record started: the line of
+    each result says that year, and --explique names it too."""
+    r = qpv("search", "insertion depuis plus de dix ans", tty=True)
+    assert r.code == 0 and "jardins-de-cocagne" in r.out and "commencé en 1999" in r.out
+    r = qpv("search", "quels projets ont plus de dix ans de recul ?", "--explique")
+    assert r.code == 0 and "jardins-de-cocagne\tplus de dix ans de recul\tcommencé en 1999\tancienneté" in r.out

@@ -141,6 +141,7 @@ def _print_stacked(console: Any, exemples: Sequence[Exemple], title: str | None)
 
 def print_search(out: Output, hits: "Sequence[Found]", *, explain: bool) -> None:
     from .search import snippet
+    from .search.age import ROUTE as AGE_ROUTE
 
     if not out.is_tty:
         rows: list[Sequence[Any]] = [("score", *LIST_HEADER)]
@@ -185,6 +186,8 @@ def print_search(out: Output, hits: "Sequence[Found]", *, explain: bool) -> None
         meta = f"    action {e.action} · {_niveau_lu(e) or 'échelle non précisée'} · coût {e.cout_tranche}"
         if e.territoires:
             meta += " · " + ", ".join(str(t) for t in e.territoires[:3])
+        # the age asked (« plus de dix ans de recul »): when the record started
+        meta += "".join(f" · {s}" for ms in h.matches.values() for s, how, _ in ms if how == AGE_ROUTE)
         console.print(Text(safe(meta), style="dim"))
         for name in ("description", "resultats", "methode", "partenaires"):
             text = ", ".join(e.partenaires) if name == "partenaires" else getattr(e, name) or ""

@@ -29,6 +29,9 @@ _NUMBERS = {
 _HINTS = ("depuis", "il y a", "recul", "existence", "ancienn", "rience", "fonctionnement", "activit")
 
 
+ROUTE = "ancienneté"  # how a record meets it, in a search's explanations
+
+
 class AgeIntent(NamedTuple):
     years: int  # running for at least this many years
     said: str  # the words that said it, as typed (folded)
@@ -38,9 +41,9 @@ class AgeIntent(NamedTuple):
         return (today or datetime.date.today()).year - self.years
 
     @staticmethod
-    def describe(started: int) -> str:
-        """How a record meets it, for --explique."""
-        return f"commencé en {started}"
+    def match(started: int) -> list[tuple[str, str, tuple[str, ...]]]:
+        """How a record meets it (--explique, and the line of a result: « commencé en 1999 »)."""
+        return [(f"commencé en {started}", ROUTE, ("annee_debut",))]
 
 
 @cache

@@ -1188,6 +1188,7 @@ def run(
     half the subject words or more are unknown, nothing is returned rather than records that
     match only the rest (« station de ski » must not list every « station »)."""
     aged, query = age.read(query)
+    years: dict[int, int] = {}
     intent, query = cost.read(query)
     qterms = understand(index, query, other_subject=intent is not None or aged is not None, texts=texts)
     subject = [q for q in qterms if not q.generic]
@@ -1318,6 +1319,8 @@ def run(
         matches = _matches(index, qterms, d)
         if asked is not None and d in cost_fits:
             matches[asked.intent.said] = asked.match(index, d, typed_fits)
+        if aged is not None:
+            matches[aged.said] = aged.match(years[d])
         hits.append(Hit(d, scores[d], coverage[d], matches))
     return Result(hits, qterms, [], total, unknown)
 
@@ -2215,9 +2218,7 @@ def _by_age(
     """A query of age words alone (« quels projets ont plus de dix ans de recul ? »): the
     records that started by then, the oldest first."""
     ordered = [d for d in years if accept is None or accept(d)]
-    hits = [
-        Hit(d, 1.0, 1, {aged.said: [(aged.describe(years[d]), "durée", ("annee_debut",))]}) for d in ordered[:limit]
-    ]
+    hits = [Hit(d, 1.0, 1, {aged.said: aged.match(years[d])}) for d in ordered[:limit]]
     return Result(hits, qterms, [], len(ordered), [])
 
 
