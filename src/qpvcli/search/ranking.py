@@ -488,22 +488,16 @@ def _absent_subjects(
     if not unknown:
         return terms
     compounds = {piece for word in raw if "-" in word for piece in (*word.split("-"), word.replace("-", ""))}
-    i = 0
-    while i < len(words_):
-        for size in range(min(MAX_KEY_WORDS, len(words_) - i), 1, -1):
-            span = words_[i : i + size]
-            if (
-                not unknown.isdisjoint(span)
-                and compounds.isdisjoint(span)
-                and index.a_subject(tuple(stems_[i : i + size]))
-            ):
-                first = next((n for n, t in enumerate(terms) if t.word in span), len(terms))
-                rest = [t for t in terms[first:] if t.word not in span]
-                terms = [*terms[:first], QueryTerm(" ".join(span), {}, [], False), *rest]
-                i += size - 1
-                break
-        i += 1
-    return terms
+    return _spans_made_one(
+        words_,
+        terms,
+        2,
+        lambda i, span: (
+            not unknown.isdisjoint(span)
+            and compounds.isdisjoint(span)
+            and index.a_subject(tuple(stems_[i : i + len(span)]))
+        ),
+    )
 
 
 def _subjects_said_nowhere(
@@ -523,18 +517,30 @@ def _subjects_said_nowhere(
     words, a subject found apart often has answers (« formation professionnelle »: records
     on training and on « insertion professionnelle »)."""
     compounds = [{*word.split("-"), word.replace("-", "")} for word in raw if "-" in word]
+
+    def said_nowhere(i: int, span: list[str]) -> bool:
+        key = tuple(stems_[i : i + len(span)])
+        return (
+            not any(apart[i + 1 : i + len(span)])
+            and not any(c.issuperset(span) for c in compounds)
+            and index.a_subject(key)
+            and not index.expansions(key)
+            and not _phrase_found(index, key, texts)
+        )
+
+    return _spans_made_one(words_, terms, 3, said_nowhere)
+
+
+def _spans_made_one(
+    words_: list[str], terms: list[QueryTerm], smallest: int, made_one: Callable[[int, list[str]], bool]
+) -> list[QueryTerm]:
+    """The terms with each run of query words (the longest first, `smallest` words at least)
+    for which `made_one(start, words)` holds made one unknown word, named by its words."""
     i = 0
     while i < len(words_):
-        for size in range(min(MAX_KEY_WORDS, len(words_) - i), 2, -1):
-            key = tuple(stems_[i : i + size])
+        for size in range(min(MAX_KEY_WORDS, len(words_) - i), smallest - 1, -1):
             span = words_[i : i + size]
-            if (
-                not any(apart[i + 1 : i + size])
-                and not any(c.issuperset(span) for c in compounds)
-                and index.a_subject(key)
-                and not index.expansions(key)
-                and not _phrase_found(index, key, texts)
-            ):
+            if made_one(i, span):
                 first = next((n for n, t in enumerate(terms) if t.word in span), len(terms))
                 rest = [t for t in terms[first:] if t.word not in span]
                 terms = [*terms[:first], QueryTerm(" ".join(span), {}, [], False), *rest]
