@@ -292,6 +292,7 @@ def test_every_cost_phrase_holds_a_hint(name):
         ("trois ans d'existence", 3),
         ("15 ans d’ancienneté", 15),
         ("une action qui fonctionne depuis douze ans", 12),
+        ("projets vieux de plus de dix ans", 10),
     ],
 )
 def test_an_age_is_read_from_the_words_that_say_it(query, years):
@@ -310,6 +311,7 @@ def test_an_age_is_read_from_the_words_that_say_it(query, years):
         "depuis 2018",
         "enfants de moins de 6 ans",
         "recul du trait de côte",
+        "des jeunes âgés de plus de 16 ans",
     ],
 )
 def test_an_age_of_people_or_a_duration_is_no_age_of_a_project(query):

@@ -7,8 +7,8 @@ says them): they become a condition on the year a record started (`annee_debut`,
 column of the store), counted from today. With other words, only the records that meet it are
 ranked; alone, they list those records, the oldest first. A record whose start is not known
 does not meet it. Ages of people (« les jeunes de 16 à 25 ans ») and durations (« un projet
-sur trois ans ») say no age of a project: only « depuis … ans », « il y a … ans » and « … ans
-de recul (d'existence, d'ancienneté, d'expérience, de fonctionnement) » do.
+sur trois ans ») say no age of a project: only « depuis … ans », « il y a … ans », « vieux de
+… ans » and « … ans de recul (d'existence, d'ancienneté, d'expérience, de fonctionnement) » do.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _NUMBERS = {
     **{"neuf": 9, "dix": 10, "douze": 12, "quinze": 15, "vingt": 20, "trente": 30, "quarante": 40},
 }
 # Looked for in the query as typed, lowered (before any folding: most queries have none)
-_HINTS = ("depuis", "il y a", "recul", "existence", "ancienn", "rience", "fonctionnement", "activit")
+_HINTS = ("depuis", "il y a", "vieil", "vieux", "recul", "existence", "ancienn", "rience", "fonctionnement", "activit")
 
 
 ROUTE = "ancienneté"  # how a record meets it, in a search's explanations
@@ -50,7 +50,7 @@ class AgeIntent(NamedTuple):
 def _pattern() -> re.Pattern[str]:
     number = r"(?P<n{k}>\d{{1,2}}|" + "|".join(_NUMBERS) + r")"
     bound = r"(?:(?:plus de|au moins|pres de|bien plus de|environ|bientot|deja) )?"
-    before = rf"(?:depuis|il y a) {bound}{number.format(k=1)} ans\b"
+    before = rf"(?:depuis|il y a|(?:vieux|vieille|vieilles) de) {bound}{number.format(k=1)} ans\b"
     after = (
         rf"\b{bound}{number.format(k=2)} ans "
         r"(?:de recul|d ?existence|d ?anciennete|d ?experience|de fonctionnement|d ?activite)\b"
