@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import QpvError
 
@@ -117,14 +117,26 @@ def _notion_conflicts(data: dict[str, Any], label: str) -> list[str]:
     ]
 
 
+class Thesaurus(NamedTuple):
+    """What a store keeps of the thesaurus, as stems (see load)."""
+
+    synonyms: dict[str, tuple[str, ...]]
+    expansions: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]]
+    subjects: frozenset[tuple[str, ...]]
+    free_keys: frozenset[tuple[str, ...]]
+
+
 @lru_cache(maxsize=1)
-def load() -> tuple[
-    dict[str, tuple[str, ...]], dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]], frozenset[tuple[str, ...]]
-]:
-    """(synonyms, expansions, subjects) as stems, from thesaurus.toml and the list of
-    départements. A subject of the field (« crèche », « santé mentale »), named in a query and
-    written in no record, makes the query's subject absent, whatever its other words find (see
-    ranking.missing)."""
+def load() -> Thesaurus:
+    """Synonyms, expansions, subjects and free keys as stems, from thesaurus.toml and the list
+    of départements. A subject of the field (« crèche », « santé mentale »), named in a query
+    and written in no record, makes the query's subject absent, whatever its other words find
+    (see ranking.missing). A free key is one of several words written with another little word
+    between two of them (« faire avec les habitants », « emploi pour tous », « solutions
+    fondées sur la nature ») or two subjects joined by « et » (« jeunes et transition
+    écologique »: the jeunes « dans » the transition too): a query finds it whatever little
+    words join its words; any other key's words must be joined by JOINING words alone
+    (« jardiner avec les enfants » is no « jardin d'enfants »)."""
     from .territoires import DEPARTEMENTS
 
     data = _checked()
@@ -136,9 +148,16 @@ def load() -> tuple[
     synonyms = {k: tuple(sorted(v)) for k, v in groups.items()}
 
     expansions: dict[tuple[str, ...], list[tuple[tuple[str, ...], str]]] = {}
+    free: set[tuple[str, ...]] = set()
+
+    def keys(text: str) -> set[tuple[str, ...]]:
+        found = _keys(text)
+        if _free(text):
+            free.update(key for key in found if len(key) > 1)
+        return found
 
     def add(key_text: str, targets: list[str], how: str) -> None:
-        for key in _keys(key_text):
+        for key in keys(key_text):
             found = expansions.setdefault(key, [])
             for target in targets:
                 alt = _alternative(target)
@@ -162,7 +181,7 @@ def load() -> tuple[
             add(alias, [entry["nom"]], "région")
     for entry in data.get("notions", []):
         # The notion itself (said whole, its name in the comment), then its other wordings.
-        for key in _keys(entry["terme"]):
+        for key in keys(entry["terme"]):
             alternatives = [(key, f"{NOTION}:{entry['terme']}")]
             alternatives += [(alt, NOTION) for s in entry.get("sens", []) if (alt := _alternative(s))]
             # A sigle's full name (« Petites villes de demain ») also finds the sigle (« PVD »).
@@ -174,13 +193,13 @@ def load() -> tuple[
             subjects |= _keys(text)
             if "-" in text and " " not in text.strip():  # a hyphenated word no record has is one
                 subjects.add(_stems(text.replace("-", "")))  # unknown word, glued (« chauffeeau »)
-    return synonyms, expansions, frozenset(subjects)
+    return Thesaurus(synonyms, expansions, frozenset(subjects), frozenset(free))
 
 
 # The little words that join the words of one name (« jardin d'enfants », « accès aux droits »),
 # or a noun and what is said of it (« les caisses sont vides », « très chaud »): a query's
 # words are looked up as one key of the thesaurus only when nothing else stands between them
-# (see free_keys).
+# (see load).
 JOINING = frozenset(
     (
         "de",
@@ -205,25 +224,13 @@ JOINING = frozenset(
 )
 
 
-def free_keys() -> frozenset[tuple[str, ...]]:
-    """The keys of several words written with another little word between two of them
-    (« faire avec les habitants », « emploi pour tous », « solutions fondées sur la nature »)
-    or two subjects joined by « et » (« jeunes et transition écologique »: the jeunes « dans »
-    the transition too): a query finds them whatever little words join its words. Any other
-    key's words must be joined by JOINING words alone (« jardiner avec les enfants » is no
-    « jardin d'enfants »)."""
+def _free(text: str) -> bool:
+    """Whether a key's text has, between two of its words, a little word that does not join
+    the words of a name, or « et » (see load)."""
     from .text import STOP_WORDS, cut, prepare
 
-    data = _checked()
-    texts = [e["sigle"] for e in data.get("sigles", [])] + [s for e in data.get("sigles", []) for s in e["sens"][:1]]
-    texts += [e["terme"] for kind in ("equivalents", "notions") for e in data.get(kind, [])]
-    texts += [a for e in data.get("regions", []) for a in e["alias"]]
-    free = set()
-    for text in texts:
-        inner = cut(prepare(text.replace("-", " ")))[1:-1]
-        if any(w == "et" or (w in STOP_WORDS and w not in JOINING) for w in inner):
-            free |= {key for key in _keys(text) if len(key) > 1}
-    return frozenset(free)
+    inner = cut(prepare(text.replace("-", " ")))[1:-1]
+    return any(w == "et" or (w in STOP_WORDS and w not in JOINING) for w in inner)
 
 
 def _checked() -> dict[str, Any]:

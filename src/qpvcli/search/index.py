@@ -321,7 +321,6 @@ class IndexBuilder:
 
     def write(self, conn: sqlite3.Connection, indexes: str) -> None:
         """The last segment, the vocabulary and the thesaurus; then the tables' `indexes`."""
-        from ..thesaurus import free_keys
         from ..thesaurus import load as load_thesaurus
 
         self._flush()
@@ -346,7 +345,7 @@ class IndexBuilder:
             "INSERT INTO mots_longueur VALUES (?, ?)",
             ((n, "\n".join(rows)) for n, rows in groupby(by_length, key=len)),
         )
-        synonyms, expansions, subjects = load_thesaurus()
+        synonyms, expansions, subjects, free_keys = load_thesaurus()
         conn.executemany(
             "INSERT INTO synonymes VALUES (?, ?)", ((s, o) for s, others in synonyms.items() for o in others)
         )
@@ -355,7 +354,7 @@ class IndexBuilder:
             ((" ".join(key), " ".join(alt), how) for key, alts in expansions.items() for alt, how in alts),
         )
         conn.executemany("INSERT INTO sujets VALUES (?)", ((" ".join(key),) for key in sorted(subjects)))
-        conn.executemany("INSERT INTO cles_libres VALUES (?)", ((" ".join(key),) for key in sorted(free_keys())))
+        conn.executemany("INSERT INTO cles_libres VALUES (?)", ((" ".join(key),) for key in sorted(free_keys)))
         conn.executescript(indexes)
 
 
@@ -844,12 +843,16 @@ class Index:
 
     def a_subject(self, key: tuple[str, ...]) -> bool:
         """Whether a sequence of stems names a subject of the field (thesaurus « sujets »)."""
-        return self.conn.execute("SELECT 1 FROM sujets WHERE cle = ?", (" ".join(key),)).fetchone() is not None
+        return self._listed("sujets", key)
 
     def free_key(self, key: tuple[str, ...]) -> bool:
         """Whether a key of several stems may be typed with any little words between them
-        (thesaurus.free_keys)."""
-        return self.conn.execute("SELECT 1 FROM cles_libres WHERE cle = ?", (" ".join(key),)).fetchone() is not None
+        (thesaurus.load)."""
+        return self._listed("cles_libres", key)
+
+    def _listed(self, table: str, key: tuple[str, ...]) -> bool:
+        """Whether a sequence of stems is in one of the key tables of the thesaurus."""
+        return self.conn.execute(f"SELECT 1 FROM {table} WHERE cle = ?", (" ".join(key),)).fetchone() is not None
 
     def idf(self, s: str) -> float:
         """Inverse document frequency of a stem (0 when it is in no record)."""
