@@ -478,7 +478,7 @@ def cut(prepared: str) -> list[str]:
             prepared = prepared.replace(c, " ")
     spaced = prepared.translate(_CUT_TABLE)
     if "-" in spaced and ("--" in spaced or " -" in spaced or "- " in spaced or spaced[0] == "-" or spaced[-1] == "-"):
-        return _without_participle(_WORD().findall(prepared))
+        return _participle_dropped(" ".join(_WORD().findall(prepared))).split()
     return _participle_dropped(spaced).split()
 
 
@@ -596,29 +596,6 @@ def _found_all(text: str, sub: str) -> Iterator[int]:
     while at >= 0:
         yield at
         at = text.find(sub, at + len(sub) - 1)
-
-
-def _without_participle(words: list[str]) -> list[str]:
-    """The raw words without the participle « été » (see _PARTICIPLE). Looked for at C speed
-    (`list.index`): a catalogue's text has few."""
-    dropped = []
-    i = -1
-    while True:
-        try:
-            i = words.index(_PARTICIPLE, i + 1)
-        except ValueError:
-            break
-        before = words[i - 1] if i else ""
-        if before in _AUXILIARIES or (before in _BETWEEN and i > 1 and words[i - 2] in _AUXILIARIES):
-            dropped.append(i)
-    if not dropped:
-        return words
-    kept: list[str] = []
-    start = 0
-    for i in dropped:
-        kept += words[start:i]
-        start = i + 1
-    return kept + words[start:]
 
 
 @lru_cache(maxsize=200_000)
