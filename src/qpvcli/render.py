@@ -141,7 +141,6 @@ def _print_stacked(console: Any, exemples: Sequence[Exemple], title: str | None)
 
 def print_search(out: Output, hits: "Sequence[Found]", *, explain: bool) -> None:
     from .search import snippet
-    from .search.age import ROUTE as AGE_ROUTE
 
     if not out.is_tty:
         rows: list[Sequence[Any]] = [("score", *LIST_HEADER)]
@@ -160,6 +159,8 @@ def print_search(out: Output, hits: "Sequence[Found]", *, explain: bool) -> None
             )
         return
     from rich.text import Text
+
+    from .search.age import ROUTE as AGE_ROUTE
 
     console = out.console()
     if explain and hits:

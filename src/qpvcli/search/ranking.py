@@ -360,7 +360,7 @@ def understand(
         raw = cut(prepare(normalise(joined)[:MAX_QUERY_CHARS]))
     words_, is_prefix = parse_query(joined)
     stems_ = [index.stem_of(w) for w in words_]
-    generic_here, subject_here = _framing(raw)
+    generic_here, subject_here, learnt = _framing(raw)
     apart = _apart(raw, len(words_))
     terms: list[QueryTerm] = []
     i = 0
@@ -416,7 +416,6 @@ def understand(
     terms = _absent_subjects(index, words_, stems_, terms, raw)
     if texts is not None:
         terms = _subjects_said_nowhere(index, words_, stems_, terms, raw, apart, texts)
-    learnt = _learnt([piece for word in raw for piece in word.split("-")])
     if any(t.word in learnt and not (t.variants or t.phrases) for t in terms):
         # What the asker wants learnt, no record has (« apprendre à nager aux enfants du
         # quartier »): the rest of the query only says to whom, where, when.
@@ -606,9 +605,10 @@ def _learnt(pieces: list[str]) -> set[str]:
     return found | {w for know, w in pairwise(pieces) if know == "savoir"}
 
 
-def _framing(raw: list[str]) -> tuple[set[str], set[str]]:
+def _framing(raw: list[str]) -> tuple[set[str], set[str], set[str]]:
     """The words of a query (folded, as typed) that are generic where they stand though they
-    are not elsewhere, and those that are not though they are elsewhere."""
+    are not elsewhere, those that are not though they are elsewhere, and among these what the
+    asker wants learnt (_learnt)."""
     pieces = [piece for word in raw for piece in word.split("-")]
     pairs = list(pairwise(pieces))
     generic = {w for before, w in pairs if _GENERIC_AFTER.get(w) == before}
@@ -622,12 +622,12 @@ def _framing(raw: list[str]) -> tuple[set[str], set[str]]:
     # A verb joined to the pronoun after it asks or bids: « dites-moi », « pouvez-vous »,
     # « existe-t-il », « peut-on »; not its subject, whatever the catalogue has of it.
     generic.update(head for word in raw if "-" in word for head, *_, last in [word.split("-")] if last in INVERTED)
-    subject = {w for w, after in pairs if _SUBJECT_BEFORE.get(w) == after}
-    subject.update(_learnt(pieces))
+    learnt = _learnt(pieces)
+    subject = {w for w, after in pairs if _SUBJECT_BEFORE.get(w) == after} | learnt
     # « régie de quartier », « fête de quartier »: the catalogue's own field in a compound is
     # part of its subject (not « des quartiers », « du quartier », « en QPV »).
     subject.update(w for before, w in pairs if before == "de" and w in DOMAIN_WORDS)
-    return generic, subject
+    return generic, subject, learnt
 
 
 # Nouns ending like an infinitive in -er (the -ier ones are left out as a whole).
