@@ -1404,3 +1404,45 @@ def test_a_subject_of_three_words_said_nowhere_is_absent(qpv):
     found = qpv.search("maison France services")
     assert found.hits == [] and found.unknown == ["maison France services"]
     assert ids(qpv, "formation professionnelle", 1) and ids(qpv, "médiation culturelle", 1)
+
+
+def test_an_article_alone_does_not_join_the_words_of_a_name(qpv):
+    """« Quartiers d'été » (a programme no record has) is a subject of the field; in
+    « rafraîchir un quartier l'été » the article begins a complement of time: the query is
+    about cooling a neighbourhood in summer and has answers."""
+    found = qpv.search("rafraîchir un quartier l'été")
+    assert found.unknown == [] and {"paris-ilots-de-fraicheur", "ademe-plus-fraiche-ma-ville"} == set(
+        ids(qpv, "rafraîchir un quartier l'été", 2)
+    )
+    assert qpv.search("quartiers d'été").hits == []
+
+
+def test_a_time_of_the_year_or_the_day_frames_a_query(qpv):
+    """When, not what: no record says « hiver » or « printemps », and a query that asks for
+    children in winter is still a query about children; alone, the season is absent."""
+    for query in ("que faire pour les enfants en hiver", "animations pour les jeunes au printemps le samedi"):
+        found = qpv.search(query)
+        assert found.unknown == [] and found.hits, query
+    assert qpv.search("hiver").hits == []
+
+
+def test_what_the_asker_refuses_is_not_the_subject(qpv):
+    """After « sans » or « ni » and a verb, the asker says what they do not want done: the
+    trees of « sans planter d'arbres » must not bring the tree-planting record first, and an
+    hotel no record has must not make the query absent."""
+    query = "Comment rafraîchir un quartier l'été sans faire de travaux ni planter d'arbres ?"
+    assert ids(qpv, query, 2) == ["paris-ilots-de-fraicheur", "ademe-plus-fraiche-ma-ville"]
+    assert ids(qpv, "où se former à la rénovation urbaine sans payer le train ni l'hôtel ?", 1) == [
+        "eru-formation-habitants"
+    ]
+    # Not a noun after « sans » (« sans produits chimiques » is what the asker wants).
+    assert ids(qpv, "traiter les punaises sans produits chimiques", 1) == ["stains-punaises-de-lit"]
+
+
+def test_nobody_is_not_a_person(qpv):
+    """« personne ne vient » says nobody comes: « personne » is no subject there."""
+    from qpvcli.search.ranking import understand
+
+    terms = {t.word: t for t in understand(qpv._index, "personne ne vient aux réunions publiques")}
+    assert terms["personne"].generic and not terms["reunions"].generic
+    assert not {t.word: t for t in understand(qpv._index, "une personne seule")}["personne"].generic

@@ -360,8 +360,9 @@ def understand(
         raw = cut(prepare(normalise(joined)[:MAX_QUERY_CHARS]))
     words_, is_prefix = parse_query(joined)
     stems_ = [index.stem_of(w) for w in words_]
-    generic_here, subject_here, learnt = _framing(raw)
+    generic_here, subject_here, learnt, refused = _framing(raw)
     apart = _apart(raw, len(words_))
+    apart_names = _apart(raw, len(words_), names=True)
     terms: list[QueryTerm] = []
     i = 0
     while i < len(words_):
@@ -401,8 +402,9 @@ def understand(
         # proximity, as any word), and may also be met by what the phrase stands for.
         for j in range(i, i + size):
             last = is_prefix and j == len(words_) - 1
-            generic = not phrases and (
-                words_[j] in generic_here or (words_[j] in GENERIC_WORDS and words_[j] not in subject_here)
+            generic = words_[j] in refused or (
+                not phrases
+                and (words_[j] in generic_here or (words_[j] in GENERIC_WORDS and words_[j] not in subject_here))
             )
             variants = expand(index, words_[j], is_prefix=last)
             if phrases:  # a word the thesaurus knows (« récup », « clim ») is neither a misspelling
@@ -413,9 +415,9 @@ def understand(
             if not found or not any(t.variants == term.variants and t.phrases == term.phrases for t in terms):
                 terms.append(term)
         i += size
-    terms = _absent_subjects(index, words_, stems_, terms, raw)
+    terms = _absent_subjects(index, words_, stems_, terms, raw, apart_names)
     if texts is not None:
-        terms = _subjects_said_nowhere(index, words_, stems_, terms, raw, apart, texts)
+        terms = _subjects_said_nowhere(index, words_, stems_, terms, raw, apart_names, texts)
     if any(t.word in learnt and not (t.variants or t.phrases) for t in terms):
         # What the asker wants learnt, no record has (« apprendre à nager aux enfants du
         # quartier »): the rest of the query only says to whom, where, when.
@@ -423,14 +425,15 @@ def understand(
     terms = _compounds_found(index, raw, terms) + [QueryTerm(place, {}, [], False) for place in absent_places]
     # A verb the catalogue does not have (« préparer », « désigner », « arrivent ») frames the question; it is
     # not an absent subject. Nor is a number no record writes, a year (« financés depuis 2020 ») or a
-    # size (« ma commune de 15 000 habitants »): a date or a quantity, not a subject.
+    # size (« ma commune de 15 000 habitants »): a date or a quantity, not a subject; nor a
+    # time of the year, week or day (« que faire pour les enfants en hiver »): when, not what.
     glued = {"".join(word.split("-")) for word in raw if "-" in word}  # « outremer »: no verb
     terms = [
         t._replace(generic=True)
         if not (t.variants or t.phrases)
         and t.word not in glued
         and t.word not in subject_here
-        and (_a_verb(t.word) or _a_number(t.word))
+        and (_a_verb(t.word) or _a_number(t.word) or t.word in _WHEN)
         else t
         for t in terms
     ]
@@ -454,19 +457,49 @@ def understand(
     return terms
 
 
-def _apart(raw: list[str], n_words: int) -> list[bool]:
+_ARTICLES = frozenset(("l", "la", "le", "les"))
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _sigles_spelt_out(index: Index, query: str) -> str:
+    """The query with each sigle that no record writes replaced by its full name: « lutte
+    contre les ICU » is searched as « lutte contre les îlot de chaleur » would be, its words
+    with their themes, synonyms and equivalents, not only where a record says the full name
+    word for word. Not a subject of the field said nowhere (« EHPAD »: absent, see missing),
+    nor a French word typed in small letters (« plie » is no « PLIE »)."""
+
+    def spelt_out(found: re.Match[str]) -> str:
+        typed = found[0]
+        word = fold(typed)
+        if index.word(word) is not None or (name := index.full_name(word)) is None:
+            return typed
+        from ..lexicon import is_word
+
+        if index.a_subject((index.stem_of(word),)) or (not typed.isupper() and is_word(word)):
+            return typed
+        return name
+
+    return _WORD.sub(spelt_out, query)
+
+
+def _apart(raw: list[str], n_words: int, *, names: bool = False) -> list[bool]:
     """For each analysed query word (see parse_query), whether a little word that does not join
-    the words of a name stands between it and the word before (thesaurus.JOINING)."""
+    the words of a name stands between it and the word before (thesaurus.JOINING). With
+    `names`, an article that no preposition introduces parts them too: it begins an object
+    (« chercher les habitants ») or a complement of time (« rafraîchir un quartier l'été »),
+    never the rest of one name (« quartiers d'été », « maison de la culture »)."""
     apart: list[bool] = []
-    between = False
+    between: list[str] = []
     for word in raw:
         found = token_terms(word)
         if not found:
-            between = between or word not in JOINING
+            between.append(word)
             continue
-        apart.append(between)
+        apart.append(any(w not in JOINING for w in between) or (names and bool(between) and between[0] in _ARTICLES))
         apart += [False] * (len(found) - 1)  # a compound's parts and glued whole
-        between = False
+        between = []
     return apart + [False] * (n_words - len(apart))  # the same words, unless cut differently
 
 
@@ -476,12 +509,13 @@ def _a_subject(index: Index, word: str) -> bool:
 
 
 def _absent_subjects(
-    index: Index, words_: list[str], stems_: list[str], terms: list[QueryTerm], raw: list[str]
+    index: Index, words_: list[str], stems_: list[str], terms: list[QueryTerm], raw: list[str], apart: list[bool]
 ) -> list[QueryTerm]:
     """The terms with each subject of the field of several words (thesaurus « sujets »:
     « santé mentale », « violences conjugales ») one of whose words no record has, even
     approximately, made one unknown word: not « santé » found and « mentale » missing. A
-    subject whose words are all found is searched by its words. A hyphenated word
+    subject whose words are all found is searched by its words, as are words typed apart
+    (`apart`: « un quartier l'été » is no « quartiers d'été »). A hyphenated word
     (« chauffe-eau ») is left to the compounds (see _compounds_found)."""
     unknown = {t.word for t in terms if not (t.variants or t.phrases)}
     if not unknown:
@@ -494,6 +528,7 @@ def _absent_subjects(
         lambda i, span: (
             not unknown.isdisjoint(span)
             and compounds.isdisjoint(span)
+            and not any(apart[i + 1 : i + len(span)])
             and index.a_subject(tuple(stems_[i : i + len(span)]))
         ),
     )
@@ -605,15 +640,41 @@ def _learnt(pieces: list[str]) -> set[str]:
     return found | {w for know, w in pairwise(pieces) if know == "savoir"}
 
 
-def _framing(raw: list[str]) -> tuple[set[str], set[str], set[str]]:
+def _refused(pieces: list[str]) -> set[str]:
+    """What the asker does not want done, after « sans » or « ni » and a verb: the verb and
+    the word it governs (« rafraîchir un quartier sans faire de travaux ni planter d'arbres »,
+    « me former sans payer le train ni l'hôtel »). A condition, not the subject; « sans
+    produits chimiques », « sans qu'elle devienne une fournaise » are left as they are said."""
+    refused: set[str] = set()
+
+    def next_word(k: int) -> str | None:  # the next word after position k that is not a little word
+        return next((w for w in pieces[k + 1 :] if w not in STOP_WORDS), None)
+
+    negating = False
+    for i, w in enumerate(pieces[:-1]):
+        if w not in ("sans", "ni"):
+            continue
+        verb = pieces[i + 1]
+        if verb in _FAIRE or (verb[-2:] in ("er", "ir", "re") and _a_verb(verb)):
+            negating = True
+            refused.update(filter(None, (verb, next_word(i + 1))))
+        elif w == "ni" and negating and (governed := next_word(i)) is not None:
+            refused.add(governed)  # « ni l'hôtel »
+    return refused
+
+
+def _framing(raw: list[str]) -> tuple[set[str], set[str], set[str], set[str]]:
     """The words of a query (folded, as typed) that are generic where they stand though they
-    are not elsewhere, those that are not though they are elsewhere, and among these what the
-    asker wants learnt (_learnt)."""
+    are not elsewhere, those that are not though they are elsewhere, among these what the
+    asker wants learnt (_learnt), and what the asker refuses (_refused: generic, whatever the
+    thesaurus knows of it)."""
     pieces = [piece for word in raw for piece in word.split("-")]
     pairs = list(pairwise(pieces))
     generic = {w for before, w in pairs if _GENERIC_AFTER.get(w) == before}
     generic.update(w for before, w in pairs if before in _POSSESSIVES and w in _OWN_PLACES)
     generic.update(w for before, w in pairs if before in _FAIRE and w == "partie")
+    # « personne ne vient », « personne n'y va »: nobody, not a person.
+    generic.update(w for w, after in pairs if w == "personne" and after in ("ne", "n"))
     # A word after a subject pronoun is its verb: « je travaille chez… », « nous cherchons ».
     generic.update(w for before, w in pairs if before in _SUBJECT_PRONOUNS and w not in STOP_WORDS)
     # A gerund, « en attendant », « en impliquant », says how, not what.
@@ -627,7 +688,7 @@ def _framing(raw: list[str]) -> tuple[set[str], set[str], set[str]]:
     # « régie de quartier », « fête de quartier »: the catalogue's own field in a compound is
     # part of its subject (not « des quartiers », « du quartier », « en QPV »).
     subject.update(w for before, w in pairs if before == "de" and w in DOMAIN_WORDS)
-    return generic, subject, learnt
+    return generic, subject, learnt, _refused(pieces)
 
 
 # Nouns ending like an infinitive in -er (the -ier ones are left out as a whole).
@@ -645,6 +706,18 @@ _NUMBER_WORDS = frozenset(
         *("deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze"),
         *("treize", "quatorze", "quinze", "seize", "vingt", "vingts", "trente", "quarante"),
         *("cinquante", "soixante", "cent", "cents", "mille", "centaine", "centaines", "dizaine", "dizaines"),
+    )
+)
+
+
+# The times of the year, the week and the day, folded.
+_WHEN = frozenset(
+    (
+        *("ete", "hiver", "automne", "printemps", "saison", "saisons"),
+        *("janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout"),
+        *("septembre", "octobre", "novembre", "decembre"),
+        *("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "weekend"),
+        *("matin", "matins", "midi", "apres-midi", "soir", "soirs", "soiree", "soirees", "nuit", "nuits"),
     )
 )
 
