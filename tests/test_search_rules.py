@@ -1446,3 +1446,13 @@ def test_nobody_is_not_a_person(qpv):
     terms = {t.word: t for t in understand(qpv._index, "personne ne vient aux réunions publiques")}
     assert terms["personne"].generic and not terms["reunions"].generic
     assert not {t.word: t for t in understand(qpv._index, "une personne seule")}["personne"].generic
+
+
+def test_a_sigle_with_one_sense_is_about_what_its_full_name_is_said_as(qpv):
+    """« ICU » is « îlots de chaleur », which one record writes word for word; the thesaurus
+    says « îlots de chaleur » is also « surchauffe » and « chaleur »: the sigle finds those
+    records too, as its full name typed would. A sigle given broader senses of its own
+    (« TVB »: « continuités écologiques ») keeps them alone."""
+    found = ids(qpv, "lutte contre les ICU", 5)
+    assert found[0] == "toulon-surchauffe" and {"lille-butte-acoustique", "ademe-plus-fraiche-ma-ville"} < set(found)
+    assert ids(qpv, "TVB", 5) == ["montreuil-bagnolet-biodiversite"]

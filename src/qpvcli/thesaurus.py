@@ -30,6 +30,7 @@ _KINDS = {
 # phrase names it, after this prefix.
 NOTION = "notion"
 SIGLE = "sigle"  # a sigle's full name (its first sense), or the sigle for its full name
+EQUIVALENT = "équivalent"
 LOOSE_SIGLE = "sigle, sens large"  # what a sigle is about (« EHPAD » → « seniors »)
 
 
@@ -175,7 +176,7 @@ def load() -> Thesaurus:
         # which the index holds only for the records located there: their codes would also be
         # any number in a text (« 40 exemples »). The territory filter keeps the codes.
         senses = [DEPARTEMENTS[s][0] if s in DEPARTEMENTS else s for s in entry["sens"]]
-        add(entry["terme"], senses, "équivalent")
+        add(entry["terme"], senses, EQUIVALENT)
     for entry in data.get("regions", []):
         for alias in entry["alias"]:
             add(alias, [entry["nom"]], "région")
@@ -187,6 +188,17 @@ def load() -> Thesaurus:
             # A sigle's full name (« Petites villes de demain ») also finds the sigle (« PVD »).
             alternatives += [(alt, NOTION) for alt, _ in expansions.get(key, []) if (alt, NOTION) not in alternatives]
             expansions[key] = alternatives
+    # A sigle given no broader sense is about what its full name is said in other words:
+    # « ICU » is « îlots de chaleur », and so « surchauffe », « chaleur » (one step, no further).
+    for entry in data.get("sigles", []):
+        if len({_alternative(sense) for sense in entry["sens"]}) > 1:
+            continue
+        said_so = [alt for key in _keys(entry["sens"][0]) for alt, how in expansions.get(key, []) if how == EQUIVALENT]
+        for key in _keys(entry["sigle"]):
+            found = expansions.setdefault(key, [])
+            found += [
+                (alt, LOOSE_SIGLE) for alt in dict.fromkeys(said_so) if alt != key and (alt, LOOSE_SIGLE) not in found
+            ]
     subjects = set()
     for entry in data.get("sujets", []):
         for text in entry["mots"]:
