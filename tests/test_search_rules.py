@@ -1456,3 +1456,15 @@ def test_a_sigle_with_one_sense_is_about_what_its_full_name_is_said_as(qpv):
     found = ids(qpv, "lutte contre les ICU", 5)
     assert found[0] == "toulon-surchauffe" and {"lille-butte-acoustique", "ademe-plus-fraiche-ma-ville"} < set(found)
     assert ids(qpv, "TVB", 5) == ["montreuil-bagnolet-biodiversite"]
+
+
+def test_a_short_query_in_a_place_without_records_has_no_answer(qpv):
+    """« renouvellement urbain en Guadeloupe » asks for examples there, and no record is
+    located in Guadeloupe: the renewal records elsewhere are no answer. A long question names
+    where the asker works, and is still answered (« en Bretagne » below); a région with
+    records is a place to search (« Hauts-de-France »)."""
+    found = qpv.search("renouvellement urbain en Guadeloupe")
+    assert found.hits == [] and found.unknown == ["Guadeloupe"]
+    assert qpv.search("végétalisation en Bretagne").hits == []
+    assert ids(qpv, "nous sommes un bailleur en Bretagne et nous voulons former nos locataires à la rénovation", 3)
+    assert ids(qpv, "végétalisation en Hauts-de-France", 3)

@@ -37,6 +37,7 @@ MAX_FAST_WORDS = 4  # a fast path counts a record's words as a sum of powers of 
 THESAURUS_WEIGHT = 0.7  # a phrase the thesaurus gives for what was typed (sigle, équivalent...)
 GENERIC_WEIGHT = 0.2  # question words and generic verbs: they match, but say little
 MAX_KEY_WORDS = 5
+SHORT_WITH_PLACE = 3  # subject words of a query whose absent département or région is a filter
 EVERYDAY = 25_000  # times met in the French word list: « vrai », « années » (not « drogue », « voitures »)
 EVERYDAY_AMONG = 3  # ...framing words when the query has at least this many subject words
 RARELY_SAID = 100  # a verb met fewer times is a technical act (« dépolluer »), not a framing verb
@@ -838,11 +839,7 @@ def _absent_places(index: Index, query: str) -> tuple[list[str], str]:
             start, end = spans[i][1], spans[i + size - 1][2]
             found = names.get(_letters(text[start:end]))
             if found is not None and _joined(text[start:end]):
-                column, value = found
-                located = index.conn.execute(
-                    f"SELECT 1 FROM territoires WHERE {column} = ? LIMIT 1", (value,)
-                ).fetchone()
-                if located is None:
+                if not _located(index, *found):
                     absent.append(fold(text[start:end]))
                     cut_out.append((start, end))
                 i += size
@@ -920,6 +917,18 @@ def _place_names() -> dict[str, tuple[str, str]]:
     names = {_letters(name): ("departement", code) for code, (name, _) in DEPARTEMENTS.items()}
     names.update({_letters(region): ("region", region) for _, region in DEPARTEMENTS.values()})
     return names
+
+
+def _located(index: Index, column: str, value: str) -> bool:
+    """Whether a record is located in a département or a région (see _place_names)."""
+    return index.conn.execute(f"SELECT 1 FROM territoires WHERE {column} = ? LIMIT 1", (value,)).fetchone() is not None
+
+
+def _a_place_without_records(index: Index, word: str) -> bool:
+    """Whether a word no record writes names a département or a région where no record is
+    located (« Guadeloupe »)."""
+    found = _place_names().get(_letters(word))
+    return found is not None and not _located(index, *found)
 
 
 def _joined(text: str) -> bool:
@@ -1014,6 +1023,10 @@ def missing(index: Index, subject: list[QueryTerm]) -> tuple[list[str], bool]:
     size = {q.word: len(analyse(q.word)) if " " in q.word else 1 for q in subject}
     said = sum(size.values())
     missed = sum(map(size.__getitem__, unknown)) + (sum(map(size.__getitem__, weak)) / 2 if said > 1 else 0)
+    # A short query that names a place where no record is located asks for examples there
+    # (« renouvellement urbain en Guadeloupe »); a long question names where the asker is.
+    if said <= SHORT_WITH_PLACE and any(_a_place_without_records(index, word) for word in unknown):
+        return unknown, True
     if missed * 2 >= max(1, said):
         return unknown + weak if len(subject) > 1 else unknown, True
     return unknown, False
