@@ -1468,3 +1468,10 @@ def test_a_short_query_in_a_place_without_records_has_no_answer(qpv):
     assert qpv.search("végétalisation en Bretagne").hits == []
     assert ids(qpv, "nous sommes un bailleur en Bretagne et nous voulons former nos locataires à la rénovation", 3)
     assert ids(qpv, "végétalisation en Hauts-de-France", 3)
+
+
+def test_young_and_old_named_together_mix_the_generations(qpv):
+    """« jeunes et anciens », « les enfants et les personnes âgées »: what the record says
+    « mêlant générations »; each age alone is not (« anciens » is also « ancienne centrale »)."""
+    assert ids(qpv, "une fête de rue qui mélange jeunes et anciens", 1) == ["ile-saint-denis-fetes"]
+    assert ids(qpv, "des activités pour les enfants et les personnes âgées", 1) == ["ile-saint-denis-fetes"]
