@@ -1443,8 +1443,8 @@ def test_nobody_is_not_a_person(qpv):
     """« personne ne vient » says nobody comes: « personne » is no subject there."""
     from qpvcli.search.ranking import understand
 
-    terms = {t.word: t for t in understand(qpv._index, "personne ne vient aux réunions publiques")}
-    assert terms["personne"].generic and not terms["reunions"].generic
+    terms = {t.word: t for t in understand(qpv._index, "personne ne vient réparer les bancs publics")}
+    assert terms["personne"].generic and not terms["reparer"].generic
     assert not {t.word: t for t in understand(qpv._index, "une personne seule")}["personne"].generic
 
 
@@ -1475,3 +1475,16 @@ def test_young_and_old_named_together_mix_the_generations(qpv):
     « mêlant générations »; each age alone is not (« anciens » is also « ancienne centrale »)."""
     assert ids(qpv, "une fête de rue qui mélange jeunes et anciens", 1) == ["ile-saint-denis-fetes"]
     assert ids(qpv, "des activités pour les enfants et les personnes âgées", 1) == ["ile-saint-denis-fetes"]
+
+
+def test_residents_absent_from_meetings_call_for_outreach(qpv):
+    """« personne ne vient aux réunions publiques », « les habitants ne viennent plus aux
+    réunions »: the whole observation asks for going to them (the « aller vers » record), not
+    for the consultations « réunions publiques » alone would find."""
+    query = (
+        "on démarre un projet de rénovation urbaine et personne ne vient aux réunions publiques :"
+        " comment aller chercher les habitants ?"
+    )
+    assert ids(qpv, query, 1) == ["miramas-aller-vers"]
+    found = ids(qpv, "les habitants ne viennent plus aux réunions", 4)
+    assert found[0] in ("voisinmalin-messagers", "miramas-aller-vers") and "miramas-aller-vers" in found
