@@ -1488,3 +1488,14 @@ def test_residents_absent_from_meetings_call_for_outreach(qpv):
     assert ids(qpv, query, 1) == ["miramas-aller-vers"]
     found = ids(qpv, "les habitants ne viennent plus aux réunions", 4)
     assert found[0] in ("voisinmalin-messagers", "miramas-aller-vers") and "miramas-aller-vers" in found
+
+
+def test_a_notion_no_record_says_empties_a_long_question(qpv):
+    """« prêt à taux zéro » is a notion of the thesaurus that no record says: however many
+    other words the question has (the asker's job, the HLM, the tenants), it is what is asked."""
+    query = (
+        "responsable habitat d'une ville moyenne : un prêt à taux zéro pour que les locataires HLM"
+        " du quartier deviennent propriétaires de leur logement, ça existe ?"
+    )
+    found = qpv.search(query)
+    assert found.hits == [] and "prêt à taux zéro" in found.unknown

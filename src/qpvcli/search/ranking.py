@@ -1011,7 +1011,9 @@ def missing(index: Index, subject: list[QueryTerm]) -> tuple[list[str], bool]:
     loose = [
         q.word for q in subject if not q.variants and q.phrases and {how for *_, how in q.phrases} == {LOOSE_SIGLE}
     ]
-    named = [word for word in unknown + loose if _a_subject(index, word)]
+    # So is a notion of the thesaurus no record says (« prêt à taux zéro »): one unknown term of
+    # several words (see understand), however many other words the question has.
+    named = [word for word in unknown + loose if " " in word or _a_subject(index, word)]
     if named:
         return unknown + [w for w in loose if w in named], True
     weak = [
