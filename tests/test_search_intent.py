@@ -320,6 +320,42 @@ def test_an_age_of_people_or_a_duration_is_no_age_of_a_project(query):
     assert age.read(query)[0] is None
 
 
+@pytest.mark.parametrize(
+    ("query", "first", "last"),
+    [
+        ("quelles initiatives ont démarré en 2024 ?", 2024, 2024),
+        ("projets lancés depuis 2020", 2020, None),
+        ("des actions créées avant 2015", None, 2014),
+        ("une démarche mise en place après 2018", 2019, None),
+        ("les projets commencés en l'an 2000", 2000, 2000),
+    ],
+)
+def test_a_year_of_start_is_read_after_a_verb_of_starting(query, first, last):
+    from qpvcli.search import age
+
+    found, rest = age.read(query)
+    assert found is not None and found.years is None and (found.first, found.last) == (first, last)
+    assert not any(word.isdigit() for word in rest.split())
+
+
+@pytest.mark.parametrize("query", ["financés depuis 2020", "le plan climat 2030", "créer 200 emplois en 2024"])
+def test_a_year_without_a_verb_of_starting_is_no_start(query):
+    from qpvcli.search import age
+
+    assert age.read(query)[0] is None
+
+
+def test_a_year_of_start_lists_the_records_started_then(qpv):
+    """« quelles initiatives ont démarré en 2024 ? » found nothing (« démarré » and « 2024 »
+    are in no record's text): it is the year each record started."""
+    started = {i: e.annee_debut for i in qpv.ids() if (e := qpv.get(i)).annee_debut}
+    found = qpv.search("quelles initiatives ont démarré en 2024 ?")
+    assert {h.exemple.id for h in found.hits} == {i for i, y in started.items() if y == 2024} != set()
+    since = ids(qpv, "projets lancés depuis 2020", 40)
+    assert set(since) == {i for i, y in started.items() if y >= 2020}
+    assert set(ids(qpv, "insertion lancée avant 2015", 40)) <= {i for i, y in started.items() if y < 2015}
+
+
 def test_an_age_lists_the_records_started_by_then_the_oldest_first(qpv):
     """« plus de dix ans de recul » found any record that says « ans » or « recul »: it is the
     year the record started, counted from today (a record whose start is unknown does not meet

@@ -1,6 +1,7 @@
 """Age intent: the words of a query that ask how long a project has been running (« quels
 projets ont plus de dix ans de recul ? », « qui existent depuis plus de vingt ans »,
-« lancés il y a au moins cinq ans »).
+« lancés il y a au moins cinq ans »), or when it started (« quelles initiatives ont démarré en
+2024 ? », « projets lancés depuis 2020 », « créés avant 2015 »).
 
 They are not subjects to look for in the texts (« recul », « ans » would find any record that
 says them): they become a condition on the year a record started (`annee_debut`, an indexed
@@ -9,6 +10,8 @@ ranked; alone, they list those records, the oldest first. A record whose start i
 does not meet it. Ages of people (« les jeunes de 16 à 25 ans ») and durations (« un projet
 sur trois ans ») say no age of a project: only « depuis … ans », « il y a … ans », « vieux de
 … ans » and « … ans de recul (d'existence, d'ancienneté, d'expérience, de fonctionnement) » do.
+A year says when a project started only after a verb of starting (« lancé », « démarré »,
+« commencé », « créé », « initié », « mis en place »): « financés depuis 2020 » is no start.
 """
 
 from __future__ import annotations
@@ -27,17 +30,27 @@ _NUMBERS = {
 }
 # Looked for in the query as typed, lowered (before any folding: most queries have none)
 _HINTS = ("depuis", "il y a", "vieil", "vieux", "recul", "existence", "ancienn", "rience", "fonctionnement", "activit")
+_YEAR_HINTS = ("lanc", "marr", "commenc", "but", "cr", "initi", "mis")
+# A verb of starting, then when: « démarré en 2024 », « lancés depuis 2020 », « créés avant 2015 ».
+_STARTED = re.compile(
+    r"\b(?:(?:lanc|demarr|commenc|debut|cre|initi)(?:e|ee|es|ees)|mise?s? en (?:place|oeuvre)) "
+    r"(?P<when>en|depuis|des|apres|avant) (?:l an )?(?P<year>(?:19|20)\d\d)\b"
+)
 
 
 ROUTE = "ancienneté"  # how a record meets it, in a search's explanations
 
 
 class AgeIntent(NamedTuple):
-    years: int  # running for at least this many years
+    years: int | None  # running for at least this many years (None: a year of start asked)
     said: str  # the words that said it, as typed (folded)
+    first: int | None = None  # a year of start asked: started in or after this year...
+    last: int | None = None  # ...and in or before this one
 
-    def started_by(self, today: datetime.date | None = None) -> int:
-        """The latest year of start that meets it."""
+    def started_by(self, today: datetime.date | None = None) -> int | None:
+        """The latest year of start that meets it (None: no latest)."""
+        if self.years is None:
+            return self.last
         return (today or datetime.date.today()).year - self.years
 
     @staticmethod
@@ -61,11 +74,17 @@ def _pattern() -> re.Pattern[str]:
 def read(query: str) -> tuple[AgeIntent | None, str]:
     """The age intent of a query, if any, and the query without the words that said it."""
     lowered = query.lower()
-    if not any(h in lowered for h in _HINTS):
+    dated = any(map(str.isdigit, lowered)) and any(h in lowered for h in _YEAR_HINTS)
+    if not dated and not any(h in lowered for h in _HINTS):
         return None, query
     text = fold_text(normalise(query))
     spaced = re.sub(r"[’'`]", " ", text)
     spaced = re.sub(r"\s+", " ", spaced)
+    if dated and (m := _STARTED.search(spaced)) is not None:
+        year, when = int(m["year"]), m["when"]
+        first = year + 1 if when == "apres" else None if when == "avant" else year
+        last = year - 1 if when == "avant" else year if when == "en" else None
+        return AgeIntent(None, m.group().strip(), first, last), spaced[: m.start()] + " " + spaced[m.end() :]
     m = _pattern().search(spaced)
     if m is None:
         return None, query
@@ -76,8 +95,9 @@ def read(query: str) -> tuple[AgeIntent | None, str]:
 
 def started(conn: sqlite3.Connection, intent: AgeIntent) -> dict[int, int]:
     """The records that meet it -> the year each started, the oldest first."""
+    first, last = intent.first, intent.started_by()
     rows = conn.execute(
-        "SELECT doc, annee_debut FROM exemples WHERE annee_debut <= ? ORDER BY annee_debut, doc",
-        (intent.started_by(),),
+        "SELECT doc, annee_debut FROM exemples WHERE annee_debut BETWEEN ? AND ? ORDER BY annee_debut, doc",
+        (first if first is not None else -(10**9), last if last is not None else 10**9),
     )
     return dict(rows)
