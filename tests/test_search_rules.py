@@ -1499,21 +1499,3 @@ def test_a_notion_no_record_says_empties_a_long_question(qpv):
     )
     found = qpv.search(query)
     assert found.hits == [] and "prêt à taux zéro" in found.unknown
-
-
-def test_a_place_no_record_names_is_where_examples_are_asked_unless_the_asker_is_there(qpv):
-    """« à Barcelone ou à Medellín », « à La Rochelle »: no record is there, and the query asks
-    for examples there; « Chargé de l'habitat à Dijon, … » or « à Nantes on va construire… »
-    say where the asker works, and are answered, unless they ask for examples « chez nous ». A
-    place some record has is searched as any word (« à Marseille »)."""
-    found = qpv.search("exemple de quartier populaire résilient à Barcelone ou à Medellín")
-    assert found.hits == [] and set(found.unknown) == {"Barcelone", "Medellín"}
-    assert qpv.search("végétalisation des cours d'école à La Rochelle").hits == []
-    assert (
-        qpv.search("je travaille à Bordeaux Métropole, avez-vous un exemple de végétalisation chez nous ?").hits == []
-    )
-    assert ids(qpv, "Chargé de l'habitat à Dijon, existe-t-il un outil gratuit contre la chaleur ?", 1) == [
-        "ademe-plus-fraiche-ma-ville"
-    ]
-    assert ids(qpv, "à Nantes on va construire des logements près d'une autoroute : comment protéger la santé ?", 1)
-    assert ids(qpv, "jardins partagés à Marseille", 1)

@@ -919,40 +919,6 @@ def _place_names() -> dict[str, tuple[str, str]]:
     return names
 
 
-# A place named after « à », « en », « au » or « aux », capitalised as typed (« à Barcelone »,
-# « à La Rochelle », « en Corse-du-Sud »), and what makes the asker's own place the one asked.
-_PLACE_NAMED = re.compile(
-    r"\b(?:à|a|en|au|aux)\s+((?:[A-ZÀ-Ý][\w'’-]*)(?:[ -](?:[A-ZÀ-Ý][\w'’-]*|de|du|des|sur|sous|en|la|le|les))*)"
-)
-_HERE = re.compile(r"\bchez (?:nous|moi)\b|\b(?:ma|notre) (?:ville|commune|région|agglo|métropole|département)\b")
-_ASKER = frozenset(("je", "j", "nous", "on", "notre", "nos", "mon", "ma", "mes"))
-_PLACE_KINDS = _OWN_PLACES | {"communaute", "communautes", "grand", "saint", "sainte"}  # « Bordeaux Métropole »
-
-
-def _places_asked(index: Index, query: str) -> set[str]:
-    """The places no record names (each word of the name unknown) where the query asks for
-    examples: not where the asker works, said in a first clause before more (« Chargé de
-    l'habitat à Dijon, existe-t-il… ») or with « je », « nous », « notre »…, unless the asker
-    asks for examples there (« chez nous », « dans notre ville »). As the query's unknown words
-    name them (see run)."""
-    if not any(c.isupper() for c in query):
-        return set()
-    found = set()
-    first_clause = len(re.split(r"[:,;?]", query, maxsplit=1)[0])
-    told = bool(set(cut(prepare(normalise(query)))) & _ASKER)
-    here = _HERE.search(query.lower()) is not None
-    for m in _PLACE_NAMED.finditer(query):
-        name = m[1].rstrip(" -")
-        names = [w for w in analyse(name) if w not in STOP_WORDS and w not in _PLACE_KINDS]
-        if not names or any(index.word(w) is not None for w in names):
-            continue
-        asker = (m.start() < first_clause < len(query.rstrip(" ?!.")) or told) and not here
-        if not asker:
-            found.update(names)
-            found.add(" ".join(names))
-    return found
-
-
 def _located(index: Index, column: str, value: str) -> bool:
     """Whether a record is located in a département or a région (see _place_names)."""
     return index.conn.execute(f"SELECT 1 FROM territoires WHERE {column} = ? LIMIT 1", (value,)).fetchone() is not None
@@ -1315,15 +1281,12 @@ def run(
     A subject word that no record contains, even approximately, is reported in `unknown`; when
     half the subject words or more are unknown, nothing is returned rather than records that
     match only the rest (« station de ski » must not list every « station »)."""
-    elsewhere = _places_asked(index, query)
     aged, query = age.read(query)
     years: dict[int, int] = {}
     intent, query = cost.read(query)
     qterms = understand(index, query, other_subject=intent is not None or aged is not None, texts=texts)
     subject = [q for q in qterms if not q.generic]
     unknown, absent = missing(index, subject)
-    if elsewhere and not absent and elsewhere.intersection(unknown):
-        absent = True  # « un quartier résilient à Barcelone »: no record is there
     if aged is not None:  # « depuis plus de dix ans »: only the records that started by then
         years = age.started(index.conn, aged)
         if not subject and intent is None:
