@@ -1499,3 +1499,15 @@ def test_a_notion_no_record_says_empties_a_long_question(qpv):
     )
     found = qpv.search(query)
     assert found.hits == [] and "prêt à taux zéro" in found.unknown
+
+
+def test_old_before_a_thing_is_no_elderly_person(qpv):
+    """« une vieille usine », « de vieux tissus »: « vieux » says how old a thing is, not the
+    elderly (« vieille » shared Snowball's stem with « vieillissement », and so its seniors);
+    « les vieux du quartier », « vieilles personnes » are the elderly."""
+    from qpvcli.search.ranking import understand
+
+    terms = {t.word: t for t in understand(qpv._index, "garder le souvenir d'une vieille usine")}
+    assert terms["vieille"].generic and not terms["vieille"].phrases
+    assert ids(qpv, "les vieux du quartier sont isolés", 1) == ["apur-liens-sociaux"]
+    assert ids(qpv, "vieilles personnes isolées", 1) == ["apur-liens-sociaux"]

@@ -328,6 +328,10 @@ STEM_OVERRIDES = {
     **dict.fromkeys(("retira", "retirait", "retirent", "retirez"), "retir"),  # not the RETEX
     **dict.fromkeys(("sema", "semait", "semant", "semera", "semez"), "semis"),  # not a SEM
     **dict.fromkeys(("testament", "testaments"), "testament"),  # not « tester »
+    **dict.fromkeys(
+        ("vieillissement", "vieillissements", "vieillir", "vieillit", "vieillissent", "vieillissant", "vieillissante"),
+        "vieilliss",
+    ),  # not « vieille », « vieil » (a « vieille usine » is no ageing)
     **dict.fromkeys(("format", "formats"), "formats"),  # not « formation »
     # ...and of a subject of the field (an absent subject empties the query): « opérateurs »
     # was no « opéra », « tenir » no « tennis »

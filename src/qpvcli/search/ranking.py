@@ -364,6 +364,7 @@ def understand(
     generic_here, subject_here, learnt, refused = _framing(raw)
     apart = _apart(raw, len(words_))
     apart_names = _apart(raw, len(words_), names=True)
+    next_to = _apart(raw, len(words_), tight=True)  # False where a word follows the one before directly
     terms: list[QueryTerm] = []
     i = 0
     while i < len(words_):
@@ -374,6 +375,8 @@ def understand(
             alternatives = index.expansions(key)
             if size == 1 and words_[i] in _cost_evidence():
                 alternatives = []  # what « pas cher » says in a text, not « cher » (the Cher)
+            if size == 1 and _old_thing(words_, next_to, i):
+                alternatives = []
             if size == 1 and len(words_[i]) > len(stems_[i]) + 1:
                 # A sigle is typed as such (« BET », « EPCIs », « GPSEA »: « gpse »), not as a
                 # longer word that stems to its letters (« bêtes »: « bet »).
@@ -403,9 +406,13 @@ def understand(
         # proximity, as any word), and may also be met by what the phrase stands for.
         for j in range(i, i + size):
             last = is_prefix and j == len(words_) - 1
-            generic = words_[j] in refused or (
-                not phrases
-                and (words_[j] in generic_here or (words_[j] in GENERIC_WORDS and words_[j] not in subject_here))
+            generic = (
+                words_[j] in refused
+                or _old_thing(words_, next_to, j)
+                or (
+                    not phrases
+                    and (words_[j] in generic_here or (words_[j] in GENERIC_WORDS and words_[j] not in subject_here))
+                )
             )
             variants = expand(index, words_[j], is_prefix=last)
             if phrases:  # a word the thesaurus knows (« récup », « clim ») is neither a misspelling
@@ -485,12 +492,13 @@ def _sigles_spelt_out(index: Index, query: str) -> str:
     return _WORD.sub(spelt_out, query)
 
 
-def _apart(raw: list[str], n_words: int, *, names: bool = False) -> list[bool]:
+def _apart(raw: list[str], n_words: int, *, names: bool = False, tight: bool = False) -> list[bool]:
     """For each analysed query word (see parse_query), whether a little word that does not join
     the words of a name stands between it and the word before (thesaurus.JOINING). With
     `names`, an article that no preposition introduces parts them too: it begins an object
     (« chercher les habitants ») or a complement of time (« rafraîchir un quartier l'été »),
-    never the rest of one name (« quartiers d'été », « maison de la culture »)."""
+    never the rest of one name (« quartiers d'été », « maison de la culture »). With `tight`,
+    any little word parts them (« les vieux du quartier »: « vieux » is not said of the quartier)."""
     apart: list[bool] = []
     between: list[str] = []
     for word in raw:
@@ -498,7 +506,11 @@ def _apart(raw: list[str], n_words: int, *, names: bool = False) -> list[bool]:
         if not found:
             between.append(word)
             continue
-        apart.append(any(w not in JOINING for w in between) or (names and bool(between) and between[0] in _ARTICLES))
+        apart.append(
+            any(w not in JOINING for w in between)
+            or (names and bool(between) and between[0] in _ARTICLES)
+            or (tight and bool(between))
+        )
         apart += [False] * (len(found) - 1)  # a compound's parts and glued whole
         between = []
     return apart + [False] * (n_words - len(apart))  # the same words, unless cut differently
@@ -639,6 +651,22 @@ def _learnt(pieces: list[str]) -> set[str]:
     subject of the query, not a verb that frames it (see understand)."""
     found = {w for learn, a, w in zip(pieces, pieces[1:], pieces[2:], strict=False) if learn in _LEARNING and a == "a"}
     return found | {w for know, w in pairwise(pieces) if know == "savoir"}
+
+
+_OLD = frozenset(("vieux", "vieil", "vieille", "vieilles"))
+_PEOPLE = frozenset(
+    (
+        *("personnes", "personne", "gens", "habitants", "habitant", "voisins", "voisin", "dames", "dame"),
+        *("messieurs", "monsieur", "couples", "parents", "retraites", "locataires", "hommes", "femmes"),
+    )
+)
+
+
+def _old_thing(words_: list[str], next_to: list[bool], i: int) -> bool:
+    """Whether « vieux », « vieille » says how old a thing is (« une vieille usine », « de vieux
+    tissus »): it qualifies the next word, and is neither a subject nor the elderly the
+    thesaurus reads in « les vieux » or « vieilles personnes »."""
+    return words_[i] in _OLD and i + 1 < len(words_) and not next_to[i + 1] and words_[i + 1] not in _PEOPLE
 
 
 def _refused(pieces: list[str]) -> set[str]:
