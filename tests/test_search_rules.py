@@ -1511,3 +1511,12 @@ def test_old_before_a_thing_is_no_elderly_person(qpv):
     assert terms["vieille"].generic and not terms["vieille"].phrases
     assert ids(qpv, "les vieux du quartier sont isolés", 1) == ["apur-liens-sociaux"]
     assert ids(qpv, "vieilles personnes isolées", 1) == ["apur-liens-sociaux"]
+
+
+def test_familiar_words_find_what_the_records_say(qpv):
+    """Residents and field workers say « teuf », « boucan », « air pourri », « papis tout
+    seuls »: the records say fêtes, bruit, qualité de l'air, seniors and isolement. (« papis »
+    had the stem of « papas », the parents.)"""
+    assert ids(qpv, "faire la teuf dans la rue", 1) == ["ile-saint-denis-fetes"]
+    assert ids(qpv, "le boucan de la quatre-voies et l'air pourri", 1) == ["lille-butte-acoustique"]
+    assert ids(qpv, "des papis tout seuls", 1) == ["apur-liens-sociaux"]

@@ -328,6 +328,7 @@ STEM_OVERRIDES = {
     **dict.fromkeys(("retira", "retirait", "retirent", "retirez"), "retir"),  # not the RETEX
     **dict.fromkeys(("sema", "semait", "semant", "semera", "semez"), "semis"),  # not a SEM
     **dict.fromkeys(("testament", "testaments"), "testament"),  # not « tester »
+    **dict.fromkeys(("papi", "papis", "papy", "papys"), "papi"),  # grandfathers, not « papas »
     **dict.fromkeys(
         ("vieillissement", "vieillissements", "vieillir", "vieillit", "vieillissent", "vieillissant", "vieillissante"),
         "vieilliss",
