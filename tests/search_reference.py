@@ -30,6 +30,7 @@ from qpvcli.search.ranking import (
     _exact_docs,
     _explain,
     _one_notion,
+    _phrase_records,
     _proximity_bonus,
     _suggestions,
     _term_information,
@@ -80,7 +81,11 @@ def term_scores(index: Index, q: QueryTerm) -> tuple[dict[int, float], dict[int,
         maps = [dict(zip(f[0], f[1], strict=True)) for f in found_all]  # type: ignore[index]
         fields = [dict(zip(f[0], f[2], strict=True)) for f in found_all]  # type: ignore[index]
         # every stem in one field of the record (the index has no positions)
-        shared = {d for d in set(maps[0]).intersection(*maps[1:]) if reduce(and_, (m[d] for m in fields))}
+        plain = {d for d in set(maps[0]).intersection(*maps[1:]) if reduce(and_, (m[d] for m in fields))}
+        # The same records, met in the order of the set the ranking reads (records that tie
+        # come in the order they are met: two sets of the same integers may iterate apart).
+        shared = _phrase_records(index, stems, [index.raw(s) for s in stems])  # type: ignore[misc]
+        assert shared == plain
         own.update(
             shared.intersection(*(set(compress(f[0], map(_OWN_FIELDS.__and__, f[2]))) for f in found_all))  # type: ignore[index]
         )

@@ -375,8 +375,9 @@ def test_prepare_and_cut_agree_with_the_regular_expressions(sample):
     prepared = text.prepare(sample)
     assert prepared == text._prepare_whole(sample)
     assert text.fold_text(sample) == text._fold_whole(sample)
-    assert text.cut(prepared) == text._WORD().findall(prepared)
-    assert text.cut(sample) == text._WORD().findall(sample)
+    # ...less the participle « été » after a form of « avoir » (text._participle_dropped).
+    for cut_from in (prepared, sample):
+        assert text.cut(cut_from) == text._participle_dropped(" ".join(text._WORD().findall(cut_from))).split()
 
 
 def _cut_one_by_one(texts: list[str]) -> list[str]:
