@@ -1520,3 +1520,17 @@ def test_familiar_words_find_what_the_records_say(qpv):
     assert ids(qpv, "faire la teuf dans la rue", 1) == ["ile-saint-denis-fetes"]
     assert ids(qpv, "le boucan de la quatre-voies et l'air pourri", 1) == ["lille-butte-acoustique"]
     assert ids(qpv, "des papis tout seuls", 1) == ["apur-liens-sociaux"]
+
+
+def test_a_partner_is_found_by_its_initials_or_its_name_glued(qpv):
+    """People shorten the bodies they work with: « SSDH » is the Bailleur Seine-Saint-Denis
+    Habitat, « AESN » the Agence de l'eau Seine Normandie, « yeswecamp » Yes We Camp (written
+    glued, as « VoisinMalin » is). Each partner gets one or two such aliases, in its field."""
+    from qpvcli.fields import name_aliases
+
+    assert name_aliases("Bailleur Seine-Saint-Denis Habitat") == ["SSDH"]
+    assert name_aliases("Grand Paris Sud Est Avenir") == ["GPSEA"]
+    assert name_aliases("ADEME") == []
+    assert ids(qpv, "SSDH", 1) == ["stains-punaises-de-lit"]
+    assert ids(qpv, "AESN", 1) == ["crepy-en-valois-eaux-pluviales"]
+    assert ids(qpv, "yeswecamp", 1) == ["marseille-foresta-friche"]

@@ -400,6 +400,8 @@ def search_text_list(e: "Exemple", action_text: str, theme_texts: dict[str, str]
             parts[search] += [c.nom for c in value if c.nom]
         elif isinstance(value, tuple):
             parts[search] += value
+            if name == "partenaires":
+                parts[search] += [alias for partner in value for alias in name_aliases(partner)]
         else:
             parts[search].append(str(value))
             if "«" in value or '"' in value or "“" in value:
@@ -419,6 +421,26 @@ def _name_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
         re.compile(r"«\s*([^«»]{3,80}?)\s*»|\"([^\"]{3,80})\"|“([^“”]{3,80})”"),
         re.compile(r"[^\W\d_][^\W_]+"),
     )
+
+
+# The kind of body before a partner's own name (« Bailleur Seine-Saint-Denis Habitat »).
+_KINDS = frozenset(("bailleur", "association", "ville", "groupe", "societe", "compagnie", "collectif", "regie"))
+
+
+def name_aliases(name: str) -> list[str]:
+    """How people shorten a partner's name: the initials of its own words, stop words aside,
+    from three (« Bailleur Seine-Saint-Denis Habitat » is SSDH: the kind of body before the name
+    aside), and, for a name of two or three words, its words glued (« Yes We Camp » is
+    yeswecamp, as « VoisinMalin » is written). Few aliases: the field's length, which scores
+    its words, barely changes (four per name moved other queries' partner matches)."""
+    from .text import STOP_WORDS, fold
+
+    _, name_words = _name_patterns()
+    words = name_words.findall(name)
+    own = words[1:] if words and fold(words[0]) in _KINDS and len(words) > 3 else words
+    own = [w for w in own if w[0].isupper() or fold(w) not in STOP_WORDS]  # « Sud Est » keeps its « Est »
+    out = ["".join(w[0] for w in own).upper()] if 3 <= len(own) <= 8 else []
+    return [*out, "".join(words)] if 2 <= len(words) <= 3 else out
 
 
 def initialisms(text: str) -> list[str]:
