@@ -1520,6 +1520,7 @@ def test_familiar_words_find_what_the_records_say(qpv):
     assert ids(qpv, "faire la teuf dans la rue", 1) == ["ile-saint-denis-fetes"]
     assert ids(qpv, "le boucan de la quatre-voies et l'air pourri", 1) == ["lille-butte-acoustique"]
     assert ids(qpv, "des papis tout seuls", 1) == ["apur-liens-sociaux"]
+    assert ids(qpv, "cool spots", 1) == ["paris-ilots-de-fraicheur"]  # the jargon of the field, too
 
 
 def test_a_partner_is_found_by_its_initials_or_its_name_glued(qpv):
