@@ -316,6 +316,20 @@ def test_a_subject_found_nowhere_gives_nothing_and_says_so(qpv):
     assert r.out == "" and r.err.startswith("Aucun exemple ne parle de « téléphérique »")  # as typed
 
 
+def test_an_absent_query_offers_the_search_without_the_missing_words(qpv):
+    """« végétaliser à Limoges » has no answer (no record is in Limoges); the other words have:
+    the message gives the command without the missing word (and its « à »), to copy if the
+    asker wants examples elsewhere. None when the rest finds nothing either."""
+    r = qpv("search", "végétaliser à Limoges")
+    assert r.out == "" and r.err == 'Aucun exemple ne parle de « Limoges ».\nSans ce mot : qpv search "végétaliser"\n'
+    assert "Sans ce mot" not in qpv("search", "téléphérique").err
+
+
+def test_a_search_in_a_place_without_records_says_what_the_option_reads(qpv):
+    r = qpv("search", "chaleur", "--territoire", "Limoges")
+    assert r.out == "" and "Aucun lieu du catalogue ne répond à « Limoges »" in r.err
+
+
 def test_a_minor_unknown_word_is_named_and_the_rest_answered(qpv):
     r = qpv("search", "jardin", "partagé", "tomates")
     assert r.code == 0 and r.out

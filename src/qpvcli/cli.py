@@ -666,7 +666,28 @@ def search(
             message += " avec ces filtres." if filtres else "."
         if result.suggestions:
             message += " Vouliez-vous dire : " + ", ".join(result.suggestions) + " ?"
-        _no_result(message)
+        elif result.unknown and (rest := _without(result.query, result.unknown)):
+            # What the other words find, for the asker to choose (« végétaliser à Limoges »).
+            if _state(ctx).qpv().search(rest, filtres, limit=1).hits:
+                message += f'\nSans {"ces mots" if len(result.unknown) > 1 else "ce mot"} : qpv search "{rest}"'
+        _no_result(message, ctx)
+
+
+# Little words left dangling when the word after them is taken out (« à Limoges »).
+_BEFORE_A_WORD = frozenset(("à", "a", "au", "aux", "en", "de", "du", "des", "d", "le", "la", "les", "l", "un", "une"))
+
+
+def _without(query: str, words: list[str]) -> str:
+    """The query without the words no record has, and the little words before each: what
+    remains to search, or "" when nothing does."""
+    import re
+
+    text = query
+    for word in words:
+        pattern = r"(?:\b(?:" + "|".join(sorted(_BEFORE_A_WORD, key=len, reverse=True)) + r")(?:\s+|['’]))?"
+        text = re.sub(pattern + re.escape(word) + r"\b", " ", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s+", " ", text).strip(" ,;:-'’")
+    return text if text != query.strip() and any(c.isalpha() for c in text) else ""
 
 
 def _of(word: str) -> str:
