@@ -666,10 +666,13 @@ def search(
             message += " avec ces filtres." if filtres else "."
         if result.suggestions:
             message += " Vouliez-vous dire : " + ", ".join(result.suggestions) + " ?"
-        elif result.unknown and (rest := _without(result.query, result.unknown)):
+        elif (
+            result.unknown
+            and (rest := _without(result.query, result.unknown))
+            and _state(ctx).qpv().search(rest, filtres, limit=1).hits
+        ):
             # What the other words find, for the asker to choose (« végétaliser à Limoges »).
-            if _state(ctx).qpv().search(rest, filtres, limit=1).hits:
-                message += f'\nSans {"ces mots" if len(result.unknown) > 1 else "ce mot"} : qpv search "{rest}"'
+            message += f'\nSans {"ces mots" if len(result.unknown) > 1 else "ce mot"} : qpv search "{rest}"'
         _no_result(message, ctx)
 
 
