@@ -133,12 +133,16 @@ def test_a_misspelt_departement_or_region_is_read_as_search_reads_it(qpv):
 
 
 def test_a_place_no_record_is_in_is_said(qpv):
-    """« Atlantide », « 2A »: no place of the catalogue; said, with what the option reads."""
-    for value in ("Atlantide", "2A"):
+    """« Atlantide »: no place of the catalogue; said, with what the option reads. « 2A »,
+    « Haute-Vienne »: a département qpv knows, where no record is located; said so, by name."""
+    r = qpv("list", "--territoire", "Atlantide")
+    assert (r.code, r.out) == (0, "")
+    assert r.err.startswith("Aucun exemple ne correspond à cette sélection. Aucun lieu du catalogue")
+    assert "« Atlantide »" in r.err
+    for value, name in (("2A", "Corse-du-Sud (2A)"), ("Haute-Vienne", "Haute-Vienne (87)"), ("bretagne", "Bretagne")):
         r = qpv("list", "--territoire", value)
         assert (r.code, r.out) == (0, "")
-        assert r.err.startswith("Aucun exemple ne correspond à cette sélection. Aucun lieu du catalogue")
-        assert f"« {value} »" in r.err
+        assert r.err == f"Aucun exemple ne correspond à cette sélection. Aucun exemple n'est situé en {name}.\n"
 
 
 def test_sort_by_title(qpv):

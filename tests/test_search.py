@@ -302,7 +302,7 @@ def test_search_nothing_found_message(qpv):
     assert r.code == 0 and r.out == ""
     assert r.err == "Aucun exemple ne parle de « xylophone ».\n"
     r = qpv("search", "vélo", "--territoire", "2A")
-    assert r.err == "Aucun résultat pour « vélo » avec ces filtres.\n"
+    assert r.err == "Aucun résultat pour « vélo » avec ces filtres. Aucun exemple n'est situé en Corse-du-Sud (2A).\n"
     r = qpv("search", "xylophone", "ocarina")  # the French elision before a vowel
     assert r.err == "Aucun exemple ne parle de « xylophone » ni d'« ocarina ».\n"
 

@@ -293,6 +293,8 @@ def test_every_cost_phrase_holds_a_hint(name):
         ("15 ans d’ancienneté", 15),
         ("une action qui fonctionne depuis douze ans", 12),
         ("projets vieux de plus de dix ans", 10),
+        ("des projets de plus de dix ans", 10),
+        ("actions d'au moins 5 ans", 5),
     ],
 )
 def test_an_age_is_read_from_the_words_that_say_it(query, years):
@@ -312,6 +314,7 @@ def test_an_age_is_read_from_the_words_that_say_it(query, years):
         "enfants de moins de 6 ans",
         "recul du trait de côte",
         "des jeunes âgés de plus de 16 ans",
+        "projet de trois ans",  # a duration (no « plus de », « au moins »: see below)
     ],
 )
 def test_an_age_of_people_or_a_duration_is_no_age_of_a_project(query):

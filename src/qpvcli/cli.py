@@ -200,9 +200,16 @@ def _no_result(
     if ctx is not None and ctx.params.get("territoire"):
         # A place no record is located in, or no place at all (« Atlantide »): said, with what
         # the option reads.
+        from .selection import known_place
+
         unknown = _state(ctx).qpv().unknown_places(_filtres(ctx))
-        if unknown:
-            names = ", ".join(f"« {t} »" for t in unknown)
+        # A département or a région qpv knows, where no record is located, is said so: not as
+        # a name the option could not read (« Haute-Vienne »).
+        known = {t: name for t in unknown if (name := known_place(t)) is not None}
+        if known:
+            message += " Aucun exemple n'est situé en " + ", ".join(known.values()) + "."
+        if others := [t for t in unknown if t not in known]:
+            names = ", ".join(f"« {t} »" for t in others)
             message += (
                 f" Aucun lieu du catalogue ne répond à {names} : --territoire lit un département"
                 " (nom ou numéro), une région, une commune ou un pays ; « qpv facettes » liste les lieux."

@@ -398,6 +398,17 @@ def _close_place(key: str) -> tuple[str, str] | None:
     return None if found is None else names[found[0]]
 
 
+def known_place(value: str) -> str | None:
+    """How a département or a région typed for --territoire is named (« Corse-du-Sud (2A) »,
+    « Bretagne »), whether or not a record is located there; None for any other value."""
+    from .territoires import DEPARTEMENTS
+
+    code = departement_code(value)
+    if code is not None:
+        return f"{DEPARTEMENTS[code][0]} ({code})"
+    return _regions().get(_place_key(value))
+
+
 def departement_code(value: str) -> str | None:
     """A département's code from its code (« 93 », « 2a », « 1 ») or its name as people write it
     (« Seine St Denis », « val d'oise »); None when it is neither."""

@@ -9,7 +9,8 @@ column of the store), counted from today. With other words, only the records tha
 ranked; alone, they list those records, the oldest first. A record whose start is not known
 does not meet it. Ages of people (« les jeunes de 16 à 25 ans ») and durations (« un projet
 sur trois ans ») say no age of a project: only « depuis … ans », « il y a … ans », « vieux de
-… ans » and « … ans de recul (d'existence, d'ancienneté, d'expérience, de fonctionnement) » do.
+… ans », « des projets de plus de … ans » and « … ans de recul (d'existence, d'ancienneté,
+d'expérience, de fonctionnement) » do.
 A year says when a project started only after a verb of starting (« lancé », « démarré »,
 « commencé », « créé », « initié », « mis en place »): « financés depuis 2020 » is no start.
 """
@@ -29,7 +30,10 @@ _NUMBERS = {
     **{"neuf": 9, "dix": 10, "douze": 12, "quinze": 15, "vingt": 20, "trente": 30, "quarante": 40},
 }
 # Looked for in the query as typed, lowered (before any folding: most queries have none)
-_HINTS = ("depuis", "il y a", "vieil", "vieux", "recul", "existence", "ancienn", "rience", "fonctionnement", "activit")
+_HINTS = (
+    *("depuis", "il y a", "vieil", "vieux", "recul", "existence", "ancienn", "rience", "fonctionnement", "activit"),
+    *("projet", "action", "initiative", "exemple", "dispositif", "marche"),
+)
 _YEAR_HINTS = ("lanc", "marr", "commenc", "but", "cr", "initi", "mis")
 # A verb of starting, then when: « démarré en 2024 », « lancés depuis 2020 », « créés avant 2015 ».
 _STARTED = re.compile(
@@ -64,11 +68,14 @@ def _pattern() -> re.Pattern[str]:
     number = r"(?P<n{k}>\d{{1,2}}|" + "|".join(_NUMBERS) + r")"
     bound = r"(?:(?:plus de|au moins|pres de|bien plus de|environ|bientot|deja) )?"
     before = rf"(?:depuis|il y a|(?:vieux|vieille|vieilles) de) {bound}{number.format(k=1)} ans\b"
+    # « des projets de plus de dix ans » (not « un projet de trois ans »: a duration)
+    projects = r"(?:projets?|actions?|initiatives?|exemples?|dispositifs?|experiences?|demarches?)"
+    older = rf"{projects} (?:de|d) ?(?:plus de|au moins|bien plus de) {number.format(k=3)} ans\b"
     after = (
         rf"\b{bound}{number.format(k=2)} ans "
         r"(?:de recul|d ?existence|d ?anciennete|d ?experience|de fonctionnement|d ?activite)\b"
     )
-    return re.compile(f"{before}|{after}")
+    return re.compile(f"{before}|{after}|{older}")
 
 
 def read(query: str) -> tuple[AgeIntent | None, str]:
@@ -88,7 +95,7 @@ def read(query: str) -> tuple[AgeIntent | None, str]:
     m = _pattern().search(spaced)
     if m is None:
         return None, query
-    word = m["n1"] or m["n2"]
+    word = m["n1"] or m["n2"] or m["n3"]
     years = int(word) if word.isdigit() else _NUMBERS[word]
     return AgeIntent(years, m.group().strip()), spaced[: m.start()] + " " + spaced[m.end() :]
 
