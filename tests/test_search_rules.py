@@ -1535,3 +1535,11 @@ def test_a_partner_is_found_by_its_initials(qpv):
     assert ids(qpv, "SSDH", 1) == ["stains-punaises-de-lit"]
     assert ids(qpv, "AESN", 1) == ["crepy-en-valois-eaux-pluviales"]
     assert ids(qpv, "YWC", 1) == ["marseille-foresta-friche"]  # Yes We Camp
+
+
+def test_a_misspelt_singular_meets_a_word_written_only_in_the_plural(qpv):
+    """The catalogue writes « jardins », never « jardin »: « jardain » is two edits from
+    « jardins », one from its plural « jardains ». (A misspelt plural is not looked for in
+    the singular: « habitans » less its « s » is one edit from « habitat ».)"""
+    assert "jardins-de-cocagne" in ids(qpv, "jardain partagé", 2)
+    assert "haute-savoie-habitat-redirection" not in ids(qpv, "parrticipation des habitans", 3)

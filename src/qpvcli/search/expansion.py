@@ -131,7 +131,11 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
         # « émissions » → « missions », nor « règle » → « régie » (whose stem « reg » it begins
         # with); nor is it looked up by its sound.
         french = met > 0
-        for w, dist in typos(index, term):
+        # The catalogue may write a word only in the plural (« jardins », never « jardin »): a
+        # misspelt singular is looked for among the plurals too (« jardain »). Not the other way:
+        # « habitans » less its « s » is one edit from « habitat ».
+        plural = [] if french or term.endswith(("s", "x")) else typos(index, term + "s")
+        for w, dist in typos(index, term) + plural:
             how = f"{dist} faute{'s' if dist > 1 else ''}"
             s = index.stem_of(w)
             if french and not (term.startswith(w) or w.startswith(exact)):
