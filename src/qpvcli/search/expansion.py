@@ -130,7 +130,7 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
         # (« travaille » → « travail », « éloignées » → « éloigné »), not « plage » → « place »,
         # « émissions » → « missions », nor « règle » → « régie » (whose stem « reg » it begins
         # with); nor is it looked up by its sound.
-        french = met > 0
+        french = met > 0 or index.a_subject((exact,))  # nor is a subject of the field (« radon »)
         # The catalogue may write a word only in the plural (« jardins », never « jardin »): a
         # misspelt singular is looked for among the plurals too (« jardain »). Not the other way:
         # « habitans » less its « s » is one edit from « habitat ».
