@@ -1529,9 +1529,9 @@ def test_a_partner_is_found_by_its_initials(qpv):
     in its field."""
     from qpvcli.fields import name_aliases
 
-    assert name_aliases("Bailleur Seine-Saint-Denis Habitat") == ["SSDH"]
-    assert name_aliases("Grand Paris Sud Est Avenir") == ["GPSEA"]
-    assert name_aliases("ADEME") == []
+    assert name_aliases("Bailleur Seine-Saint-Denis Habitat") == ("SSDH",)
+    assert name_aliases("Grand Paris Sud Est Avenir") == ("GPSEA",)
+    assert name_aliases("ADEME") == ()
     assert ids(qpv, "SSDH", 1) == ["stains-punaises-de-lit"]
     assert ids(qpv, "AESN", 1) == ["crepy-en-valois-eaux-pluviales"]
     assert ids(qpv, "YWC", 1) == ["marseille-foresta-friche"]  # Yes We Camp

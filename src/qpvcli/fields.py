@@ -8,7 +8,7 @@ docs/export.schema.json against it. Adding a field is one line here.
 
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # model.py builds Exemple from this table: no import of it at run time here
@@ -427,19 +427,22 @@ def _name_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 _KINDS = frozenset(("bailleur", "association", "ville", "groupe", "societe", "compagnie", "collectif", "regie"))
 
 
-def name_aliases(name: str) -> list[str]:
+@lru_cache(maxsize=1 << 16)  # partners recur from record to record (« ANRU », « Ville de … »)
+def name_aliases(name: str) -> tuple[str, ...]:
     """How people shorten a partner's name: the initials of its own words, little words aside,
     from three words (« Bailleur Seine-Saint-Denis Habitat » is SSDH: the kind of body before
     the name aside; « Grand Paris Sud Est Avenir » GPSEA). One alias at most: the field's length,
     which scores its words, barely changes (the names glued as well, « yeswecamp », added ten
     thousand words to a 100,000-record catalogue and slowed its long queries by 5 %)."""
+    if name.count(" ") + name.count("-") < 2:  # fewer than three words: no initials (most names)
+        return ()
     from .text import STOP_WORDS, fold
 
     _, name_words = _name_patterns()
     words = name_words.findall(name)
     own = words[1:] if words and fold(words[0]) in _KINDS and len(words) > 3 else words
     own = [w for w in own if w[0].isupper() or fold(w) not in STOP_WORDS]  # « Sud Est » keeps its « Est »
-    return ["".join(w[0] for w in own).upper()] if 3 <= len(own) <= 8 else []
+    return ("".join(w[0] for w in own).upper(),) if 3 <= len(own) <= 8 else ()
 
 
 def initialisms(text: str) -> list[str]:
