@@ -132,10 +132,12 @@ def expand(index: Index, term: str, *, is_prefix: bool) -> dict[str, tuple[float
         # with); nor is it looked up by its sound.
         french = met > 0 or index.a_subject((exact,))  # nor is a subject of the field (« radon »)
         # The catalogue may write a word only in the plural (« jardins », never « jardin »): a
-        # misspelt singular is looked for among the plurals too (« jardain »). Not the other way:
-        # « habitans » less its « s » is one edit from « habitat ».
-        plural = [] if french or term.endswith(("s", "x")) else typos(index, term + "s")
-        for w, dist in typos(index, term) + plural:
+        # misspelt singular that meets no word is looked for among the plurals (« jardain »).
+        # Not the other way: « habitans » less its « s » is one edit from « habitat ».
+        found = typos(index, term)
+        if not found and not french and not term.endswith(("s", "x")):
+            found = typos(index, term + "s")
+        for w, dist in found:
             how = f"{dist} faute{'s' if dist > 1 else ''}"
             s = index.stem_of(w)
             if french and not (term.startswith(w) or w.startswith(exact)):
