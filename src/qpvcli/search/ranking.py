@@ -468,30 +468,6 @@ def understand(
 _ARTICLES = frozenset(("l", "la", "le", "les"))
 
 
-_WORD = re.compile(r"\w+")
-
-
-def _sigles_spelt_out(index: Index, query: str) -> str:
-    """The query with each sigle that no record writes replaced by its full name: « lutte
-    contre les ICU » is searched as « lutte contre les îlot de chaleur » would be, its words
-    with their themes, synonyms and equivalents, not only where a record says the full name
-    word for word. Not a subject of the field said nowhere (« EHPAD »: absent, see missing),
-    nor a French word typed in small letters (« plie » is no « PLIE »)."""
-
-    def spelt_out(found: re.Match[str]) -> str:
-        typed = found[0]
-        word = fold(typed)
-        if index.word(word) is not None or (name := index.full_name(word)) is None:
-            return typed
-        from ..lexicon import is_word
-
-        if index.a_subject((index.stem_of(word),)) or (not typed.isupper() and is_word(word)):
-            return typed
-        return name
-
-    return _WORD.sub(spelt_out, query)
-
-
 def _apart(raw: list[str], n_words: int, *, names: bool = False, tight: bool = False) -> list[bool]:
     """For each analysed query word (see parse_query), whether a little word that does not join
     the words of a name stands between it and the word before (thesaurus.JOINING). With
