@@ -265,6 +265,11 @@ def test_search_terminal_highlights_and_snippet(qpv):
     assert "stains-punaises-de-lit" in r.out
 
 
+def test_search_terminal_says_how_many_are_shown_in_good_french(qpv):
+    assert "(1 affiché, --limit 0 pour tous)" in qpv("search", "habitants", "-n", "1", tty=True).out.splitlines()[0]
+    assert "(2 affichés, --limit 0 pour tous)" in qpv("search", "habitants", "-n", "2", tty=True).out.splitlines()[0]
+
+
 def test_search_explique(qpv):
     r = qpv("search", "vélo", "--explique", tty=True)
     assert "« velo » → velo (exact) dans titre" in r.out

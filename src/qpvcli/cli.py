@@ -659,7 +659,8 @@ def search(
     elif shown:
         if out.is_tty:
             total = result.total
-            more = f" ({len(shown)} affichés, --limit 0 pour tous)" if len(shown) < total else ""
+            shown_n = f"{len(shown)} affiché{'s' if len(shown) > 1 else ''}"
+            more = f" ({shown_n}, --limit 0 pour tous)" if len(shown) < total else ""
             typer.echo(f"{total} résultat{'s' if total > 1 else ''} pour « {result.query} »{more}\n")
         print_search(out, shown, explain=explique)
     absent = " ni ".join(map(_of, result.unknown))
