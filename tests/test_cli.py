@@ -201,6 +201,12 @@ def test_no_color_on_terminal(qpv, monkeypatch):
         (["list", "--cout-max", "-5"], "--cout-max : un montant positif en euros est attendu"),
         (["list", "--tri", "prix"], "--tri : « prix » inconnu. Valeurs possibles : rapport, action, titre, cout."),
         (["list", "--nope"], "option inconnue : --nope"),
+        # Named as people name what it filters: a département, a town…
+        (
+            ["search", "chaleur", "--departement", "93"],
+            "option inconnue : --departement (vouliez-vous dire --territoire ?)",
+        ),
+        (["list", "--ville", "Paris"], "(vouliez-vous dire --territoire ?)"),
         (["listes"], "commande inconnue : « listes » : vouliez-vous dire « qpv list » ?"),
         (["list", "--partenaire", "  "], "ne contient aucun mot à chercher."),
     ],

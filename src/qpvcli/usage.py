@@ -84,6 +84,13 @@ def _elsewhere(option: str) -> list[str]:
     return found
 
 
+# Options named as people name what they filter (« --departement 93 »), not by their spelling.
+_SAID_OTHERWISE = dict.fromkeys(
+    ("--departement", "--département", "--dep", "--region", "--région", "--ville", "--commune", "--lieu", "--lieux"),
+    "--territoire",
+)
+
+
 def french_usage(err: BaseException) -> str:
     """click's English usage messages, said in French, with what to do."""
     text = err.format_message() if hasattr(err, "format_message") else str(err)
@@ -95,7 +102,9 @@ def french_usage(err: BaseException) -> str:
     if kind == "NoSuchOption" or text.startswith("No such option"):
         option = getattr(err, "option_name", None) or re.search(r"No such option: (\S+)", text)[1]
         message = f"option inconnue : {option}"
-        close = _suggest(option.split("=")[0], _options_of(ctx))
+        typed = option.split("=")[0]
+        said_so = _SAID_OTHERWISE.get(typed.lower())
+        close = said_so if said_so in _options_of(ctx) else _suggest(typed, _options_of(ctx))
         if close == option.split("=")[0]:  # a global option where it is not read: no suggestion of itself
             close = None
         if close is None and not option.startswith("--") and len(option) > 2:
