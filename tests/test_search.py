@@ -328,6 +328,7 @@ def test_an_absent_query_offers_the_search_without_the_missing_words(qpv):
     r = qpv("search", "végétaliser à Limoges")
     assert r.out == "" and r.err == 'Aucun exemple ne parle de « Limoges ».\nSans ce mot : qpv search "végétaliser"\n'
     assert "Sans ce mot" not in qpv("search", "téléphérique").err
+    assert qpv("search", '"jardins" à Limoges').err.endswith('Sans ce mot : qpv search "jardins"\n')
 
 
 def test_a_search_in_a_place_without_records_says_what_the_option_reads(qpv):
