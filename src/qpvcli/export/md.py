@@ -124,6 +124,7 @@ def heading(text: str, prefix: str = "Exemple") -> str:
         for c in text
         if not (unicodedata.category(c)[0] == "M" or (unicodedata.category(c) == "Pc" and c != "_"))
     )
+    text = " ".join(text.split())  # a word of marks alone (« 0 ަ ») leaves no empty word behind
     first = next((c for c in text.lower() if _kept_by_github(c) and c != " "), "")
     if not first.isalpha():
         text = f"{prefix} : {text}" if text else prefix
