@@ -693,10 +693,10 @@ def _without(query: str, words: list[str]) -> str:
     remains to search, or "" when nothing does."""
     import re
 
+    before = r"(?:\b(?:" + "|".join(sorted(_BEFORE_A_WORD, key=len, reverse=True)) + r")(?:\s+|['’]))?"
     text = query
     for word in words:
-        pattern = r"(?:\b(?:" + "|".join(sorted(_BEFORE_A_WORD, key=len, reverse=True)) + r")(?:\s+|['’]))?"
-        text = re.sub(pattern + re.escape(word) + r"\b", " ", text, flags=re.IGNORECASE)
+        text = re.sub(before + re.escape(word) + r"\b", " ", text, flags=re.IGNORECASE)
     text = re.sub(r"\s+", " ", text.replace('"', " ")).strip(" ,;:-'’")  # quoted once, in the hint
     return text if text != query.strip() and any(c.isalpha() for c in text) else ""
 

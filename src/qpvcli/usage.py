@@ -105,16 +105,16 @@ def french_usage(err: BaseException) -> str:
         typed = option.split("=")[0]
         said_so = _SAID_OTHERWISE.get(typed.lower())
         close = said_so if said_so in _options_of(ctx) else _suggest(typed, _options_of(ctx))
-        if close == option.split("=")[0]:  # a global option where it is not read: no suggestion of itself
+        if close == typed:  # a global option where it is not read: no suggestion of itself
             close = None
         if close is None and not option.startswith("--") and len(option) > 2:
             close = _suggest("-" + option, _options_of(ctx))  # -axe for --axe
         if close:
             return message + f" (vouliez-vous dire {close} ?)"
-        others = _elsewhere(option.split("=")[0])
+        others = _elsewhere(typed)
         if others:
             message += f" pour « {path} » ; elle existe pour « qpv " + " », « qpv ".join(others) + " »"
-            if command == "export" and option.split("=")[0] in ("-n", "--limit"):
+            if command == "export" and typed in ("-n", "--limit"):
                 # A few results of a search, for a note: named by hand
                 message += " ; pour n'exporter que quelques exemples, nommez-les : --id ID --id ID…"
             return message

@@ -51,11 +51,10 @@ class AgeIntent(NamedTuple):
     first: int | None = None  # a year of start asked: started in or after this year...
     last: int | None = None  # ...and in or before this one
 
-    def started_by(self, today: datetime.date | None = None) -> int | None:
-        """The latest year of start that meets it (None: no latest)."""
-        if self.years is None:
-            return self.last
-        return (today or datetime.date.today()).year - self.years
+    def bounds(self, today: datetime.date | None = None) -> tuple[int, int]:
+        """The first and last years of start that meet it (both included)."""
+        last = self.last if self.years is None else (today or datetime.date.today()).year - self.years
+        return (-(10**9) if self.first is None else self.first, 10**9 if last is None else last)
 
     @staticmethod
     def match(started: int) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -102,9 +101,8 @@ def read(query: str) -> tuple[AgeIntent | None, str]:
 
 def started(conn: sqlite3.Connection, intent: AgeIntent) -> dict[int, int]:
     """The records that meet it -> the year each started, the oldest first."""
-    first, last = intent.first, intent.started_by()
     rows = conn.execute(
         "SELECT doc, annee_debut FROM exemples WHERE annee_debut BETWEEN ? AND ? ORDER BY annee_debut, doc",
-        (first if first is not None else -(10**9), last if last is not None else 10**9),
+        intent.bounds(),
     )
     return dict(rows)

@@ -362,9 +362,9 @@ def understand(
     words_, is_prefix = parse_query(joined)
     stems_ = [index.stem_of(w) for w in words_]
     generic_here, subject_here, learnt, refused = _framing(raw)
-    apart = _apart(raw, len(words_))
-    apart_names = _apart(raw, len(words_), names=True)
-    next_to = _apart(raw, len(words_), tight=True)  # False where a word follows the one before directly
+    between = _between(raw, len(words_))
+    apart, apart_names = _apart(between), _apart(between, names=True)
+    old_things = {i for i in range(len(words_)) if _old_thing(words_, between, i)}
     terms: list[QueryTerm] = []
     i = 0
     while i < len(words_):
@@ -375,7 +375,7 @@ def understand(
             alternatives = index.expansions(key)
             if size == 1 and words_[i] in _cost_evidence():
                 alternatives = []  # what « pas cher » says in a text, not « cher » (the Cher)
-            if size == 1 and _old_thing(words_, next_to, i):
+            if size == 1 and i in old_things:
                 alternatives = []
             if size == 1 and len(words_[i]) > len(stems_[i]) + 1:
                 # A sigle is typed as such (« BET », « EPCIs », « GPSEA »: « gpse »), not as a
@@ -408,7 +408,7 @@ def understand(
             last = is_prefix and j == len(words_) - 1
             generic = (
                 words_[j] in refused
-                or _old_thing(words_, next_to, j)
+                or j in old_things
                 or (
                     not phrases
                     and (words_[j] in generic_here or (words_[j] in GENERIC_WORDS and words_[j] not in subject_here))
@@ -468,28 +468,32 @@ def understand(
 _ARTICLES = frozenset(("l", "la", "le", "les"))
 
 
-def _apart(raw: list[str], n_words: int, *, names: bool = False, tight: bool = False) -> list[bool]:
-    """For each analysed query word (see parse_query), whether a little word that does not join
-    the words of a name stands between it and the word before (thesaurus.JOINING). With
+def _between(raw: list[str], n_words: int) -> list[tuple[str, ...]]:
+    """For each analysed query word (see parse_query), the little words typed between it and
+    the word before."""
+    found: list[tuple[str, ...]] = []
+    little: list[str] = []
+    for word in raw:
+        terms = token_terms(word)
+        if not terms:
+            little.append(word)
+            continue
+        found.append(tuple(little))
+        found += [()] * (len(terms) - 1)  # a compound's parts and glued whole
+        little = []
+    return found + [()] * (n_words - len(found))  # the same words, unless cut differently
+
+
+def _apart(between: list[tuple[str, ...]], *, names: bool = False) -> list[bool]:
+    """For each query word, whether a little word that does not join the words of a name
+    stands between it and the word before (thesaurus.JOINING; `between`, see _between). With
     `names`, an article that no preposition introduces parts them too: it begins an object
     (« chercher les habitants ») or a complement of time (« rafraîchir un quartier l'été »),
-    never the rest of one name (« quartiers d'été », « maison de la culture »). With `tight`,
-    any little word parts them (« les vieux du quartier »: « vieux » is not said of the quartier)."""
-    apart: list[bool] = []
-    between: list[str] = []
-    for word in raw:
-        found = token_terms(word)
-        if not found:
-            between.append(word)
-            continue
-        apart.append(
-            any(w not in JOINING for w in between)
-            or (names and bool(between) and between[0] in _ARTICLES)
-            or (tight and bool(between))
-        )
-        apart += [False] * (len(found) - 1)  # a compound's parts and glued whole
-        between = []
-    return apart + [False] * (n_words - len(apart))  # the same words, unless cut differently
+    never the rest of one name (« quartiers d'été », « maison de la culture »)."""
+    return [
+        any(w not in JOINING for w in little) or (names and bool(little) and little[0] in _ARTICLES)
+        for little in between
+    ]
 
 
 def _a_subject(index: Index, word: str) -> bool:
@@ -638,11 +642,12 @@ _PEOPLE = frozenset(
 )
 
 
-def _old_thing(words_: list[str], next_to: list[bool], i: int) -> bool:
+def _old_thing(words_: list[str], between: list[tuple[str, ...]], i: int) -> bool:
     """Whether « vieux », « vieille » says how old a thing is (« une vieille usine », « de vieux
-    tissus »): it qualifies the next word, and is neither a subject nor the elderly the
-    thesaurus reads in « les vieux » or « vieilles personnes »."""
-    return words_[i] in _OLD and i + 1 < len(words_) and not next_to[i + 1] and words_[i + 1] not in _PEOPLE
+    tissus »): it qualifies the word right after it (no little word between: « les vieux du
+    quartier » are people), and is neither a subject nor the elderly the thesaurus reads in
+    « les vieux » or « vieilles personnes »."""
+    return words_[i] in _OLD and i + 1 < len(words_) and not between[i + 1] and words_[i + 1] not in _PEOPLE
 
 
 def _refused(pieces: list[str]) -> set[str]:
