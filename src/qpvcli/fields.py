@@ -442,7 +442,7 @@ def name_aliases(name: str) -> tuple[str, ...]:
     words = name_words.findall(name)
     own = words[1:] if words and fold(words[0]) in _KINDS and len(words) > 3 else words
     own = [w for w in own if w[0].isupper() or fold(w) not in STOP_WORDS]  # « Sud Est » keeps its « Est »
-    return ("".join(w[0] for w in own).upper(),) if 3 <= len(own) <= 8 else ()
+    return (initials,) if (initials := _initials(own)) else ()
 
 
 def initialisms(text: str) -> list[str]:
@@ -459,9 +459,14 @@ def initialisms(text: str) -> list[str]:
         words = name_words.findall(name)
         if 3 <= len(words) <= 8:
             for kept in (words, [w for w in words if fold(w) not in STOP_WORDS]):
-                if len(kept) >= 3 and (initials := "".join(w[0] for w in kept).upper()) not in out:
+                if (initials := _initials(kept)) and initials not in out:
                     out.append(initials)
     return out
+
+
+def _initials(words: list[str]) -> str | None:
+    """A name's initials, from three words to eight (two letters would be any sigle)."""
+    return "".join(w[0] for w in words).upper() if 3 <= len(words) <= 8 else None
 
 
 _departement_name: Callable[[str | None], str | None] | None = None  # territoires.departement_name, on first use
