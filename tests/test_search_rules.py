@@ -1543,3 +1543,33 @@ def test_a_misspelt_singular_meets_a_word_written_only_in_the_plural(qpv):
     the singular: « habitans » less its « s » is one edit from « habitat ».)"""
     assert "jardins-de-cocagne" in ids(qpv, "jardain partagé", 2)
     assert "haute-savoie-habitat-redirection" not in ids(qpv, "parrticipation des habitans", 3)
+
+
+def test_a_sigle_names_as_much_as_its_rarest_word(qpv):
+    """« AMF » is the « Association des maires de France »: its information is no less than
+    « maires », though every record names France (its commonest word): beside another word,
+    the one record that has it as a partner is not cut as covering almost nothing."""
+    assert "ademe-plus-fraiche-ma-ville" in ids(qpv, "partenariat avec l'AMF", 10)
+
+
+def test_what_one_wants_to_know_is_no_question_word(qpv):
+    """« savoir quelles associations existent »: what is to be known is the associations, not
+    « quelles » (a question word, which one record happens to write)."""
+    from qpvcli.search.ranking import understand
+
+    query = "comment savoir quelles associations existent déjà sur mon territoire avant de lancer un projet ?"
+    terms = {t.word: t for t in understand(qpv._index, query)}
+    assert terms["quelles"].generic and not terms["associations"].generic
+    assert ids(qpv, query, 1) == ["data-asso-associations"]
+
+
+def test_infinitives_in_ir_and_re_frame_a_question(qpv):
+    """A verb in -ir or -re that no record writes (« souffrir », « construire ») frames the
+    question, as one in -er does: it is no absent subject that would empty the query. Nouns
+    so ending are not verbs (« avenir », « centre »)."""
+    from qpvcli.search.ranking import _a_verb
+
+    assert all(map(_a_verb, ("souffrir", "construire", "ouvrir", "produire")))
+    assert not any(map(_a_verb, ("avenir", "centre", "loisir", "patinoire", "reservoir")))
+    query = "savoir quels coins du département vont souffrir le plus du réchauffement"
+    assert ids(qpv, query, 1) == ["seine-saint-denis-vulnerabilites"]

@@ -628,9 +628,11 @@ _LEARNING = frozenset(("apprendre", "apprend", "apprennent", "appris", "apprenti
 
 def _learnt(pieces: list[str]) -> set[str]:
     """What one learns, a verb as much as a noun (« apprendre à nager », « savoir lire »): the
-    subject of the query, not a verb that frames it (see understand)."""
+    subject of the query, not a verb that frames it (see understand); not a question word
+    (« savoir quelles associations existent », « savoir comment faire »)."""
     found = {w for learn, a, w in zip(pieces, pieces[1:], pieces[2:], strict=False) if learn in _LEARNING and a == "a"}
-    return found | {w for know, w in pairwise(pieces) if know == "savoir"}
+    found.update(w for know, w in pairwise(pieces) if know == "savoir")
+    return found - GENERIC_WORDS - STOP_WORDS
 
 
 _OLD = frozenset(("vieux", "vieil", "vieille", "vieilles"))
@@ -752,6 +754,7 @@ def _everyday(word: str) -> bool:
 
 def _a_verb(word: str) -> bool:
     """Whether a folded word looks like a French infinitive in -er (not « quartier », « métier »),
+    -ir or -re (« souffrir », « construire »),
     a verb of the third person plural (« viennent », « arrivent »; not « logement »), or a
     tense of a verb the French word list has (_conjugated); and a verb of everyday speech, that
     frames a question (« préparer », « désigner »), not a technical act rarely said
@@ -762,7 +765,18 @@ def _a_verb(word: str) -> bool:
         return not word.endswith("ier") and word not in _NOT_INFINITIVES and _conjugates(word[:-2])
     if len(word) >= 6 and word.endswith("ent") and not word.endswith("ment"):
         return True
+    if word.endswith(("ir", "re")) and _conjugates_ir_re(word[:-2]):
+        return True
     return _conjugated(word)
+
+
+def _conjugates_ir_re(base: str) -> bool:
+    """Whether the French word list has a tense of a verb in -ir or -re of this base:
+    « souffrir » (« souffrait »), « agir » (« agissait »), « construire » (« construisait »);
+    not « avenir », « centre », « loisir »."""
+    from ..lexicon import available, is_word
+
+    return available() and any(is_word(base + ending) for ending in ("ait", "issait", "sait", "ons", "issons"))
 
 
 # Endings of tenses, and the infinitives they may come from; not « -e », « -es » (« vague »,
@@ -1229,12 +1243,16 @@ def _one_notion(
 
 
 def _term_information(index: Index, q: QueryTerm) -> float:
-    """How much a query term says: the idf of the word itself, else of its best variant."""
+    """How much a query term says: the idf of the word itself, else of its best variant; of a
+    phrase, its commonest word's (« qualité de l'air » for « asthme » says no more than
+    « air »), but a sigle's full name is a name, as rare as its rarest word (« Association des
+    maires de France », what « AMF » says, is no commoner than « maires » because every record
+    names France)."""
     exact = _exact_idf(index, q)
     if exact is not None:
         return exact
     values = [index.idf(s) for s in q.variants] + [
-        min(index.idf(s) for s in stems) for stems, _, _ in q.phrases if stems
+        (max if how == SIGLE else min)(map(index.idf, stems)) for stems, _, how in q.phrases if stems
     ]
     return max(values, default=0.0)
 
