@@ -1573,3 +1573,15 @@ def test_infinitives_in_ir_and_re_frame_a_question(qpv):
     assert not any(map(_a_verb, ("avenir", "centre", "loisir", "patinoire", "reservoir")))
     query = "savoir quels coins du département vont souffrir le plus du réchauffement"
     assert ids(qpv, query, 1) == ["seine-saint-denis-vulnerabilites"]
+
+
+def test_a_subject_of_two_words_the_thesaurus_alone_reaches_apart_is_absent(qpv):
+    """« frigo solidaire », « boîtes à livres »: no record writes « frigo » or « livres »;
+    the thesaurus reaches them (« chambre froide », « fiction ») in records that lack the
+    other word, or have it only in a theme's words: the subject is said nowhere, nothing is
+    answered. A subject so reached in one record's own text is answered (« toiture
+    végétalisée »: the catalogue writes « toitures » only through its thesaurus)."""
+    assert ids(qpv, "frigo solidaire", 3) == []
+    assert ids(qpv, "boîtes à livres", 3) == []
+    assert ids(qpv, "toiture végétalisée", 3)
+    assert ids(qpv, "mixité sociale", 1) == ["ile-saint-denis-fetes"]

@@ -511,20 +511,42 @@ def _absent_subjects(
     (`apart`: « un quartier l'été » is no « quartiers d'été »). A hyphenated word
     (« chauffe-eau ») is left to the compounds (see _compounds_found)."""
     unknown = {t.word for t in terms if not (t.variants or t.phrases)}
-    if not unknown:
+    borrowed = {t.word: t for t in terms if _borrowed(t)}
+    if not unknown and not borrowed:
         return terms
     compounds = {piece for word in raw if "-" in word for piece in (*word.split("-"), word.replace("-", ""))}
+    by_word = {t.word: t for t in terms}
+
+    def met_nowhere(span: list[str]) -> bool:
+        # A word of the span no record has; or one only the thesaurus reaches and no record
+        # with all the span's words in its own text (« arts de la rue »: « espace public »).
+        if not unknown.isdisjoint(span):
+            return True
+        if borrowed.keys().isdisjoint(span) or any(w not in by_word for w in span):
+            return False
+        return not set.intersection(*(_term_scores(index, by_word[w])[2] for w in span))
+
     return _spans_made_one(
         words_,
         terms,
         2,
         lambda i, span: (
-            not unknown.isdisjoint(span)
-            and compounds.isdisjoint(span)
+            compounds.isdisjoint(span)
             and not any(apart[i + 1 : i + len(span)])
             and index.a_subject(tuple(stems_[i : i + len(span)]))
+            and met_nowhere(span)
         ),
     )
+
+
+# How a word is met when the catalogue has it, in its own forms or misspelt.
+_ITSELF = frozenset(("exact", "famille", PREFIX_ROUTE, *MISTYPED_ROUTES))
+
+
+def _borrowed(term: QueryTerm) -> bool:
+    """Whether a query word is met only through what the thesaurus says it means (« frigo »:
+    « chambre froide »), the catalogue never writing it, even misspelt."""
+    return bool(term.variants or term.phrases) and _ITSELF.isdisjoint(how for _, how in term.variants.values())
 
 
 def _subjects_said_nowhere(
