@@ -1585,3 +1585,13 @@ def test_a_subject_of_two_words_the_thesaurus_alone_reaches_apart_is_absent(qpv)
     assert ids(qpv, "boîtes à livres", 3) == []
     assert ids(qpv, "toiture végétalisée", 3)
     assert ids(qpv, "mixité sociale", 1) == ["ile-saint-denis-fetes"]
+
+
+def test_a_ministrys_portfolios_are_no_partners_name(qpv):
+    """Data Asso's partner is the « Ministère de l'éducation nationale, de la jeunesse et des
+    sports »: « jeunesse » put it first, above the records about young people. The portfolios
+    are searched as the record's other texts: the ministry is still found by its name."""
+    assert ids(qpv, "jeunesse", 1) != ["data-asso-associations"]
+    assert "data-asso-associations" in ids(qpv, "jeunesse", 5)
+    assert ids(qpv, "ministère de l'éducation nationale", 1) == ["data-asso-associations"]
+    assert ids(qpv, "ministère du travail", 3)

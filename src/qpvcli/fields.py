@@ -406,11 +406,24 @@ def search_text_list(e: "Exemple", action_text: str, theme_texts: dict[str, str]
             parts[search].append(str(value))
             if "«" in value or '"' in value or "“" in value:
                 parts[search] += initialisms(value)
+    if any("minist" in text.casefold() for text in parts[_PARTNERS]):
+        # A ministry's portfolios (« de la jeunesse et des sports ») say what the State covers,
+        # not what the project is about: searchable, as the record's other texts, not as a
+        # partner's name (« jeunesse » put Data Asso, whose partner this ministry is, first).
+        ministries = _ministry_pattern()
+        parts[_OTHERS] += [m[2] for text in parts[_PARTNERS] for m in ministries.finditer(text)]
+        parts[_PARTNERS] = [ministries.sub(r"\1", text) for text in parts[_PARTNERS]]
     parts[_ACTION] = [action_text]
     themes = [theme_texts[t] for t in e.thematiques if t in theme_texts] if theme_texts else parts[_THEMES]
     themes += [LEVEL_WORDS[n] for n in e.niveau if n in LEVEL_WORDS]
     parts[_THEMES] = themes
     return [" ".join(texts) for texts in parts]
+
+
+@cache
+def _ministry_pattern() -> re.Pattern[str]:
+    """« Ministère » and its portfolios, up to the end of the sentence or of a bracket."""
+    return re.compile(r"\b(minist[eè]res?)\s+((?:de|du|des|d'|d’|charg[ée]e?s? de)\b[^.;()\[\]]*)", re.IGNORECASE)
 
 
 @cache
@@ -472,6 +485,7 @@ def _initials(words: list[str]) -> str | None:
 _departement_name: Callable[[str | None], str | None] | None = None  # territoires.departement_name, on first use
 _SEARCH_NAMES = tuple(name for name, _ in SEARCH_FIELDS)
 _ACTION, _THEMES = _SEARCH_NAMES.index("action"), _SEARCH_NAMES.index("thematiques")
+_PARTNERS, _OTHERS = _SEARCH_NAMES.index("partenaires"), _SEARCH_NAMES.index("autres")
 # The searched fields: (name, number of its search field, how its value is read).
 _SEARCHED = tuple(
     (f.name, _SEARCH_NAMES.index(f.search), f.name if f.name in ("territoires", "ressources", "contacts") else "")
