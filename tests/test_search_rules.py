@@ -1595,3 +1595,10 @@ def test_a_ministrys_portfolios_are_no_partners_name(qpv):
     assert "data-asso-associations" in ids(qpv, "jeunesse", 5)
     assert ids(qpv, "ministère de l'éducation nationale", 1) == ["data-asso-associations"]
     assert ids(qpv, "ministère du travail", 3)
+
+
+def test_deciding_where_the_money_goes_is_choosing_the_funding(qpv):
+    """Rotterdam's residents « participent aux choix de financement » and oversee « l'allocation
+    de fonds »: to decide is to choose, money is funds."""
+    query = "comment laisser les habitants décider eux-mêmes de l'argent dépensé dans leur quartier ?"
+    assert ids(qpv, query, 1) == ["rotterdam-financements-habitants"]
