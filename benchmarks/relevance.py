@@ -1,7 +1,7 @@
 """Relevance of `qpv search` on the judged queries: nDCG@5, MRR, and nonsense handling.
 
-Run:  python benchmarks/relevance.py [--blind | --blind2 | … | --blind25] [--details]
-`--blind` … `--blind25` report on tests/relevance/blind*.toml (each written from the
+Run:  python benchmarks/relevance.py [--blind | --blind2 | … | --blind26] [--details]
+`--blind` … `--blind26` report on tests/relevance/blind*.toml (each written from the
 records before any run of the engine, by someone who never saw it; blind.toml has since been
 used to diagnose failures, see docs/recherche.md); the default is the development set,
 tests/relevance/judged.toml.
@@ -22,7 +22,7 @@ from qpvcli.fields import action_search_text, search_texts
 from qpvcli.text import fold
 
 RELEVANCE = Path(__file__).resolve().parents[1] / "tests" / "relevance"
-BLIND_SETS = tuple(f"--blind{n}" for n in ("", *range(2, 26)))
+BLIND_SETS = tuple(f"--blind{n}" for n in ("", *range(2, 27)))
 if unknown := [a for a in sys.argv[1:] if a.startswith("--blind") and a not in BLIND_SETS]:
     sys.exit(f"jeu inconnu : {unknown[0]} (de --blind à {BLIND_SETS[-1]})")
 JUDGED = RELEVANCE / next((f"{a[2:]}.toml" for a in sys.argv if a in BLIND_SETS), "judged.toml")
