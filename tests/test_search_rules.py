@@ -1602,3 +1602,29 @@ def test_deciding_where_the_money_goes_is_choosing_the_funding(qpv):
     de fonds »: to decide is to choose, money is funds."""
     query = "comment laisser les habitants décider eux-mêmes de l'argent dépensé dans leur quartier ?"
     assert ids(qpv, query, 1) == ["rotterdam-financements-habitants"]
+
+
+def test_a_one_word_departement_is_not_a_piece_of_another_place(qpv, tmp_path):
+    """« Rhône » is the département 69 (Saint-Georges-de-Reneins), not a piece of
+    « Bouches-du-Rhône » (Marseille, Miramas) or of « Auvergne-Rhône-Alpes » (Grenoble); « la
+    Loire » is Saint-Étienne's, not Laval's « Pays de la Loire ». The compound names are still
+    found whole, typed with or without their hyphens, and through their aliases."""
+    assert ids(qpv, "Rhône", 10) == ["saint-georges-de-reneins-vegetalisation"]
+    assert ids(qpv, "département de la Loire", 10) == ["saint-etienne-dalle-vegetalisee"]
+    aura = {
+        "grenoble-emergences",
+        "haute-savoie-habitat-redirection",
+        "saint-etienne-dalle-vegetalisee",
+        "saint-georges-de-reneins-vegetalisation",
+    }
+    for query in ("Auvergne-Rhône-Alpes", "auvergne rhone alpes", "AURA", "Rhône-Alpes"):
+        assert set(ids(qpv, query, 10)) == aura, query
+    assert len(ids(qpv, "Bouches-du-Rhône", 10)) == len(ids(qpv, "bouches du rhone", 10)) == 3
+    assert set(ids(qpv, "pays de la loire", 10)) == {"laval-convention-citoyenne", "laval-zero-chomeur"}
+    engine = small(
+        tmp_path,
+        _located("nogent", "Nogent-sur-Marne", "94"),
+        _located("reims", "Reims", "51"),
+    )
+    assert ids(engine, "Marne") == ["reims"]
+    assert ids(engine, "Val-de-Marne") == ["nogent"]

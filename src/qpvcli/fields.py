@@ -352,6 +352,40 @@ LEVEL_WORDS = {
 }
 
 
+@lru_cache(maxsize=4096)
+def _place_words(name: str | None) -> str | None:
+    """A place's name as `lieux` indexes it: its words, its compounds' parts and glued wholes,
+    but no piece of a compound that is the name of a département of one word (« Rhône » in
+    « Bouches-du-Rhône » and « Auvergne-Rhône-Alpes », « Loire » in « Pays-de-la-Loire »,
+    « Oise » in « Val-d'Oise »): « Rhône » typed finds the records located in the Rhône, not
+    every one of Provence or Auvergne. A name of several words is also glued from its letters
+    alone (« valdoise », « provencealpescotedazur »): what the thesaurus's names of places
+    search (see thesaurus.place_target)."""
+    if not name:
+        return name
+    from .text import cut, fold, prepare, token_terms
+
+    single = _one_word_departements()
+    raws = cut(prepare(name))
+    kept: list[str] = []
+    for k, raw in enumerate(raws):
+        inside = "-" in raw or (k > 0 and raws[k - 1].endswith(("-d", "-l")))  # « Val-d'Oise »
+        kept += [w for w in token_terms(raw) if not (inside and w in single)]
+    glued = "".join(c for c in fold(name) if c.isalnum())
+    if len(raws) > 1 or "-" in name:
+        kept.append(glued)
+    return " ".join(dict.fromkeys(kept))
+
+
+@cache
+def _one_word_departements() -> frozenset[str]:
+    """The départements whose name is one word (folded: « rhone », « loire », « marne »)."""
+    from .territoires import DEPARTEMENTS
+    from .text import fold
+
+    return frozenset(fold(name) for name, _ in DEPARTEMENTS.values() if name.isalpha())
+
+
 def _compound(name: str | None) -> str | None:
     """« Grand Est » -> « Grand-Est »: a name of several words, also searchable glued."""
     return "-".join(name.split()) if name and " " in name.strip() else name
@@ -383,11 +417,11 @@ def search_text_list(e: "Exemple", action_text: str, theme_texts: dict[str, str]
                 for x in (
                     # A place's name as one compound too (« Grand-Est », « Est-Ensemble »): found
                     # whole even when a word of it is a stop word (see search.ranking.understand).
-                    t.nom,
-                    _compound(t.nom),
+                    _place_words(t.nom),
+                    _place_words(_compound(t.nom)),
                     t.departement,
-                    _departement_name(t.departement) if t.departement else None,
-                    _compound(t.region),
+                    _place_words(_departement_name(t.departement)),
+                    _place_words(_compound(t.region)),
                     t.pays,
                     # A place abroad is found as such: « exemples à l'étranger », « international ».
                     ABROAD if t.pays and t.pays.strip().casefold() != "france" else None,

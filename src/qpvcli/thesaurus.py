@@ -55,6 +55,16 @@ def _keys(text: str) -> set[tuple[str, ...]]:
     return {key for key in keys if key}
 
 
+def place_target(name: str) -> str:
+    """A département's or a région's name as the thesaurus searches it: a name of several
+    words glued from its letters (« Haute-Savoie » → « hautesavoie »), as the index holds it
+    for the records located there (fields._place_words), not its words, which may be those of
+    another place (« Savoie »); a name of one word as it is."""
+    from .text import fold
+
+    return name if name.isalpha() else "".join(c for c in fold(name) if c.isalnum())
+
+
 def _alternative(text: str) -> tuple[str, ...]:
     """What a key stands for, as stems: found from its words, however they are joined."""
     return _stems(text.replace("-", " "))
@@ -175,11 +185,11 @@ def load() -> Thesaurus:
         # A group of départements (« Aquitaine », « neuf-trois ») is searched by their names,
         # which the index holds only for the records located there: their codes would also be
         # any number in a text (« 40 exemples »). The territory filter keeps the codes.
-        senses = [DEPARTEMENTS[s][0] if s in DEPARTEMENTS else s for s in entry["sens"]]
+        senses = [place_target(DEPARTEMENTS[s][0]) if s in DEPARTEMENTS else s for s in entry["sens"]]
         add(entry["terme"], senses, EQUIVALENT)
     for entry in data.get("regions", []):
         for alias in entry["alias"]:
-            add(alias, [entry["nom"]], "région")
+            add(alias, [place_target(entry["nom"])], "région")
     for entry in data.get("notions", []):
         # The notion itself (said whole, its name in the comment), then its other wordings.
         for key in keys(entry["terme"]):

@@ -869,8 +869,9 @@ def _absent_places(index: Index, query: str) -> tuple[list[str], str]:
     """The names of départements and régions written with their hyphens or apostrophe
     (« Val-d'Oise », « Seine-et-Marne », « Hauts-de-France ») where no record is located, and
     the query without them: such a name is one unknown word, not its pieces (« Oise »,
-    « Seine »: other départements). Only for a query with a hyphen or an apostrophe: the
-    table of départements is not read for the others."""
+    « Seine »: other départements); where a record is located, it is glued as the index holds
+    it. Only for a query with a hyphen or an apostrophe: the table of départements is not read
+    for the others."""
     if not _joined(query):
         return [], query
     names = _place_names()
@@ -886,13 +887,17 @@ def _absent_places(index: Index, query: str) -> tuple[list[str], str]:
             if found is not None and _joined(text[start:end]):
                 if not _located(index, *found):
                     absent.append(fold(text[start:end]))
-                    cut_out.append((start, end))
+                    cut_out.append((start, end, " "))
+                elif index.word(glued := _letters(text[start:end])) is not None:
+                    # Where records are, the name glued as they index it (fields._place_words):
+                    # not its pieces, which may name another place (« Oise » in « Val-d'Oise »).
+                    cut_out.append((start, end, f" {glued} "))
                 i += size
                 break
         else:
             i += 1
-    for start, end in reversed(cut_out):
-        text = text[:start] + " " + text[end:]
+    for start, end, put in reversed(cut_out):
+        text = text[:start] + put + text[end:]
     return absent, text if cut_out else query
 
 
