@@ -26,6 +26,7 @@ from qpvcli.search.ranking import (
     QueryTerm,
     Result,
     _by_cost,
+    _capitals,
     _CostAsked,
     _exact_docs,
     _explain,
@@ -115,10 +116,11 @@ def run(
     A subject word that no record contains, even approximately, is reported in `unknown`; when
     half the subject words or more are unknown, nothing is returned rather than records that
     match only the rest (« station de ski » must not list every « station »)."""
+    capitals = _capitals(query)
     intent, query = cost.read(query)
     qterms = understand(index, query, other_subject=intent is not None, texts=texts)
     subject = [q for q in qterms if not q.generic]
-    unknown, absent = missing(index, subject)
+    unknown, absent = missing(index, subject, capitals)
     if intent is not None and not subject:  # « pas cher », « projets coûteux »: by cost
         return _by_cost(index, intent, qterms, accept, limit)
     if not qterms or absent:

@@ -1628,3 +1628,14 @@ def test_a_one_word_departement_is_not_a_piece_of_another_place(qpv, tmp_path):
     )
     assert ids(engine, "Marne") == ["reims"]
     assert ids(engine, "Val-de-Marne") == ["nogent"]
+
+
+def test_an_unknown_sigle_typed_in_capitals_is_the_subject_of_a_short_query(qpv):
+    """« PNRQAD quartiers anciens dégradés »: no record has the programme, and the sigle typed
+    in capitals names it; the other words (« anciens », « dégradés ») are no answer. A sigle
+    the thesaurus knows is searched (« MEL »); in a long question an unknown sigle is where
+    the asker works, not what they ask."""
+    result = qpv.search("PNRQAD quartiers anciens dégradés")
+    assert result.hits == [] and "PNRQAD" in result.unknown
+    assert ids(qpv, "MEL", 2)
+    assert ids(qpv, "chargée de mission au GIP : comment végétaliser les cours d'école ?", 3)

@@ -38,6 +38,7 @@ THESAURUS_WEIGHT = 0.7  # a phrase the thesaurus gives for what was typed (sigle
 GENERIC_WEIGHT = 0.2  # question words and generic verbs: they match, but say little
 MAX_KEY_WORDS = 5
 SHORT_WITH_PLACE = 3  # subject words of a query whose absent département or région is a filter
+SHORT_WITH_SIGLE = 4  # ...whose unknown sigle typed in capitals is the subject
 EVERYDAY = 25_000  # times met in the French word list: « vrai », « années » (not « drogue », « voitures »)
 EVERYDAY_AMONG = 3  # ...framing words when the query has at least this many subject words
 RARELY_SAID = 100  # a verb met fewer times is a technical act (« dépolluer »), not a framing verb
@@ -1048,7 +1049,19 @@ def _a_word_of_its_own(piece: str) -> bool:
     return piece not in _PREFIXES and piece not in STOP_WORDS and is_word(piece)
 
 
-def missing(index: Index, subject: list[QueryTerm]) -> tuple[list[str], bool]:
+def _capitals(query: str) -> frozenset[str]:
+    """The words typed in capitals (« PNRQAD », « OPAH-RU »), folded: sigles."""
+    if not any(c.isupper() for c in query):
+        return frozenset()
+    return frozenset(fold(m.group()) for m in _SIGLE_TYPED().finditer(query))
+
+
+@cache
+def _SIGLE_TYPED() -> re.Pattern:
+    return re.compile(r"(?<![\w-])[A-Z][A-Z0-9]{1,9}(?:-[A-Z0-9]{1,6})*(?![\w-])")
+
+
+def missing(index: Index, subject: list[QueryTerm], capitals: frozenset[str] = frozenset()) -> tuple[list[str], bool]:
     """The subject words no record contains, even approximately; and whether the subject is
     absent: one of them names a subject of the field (thesaurus « sujets »: « ouvrir une crèche
     pour les familles » has no answer in « familles »), or half the words or more are unknown
@@ -1063,7 +1076,12 @@ def missing(index: Index, subject: list[QueryTerm]) -> tuple[list[str], bool]:
     ]
     # So is a notion of the thesaurus no record says (« prêt à taux zéro »): one unknown term of
     # several words (see understand), however many other words the question has.
+    # A sigle no record has and the thesaurus does not know, typed in capitals in a short
+    # query, names a programme or a body (« PNRQAD quartiers anciens dégradés », « label
+    # TEPOS »): what is asked, not a word to leave out.
+    short = len(subject) <= SHORT_WITH_SIGLE
     named = [word for word in unknown + loose if " " in word or _a_subject(index, word)]
+    named += [word for word in unknown if short and word in capitals and word not in named]
     if named:
         return unknown + [w for w in loose if w in named], True
     weak = [
@@ -1335,12 +1353,13 @@ def run(
     A subject word that no record contains, even approximately, is reported in `unknown`; when
     half the subject words or more are unknown, nothing is returned rather than records that
     match only the rest (« station de ski » must not list every « station »)."""
+    capitals = _capitals(query)
     aged, query = age.read(query)
     years: dict[int, int] = {}
     intent, query = cost.read(query)
     qterms = understand(index, query, other_subject=intent is not None or aged is not None, texts=texts)
     subject = [q for q in qterms if not q.generic]
-    unknown, absent = missing(index, subject)
+    unknown, absent = missing(index, subject, capitals)
     if aged is not None:  # « depuis plus de dix ans »: only the records that started by then
         years = age.started(index.conn, aged)
         if not subject and intent is None:
