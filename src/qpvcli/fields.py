@@ -352,7 +352,6 @@ LEVEL_WORDS = {
 }
 
 
-@lru_cache(maxsize=4096)
 def _place_words(name: str | None) -> str | None:
     """A place's name as `lieux` indexes it: its words, its compounds' parts and glued wholes,
     but no piece of a compound that is the name of a département of one word (« Rhône » in
@@ -360,9 +359,16 @@ def _place_words(name: str | None) -> str | None:
     « Oise » in « Val-d'Oise »): « Rhône » typed finds the records located in the Rhône, not
     every one of Provence or Auvergne. A name of several words is also glued from its letters
     alone (« valdoise », « provencealpescotedazur »): what the thesaurus's names of places
-    search (see thesaurus.place_target)."""
-    if not name:
+    search (see thesaurus.place_target). Words apart (« Quartier Nord ») are kept as they are."""
+    if not name or ("-" not in name and "'" not in name and "’" not in name):
         return name
+    return _compound_place_words(name)
+
+
+@lru_cache(maxsize=16384)
+def _compound_place_words(name: str) -> str:
+    """_place_words of a name with a hyphen or an apostrophe (cached: a large catalogue names
+    the same places again and again)."""
     from .text import cut, fold, prepare, token_terms
 
     single = _one_word_departements()
@@ -371,9 +377,8 @@ def _place_words(name: str | None) -> str | None:
     for k, raw in enumerate(raws):
         inside = "-" in raw or (k > 0 and raws[k - 1].endswith(("-d", "-l")))  # « Val-d'Oise »
         kept += [w for w in token_terms(raw) if not (inside and w in single)]
-    glued = "".join(c for c in fold(name) if c.isalnum())
-    if len(raws) > 1 or "-" in name:
-        kept.append(glued)
+    if len(raws) > 1:  # an apostrophe cut the name: glued whole, as a hyphen alone would be
+        kept.append("".join(c for c in fold(name) if c.isalnum()))
     return " ".join(dict.fromkeys(kept))
 
 

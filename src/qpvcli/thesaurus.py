@@ -59,10 +59,13 @@ def place_target(name: str) -> str:
     """A département's or a région's name as the thesaurus searches it: a name of several
     words glued from its letters (« Haute-Savoie » → « hautesavoie »), as the index holds it
     for the records located there (fields._place_words), not its words, which may be those of
-    another place (« Savoie »); a name of one word as it is."""
+    another place (« Savoie »); a name of one word, or of words apart (« La Réunion »), as it
+    is."""
     from .text import fold
 
-    return name if name.isalpha() else "".join(c for c in fold(name) if c.isalnum())
+    if "-" not in name and "'" not in name and "’" not in name:
+        return name
+    return "".join(c for c in fold(name) if c.isalnum())
 
 
 def _alternative(text: str) -> tuple[str, ...]:
