@@ -360,16 +360,16 @@ def _place_words(name: str | None) -> str | None:
     every one of Provence or Auvergne. A name of several words is also glued from its letters
     alone (« valdoise », « provencealpescotedazur »): what the thesaurus's names of places
     search (see thesaurus.place_target). Words apart (« Quartier Nord ») are kept as they are."""
-    if not name or ("-" not in name and "'" not in name and "’" not in name):
-        return name
-    return _compound_place_words(name)
+    from .text import joined
+
+    return _compound_place_words(name) if name and joined(name) else name
 
 
 @lru_cache(maxsize=16384)
 def _compound_place_words(name: str) -> str:
     """_place_words of a name with a hyphen or an apostrophe (cached: a large catalogue names
     the same places again and again)."""
-    from .text import cut, fold, prepare, token_terms
+    from .text import cut, letters, prepare, token_terms
 
     single = _one_word_departements()
     raws = cut(prepare(name))
@@ -378,7 +378,7 @@ def _compound_place_words(name: str) -> str:
         inside = "-" in raw or (k > 0 and raws[k - 1].endswith(("-d", "-l")))  # « Val-d'Oise »
         kept += [w for w in token_terms(raw) if not (inside and w in single)]
     if len(raws) > 1:  # an apostrophe cut the name: glued whole, as a hyphen alone would be
-        kept.append("".join(c for c in fold(name) if c.isalnum()))
+        kept.append(letters(name))
     return " ".join(dict.fromkeys(kept))
 
 

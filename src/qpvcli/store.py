@@ -30,7 +30,7 @@ from .text import analyse, fold_text
 if TYPE_CHECKING:
     from pathlib import Path
 
-STORE_FORMAT = 36
+STORE_FORMAT = 37
 APPLICATION_ID = 0x51505631  # "QPV1": a database of ours, not any SQLite file
 # Pages of 16 KB rather than SQLite's 4 KB: a record (~2 KB of JSON) and a stem's postings take
 # fewer pages; storing 100,000 records takes 1.1 s instead of 1.5 s (measured).

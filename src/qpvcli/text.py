@@ -136,6 +136,17 @@ def fold(word: str) -> str:
     return fold_text(word)
 
 
+def joined(name: str) -> bool:
+    """Whether a text has a hyphen or an apostrophe (how names of places join their words)."""
+    return "-" in name or "'" in name or "\u2019" in name
+
+
+def letters(name: str) -> str:
+    """A name's letters alone, folded: « Val-d'Oise » -> « valdoise » (how a name of places is
+    glued, whatever joins its words)."""
+    return "".join(c for c in fold(name) if c.isalpha())
+
+
 def fold_text(text: str) -> str:
     """`fold` for a whole text at once (C-speed string operations, no per-character loop;
     character by character, as `prepare`, when that gives the same)."""

@@ -61,11 +61,9 @@ def place_target(name: str) -> str:
     for the records located there (fields._place_words), not its words, which may be those of
     another place (« Savoie »); a name of one word, or of words apart (« La Réunion »), as it
     is."""
-    from .text import fold
+    from .text import joined, letters
 
-    if "-" not in name and "'" not in name and "’" not in name:
-        return name
-    return "".join(c for c in fold(name) if c.isalnum())
+    return letters(name) if joined(name) else name
 
 
 def _alternative(text: str) -> tuple[str, ...]:

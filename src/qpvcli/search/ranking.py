@@ -18,7 +18,20 @@ from itertools import chain, compress, filterfalse, pairwise, repeat
 from operator import add, and_, itemgetter, lt, ne, not_, sub, truediv
 from typing import NamedTuple
 
-from ..text import INVERTED, MAX_QUERY_CHARS, STOP_WORDS, analyse, cut, fold, normalise, prepare, token_terms, words
+from ..text import (
+    INVERTED,
+    MAX_QUERY_CHARS,
+    STOP_WORDS,
+    analyse,
+    cut,
+    fold,
+    joined,
+    letters,
+    normalise,
+    prepare,
+    token_terms,
+    words,
+)
 from ..thesaurus import JOINING, LOOSE_SIGLE, NOTION, SIGLE
 from . import age, cost
 from .expansion import MISTYPED_ROUTES, PREFIX_ROUTE, expand, suggest
@@ -357,10 +370,10 @@ def understand(
     if any(c.isdigit() for c in query):
         query = _letters_then_number(index, query)
     raw = cut(prepare(normalise(query)[:MAX_QUERY_CHARS]))  # the words as typed, stop words and compounds kept
-    joined = _known_compounds(index, query, raw)
-    if joined != query:  # « saint denis » is looked up as « saint-denis », its parts as a compound's
-        raw = cut(prepare(normalise(joined)[:MAX_QUERY_CHARS]))
-    words_, is_prefix = parse_query(joined)
+    compounded = _known_compounds(index, query, raw)
+    if compounded != query:  # « saint denis » is looked up as « saint-denis », its parts as a compound's
+        raw = cut(prepare(normalise(compounded)[:MAX_QUERY_CHARS]))
+    words_, is_prefix = parse_query(compounded)
     stems_ = [index.stem_of(w) for w in words_]
     generic_here, subject_here, learnt, refused = _framing(raw)
     between = _between(raw, len(words_))
@@ -873,7 +886,7 @@ def _absent_places(index: Index, query: str) -> tuple[list[str], str]:
     « Seine »: other départements); where a record is located, it is glued as the index holds
     it. Only for a query with a hyphen or an apostrophe: the table of départements is not read
     for the others."""
-    if not _joined(query):
+    if not joined(query):
         return [], query
     names = _place_names()
     text = normalise(query)
@@ -884,12 +897,12 @@ def _absent_places(index: Index, query: str) -> tuple[list[str], str]:
     while i < len(spans):
         for size in range(min(4, len(spans) - i), 0, -1):
             start, end = spans[i][1], spans[i + size - 1][2]
-            found = names.get(_letters(text[start:end]))
-            if found is not None and _joined(text[start:end]):
+            found = names.get(letters(text[start:end]))
+            if found is not None and joined(text[start:end]):
                 if not _located(index, *found):
                     absent.append(fold(text[start:end]))
                     cut_out.append((start, end, " "))
-                elif index.word(glued := _letters(text[start:end])) is not None:
+                elif index.word(glued := letters(text[start:end])) is not None:
                     # Where records are, the name glued as they index it (fields._place_words):
                     # not its pieces, which may name another place (« Oise » in « Val-d'Oise »).
                     cut_out.append((start, end, f" {glued} "))
@@ -965,8 +978,8 @@ def _place_names() -> dict[str, tuple[str, str]]:
     """Each département's and région's name, in letters only -> (column of `territoires`, value)."""
     from ..territoires import DEPARTEMENTS
 
-    names = {_letters(name): ("departement", code) for code, (name, _) in DEPARTEMENTS.items()}
-    names.update({_letters(region): ("region", region) for _, region in DEPARTEMENTS.values()})
+    names = {letters(name): ("departement", code) for code, (name, _) in DEPARTEMENTS.items()}
+    names.update({letters(region): ("region", region) for _, region in DEPARTEMENTS.values()})
     return names
 
 
@@ -978,17 +991,8 @@ def _located(index: Index, column: str, value: str) -> bool:
 def _a_place_without_records(index: Index, word: str) -> bool:
     """Whether a word no record writes names a département or a région where no record is
     located (« Guadeloupe »)."""
-    found = _place_names().get(_letters(word))
+    found = _place_names().get(letters(word))
     return found is not None and not _located(index, *found)
-
-
-def _joined(text: str) -> bool:
-    """Whether a text has a hyphen or an apostrophe (how names of places join their words)."""
-    return "-" in text or "'" in text or "\u2019" in text
-
-
-def _letters(name: str) -> str:
-    return "".join(c for c in fold(name) if c.isalpha())
 
 
 def _compounds_found(index: Index, raw: list[str], terms: list[QueryTerm]) -> list[QueryTerm]:
