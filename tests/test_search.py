@@ -331,6 +331,16 @@ def test_an_absent_query_offers_the_search_without_the_missing_words(qpv):
     assert qpv("search", '"jardins" à Limoges').err.endswith('Sans ce mot : qpv search "jardins"\n')
 
 
+def test_a_searched_place_without_records_is_said_so(qpv):
+    """« Marne » (51) and « Guadeloupe » are places qpv knows, where no record is located: said
+    as the territory filter says it, not as a word no record speaks of."""
+    assert qpv("search", "Marne").err == "Aucun exemple n'est situé en Marne (51).\n"
+    r = qpv("search", "renouvellement urbain en Guadeloupe")
+    assert (
+        r.err == 'Aucun exemple n\'est situé en Guadeloupe (971).\nSans ce mot : qpv search "renouvellement urbain"\n'
+    )
+
+
 def test_a_search_in_a_place_without_records_says_what_the_option_reads(qpv):
     r = qpv("search", "chaleur", "--territoire", "Limoges")
     assert r.out == "" and "Aucun lieu du catalogue ne répond à « Limoges »" in r.err

@@ -668,7 +668,15 @@ def search(
         _error(f"aucun exemple ne parle {absent} : résultats pour les autres mots.")
     if not shown:
         if result.unknown:
-            message = f"Aucun exemple ne parle {absent}."
+            from .selection import known_place
+
+            # A département or a région where no record is located is said so (« Marne »).
+            places = {w: name for w in result.unknown if (name := known_place(w)) is not None}
+            others = [w for w in result.unknown if w not in places]
+            said = [f"Aucun exemple ne parle {' ni '.join(map(_of, others))}."] if others else []
+            if places:
+                said.append("Aucun exemple n'est situé en " + ", ".join(places.values()) + ".")
+            message = " ".join(said)
         else:
             message = f"Aucun résultat pour « {result.query} »"
             message += " avec ces filtres." if filtres else "."
