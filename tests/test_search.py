@@ -329,6 +329,8 @@ def test_an_absent_query_offers_the_search_without_the_missing_words(qpv):
     assert r.out == "" and r.err == 'Aucun exemple ne parle de « Limoges ».\nSans ce mot : qpv search "végétaliser"\n'
     assert "Sans ce mot" not in qpv("search", "téléphérique").err
     assert qpv("search", '"jardins" à Limoges').err.endswith('Sans ce mot : qpv search "jardins"\n')
+    assert qpv("search", "jardins partagés dans la Marne").err.endswith('qpv search "jardins partagés"\n')
+    assert qpv("search", "jardins près de Limoges").err.endswith('qpv search "jardins"\n')
 
 
 def test_a_searched_place_without_records_is_said_so(qpv):

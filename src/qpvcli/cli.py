@@ -693,7 +693,12 @@ def search(
 
 
 # Little words left dangling when the word after them is taken out (« à Limoges »).
-_BEFORE_A_WORD = frozenset(("à", "a", "au", "aux", "en", "de", "du", "des", "d", "le", "la", "les", "l", "un", "une"))
+_BEFORE_A_WORD = frozenset(
+    (
+        *("à", "a", "au", "aux", "en", "de", "du", "des", "d", "le", "la", "les", "l", "un", "une"),
+        *("dans", "sur", "chez", "vers", "près", "pres"),
+    )
+)
 
 
 def _without(query: str, words: list[str]) -> str:
@@ -701,7 +706,8 @@ def _without(query: str, words: list[str]) -> str:
     remains to search, or "" when nothing does."""
     import re
 
-    before = r"(?:\b(?:" + "|".join(sorted(_BEFORE_A_WORD, key=len, reverse=True)) + r")(?:\s+|['’]))?"
+    # « dans la Marne », « près de Limoges »: every little word before it.
+    before = r"(?:\b(?:" + "|".join(sorted(_BEFORE_A_WORD, key=len, reverse=True)) + r")(?:\s+|['’]))*"
     text = query
     for word in words:
         text = re.sub(before + re.escape(word) + r"\b", " ", text, flags=re.IGNORECASE)
