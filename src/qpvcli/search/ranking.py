@@ -525,7 +525,7 @@ def _absent_subjects(
     (`apart`: « un quartier l'été » is no « quartiers d'été »). A hyphenated word
     (« chauffe-eau ») is left to the compounds (see _compounds_found)."""
     unknown = {t.word for t in terms if not (t.variants or t.phrases)}
-    borrowed = {t.word: t for t in terms if _borrowed(t)}
+    borrowed = {t.word for t in terms if _borrowed(t)}
     if not unknown and not borrowed:
         return terms
     compounds = {piece for word in raw if "-" in word for piece in (*word.split("-"), word.replace("-", ""))}
@@ -536,7 +536,7 @@ def _absent_subjects(
         # with all the span's words in its own text (« arts de la rue »: « espace public »).
         if not unknown.isdisjoint(span):
             return True
-        if borrowed.keys().isdisjoint(span) or any(w not in by_word for w in span):
+        if borrowed.isdisjoint(span) or any(w not in by_word for w in span):
             return False
         return not set.intersection(*(_term_scores(index, by_word[w])[2] for w in span))
 
@@ -790,9 +790,9 @@ def _everyday(word: str) -> bool:
 
 def _a_verb(word: str) -> bool:
     """Whether a folded word looks like a French infinitive in -er (not « quartier », « métier »),
-    -ir or -re (« souffrir », « construire »),
-    a verb of the third person plural (« viennent », « arrivent »; not « logement »), or a
-    tense of a verb the French word list has (_conjugated); and a verb of everyday speech, that
+    -ir or -re (« souffrir », « construire »), a verb of the third person plural (« viennent »,
+    « arrivent »; not « logement »), or a tense of a verb the French word list has
+    (_conjugated); and a verb of everyday speech, that
     frames a question (« préparer », « désigner »), not a technical act rarely said
     (« désamianter », « dépolluer », « dératiser »: the subject, that no record treats)."""
     if len(word) < 5 or _rarely_said(word):
@@ -801,18 +801,11 @@ def _a_verb(word: str) -> bool:
         return not word.endswith("ier") and word not in _NOT_INFINITIVES and _conjugates(word[:-2])
     if len(word) >= 6 and word.endswith("ent") and not word.endswith("ment"):
         return True
-    if word.endswith(("ir", "re")) and _conjugates_ir_re(word[:-2]):
+    # « souffrir » (« souffrait »), « agir » (« agissait »), « construire » (« construisait »);
+    # not « avenir », « centre », « loisir ». Without the word list, none.
+    if word.endswith(("ir", "re")) and _has_tense(word[:-2], ("ait", "issait", "sait", "ons", "issons")):
         return True
     return _conjugated(word)
-
-
-def _conjugates_ir_re(base: str) -> bool:
-    """Whether the French word list has a tense of a verb in -ir or -re of this base:
-    « souffrir » (« souffrait »), « agir » (« agissait »), « construire » (« construisait »);
-    not « avenir », « centre », « loisir »."""
-    from ..lexicon import available, is_word
-
-    return available() and any(is_word(base + ending) for ending in ("ait", "issait", "sait", "ons", "issons"))
 
 
 # Endings of tenses, and the infinitives they may come from; not « -e », « -es » (« vague »,
@@ -828,9 +821,17 @@ _CONJUGATIONS = (
 def _conjugates(base: str) -> bool:
     """Whether the French word list has a tense of the verb in -er of this base: « préparer »
     (« préparez », « préparait ») is a verb; « poulailler », « loyer », « foyer » are nouns."""
-    from ..lexicon import available, is_word
+    from ..lexicon import available
 
-    return not available() or any(is_word(base + ending) for ending in ("ez", "ons", "ait", "aient", "ant"))
+    return not available() or _has_tense(base, ("ez", "ons", "ait", "aient", "ant"))
+
+
+def _has_tense(base: str, endings: tuple[str, ...]) -> bool:
+    """Whether the French word list has the base with one of these endings (none when the list
+    could not be read)."""
+    from ..lexicon import is_word
+
+    return any(is_word(base + ending) for ending in endings)
 
 
 def _conjugated(word: str) -> bool:
